@@ -1,0 +1,179 @@
+//! Getting in and staying in: SMS-code login, the session (tokens in the secure store,
+//! single-flight refresh, logout), and the session state a shell observes.
+
+mod phone;
+mod session;
+mod sms;
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use tokio::sync::watch;
+
+pub(crate) use session::Session;
+
+use crate::client::Inner;
+use crate::net::{NetError, NetworkProblem};
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct UserProfile {
+    pub id: String,
+    /// Only ever the masked form (138****8000): the full number is not kept on the phone.
+    pub phone_masked: String,
+    pub nickname: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum SessionState {
+    LoggedOut,
+    LoggedIn { user: UserProfile },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct SmsCodeSent {
+    /// Seconds before another code may be requested.
+    pub cooldown_s: u32,
+    /// Seconds the code stays valid.
+    pub expires_in_s: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct LogoutOutcome {
+    /// False when the server could not be reached: the local session is wiped regardless,
+    /// and the server-side session dies with its tokens' expiry.
+    pub revoked_on_server: bool,
+}
+
+/// What the user has to agree to before a request may be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum ConsentPurpose {
+    PrivacyPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Error))]
+pub enum AuthError {
+    #[error("invalid phone number: {reason}")]
+    InvalidPhone { reason: String },
+    #[error("the code must be 6 digits")]
+    InvalidCode,
+    #[error("wrong code, {attempts_left} attempts left")]
+    WrongCode { attempts_left: u32 },
+    #[error("the code has expired or was already used; request a new one")]
+    CodeExpired,
+    #[error("too many wrong attempts; request a new code")]
+    CodeLocked,
+    #[error("too many requests; retry in {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
+    #[error("consent required: {purpose:?}")]
+    ConsentRequired { purpose: ConsentPurpose },
+    #[error("not logged in")]
+    NotLoggedIn,
+    /// The server ended the session (revoked, expired refresh token): log in again.
+    #[error("the session has ended; log in again")]
+    SessionExpired,
+    #[error("network: {problem}")]
+    Network { problem: NetworkProblem },
+    #[error("local storage failed: {detail}")]
+    Storage { detail: String },
+}
+
+impl From<NetError> for AuthError {
+    fn from(error: NetError) -> Self {
+        match error {
+            NetError::ConsentRequired => AuthError::ConsentRequired {
+                purpose: ConsentPurpose::PrivacyPolicy,
+            },
+            NetError::RateLimited { retry_after_s } => AuthError::RateLimited { retry_after_s },
+            NetError::Unauthorized { .. } => AuthError::SessionExpired,
+            NetError::Refused { error, .. } if error.code == "invalid_phone" => {
+                AuthError::InvalidPhone {
+                    reason: error.message,
+                }
+            }
+            NetError::Refused { error, .. } if error.code == "wrong_code" => AuthError::WrongCode {
+                attempts_left: error.attempts_left.unwrap_or(0),
+            },
+            NetError::Refused { error, .. } if error.code == "code_expired" => {
+                AuthError::CodeExpired
+            }
+            NetError::Refused { error, .. } if error.code == "code_locked" => AuthError::CodeLocked,
+            other => AuthError::Network {
+                problem: other.into(),
+            },
+        }
+    }
+}
+
+impl From<StoreError> for AuthError {
+    fn from(error: StoreError) -> Self {
+        AuthError::Storage {
+            detail: error.to_string(),
+        }
+    }
+}
+
+/// The authentication area of a [`crate::Client`].
+#[derive(Clone)]
+pub struct AuthClient {
+    inner: Arc<Inner>,
+}
+
+impl AuthClient {
+    pub(crate) fn new(inner: Arc<Inner>) -> Self {
+        Self { inner }
+    }
+
+    /// Asks the server to text a login code to `phone` (a mainland mobile number).
+    pub async fn request_sms_code(&self, phone: String) -> Result<SmsCodeSent, AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { sms::request_code(&inner, &phone).await })
+            .await
+    }
+
+    /// Checks the code; on success the session is stored and the state becomes logged in.
+    pub async fn verify_sms_code(
+        &self,
+        phone: String,
+        code: String,
+    ) -> Result<UserProfile, AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { sms::verify_code(&inner, &phone, &code).await })
+            .await
+    }
+
+    /// The signed-in user, as the server knows them now.
+    pub async fn whoami(&self) -> Result<UserProfile, AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { inner.session.whoami(&inner).await })
+            .await
+    }
+
+    /// Revokes the session on the server and wipes the account's tokens, key and database.
+    pub async fn logout(&self) -> Result<LogoutOutcome, AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { inner.session.logout(&inner).await })
+            .await
+    }
+
+    pub fn session_state(&self) -> SessionState {
+        self.inner.session.state()
+    }
+
+    /// A receiver whose current value is the state now; it changes with every transition.
+    pub fn session_updates(&self) -> watch::Receiver<SessionState> {
+        self.inner.session.subscribe()
+    }
+}

@@ -1,0 +1,161 @@
+//! The facade a shell holds: built from a config, owning the runtime, the stores and the
+//! network, and handing out one sub-client per area.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::task::JoinHandle;
+
+use crate::auth::{AuthClient, Session};
+use crate::config::ClientConfig;
+use crate::consent::{ConsentClient, ConsentGate, PolicyDocument};
+use crate::net::{Net, Timeouts};
+use crate::runtime::CoreRuntime;
+use crate::secrets::{CredentialStore, SecretStore};
+use crate::store::{AppStore, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Error))]
+pub enum ClientError {
+    #[error("invalid configuration: {reason}")]
+    InvalidConfig { reason: String },
+    /// Plain http is only for a loopback server in a dev build.
+    #[error("refusing insecure server URL {url}: use https")]
+    InsecureServerUrl { url: String },
+    #[error("the secure store is unavailable: {detail}")]
+    SecureStoreUnavailable { detail: String },
+    #[error("local storage failed: {detail}")]
+    Storage { detail: String },
+}
+
+impl From<StoreError> for ClientError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Secrets(e) => ClientError::SecureStoreUnavailable {
+                detail: e.to_string(),
+            },
+            other => ClientError::Storage {
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+/// State shared by every sub-client.
+pub(crate) struct Inner {
+    runtime: CoreRuntime,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) secrets: SecretStore,
+    pub(crate) app: AppStore,
+    pub(crate) net: Net,
+    pub(crate) gate: ConsentGate,
+    /// The policy last fetched, i.e. the one the user can have been shown.
+    pub(crate) shown_policy: Mutex<Option<PolicyDocument>>,
+    pub(crate) session: Session,
+}
+
+impl Inner {
+    /// Runs `work` on the core's runtime and waits for it. Dropping the returned future does
+    /// not stop the work: a write that started finishes (or rolls back) on its own.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> T {
+        match self.runtime.spawn(work).await {
+            Ok(value) => value,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(error) => panic!("core task ended without a result: {error}"),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl Client {
+    /// Opens the client with the platform's secure store.
+    pub async fn open(config: ClientConfig) -> Result<Client, ClientError> {
+        let store = SecretStore::platform_store().map_err(|e| {
+            ClientError::SecureStoreUnavailable {
+                detail: e.to_string(),
+            }
+        })?;
+        Self::open_with_store(config, store).await
+    }
+
+    /// Opens the client with a given credential store (another platform backend, or a test's).
+    pub async fn open_with_store(
+        config: ClientConfig,
+        store: Arc<CredentialStore>,
+    ) -> Result<Client, ClientError> {
+        Self::open_with(config, store, Timeouts::default()).await
+    }
+
+    pub(crate) async fn open_with(
+        config: ClientConfig,
+        store: Arc<CredentialStore>,
+        timeouts: Timeouts,
+    ) -> Result<Client, ClientError> {
+        let base = config.validated_server_url()?;
+        if config.data_dir.trim().is_empty() {
+            return Err(ClientError::InvalidConfig {
+                reason: "data_dir is empty".into(),
+            });
+        }
+        let runtime = CoreRuntime::new().map_err(|e| ClientError::InvalidConfig {
+            reason: format!("cannot start the core runtime: {e}"),
+        })?;
+        let data_dir = PathBuf::from(&config.data_dir);
+        let secrets = SecretStore::new(store, &config.data_dir);
+        let gate = ConsentGate::default();
+        let opened = {
+            let (data_dir, secrets, gate) = (data_dir.clone(), secrets.clone(), gate.clone());
+            runtime.spawn_blocking(move || -> Result<_, ClientError> {
+                std::fs::create_dir_all(&data_dir).map_err(|e| ClientError::Storage {
+                    detail: format!("cannot create the data directory: {e}"),
+                })?;
+                let app = AppStore::open(&data_dir, &secrets)?;
+                gate.set_open(app.latest_policy_acceptance()?.is_some());
+                let net = Net::new(base, &config.spki_pins, gate, timeouts)?;
+                let session = Session::restore(&data_dir, &secrets);
+                Ok((app, net, session))
+            })
+        };
+        let (app, net, session) = match opened.await {
+            Ok(result) => result?,
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                runtime,
+                data_dir,
+                secrets,
+                app,
+                net,
+                gate,
+                shown_policy: Mutex::new(None),
+                session,
+            }),
+        })
+    }
+
+    pub fn auth(&self) -> AuthClient {
+        AuthClient::new(self.inner.clone())
+    }
+
+    pub fn consent(&self) -> ConsentClient {
+        ConsentClient::new(self.inner.clone())
+    }
+
+    /// Spawns a long-lived task (an observer) on the core's runtime.
+    pub fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.runtime.spawn(task)
+    }
+}

@@ -1,0 +1,97 @@
+//! What a shell passes to open a client, and the transport rules checked before anything runs.
+
+use std::net::IpAddr;
+use url::{Host, Url};
+
+use crate::client::ClientError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct ClientConfig {
+    /// Base URL of the MedCircle API, e.g. `https://api.medcircle.example`.
+    pub server_url: String,
+    /// A directory only this app can read; the databases live here.
+    pub data_dir: String,
+    /// Development build: allows plain http, and only to a loopback host.
+    pub dev: bool,
+    /// Optional certificate pins: base64 SHA-256 of a SubjectPublicKeyInfo in the server's
+    /// chain. Empty means the system of trust alone; give a backup pin with the live one.
+    pub spki_pins: Vec<String>,
+}
+
+impl ClientConfig {
+    pub(crate) fn validated_server_url(&self) -> Result<Url, ClientError> {
+        let url = Url::parse(self.server_url.trim()).map_err(|e| ClientError::InvalidConfig {
+            reason: format!("server_url is not a URL: {e}"),
+        })?;
+        match url.scheme() {
+            "https" => Ok(url),
+            "http" if self.dev && is_loopback(&url) => Ok(url),
+            "http" => Err(ClientError::InsecureServerUrl {
+                url: self.server_url.clone(),
+            }),
+            other => Err(ClientError::InvalidConfig {
+                reason: format!("unsupported scheme {other}"),
+            }),
+        }
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str, dev: bool) -> ClientConfig {
+        ClientConfig {
+            server_url: url.into(),
+            data_dir: "/tmp/x".into(),
+            dev,
+            spki_pins: vec![],
+        }
+    }
+
+    #[test]
+    fn https_is_always_allowed() {
+        assert!(config("https://api.example.com", false).validated_server_url().is_ok());
+    }
+
+    #[test]
+    fn plain_http_needs_dev_and_loopback() {
+        for url in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"] {
+            assert!(config(url, true).validated_server_url().is_ok(), "{url}");
+            assert!(matches!(
+                config(url, false).validated_server_url(),
+                Err(ClientError::InsecureServerUrl { .. })
+            ));
+        }
+        assert!(matches!(
+            config("http://10.0.0.2:8080", true).validated_server_url(),
+            Err(ClientError::InsecureServerUrl { .. })
+        ));
+        assert!(matches!(
+            config("http://localhost.evil.example", true).validated_server_url(),
+            Err(ClientError::InsecureServerUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn other_schemes_and_garbage_are_refused() {
+        assert!(matches!(
+            config("ftp://127.0.0.1", true).validated_server_url(),
+            Err(ClientError::InvalidConfig { .. })
+        ));
+        assert!(matches!(
+            config("not a url", true).validated_server_url(),
+            Err(ClientError::InvalidConfig { .. })
+        ));
+    }
+}

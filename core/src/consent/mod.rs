@@ -1,0 +1,161 @@
+//! Privacy-policy consent: fetch the current policy, record the user's acceptance locally,
+//! and open the network gate only then.
+
+mod gate;
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+pub(crate) use gate::ConsentGate;
+
+use crate::client::Inner;
+use crate::clock::unix_now;
+use crate::net::{Endpoint, NetError, NetworkProblem};
+use crate::store::{PolicyAcceptance, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct PolicySection {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct PolicyDocument {
+    pub version: String,
+    /// SHA-256 of the policy text, as the server publishes it.
+    pub hash: String,
+    pub title: String,
+    pub sections: Vec<PolicySection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct ConsentStatus {
+    /// The version the user accepted, if any.
+    pub accepted_version: Option<String>,
+    /// When (unix seconds).
+    pub accepted_at: Option<i64>,
+    /// The newest version this client has seen from the server, if it fetched one.
+    pub current_version: Option<String>,
+    /// True until the user accepts the newest version the client knows of.
+    pub needs_acceptance: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Error))]
+pub enum ConsentError {
+    /// Accepting a version the user was not shown: fetch the policy and show it first.
+    #[error("policy version {version} was not shown to the user; fetch the current policy first")]
+    PolicyNotShown { version: String },
+    #[error("network: {problem}")]
+    Network { problem: NetworkProblem },
+    #[error("local storage failed: {detail}")]
+    Storage { detail: String },
+}
+
+impl From<NetError> for ConsentError {
+    fn from(error: NetError) -> Self {
+        ConsentError::Network {
+            problem: error.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ConsentError {
+    fn from(error: StoreError) -> Self {
+        ConsentError::Storage {
+            detail: error.to_string(),
+        }
+    }
+}
+
+/// The consent area of a [`crate::Client`].
+#[derive(Clone)]
+pub struct ConsentClient {
+    inner: Arc<Inner>,
+}
+
+impl ConsentClient {
+    pub(crate) fn new(inner: Arc<Inner>) -> Self {
+        Self { inner }
+    }
+
+    /// Fetches the policy the user must be shown. Allowed before any consent.
+    pub async fn fetch_policy(&self) -> Result<PolicyDocument, ConsentError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move {
+                let policy: PolicyDocument = inner
+                    .net
+                    .call(Endpoint::Policy, None::<&()>, None)
+                    .await?;
+                if policy.version.is_empty() || policy.sections.is_empty() {
+                    return Err(ConsentError::Network {
+                        problem: NetworkProblem::MalformedResponse {
+                            detail: "policy without version or sections".into(),
+                        },
+                    });
+                }
+                *inner.shown_policy.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(policy.clone());
+                Ok(policy)
+            })
+            .await
+    }
+
+    /// Records that the user accepted `version`, which must be the policy last fetched (and
+    /// so shown); from then on the network gate is open.
+    pub async fn accept(&self, version: String) -> Result<ConsentStatus, ConsentError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move {
+                let shown = inner
+                    .shown_policy
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+                let Some(policy) = shown.filter(|p| p.version == version) else {
+                    return Err(ConsentError::PolicyNotShown { version });
+                };
+                let acceptance = PolicyAcceptance {
+                    version: policy.version,
+                    hash: policy.hash,
+                    accepted_at: unix_now(),
+                };
+                inner.app.record_policy_acceptance(&acceptance)?;
+                inner.gate.set_open(true);
+                tracing::info!(version = %acceptance.version, "privacy policy accepted");
+                Ok(status(&inner)?)
+            })
+            .await
+    }
+
+    pub fn status(&self) -> Result<ConsentStatus, ConsentError> {
+        Ok(status(&self.inner)?)
+    }
+}
+
+fn status(inner: &Inner) -> Result<ConsentStatus, StoreError> {
+    let accepted = inner.app.latest_policy_acceptance()?;
+    let current_version = inner
+        .shown_policy
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .map(|p| p.version.clone());
+    let needs_acceptance = match (&accepted, &current_version) {
+        (None, _) => true,
+        (Some(a), Some(current)) => &a.version != current,
+        (Some(_), None) => false,
+    };
+    Ok(ConsentStatus {
+        accepted_version: accepted.as_ref().map(|a| a.version.clone()),
+        accepted_at: accepted.map(|a| a.accepted_at),
+        current_version,
+        needs_acceptance,
+    })
+}

@@ -1,0 +1,25 @@
+//! MedCircle client core: every flow of the app and every rule of its privacy policy, once,
+//! in plain async Rust. The `ffi` feature derives uniffi on the data and error types so the
+//! bindings crate only adapts objects and listeners.
+
+#[cfg(feature = "ffi")]
+uniffi::setup_scaffolding!("medcircle_core");
+
+pub mod auth;
+mod client;
+mod clock;
+mod config;
+pub mod consent;
+pub mod logging;
+pub mod net;
+mod runtime;
+mod secrets;
+mod store;
+
+pub use auth::{AuthClient, AuthError, LogoutOutcome, SessionState, SmsCodeSent, UserProfile};
+pub use client::{Client, ClientError};
+pub use config::ClientConfig;
+pub use consent::{ConsentClient, ConsentError, ConsentStatus, PolicyDocument, PolicySection};
+pub use logging::{LogLevel, LogSink};
+pub use net::NetworkProblem;
+pub use secrets::CredentialStore;

@@ -1,0 +1,169 @@
+//! Network failures: a rich internal error, and the public problem kinds a UI can act on.
+
+use reqwest::StatusCode;
+use serde::Deserialize;
+
+/// What went wrong on the way to or from the server, as a UI needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum NetworkProblem {
+    /// No connection could be made: show "offline", offer retry.
+    Offline,
+    /// The server did not answer in time.
+    Timeout,
+    /// The server failed (5xx): try again later.
+    ServerUnavailable { status: u16 },
+    /// The server answered something the app cannot read.
+    MalformedResponse { detail: String },
+    /// The answer exceeded the size the app accepts.
+    ResponseTooLarge { limit_bytes: u64 },
+    /// TLS failed: certificate invalid or not matching the pinned keys.
+    InsecureConnection { detail: String },
+    /// The server refused the request for a reason this area has no better error for.
+    Rejected {
+        status: u16,
+        code: String,
+        message: String,
+    },
+}
+
+impl std::fmt::Display for NetworkProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetworkProblem::Offline => write!(f, "offline"),
+            NetworkProblem::Timeout => write!(f, "timed out"),
+            NetworkProblem::ServerUnavailable { status } => write!(f, "server error {status}"),
+            NetworkProblem::MalformedResponse { detail } => write!(f, "malformed response: {detail}"),
+            NetworkProblem::ResponseTooLarge { limit_bytes } => {
+                write!(f, "response larger than {limit_bytes} bytes")
+            }
+            NetworkProblem::InsecureConnection { detail } => write!(f, "insecure connection: {detail}"),
+            NetworkProblem::Rejected { status, code, .. } => write!(f, "rejected: {status} {code}"),
+        }
+    }
+}
+
+/// The server's error body: `{"error": {"code", "message", ...}}`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ApiErrorBody {
+    pub(crate) error: ApiError,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub(crate) code: String,
+    #[serde(default)]
+    pub(crate) message: String,
+    #[serde(default)]
+    pub(crate) retry_after_s: Option<u64>,
+    #[serde(default)]
+    pub(crate) attempts_left: Option<u32>,
+}
+
+impl ApiError {
+    pub(crate) fn unparsed(status: StatusCode) -> Self {
+        Self {
+            code: format!("http_{}", status.as_u16()),
+            message: status.canonical_reason().unwrap_or_default().to_string(),
+            retry_after_s: None,
+            attempts_left: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum NetError {
+    #[error("the privacy policy has not been accepted yet")]
+    ConsentRequired,
+    #[error("offline: {0}")]
+    Offline(String),
+    #[error("timed out")]
+    Timeout,
+    #[error("rate limited, retry after {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
+    #[error("unauthorized: {code}")]
+    Unauthorized { code: String },
+    #[error("refused: {status} {}", error.code)]
+    Refused { status: u16, error: ApiError },
+    #[error("server error {status}")]
+    Server { status: u16 },
+    #[error("malformed response: {0}")]
+    Malformed(String),
+    #[error("response larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("insecure connection: {0}")]
+    Insecure(String),
+}
+
+impl NetError {
+    pub(crate) fn from_transport(error: reqwest::Error) -> Self {
+        if let Some(tls) = find_source::<rustls::Error>(&error) {
+            return NetError::Insecure(tls.to_string());
+        }
+        if error.is_timeout() {
+            NetError::Timeout
+        } else if error.is_body() || error.is_decode() {
+            NetError::Malformed(error.without_url().to_string())
+        } else {
+            NetError::Offline(error.without_url().to_string())
+        }
+    }
+
+    /// Worth another try for an idempotent request.
+    pub(crate) fn is_transient(&self) -> bool {
+        match self {
+            NetError::Offline(_) | NetError::Timeout => true,
+            NetError::Server { status } => matches!(status, 500 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+}
+
+fn find_source<'a, E: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a E> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<E>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// Whatever no area has a more specific error for.
+impl From<NetError> for NetworkProblem {
+    fn from(error: NetError) -> Self {
+        match error {
+            NetError::Offline(_) => NetworkProblem::Offline,
+            NetError::Timeout => NetworkProblem::Timeout,
+            NetError::Server { status } => NetworkProblem::ServerUnavailable { status },
+            NetError::Malformed(detail) => NetworkProblem::MalformedResponse { detail },
+            NetError::TooLarge(limit) => NetworkProblem::ResponseTooLarge {
+                limit_bytes: limit as u64,
+            },
+            NetError::Insecure(detail) => NetworkProblem::InsecureConnection { detail },
+            NetError::Refused { status, error } => NetworkProblem::Rejected {
+                status,
+                code: error.code,
+                message: error.message,
+            },
+            NetError::Unauthorized { code } => NetworkProblem::Rejected {
+                status: 401,
+                message: String::new(),
+                code,
+            },
+            NetError::RateLimited { retry_after_s } => NetworkProblem::Rejected {
+                status: 429,
+                code: "rate_limited".into(),
+                message: format!("retry after {retry_after_s} s"),
+            },
+            NetError::ConsentRequired => NetworkProblem::Rejected {
+                status: 0,
+                code: "consent_required".into(),
+                message: "the privacy policy has not been accepted yet".into(),
+            },
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The one door to the network. Every request goes through [`Net::call`], which enforces the
+//! consent gate, TLS-only transport, timeouts, a response size cap and retries for idempotent
+//! requests, and turns every failure into a [`NetError`].
+
+mod endpoint;
+mod error;
+mod retry;
+mod tls;
+
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+pub(crate) use endpoint::Endpoint;
+pub(crate) use error::{ApiError, NetError};
+pub use error::NetworkProblem;
+use retry::RetryPolicy;
+
+use crate::client::ClientError;
+use crate::consent::ConsentGate;
+
+/// Larger responses are refused: nothing the API returns comes near it, and a hostile or
+/// broken server must not be able to exhaust the phone's memory.
+const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    pub(crate) connect: Duration,
+    pub(crate) request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+        }
+    }
+}
+
+pub(crate) struct Net {
+    http: reqwest::Client,
+    base: Url,
+    gate: ConsentGate,
+    retry: RetryPolicy,
+    max_response_bytes: usize,
+}
+
+impl Net {
+    pub(crate) fn new(
+        base: Url,
+        spki_pins: &[String],
+        gate: ConsentGate,
+        timeouts: Timeouts,
+    ) -> Result<Self, ClientError> {
+        let tls = tls::client_config(spki_pins)?;
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .https_only(base.scheme() == "https")
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.request)
+            // The API never redirects; following one could downgrade to plain http.
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .user_agent(concat!("medcircle-core/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::InvalidConfig {
+                reason: format!("http client: {e}"),
+            })?;
+        Ok(Self {
+            http,
+            base,
+            gate,
+            retry: RetryPolicy::default(),
+            max_response_bytes: MAX_RESPONSE_BYTES,
+        })
+    }
+
+    /// Sends one API request and decodes its JSON answer.
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        body: Option<&(impl Serialize + ?Sized)>,
+        bearer: Option<&str>,
+    ) -> Result<T, NetError> {
+        let bytes = self.send(endpoint, body, bearer).await?;
+        serde_json::from_slice(&bytes).map_err(|e| NetError::Malformed(e.to_string()))
+    }
+
+    /// Sends one API request whose success carries no body worth reading.
+    pub(crate) async fn call_no_content(
+        &self,
+        endpoint: Endpoint,
+        body: Option<&(impl Serialize + ?Sized)>,
+        bearer: Option<&str>,
+    ) -> Result<(), NetError> {
+        self.send(endpoint, body, bearer).await.map(drop)
+    }
+
+    async fn send(
+        &self,
+        endpoint: Endpoint,
+        body: Option<&(impl Serialize + ?Sized)>,
+        bearer: Option<&str>,
+    ) -> Result<Vec<u8>, NetError> {
+        // The single place where "no collection before consent" is enforced for the network.
+        if !endpoint.allowed_before_consent() && !self.gate.is_open() {
+            tracing::info!(endpoint = endpoint.path(), "request blocked: policy not accepted");
+            return Err(NetError::ConsentRequired);
+        }
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| NetError::Malformed(format!("request body: {e}")))?;
+        let url = self
+            .base
+            .join(endpoint.path().trim_start_matches('/'))
+            .map_err(|e| NetError::Malformed(format!("url: {e}")))?;
+        let attempts = if endpoint.idempotent() {
+            self.retry.attempts
+        } else {
+            1
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .send_once(endpoint.method(), url.clone(), body.as_deref(), bearer)
+                .await;
+            match result {
+                Err(error) if attempt < attempts && error.is_transient() => {
+                    let delay = self.retry.delay(attempt);
+                    tracing::debug!(
+                        endpoint = endpoint.path(),
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        %error,
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&[u8]>,
+        bearer: Option<&str>,
+    ) -> Result<Vec<u8>, NetError> {
+        let mut request = self.http.request(method, url);
+        if let Some(body) = body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        if let Some(token) = bearer {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let mut response = request.send().await.map_err(NetError::from_transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        if let Some(len) = response.content_length()
+            && len > self.max_response_bytes as u64
+        {
+            return Err(NetError::TooLarge(self.max_response_bytes));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(NetError::from_transport)? {
+            if bytes.len() + chunk.len() > self.max_response_bytes {
+                return Err(NetError::TooLarge(self.max_response_bytes));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        Err(error_from_status(status, &headers, &bytes))
+    }
+}
+
+fn error_from_status(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> NetError {
+    let api = serde_json::from_slice::<error::ApiErrorBody>(body)
+        .map(|b| b.error)
+        .unwrap_or_else(|_| ApiError::unparsed(status));
+    match status {
+        StatusCode::TOO_MANY_REQUESTS => {
+            let header = headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            NetError::RateLimited {
+                retry_after_s: api.retry_after_s.or(header).unwrap_or(60).max(1),
+            }
+        }
+        StatusCode::UNAUTHORIZED => NetError::Unauthorized { code: api.code },
+        s if s.is_server_error() => NetError::Server { status: s.as_u16() },
+        s => NetError::Refused {
+            status: s.as_u16(),
+            error: api,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,210 @@
+//! Fault injection on a raw loopback socket: answers no real server would give on purpose.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use super::*;
+
+/// Serves each connection the next scripted raw response (the last one repeats) and counts
+/// the requests it saw. `None` as a response means: accept, read, then never answer.
+async fn raw_server(responses: Vec<Option<Vec<u8>>>) -> (Url, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let response = responses[n.min(responses.len() - 1)].clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let _ = socket.read(&mut buf).await;
+                match response {
+                    Some(bytes) => {
+                        let _ = socket.write_all(&bytes).await;
+                        let _ = socket.shutdown().await;
+                    }
+                    None => tokio::time::sleep(Duration::from_secs(30)).await,
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+fn http(status: &str, headers: &[&str], body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for h in headers {
+        out.push_str(h);
+        out.push_str("\r\n");
+    }
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    Some(bytes)
+}
+
+fn net(base: Url, consented: bool) -> Net {
+    let gate = ConsentGate::default();
+    gate.set_open(consented);
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(2),
+        request: Duration::from_millis(500),
+    };
+    let mut net = Net::new(base, &[], gate, timeouts).unwrap();
+    net.retry.base = Duration::from_millis(5);
+    net
+}
+
+#[tokio::test]
+async fn nothing_but_the_policy_leaves_before_consent() {
+    let (url, seen) = raw_server(vec![http("200 OK", &[], b"{}")]).await;
+    let net = net(url, false);
+    let err = net
+        .call::<Value>(Endpoint::SmsSend, Some(&serde_json::json!({})), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::ConsentRequired));
+    assert_eq!(seen.load(Ordering::SeqCst), 0, "no connection was made");
+    net.call::<Value>(Endpoint::Policy, None::<&()>, None)
+        .await
+        .unwrap();
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_typed_error() {
+    let (url, _) = raw_server(vec![http("200 OK", &[], b"{\"version\": ")]).await;
+    let err = net(url, true)
+        .call::<Value>(Endpoint::Me, None::<&()>, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Malformed(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_by_length_and_by_stream() {
+    let big = vec![b' '; MAX_RESPONSE_BYTES + 1];
+    let (url, _) = raw_server(vec![http("200 OK", &[], &big)]).await;
+    let err = net(url, true)
+        .call::<Value>(Endpoint::Me, None::<&()>, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::TooLarge(MAX_RESPONSE_BYTES)), "{err:?}");
+
+    // No content-length: the cap applies while streaming.
+    let mut chunked = b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n".to_vec();
+    chunked.extend_from_slice(&big);
+    let (url, _) = raw_server(vec![Some(chunked)]).await;
+    let err = net(url, true)
+        .call::<Value>(Endpoint::Me, None::<&()>, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::TooLarge(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn idempotent_requests_retry_transient_failures() {
+    let (url, seen) = raw_server(vec![
+        http("503 Service Unavailable", &[], b""),
+        http("502 Bad Gateway", &[], b"oops"),
+        http("200 OK", &[], b"{\"ok\":true}"),
+    ])
+    .await;
+    let value: Value = net(url, true)
+        .call(Endpoint::Me, None::<&()>, None)
+        .await
+        .unwrap();
+    assert_eq!(value["ok"], true);
+    assert_eq!(seen.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn retries_give_up_after_the_last_attempt() {
+    let (url, seen) = raw_server(vec![http("503 Service Unavailable", &[], b"")]).await;
+    let err = net(url, true)
+        .call::<Value>(Endpoint::Me, None::<&()>, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Server { status: 503 }));
+    assert_eq!(seen.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn non_idempotent_requests_are_sent_once() {
+    let (url, seen) = raw_server(vec![http("503 Service Unavailable", &[], b"")]).await;
+    let err = net(url, true)
+        .call::<Value>(Endpoint::SmsSend, Some(&serde_json::json!({})), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Server { status: 503 }));
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out() {
+    let (url, _) = raw_server(vec![None]).await;
+    let err = net(url, true)
+        .call::<Value>(Endpoint::SmsSend, Some(&serde_json::json!({})), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Timeout), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_closed_port_is_offline() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    drop(listener);
+    let err = net(url, true)
+        .call::<Value>(Endpoint::SmsSend, Some(&serde_json::json!({})), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Offline(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn rate_limits_carry_retry_after_from_body_or_header() {
+    let body = br#"{"error":{"code":"rate_limited","message":"slow down","retry_after_s":42}}"#;
+    let (url, _) = raw_server(vec![http("429 Too Many Requests", &[], body)]).await;
+    let err = net(url, true)
+        .call::<Value>(Endpoint::SmsSend, Some(&serde_json::json!({})), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::RateLimited { retry_after_s: 42 }));
+
+    let (url, _) =
+        raw_server(vec![http("429 Too Many Requests", &["retry-after: 7"], b"busy")]).await;
+    let err = net(url, true)
+        .call::<Value>(Endpoint::SmsSend, Some(&serde_json::json!({})), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::RateLimited { retry_after_s: 7 }));
+}
+
+#[tokio::test]
+async fn api_errors_keep_their_code_and_fields() {
+    let body = br#"{"error":{"code":"wrong_code","message":"no","attempts_left":3}}"#;
+    let (url, _) = raw_server(vec![http("422 Unprocessable Entity", &[], body)]).await;
+    let err = net(url, true)
+        .call::<Value>(Endpoint::SmsVerify, Some(&serde_json::json!({})), None)
+        .await
+        .unwrap_err();
+    match err {
+        NetError::Refused { status, error } => {
+            assert_eq!(status, 422);
+            assert_eq!(error.code, "wrong_code");
+            assert_eq!(error.attempts_left, Some(3));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}

@@ -1,0 +1,89 @@
+//! The OS secure store (Keychain, Android Keystore, Linux keyutils) through keyring-core.
+//! Database keys and session tokens live here and nowhere else.
+
+use std::sync::Arc;
+
+use keyring_core::{Entry, Error as KeyringError};
+use sha2::{Digest, Sha256};
+
+pub use keyring_core::CredentialStore;
+
+const SERVICE: &str = "medcircle";
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SecretError {
+    #[error("secure store unavailable: {0}")]
+    Unavailable(String),
+    #[error("secure store entry is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Secrets of one installation. Entries are namespaced by the data directory so two clients
+/// (two test installs, two app flavours) never read each other's keys.
+#[derive(Clone)]
+pub(crate) struct SecretStore {
+    store: Arc<CredentialStore>,
+    namespace: String,
+}
+
+impl SecretStore {
+    pub(crate) fn new(store: Arc<CredentialStore>, data_dir: &str) -> Self {
+        let digest = Sha256::digest(data_dir.as_bytes());
+        Self {
+            store,
+            namespace: hex::encode(&digest[..8]),
+        }
+    }
+
+    /// The platform's own store. On Android the Keystore-backed store needs the app context:
+    /// the shell calls `io.crates.keyring.Keyring.initializeNdkContext(context)` once first.
+    pub(crate) fn platform_store() -> Result<Arc<CredentialStore>, SecretError> {
+        #[cfg(all(target_os = "linux", not(target_os = "android")))]
+        {
+            let store = linux_keyutils_keyring_store::Store::new()
+                .map_err(|e| SecretError::Unavailable(e.to_string()))?;
+            Ok(store)
+        }
+        #[cfg(any(target_os = "macos", target_os = "ios"))]
+        {
+            let store = apple_native_keyring_store::protected::Store::new()
+                .map_err(|e| SecretError::Unavailable(e.to_string()))?;
+            Ok(store)
+        }
+        #[cfg(target_os = "android")]
+        {
+            let store = android_native_keyring_store::Store::new()
+                .map_err(|e| SecretError::Unavailable(e.to_string()))?;
+            Ok(store)
+        }
+    }
+
+    fn entry(&self, name: &str) -> Result<Entry, SecretError> {
+        Entry::new_in_store(&self.store, SERVICE, &format!("{}:{name}", self.namespace))
+            .map_err(|e| SecretError::Unavailable(e.to_string()))
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Result<Option<Vec<u8>>, SecretError> {
+        match self.entry(name)?.get_secret() {
+            Ok(secret) => Ok(Some(secret)),
+            Err(KeyringError::NoEntry) => Ok(None),
+            Err(KeyringError::BadEncoding(_)) | Err(KeyringError::BadDataFormat(..)) => {
+                Err(SecretError::Corrupt(name.to_string()))
+            }
+            Err(e) => Err(SecretError::Unavailable(e.to_string())),
+        }
+    }
+
+    pub(crate) fn set(&self, name: &str, secret: &[u8]) -> Result<(), SecretError> {
+        self.entry(name)?
+            .set_secret(secret)
+            .map_err(|e| SecretError::Unavailable(e.to_string()))
+    }
+
+    pub(crate) fn delete(&self, name: &str) -> Result<(), SecretError> {
+        match self.entry(name)?.delete_credential() {
+            Ok(()) | Err(KeyringError::NoEntry) => Ok(()),
+            Err(e) => Err(SecretError::Unavailable(e.to_string())),
+        }
+    }
+}

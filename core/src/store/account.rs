@@ -1,0 +1,105 @@
+//! One encrypted database per account: everything cached for that account, removed with it.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use super::StoreError;
+use super::database::{Database, DatabaseSpec, remove_database_files};
+use super::migrations::Migration;
+use crate::auth::UserProfile;
+use crate::secrets::SecretStore;
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: "CREATE TABLE profile (
+              id TEXT PRIMARY KEY,
+              phone_masked TEXT NOT NULL,
+              nickname TEXT NOT NULL,
+              created_at INTEGER NOT NULL
+          );",
+}];
+
+pub(crate) struct AccountStore {
+    db: Database,
+}
+
+/// File and key names derive from a digest of the account id: the server's id never becomes a
+/// path (no traversal) and file names reveal nothing about who is signed in.
+fn slot(account_id: &str) -> String {
+    hex::encode(&Sha256::digest(account_id.as_bytes())[..12])
+}
+
+fn file(data_dir: &Path, account_id: &str) -> PathBuf {
+    data_dir
+        .join("accounts")
+        .join(format!("{}.db", slot(account_id)))
+}
+
+fn key_name(account_id: &str) -> String {
+    format!("account-db-key:{}", slot(account_id))
+}
+
+impl AccountStore {
+    pub(crate) fn open(
+        data_dir: &Path,
+        account_id: &str,
+        secrets: &SecretStore,
+    ) -> Result<Self, StoreError> {
+        let spec = DatabaseSpec {
+            file: file(data_dir, account_id),
+            key_name: key_name(account_id),
+            migrations: MIGRATIONS,
+            label: "account",
+        };
+        Ok(Self {
+            db: Database::open(&spec, secrets)?,
+        })
+    }
+
+    /// Deletes the account's database files and its key. The caller drops any open store first.
+    pub(crate) fn destroy(
+        data_dir: &Path,
+        account_id: &str,
+        secrets: &SecretStore,
+    ) -> Result<(), StoreError> {
+        remove_database_files(&file(data_dir, account_id))?;
+        secrets.delete(&key_name(account_id))?;
+        Ok(())
+    }
+
+    pub(crate) fn save_profile(&self, profile: &UserProfile) -> Result<(), StoreError> {
+        self.db.conn().execute(
+            "INSERT INTO profile (id, phone_masked, nickname, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET phone_masked = excluded.phone_masked,
+                 nickname = excluded.nickname, created_at = excluded.created_at",
+            params![
+                profile.id,
+                profile.phone_masked,
+                profile.nickname,
+                profile.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn profile(&self) -> Result<Option<UserProfile>, StoreError> {
+        Ok(self
+            .db
+            .conn()
+            .query_row(
+                "SELECT id, phone_masked, nickname, created_at FROM profile LIMIT 1",
+                [],
+                |r| {
+                    Ok(UserProfile {
+                        id: r.get(0)?,
+                        phone_masked: r.get(1)?,
+                        nickname: r.get(2)?,
+                        created_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+}

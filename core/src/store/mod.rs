@@ -1,0 +1,22 @@
+//! The encrypted local store: one SQLCipher database for the app (consents, settings) and one
+//! per account, each with its own random key held only in the secure store.
+
+mod account;
+mod app;
+mod database;
+mod migrations;
+
+pub(crate) use account::AccountStore;
+pub(crate) use app::{AppStore, PolicyAcceptance};
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StoreError {
+    #[error("secure store: {0}")]
+    Secrets(#[from] crate::secrets::SecretError),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("file system: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("database schema {found} is newer than this app knows ({known})")]
+    SchemaTooNew { found: u32, known: u32 },
+}
