@@ -1,1 +1,16 @@
+//! The library the apps load. Thin uniffi adapters over `medcircle-core`: objects that hold a
+//! core client, listener + task-handle adapters for what changes over time, and the logger
+//! hook. Data and error types come from the core itself (its `ffi` feature).
 
+uniffi::setup_scaffolding!("medcircle");
+
+mod auth;
+mod client;
+mod consent;
+mod logger;
+mod task;
+
+pub use auth::{Auth, SessionListener};
+pub use client::MedCircle;
+pub use consent::Consent;
+pub use task::TaskHandle;

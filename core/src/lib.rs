@@ -16,7 +16,9 @@ mod runtime;
 mod secrets;
 mod store;
 
-pub use auth::{AuthClient, AuthError, LogoutOutcome, SessionState, SmsCodeSent, UserProfile};
+pub use auth::{
+    AuthClient, AuthError, ConsentPurpose, LogoutOutcome, SessionState, SmsCodeSent, UserProfile,
+};
 pub use client::{Client, ClientError};
 pub use config::ClientConfig;
 pub use consent::{ConsentClient, ConsentError, ConsentStatus, PolicyDocument, PolicySection};

@@ -1,1 +1,43 @@
-fn main() {}
+//! Project tasks: `cargo xtask bindings`, `cargo xtask test`.
+
+mod bindings;
+mod cmd;
+mod suites;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  bindings   build medcircle-ffi and generate the Kotlin and Swift bindings into target/bindings
+  test       run every suite: Rust (workspace), Kotlin on the JVM, Swift on Linux";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("bindings") => bindings::generate(&root()).map(|out| {
+            println!("bindings written to {}", out.display());
+        }),
+        Some("test") => suites::run_all(&root()),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (this crate lives one level below it).
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits inside the workspace")
+        .to_path_buf()
+}

@@ -1,0 +1,72 @@
+use std::sync::Arc;
+
+use medcircle_core::{
+    AuthClient, AuthError, Client, LogoutOutcome, SessionState, SmsCodeSent, UserProfile,
+};
+
+use crate::task::TaskHandle;
+
+/// Implemented by the shell to follow the session: the first call carries the current state.
+#[uniffi::export(foreign)]
+pub trait SessionListener: Send + Sync {
+    fn on_update(&self, state: SessionState);
+}
+
+/// Login, session and logout.
+#[derive(uniffi::Object)]
+pub struct Auth {
+    client: Client,
+    auth: AuthClient,
+}
+
+impl Auth {
+    pub(crate) fn new(client: Client) -> Self {
+        Self {
+            auth: client.auth(),
+            client,
+        }
+    }
+}
+
+#[uniffi::export]
+impl Auth {
+    pub async fn request_sms_code(&self, phone: String) -> Result<SmsCodeSent, AuthError> {
+        self.auth.request_sms_code(phone).await
+    }
+
+    pub async fn verify_sms_code(
+        &self,
+        phone: String,
+        code: String,
+    ) -> Result<UserProfile, AuthError> {
+        self.auth.verify_sms_code(phone, code).await
+    }
+
+    pub async fn whoami(&self) -> Result<UserProfile, AuthError> {
+        self.auth.whoami().await
+    }
+
+    pub async fn logout(&self) -> Result<LogoutOutcome, AuthError> {
+        self.auth.logout().await
+    }
+
+    pub fn session_state(&self) -> SessionState {
+        self.auth.session_state()
+    }
+
+    /// Calls `listener` with the current state now, then with every change, until the
+    /// returned handle is cancelled or dropped.
+    pub fn observe_session(&self, listener: Arc<dyn SessionListener>) -> Arc<TaskHandle> {
+        let mut updates = self.auth.session_updates();
+        let task = self.client.spawn(async move {
+            loop {
+                let state = updates.borrow_and_update().clone();
+                listener.on_update(state);
+                if updates.changed().await.is_err() {
+                    break;
+                }
+            }
+        });
+        Arc::new(TaskHandle::new(task.abort_handle()))
+    }
+}

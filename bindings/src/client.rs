@@ -1,0 +1,30 @@
+use std::sync::Arc;
+
+use medcircle_core::{Client, ClientConfig, ClientError};
+
+use crate::auth::Auth;
+use crate::consent::Consent;
+
+/// The app's one handle on the core. Open it once at start.
+#[derive(uniffi::Object)]
+pub struct MedCircle {
+    client: Client,
+}
+
+#[uniffi::export]
+impl MedCircle {
+    /// Opens the stores (creating keys on first run) and restores the previous session.
+    #[uniffi::constructor]
+    pub async fn open(config: ClientConfig) -> Result<Arc<Self>, ClientError> {
+        let client = Client::open(config).await?;
+        Ok(Arc::new(Self { client }))
+    }
+
+    pub fn auth(&self) -> Arc<Auth> {
+        Arc::new(Auth::new(self.client.clone()))
+    }
+
+    pub fn consent(&self) -> Arc<Consent> {
+        Arc::new(Consent::new(self.client.consent()))
+    }
+}

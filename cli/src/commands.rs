@@ -1,0 +1,198 @@
+//! One function per command, each a thin use of the core's public API.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use medcircle_core::{Client, ClientConfig, SessionState, UserProfile};
+use serde_json::json;
+
+use crate::output::Output;
+use crate::{Command, ConsentAction, LoginMethod, PolicyAction};
+
+pub(crate) struct Settings {
+    pub(crate) server: String,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) dev: bool,
+}
+
+pub(crate) async fn open(server: &str, data_dir: &std::path::Path, dev: bool) -> Result<Client, String> {
+    let config = ClientConfig {
+        server_url: server.to_string(),
+        data_dir: data_dir.to_string_lossy().into_owned(),
+        dev,
+        spki_pins: vec![],
+    };
+    Client::open(config).await.map_err(|e| {
+        let hint = if server.starts_with("http://") && !dev {
+            " (plain http is only allowed with --dev, to a loopback server)"
+        } else {
+            ""
+        };
+        format!("{e}{hint}")
+    })
+}
+
+pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> Result<(), String> {
+    let client = open(&settings.server, &settings.data_dir, settings.dev).await?;
+    match command {
+        Command::Policy {
+            action: PolicyAction::Show,
+        } => policy_show(&client, out, true).await,
+        Command::Consent {
+            action: ConsentAction::Accept,
+        } => consent_accept(&client, out).await,
+        Command::Consent {
+            action: ConsentAction::Status,
+        } => consent_status(&client, out),
+        Command::Login {
+            method: LoginMethod::Sms { phone, code },
+        } => login_sms(&client, &phone, code, out).await,
+        Command::Whoami => whoami(&client, out).await,
+        Command::Logout => logout(&client, out).await,
+        Command::Demo => unreachable!("the demo runs without a configured client"),
+    }
+}
+
+/// Fetches the policy; `full` prints every section's text, otherwise only their titles.
+pub(crate) async fn policy_show(client: &Client, out: &Output, full: bool) -> Result<(), String> {
+    let policy = client
+        .consent()
+        .fetch_policy()
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut text = format!("{} (version {})", policy.title, policy.version);
+    for section in &policy.sections {
+        if full {
+            text.push_str(&format!("\n\n## {}\n{}", section.title, section.text));
+        } else {
+            text.push_str(&format!("\n  - {}", section.title));
+        }
+    }
+    let sections: Vec<_> = policy
+        .sections
+        .iter()
+        .map(|s| {
+            if full {
+                json!({ "id": s.id, "title": s.title, "text": s.text })
+            } else {
+                json!({ "id": s.id, "title": s.title })
+            }
+        })
+        .collect();
+    out.emit(
+        "policy",
+        &text,
+        json!({ "ok": true, "version": policy.version, "hash": policy.hash,
+                "title": policy.title, "sections": sections }),
+    );
+    Ok(())
+}
+
+pub(crate) async fn consent_accept(client: &Client, out: &Output) -> Result<(), String> {
+    let consent = client.consent();
+    let policy = consent.fetch_policy().await.map_err(|e| e.to_string())?;
+    let status = consent
+        .accept(policy.version.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    out.emit(
+        "consent",
+        &format!("accepted privacy policy version {}", policy.version),
+        json!({ "ok": true, "accepted_version": status.accepted_version,
+                "accepted_at": status.accepted_at }),
+    );
+    Ok(())
+}
+
+fn consent_status(client: &Client, out: &Output) -> Result<(), String> {
+    let status = client.consent().status().map_err(|e| e.to_string())?;
+    let text = match &status.accepted_version {
+        Some(v) => format!("accepted privacy policy version {v}"),
+        None => "the privacy policy has not been accepted".to_string(),
+    };
+    out.emit(
+        "consent",
+        &text,
+        json!({ "ok": true, "accepted_version": status.accepted_version,
+                "accepted_at": status.accepted_at }),
+    );
+    Ok(())
+}
+
+async fn login_sms(
+    client: &Client,
+    phone: &str,
+    code: Option<String>,
+    out: &Output,
+) -> Result<(), String> {
+    let auth = client.auth();
+    let code = match code {
+        Some(code) => code,
+        None => {
+            let sent = auth
+                .request_sms_code(phone.to_string())
+                .await
+                .map_err(|e| e.to_string())?;
+            out.emit(
+                "code_sent",
+                &format!("code sent; valid for {} s", sent.expires_in_s),
+                json!({ "ok": true, "cooldown_s": sent.cooldown_s, "expires_in_s": sent.expires_in_s }),
+            );
+            prompt("code: ")?
+        }
+    };
+    let user = auth
+        .verify_sms_code(phone.to_string(), code)
+        .await
+        .map_err(|e| e.to_string())?;
+    emit_user(out, "login", "logged in as", &user);
+    Ok(())
+}
+
+pub(crate) async fn whoami(client: &Client, out: &Output) -> Result<(), String> {
+    let user = client.auth().whoami().await.map_err(|e| e.to_string())?;
+    emit_user(out, "whoami", "logged in as", &user);
+    Ok(())
+}
+
+pub(crate) async fn logout(client: &Client, out: &Output) -> Result<(), String> {
+    let outcome = client.auth().logout().await.map_err(|e| e.to_string())?;
+    let text = if outcome.revoked_on_server {
+        "logged out"
+    } else {
+        "logged out on this device (the server could not be reached to revoke the session)"
+    };
+    out.emit(
+        "logout",
+        text,
+        json!({ "ok": true, "revoked_on_server": outcome.revoked_on_server }),
+    );
+    Ok(())
+}
+
+pub(crate) fn emit_user(out: &Output, step: &str, label: &str, user: &UserProfile) {
+    out.emit(
+        step,
+        &format!("{label} {} ({}, id {})", user.nickname, user.phone_masked, user.id),
+        json!({ "ok": true, "id": user.id, "nickname": user.nickname,
+                "phone_masked": user.phone_masked, "created_at": user.created_at }),
+    );
+}
+
+pub(crate) fn describe_state(state: &SessionState) -> String {
+    match state {
+        SessionState::LoggedOut => "logged out".into(),
+        SessionState::LoggedIn { user } => format!("logged in as {}", user.nickname),
+    }
+}
+
+fn prompt(label: &str) -> Result<String, String> {
+    eprint!("{label}");
+    std::io::stderr().flush().map_err(|e| e.to_string())?;
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    Ok(line.trim().to_string())
+}
