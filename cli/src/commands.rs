@@ -15,7 +15,11 @@ pub(crate) struct Settings {
     pub(crate) dev: bool,
 }
 
-pub(crate) async fn open(server: &str, data_dir: &std::path::Path, dev: bool) -> Result<Client, String> {
+pub(crate) async fn open(
+    server: &str,
+    data_dir: &std::path::Path,
+    dev: bool,
+) -> Result<Client, String> {
     let config = ClientConfig {
         server_url: server.to_string(),
         data_dir: data_dir.to_string_lossy().into_owned(),
@@ -173,7 +177,10 @@ pub(crate) async fn logout(client: &Client, out: &Output) -> Result<(), String> 
 pub(crate) fn emit_user(out: &Output, step: &str, label: &str, user: &UserProfile) {
     out.emit(
         step,
-        &format!("{label} {} ({}, id {})", user.nickname, user.phone_masked, user.id),
+        &format!(
+            "{label} {} ({}, id {})",
+            user.nickname, user.phone_masked, user.id
+        ),
         json!({ "ok": true, "id": user.id, "nickname": user.nickname,
                 "phone_masked": user.phone_masked, "created_at": user.created_at }),
     );

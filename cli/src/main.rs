@@ -16,7 +16,12 @@ use output::Output;
 #[command(name = "medcircle", version, about = "MedCircle in a terminal")]
 struct Cli {
     /// API base URL.
-    #[arg(long, global = true, env = "MEDCIRCLE_SERVER", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "MEDCIRCLE_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
     server: String,
     /// Where the encrypted databases live (default: ~/.local/share/medcircle).
     #[arg(long, global = true, env = "MEDCIRCLE_DATA_DIR")]

@@ -25,7 +25,10 @@ impl Output {
 
     pub(crate) fn failure(&self, message: &str) {
         if self.json {
-            println!("{}", json!({ "step": "error", "ok": false, "error": message }));
+            println!(
+                "{}",
+                json!({ "step": "error", "ok": false, "error": message })
+            );
         } else {
             eprintln!("error: {message}");
         }

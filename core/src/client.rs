@@ -78,11 +78,10 @@ pub struct Client {
 impl Client {
     /// Opens the client with the platform's secure store.
     pub async fn open(config: ClientConfig) -> Result<Client, ClientError> {
-        let store = SecretStore::platform_store().map_err(|e| {
-            ClientError::SecureStoreUnavailable {
+        let store =
+            SecretStore::platform_store().map_err(|e| ClientError::SecureStoreUnavailable {
                 detail: e.to_string(),
-            }
-        })?;
+            })?;
         Self::open_with_store(config, store).await
     }
 
@@ -117,6 +116,7 @@ impl Client {
                 std::fs::create_dir_all(&data_dir).map_err(|e| ClientError::Storage {
                     detail: format!("cannot create the data directory: {e}"),
                 })?;
+                secrets.probe().map_err(StoreError::from)?;
                 let app = AppStore::open(&data_dir, &secrets)?;
                 gate.set_open(app.latest_policy_acceptance()?.is_some());
                 let net = Net::new(base, &config.spki_pins, gate, timeouts)?;

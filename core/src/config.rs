@@ -61,12 +61,20 @@ mod tests {
 
     #[test]
     fn https_is_always_allowed() {
-        assert!(config("https://api.example.com", false).validated_server_url().is_ok());
+        assert!(
+            config("https://api.example.com", false)
+                .validated_server_url()
+                .is_ok()
+        );
     }
 
     #[test]
     fn plain_http_needs_dev_and_loopback() {
-        for url in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"] {
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
             assert!(config(url, true).validated_server_url().is_ok(), "{url}");
             assert!(matches!(
                 config(url, false).validated_server_url(),

@@ -9,12 +9,18 @@ use sha2::{Digest, Sha256};
 pub use keyring_core::CredentialStore;
 
 const SERVICE: &str = "medcircle";
+const PROBE: &str = "probe";
+#[cfg(all(target_os = "linux", not(target_os = "android")))]
+const PROBE_HINT: &str =
+    " (keyutils needs a session keyring: run the process under `keyctl session -`)";
+#[cfg(not(all(target_os = "linux", not(target_os = "android"))))]
+const PROBE_HINT: &str = "";
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SecretError {
-    #[error("secure store unavailable: {0}")]
+    #[error("{0}")]
     Unavailable(String),
-    #[error("secure store entry is corrupt: {0}")]
+    #[error("secure store entry {0} is corrupt")]
     Corrupt(String),
 }
 
@@ -58,7 +64,26 @@ impl SecretStore {
         }
     }
 
-    fn entry(&self, name: &str) -> Result<Entry, SecretError> {
+    /// Writes, reads back and deletes a random value. A store that cannot return what it was
+    /// given (a locked keychain, a Linux process without a session keyring) must be reported,
+    /// never mistaken for "no key yet": that would wipe the encrypted databases.
+    pub(crate) fn probe(&self) -> Result<(), SecretError> {
+        let mut value = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut value);
+        let round_trip = self
+            .set(PROBE, &value)
+            .and_then(|()| self.get(PROBE))
+            .and_then(|read| self.delete(PROBE).map(|()| read));
+        match round_trip {
+            Ok(Some(read)) if read == value => Ok(()),
+            Ok(_) => Err(SecretError::Unavailable(format!(
+                "it does not return what was stored{PROBE_HINT}"
+            ))),
+            Err(e) => Err(SecretError::Unavailable(format!("{e}{PROBE_HINT}"))),
+        }
+    }
+
+    pub(crate) fn entry(&self, name: &str) -> Result<Entry, SecretError> {
         Entry::new_in_store(&self.store, SERVICE, &format!("{}:{name}", self.namespace))
             .map_err(|e| SecretError::Unavailable(e.to_string()))
     }

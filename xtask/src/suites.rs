@@ -10,7 +10,20 @@ const DEFAULT_SWIFT_CHROOT: &str = "/var/cache/medcircle/swift-trixie";
 /// Where the repository appears inside the Swift chroot.
 const REPO_IN_CHROOT: &str = "/medcircle";
 
+/// Set once the run is inside its own session keyring.
+const IN_SESSION_KEYRING: &str = "MEDCIRCLE_IN_SESSION_KEYRING";
+
 pub(crate) fn run_all(root: &Path) -> Result {
+    // The suites use the real secure store. On Linux that is keyutils, which needs a session
+    // keyring (a login session has one; a container shell or CI job often does not).
+    if std::env::var_os(IN_SESSION_KEYRING).is_none() {
+        let this = std::env::current_exe().map_err(|e| e.to_string())?;
+        return run(Command::new("keyctl")
+            .args(["session", "-"])
+            .arg(this)
+            .arg("test")
+            .env(IN_SESSION_KEYRING, "1"));
+    }
     run(cargo(root).args(["test", "--workspace"]))?;
     run(cargo(root).args(["build", "-p", "medcircle-server"]))?;
     let generated = bindings::generate(root)?;
@@ -58,14 +71,20 @@ fn swift(root: &Path, target: &Path) -> Result {
     let result = run(Command::new("chroot")
         .arg(&chroot)
         .args(["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=/root"])
-        .arg(format!("MEDCIRCLE_BINDINGS={}", inside(&target.join("bindings/swift"))?))
+        .arg(format!(
+            "MEDCIRCLE_BINDINGS={}",
+            inside(&target.join("bindings/swift"))?
+        ))
         .arg(format!("MEDCIRCLE_LIB_DIR={}", inside(&debug)?))
         .arg(format!(
             "MEDCIRCLE_SERVER_BIN={}",
             inside(&debug.join("medcircle-server"))?
         ))
         .arg(format!("MEDCIRCLE_LIBRARY={LIBRARY}"))
-        .args(["bash", &format!("{REPO_IN_CHROOT}/tests/swift/run-tests.sh")]));
+        .args([
+            "bash",
+            &format!("{REPO_IN_CHROOT}/tests/swift/run-tests.sh"),
+        ]));
     drop(mounts);
     result
 }
@@ -81,13 +100,18 @@ impl ChrootMounts {
         let mut mounts = ChrootMounts { points: Vec::new() };
         let proc = chroot.join("proc");
         if !is_mounted(&proc) {
-            run(Command::new("mount").args(["-t", "proc", "proc"]).arg(&proc))?;
+            run(Command::new("mount")
+                .args(["-t", "proc", "proc"])
+                .arg(&proc))?;
             mounts.points.push(proc);
         }
         let repo_point = chroot.join(REPO_IN_CHROOT.trim_start_matches('/'));
         std::fs::create_dir_all(&repo_point).map_err(|e| e.to_string())?;
         if !is_mounted(&repo_point) {
-            run(Command::new("mount").arg("--bind").arg(repo).arg(&repo_point))?;
+            run(Command::new("mount")
+                .arg("--bind")
+                .arg(repo)
+                .arg(&repo_point))?;
             mounts.points.push(repo_point);
         }
         Ok(mounts)

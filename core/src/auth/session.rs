@@ -88,12 +88,16 @@ impl Session {
         };
         let state = match &active {
             Some(Active { store, tokens }) => SessionState::LoggedIn {
-                user: store.profile().ok().flatten().unwrap_or_else(|| UserProfile {
-                    id: tokens.account_id.clone(),
-                    phone_masked: String::new(),
-                    nickname: String::new(),
-                    created_at: 0,
-                }),
+                user: store
+                    .profile()
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| UserProfile {
+                        id: tokens.account_id.clone(),
+                        phone_masked: String::new(),
+                        nickname: String::new(),
+                        created_at: 0,
+                    }),
             },
             None => SessionState::LoggedOut,
         };
@@ -107,9 +111,8 @@ impl Session {
         let Some(bytes) = secrets.get(SESSION_SECRET)? else {
             return Ok(None);
         };
-        let tokens: StoredSession = serde_json::from_slice(&bytes).map_err(|e| {
-            StoreError::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
-        })?;
+        let tokens: StoredSession = serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         let store = AccountStore::open(data_dir, &tokens.account_id, secrets)?;
         Ok(Some(Active { tokens, store }))
     }
@@ -128,10 +131,11 @@ impl Session {
         response: TokenResponse,
     ) -> Result<UserProfile, AuthError> {
         let mut active = self.active.lock().await;
-        if let Some(previous) = active.take() {
-            if previous.tokens.account_id != response.user.id {
-                wipe(inner, previous)?;
-            }
+        // Another account signing in without a logout: the previous one leaves no trace.
+        if let Some(previous) = active.take()
+            && previous.tokens.account_id != response.user.id
+        {
+            wipe(inner, previous)?;
         }
         let tokens = StoredSession::from_response(&response);
         let store = AccountStore::open(&inner.data_dir, &tokens.account_id, &inner.secrets)?;

@@ -48,6 +48,9 @@ pub(super) async fn verify_code(
         code: &code,
         device_id: &device_id,
     };
-    let response: TokenResponse = inner.net.call(Endpoint::SmsVerify, Some(&body), None).await?;
+    let response: TokenResponse = inner
+        .net
+        .call(Endpoint::SmsVerify, Some(&body), None)
+        .await?;
     inner.session.establish(inner, response).await
 }

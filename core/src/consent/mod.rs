@@ -89,10 +89,8 @@ impl ConsentClient {
         let inner = self.inner.clone();
         self.inner
             .run(async move {
-                let policy: PolicyDocument = inner
-                    .net
-                    .call(Endpoint::Policy, None::<&()>, None)
-                    .await?;
+                let policy: PolicyDocument =
+                    inner.net.call(Endpoint::Policy, None::<&()>, None).await?;
                 if policy.version.is_empty() || policy.sections.is_empty() {
                     return Err(ConsentError::Network {
                         problem: NetworkProblem::MalformedResponse {

@@ -66,8 +66,14 @@ mod tests {
             ("id 11010519491231002X here", "id [id-number] here"),
             ("id=110105194912310021", "id=[id-number]"),
             ("token mca_0123abcdef refreshed", "token [token] refreshed"),
-            ("Authorization: Bearer abc.def-ghi", "Authorization: Bearer [token]"),
-            ("{\"refresh_token\":\"mcr_ff00\"}", "{\"refresh_token\":\"[token]\"}"),
+            (
+                "Authorization: Bearer abc.def-ghi",
+                "Authorization: Bearer [token]",
+            ),
+            (
+                "{\"refresh_token\":\"mcr_ff00\"}",
+                "{\"refresh_token\":\"[token]\"}",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(redact(input), expected, "{input}");

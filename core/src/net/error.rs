@@ -33,11 +33,15 @@ impl std::fmt::Display for NetworkProblem {
             NetworkProblem::Offline => write!(f, "offline"),
             NetworkProblem::Timeout => write!(f, "timed out"),
             NetworkProblem::ServerUnavailable { status } => write!(f, "server error {status}"),
-            NetworkProblem::MalformedResponse { detail } => write!(f, "malformed response: {detail}"),
+            NetworkProblem::MalformedResponse { detail } => {
+                write!(f, "malformed response: {detail}")
+            }
             NetworkProblem::ResponseTooLarge { limit_bytes } => {
                 write!(f, "response larger than {limit_bytes} bytes")
             }
-            NetworkProblem::InsecureConnection { detail } => write!(f, "insecure connection: {detail}"),
+            NetworkProblem::InsecureConnection { detail } => {
+                write!(f, "insecure connection: {detail}")
+            }
             NetworkProblem::Rejected { status, code, .. } => write!(f, "rejected: {status} {code}"),
         }
     }

@@ -16,8 +16,8 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 pub(crate) use endpoint::Endpoint;
-pub(crate) use error::{ApiError, NetError};
 pub use error::NetworkProblem;
+pub(crate) use error::{ApiError, NetError};
 use retry::RetryPolicy;
 
 use crate::client::ClientError;
@@ -109,7 +109,10 @@ impl Net {
     ) -> Result<Vec<u8>, NetError> {
         // The single place where "no collection before consent" is enforced for the network.
         if !endpoint.allowed_before_consent() && !self.gate.is_open() {
-            tracing::info!(endpoint = endpoint.path(), "request blocked: policy not accepted");
+            tracing::info!(
+                endpoint = endpoint.path(),
+                "request blocked: policy not accepted"
+            );
             return Err(NetError::ConsentRequired);
         }
         let body = body

@@ -24,7 +24,9 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// Delay before attempt `attempt + 1`.
     pub(crate) fn delay(&self, attempt: u32) -> Duration {
-        let exp = self.base.saturating_mul(1 << attempt.saturating_sub(1).min(16));
+        let exp = self
+            .base
+            .saturating_mul(1 << attempt.saturating_sub(1).min(16));
         let capped = exp.min(self.max);
         // Full jitter in [50%, 100%] keeps many phones from retrying in lockstep.
         let factor = rand::rng().random_range(0.5..=1.0);

@@ -99,7 +99,10 @@ async fn oversized_bodies_are_refused_by_length_and_by_stream() {
         .call::<Value>(Endpoint::Me, None::<&()>, None)
         .await
         .unwrap_err();
-    assert!(matches!(err, NetError::TooLarge(MAX_RESPONSE_BYTES)), "{err:?}");
+    assert!(
+        matches!(err, NetError::TooLarge(MAX_RESPONSE_BYTES)),
+        "{err:?}"
+    );
 
     // No content-length: the cap applies while streaming.
     let mut chunked = b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n".to_vec();
@@ -182,8 +185,12 @@ async fn rate_limits_carry_retry_after_from_body_or_header() {
         .unwrap_err();
     assert!(matches!(err, NetError::RateLimited { retry_after_s: 42 }));
 
-    let (url, _) =
-        raw_server(vec![http("429 Too Many Requests", &["retry-after: 7"], b"busy")]).await;
+    let (url, _) = raw_server(vec![http(
+        "429 Too Many Requests",
+        &["retry-after: 7"],
+        b"busy",
+    )])
+    .await;
     let err = net(url, true)
         .call::<Value>(Endpoint::SmsSend, Some(&serde_json::json!({})), None)
         .await

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, ring};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
@@ -48,7 +48,10 @@ fn verifier(
         .iter()
         .map(|pin| decode_pin(pin))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Arc::new(PinnedVerifier { inner: webpki, pins }))
+    Ok(Arc::new(PinnedVerifier {
+        inner: webpki,
+        pins,
+    }))
 }
 
 fn decode_pin(pin: &str) -> Result<[u8; 32], ClientError> {
@@ -152,9 +155,8 @@ mod tests {
             .unwrap()
             .signed_by(&leaf_key, &issuer)
             .unwrap();
-        let pin = |der: &[u8]| {
-            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(der))
-        };
+        let pin =
+            |der: &[u8]| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(der));
         Chain {
             leaf_pin: pin(&leaf_key.subject_public_key_info()),
             root_pin: pin(&ca_key.subject_public_key_info()),

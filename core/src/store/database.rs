@@ -71,7 +71,9 @@ impl Database {
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back on
         // drop), so a poisoned lock is still safe to use.
-        self.conn.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 }
 
@@ -113,4 +115,120 @@ pub(crate) fn remove_database_files(file: &Path) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyring_core::mock;
+
+    const STEPS: &[Migration] = &[Migration {
+        version: 1,
+        sql: "CREATE TABLE notes (text TEXT NOT NULL);",
+    }];
+    const MARKER: &str = "PLAINTEXT-MARKER-4242";
+
+    struct Fixture {
+        dir: tempfile::TempDir,
+        secrets: SecretStore,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let secrets = SecretStore::new(mock::Store::new().unwrap(), "fixture");
+            Self { dir, secrets }
+        }
+
+        fn spec(&self) -> DatabaseSpec<'static> {
+            DatabaseSpec {
+                file: self.dir.path().join("test.db"),
+                key_name: "test-key".into(),
+                migrations: STEPS,
+                label: "test",
+            }
+        }
+
+        fn open(&self) -> Result<Database, StoreError> {
+            Database::open(&self.spec(), &self.secrets)
+        }
+
+        fn write_note(&self) {
+            let db = self.open().unwrap();
+            db.conn()
+                .execute("INSERT INTO notes (text) VALUES (?1)", [MARKER])
+                .unwrap();
+        }
+
+        fn notes(&self) -> i64 {
+            self.open()
+                .unwrap()
+                .conn()
+                .query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
+                .unwrap()
+        }
+    }
+
+    #[test]
+    fn data_survives_reopening_and_is_not_plaintext_on_disk() {
+        let f = Fixture::new();
+        f.write_note();
+        assert_eq!(f.notes(), 1);
+        let key = f.secrets.get("test-key").unwrap().unwrap();
+        assert_eq!(key.len(), KEY_LEN);
+        for suffix in ["", "-wal"] {
+            let path = format!("{}{suffix}", f.spec().file.display());
+            if let Ok(bytes) = std::fs::read(&path) {
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(!text.contains(MARKER), "{path} holds plaintext");
+                assert!(!text.contains("SQLite format 3"), "{path} is not encrypted");
+                assert!(!text.contains(&hex::encode(&key)), "{path} holds its key");
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_key_recreates_the_database() {
+        let f = Fixture::new();
+        f.write_note();
+        f.secrets.delete("test-key").unwrap();
+        assert_eq!(f.notes(), 0);
+    }
+
+    #[test]
+    fn a_malformed_key_recreates_the_database() {
+        let f = Fixture::new();
+        f.write_note();
+        f.secrets.set("test-key", b"short").unwrap();
+        assert_eq!(f.notes(), 0);
+        assert_eq!(f.secrets.get("test-key").unwrap().unwrap().len(), KEY_LEN);
+    }
+
+    #[test]
+    fn a_corrupt_file_is_recreated() {
+        let f = Fixture::new();
+        f.write_note();
+        remove_database_files(&f.spec().file).unwrap();
+        std::fs::write(f.spec().file, vec![0x5a; 8192]).unwrap();
+        assert_eq!(f.notes(), 0);
+    }
+
+    #[test]
+    fn a_file_encrypted_with_another_key_is_recreated() {
+        let f = Fixture::new();
+        f.write_note();
+        f.secrets.set("test-key", &[9u8; KEY_LEN]).unwrap();
+        assert_eq!(f.notes(), 0);
+    }
+
+    #[test]
+    fn an_unavailable_secure_store_fails_without_touching_the_data() {
+        let f = Fixture::new();
+        f.write_note();
+        let entry = f.secrets.entry("test-key").unwrap();
+        let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
+        cred.set_error(keyring_core::Error::NoStorageAccess("locked".into()));
+        assert!(matches!(f.open(), Err(StoreError::Secrets(_))));
+        assert_eq!(f.notes(), 1, "the database was kept");
+    }
 }

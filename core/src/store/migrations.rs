@@ -56,7 +56,8 @@ mod tests {
         apply(&mut conn, STEPS).unwrap();
         assert_eq!(version(&conn), 2);
         apply(&mut conn, STEPS).unwrap();
-        conn.execute("INSERT INTO a (x, y) VALUES (1, 'z')", []).unwrap();
+        conn.execute("INSERT INTO a (x, y) VALUES (1, 'z')", [])
+            .unwrap();
     }
 
     #[test]

@@ -1,0 +1,151 @@
+//! A reference server on loopback per test, clients with their own data directories (and so
+//! their own secure-store entries, in the real platform store), and the server's dev hooks.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::path::PathBuf;
+
+use medcircle_core::{Client, ClientConfig, UserProfile};
+use medcircle_server::{RunningServer, ServerConfig};
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub struct Harness {
+    pub server: Option<RunningServer>,
+    pub url: String,
+    pub dir: TempDir,
+    http: reqwest::Client,
+}
+
+impl Harness {
+    pub fn start() -> Harness {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().unwrap();
+        let server = RunningServer::start(ServerConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            db_path: dir.path().join("server.db"),
+            dev: true,
+        })
+        .unwrap();
+        Harness {
+            url: server.url().to_string(),
+            server: Some(server),
+            dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn data_dir(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn config(&self, name: &str) -> ClientConfig {
+        ClientConfig {
+            server_url: self.url.clone(),
+            data_dir: self.data_dir(name).to_string_lossy().into_owned(),
+            dev: true,
+            spki_pins: vec![],
+        }
+    }
+
+    pub async fn client(&self, name: &str) -> Client {
+        Client::open(self.config(name)).await.unwrap()
+    }
+
+    /// A client whose user has accepted the current policy.
+    pub async fn consented_client(&self, name: &str) -> Client {
+        let client = self.client(name).await;
+        let policy = client.consent().fetch_policy().await.unwrap();
+        client.consent().accept(policy.version).await.unwrap();
+        client
+    }
+
+    pub async fn login(&self, client: &Client, phone: &str) -> UserProfile {
+        client.auth().request_sms_code(phone.into()).await.unwrap();
+        let code = self.outbox_code(phone).await;
+        client
+            .auth()
+            .verify_sms_code(phone.into(), code)
+            .await
+            .unwrap()
+    }
+
+    pub async fn outbox_code(&self, phone: &str) -> String {
+        let body: Value = self
+            .http
+            .get(format!("{}/dev/sms/outbox?phone={phone}", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["code"].as_str().expect("a code was sent").to_string()
+    }
+
+    pub async fn advance_clock(&self, seconds: u64) {
+        let response = self
+            .http
+            .post(format!("{}/dev/clock/advance", self.url))
+            .json(&serde_json::json!({ "seconds": seconds }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+
+    /// Every API request the server received, as (method, path).
+    pub async fn requests(&self) -> Vec<(String, String)> {
+        let body: Value = self
+            .http
+            .get(format!("{}/dev/requests", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["method"].as_str().unwrap().to_string(),
+                    r["path"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    pub async fn count_requests(&self, path: &str) -> usize {
+        self.requests()
+            .await
+            .iter()
+            .filter(|(_, p)| p == path)
+            .count()
+    }
+
+    pub fn stop_server(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown();
+        }
+    }
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}

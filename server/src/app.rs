@@ -1,0 +1,146 @@
+//! The application: shared state, and the router built from one table of routes.
+
+use std::io;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::middleware;
+use axum::routing::{MethodFilter, MethodRouter, on};
+use rusqlite::Connection;
+
+use crate::clock::Clock;
+use crate::keyed::Keyed;
+use crate::policy::Published;
+use crate::routes::{dev, openapi, policy, session, sms};
+use crate::{ServerConfig, access_log, db, error};
+
+const BODY_LIMIT: usize = 64 * 1024;
+
+pub struct AppState {
+    db: Mutex<Connection>,
+    pub keyed: Keyed,
+    pub clock: Clock,
+    pub policy: Published,
+    /// Present only in dev mode: the clear codes and the request log live here, in memory.
+    pub dev: Option<dev::DevState>,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn db(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.db)
+    }
+}
+
+/// Locks a mutex even if a panicking request poisoned it: SQLite rolls back an unfinished
+/// transaction on drop, and the in-memory dev logs stay usable.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Opens the database and builds the router for `config`.
+pub fn build(config: &ServerConfig) -> io::Result<Router> {
+    let conn = db::open(&config.db_path)?;
+    let secret = db::server_secret(&conn)?;
+    let state = Arc::new(AppState {
+        db: Mutex::new(conn),
+        keyed: Keyed::new(secret),
+        clock: Clock::default(),
+        policy: Published::new(),
+        dev: config.dev.then(dev::DevState::default),
+    });
+    if config.dev {
+        tracing::warn!("dev mode: /dev routes are enabled; never expose this server");
+    }
+    Ok(router(state, config.dev))
+}
+
+fn router(state: Shared, dev: bool) -> Router {
+    let mut router = Router::new();
+    for route in table().into_iter().filter(|route| dev || !route.dev_only) {
+        tracing::debug!(method = %route.method, path = route.path, "route mounted");
+        router = router.route(route.path, route.service);
+    }
+    router
+        .fallback(error::not_found)
+        // Must follow every `route`: it only applies to routes already added.
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), dev::record))
+        .layer(middleware::from_fn(access_log::log))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// One row per endpoint. The router is built only from this table, and a test checks it
+/// against `openapi.json`, so the document cannot drift from what is served.
+struct RouteEntry {
+    method: Method,
+    path: &'static str,
+    dev_only: bool,
+    service: MethodRouter<Shared>,
+}
+
+fn table() -> Vec<RouteEntry> {
+    vec![
+        entry(Method::GET, "/openapi.json", false, openapi::get),
+        entry(Method::GET, "/v1/policy", false, policy::get),
+        entry(Method::POST, "/v1/auth/sms/send", false, sms::send),
+        entry(Method::POST, "/v1/auth/sms/verify", false, sms::verify),
+        entry(Method::POST, "/v1/auth/refresh", false, session::refresh),
+        entry(Method::POST, "/v1/auth/logout", false, session::logout),
+        entry(Method::GET, "/v1/me", false, session::me),
+        entry(Method::GET, "/dev/sms/outbox", true, dev::outbox),
+        entry(Method::POST, "/dev/clock/advance", true, dev::advance_clock),
+        entry(Method::GET, "/dev/requests", true, dev::requests),
+    ]
+}
+
+fn entry<H, T>(method: Method, path: &'static str, dev_only: bool, handler: H) -> RouteEntry
+where
+    H: Handler<T, Shared>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("the table uses standard methods");
+    RouteEntry {
+        method,
+        path,
+        dev_only,
+        service: on(filter, handler),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::*;
+
+    #[test]
+    fn openapi_document_lists_exactly_the_routed_endpoints() {
+        let document: Value = serde_json::from_str(openapi::DOCUMENT).unwrap();
+        let mut documented = BTreeSet::new();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let dev_only = operation["x-dev-only"].as_bool().unwrap_or(false);
+                documented.insert((method.to_uppercase(), path.clone(), dev_only));
+            }
+        }
+        let routed: BTreeSet<_> = table()
+            .iter()
+            .map(|route| {
+                (
+                    route.method.to_string(),
+                    route.path.to_owned(),
+                    route.dev_only,
+                )
+            })
+            .collect();
+        assert_eq!(routed, documented);
+    }
+}

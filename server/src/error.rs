@@ -1,0 +1,161 @@
+//! Every failure the API reports, and its JSON shape:
+//! `{"error":{"code":"<snake_case>","message":"<text>", ...extra fields}}`.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request body is not valid JSON ({0})")]
+    MalformedJson(String),
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("the request body is larger than 64 KiB")]
+    BodyTooLarge,
+    #[error("this endpoint takes a JSON body (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("no such resource")]
+    NotFound,
+    #[error("this resource does not support that method")]
+    MethodNotAllowed,
+    #[error("phone must be a mainland China mobile number: 11 digits starting 13-19")]
+    InvalidPhone,
+    #[error("too many codes requested; retry in {retry_after_s} s")]
+    RateLimited { retry_after_s: i64 },
+    #[error("there is no valid code for this phone; request a new one")]
+    CodeExpired,
+    #[error("wrong code; {attempts_left} attempts left")]
+    WrongCode { attempts_left: i64 },
+    #[error("too many wrong codes; request a new one")]
+    CodeLocked,
+    #[error("the token is missing, unknown or revoked; log in again")]
+    InvalidToken,
+    #[error("the access token has expired; refresh it")]
+    TokenExpired,
+    #[error("internal server error")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::InvalidRequest(_) => "invalid_request",
+            ApiError::BodyTooLarge => "body_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::InvalidPhone => "invalid_phone",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::CodeExpired => "code_expired",
+            ApiError::WrongCode { .. } => "wrong_code",
+            ApiError::CodeLocked => "code_locked",
+            ApiError::InvalidToken => "invalid_token",
+            ApiError::TokenExpired => "token_expired",
+            ApiError::Internal => "internal",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::MalformedJson(_) | ApiError::InvalidPhone => StatusCode::BAD_REQUEST,
+            ApiError::InvalidRequest(_) | ApiError::WrongCode { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::CodeExpired => StatusCode::GONE,
+            ApiError::CodeLocked => StatusCode::LOCKED,
+            ApiError::InvalidToken | ApiError::TokenExpired => StatusCode::UNAUTHORIZED,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = Map::new();
+        error.insert("code".into(), self.code().into());
+        error.insert("message".into(), self.to_string().into());
+        match self {
+            ApiError::RateLimited { retry_after_s } => {
+                error.insert("retry_after_s".into(), retry_after_s.into());
+            }
+            ApiError::WrongCode { attempts_left } => {
+                error.insert("attempts_left".into(), attempts_left.into());
+            }
+            _ => {}
+        }
+        let mut response = (
+            self.status(),
+            Json(json!({ "error": Value::Object(error) })),
+        )
+            .into_response();
+        let headers = response.headers_mut();
+        if let ApiError::RateLimited { retry_after_s } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+        }
+        if self.status() == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(error: rusqlite::Error) -> Self {
+        // SQLite errors name tables and constraints, never bound values, so they are safe to log.
+        tracing::error!(%error, "database error");
+        ApiError::Internal
+    }
+}
+
+/// Router fallback for paths that match no route.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// Router fallback for known paths called with another method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_snake_case_and_statuses_are_errors() {
+        let all = [
+            ApiError::MalformedJson(String::new()),
+            ApiError::InvalidRequest(String::new()),
+            ApiError::BodyTooLarge,
+            ApiError::UnsupportedMediaType,
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::InvalidPhone,
+            ApiError::RateLimited { retry_after_s: 1 },
+            ApiError::CodeExpired,
+            ApiError::WrongCode { attempts_left: 1 },
+            ApiError::CodeLocked,
+            ApiError::InvalidToken,
+            ApiError::TokenExpired,
+            ApiError::Internal,
+        ];
+        for error in all {
+            assert!(error.status().as_u16() >= 400, "{error:?}");
+            assert!(
+                error
+                    .code()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{error:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! MedCircle reference backend: the HTTP+JSON contract the app talks to, run for development,
+//! QA and tests over real HTTP on loopback. See `openapi.json` for the contract.
+
+mod access_log;
+mod app;
+mod clock;
+mod codes;
+mod db;
+mod error;
+mod extract;
+mod keyed;
+mod phone;
+mod policy;
+mod rate_limit;
+mod routes;
+mod running;
+mod serve;
+mod sessions;
+mod tokens;
+mod users;
+
+pub use running::RunningServer;
+pub use serve::{ServerConfig, serve};

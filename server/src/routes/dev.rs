@@ -1,0 +1,111 @@
+//! Dev-mode-only routes (`--dev`): the SMS outbox, the movable clock and the request log.
+//! Without dev mode these routes are not mounted at all.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::app::{Shared, lock};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::phone::Phone;
+
+/// In-memory only, so clear codes never reach the disk.
+#[derive(Default)]
+pub struct DevState {
+    outbox: Mutex<HashMap<String, Delivered>>,
+    requests: Mutex<Vec<Recorded>>,
+}
+
+#[derive(Clone, Serialize)]
+pub struct Delivered {
+    phone: String,
+    code: String,
+    sent_at: i64,
+}
+
+#[derive(Clone, Serialize)]
+struct Recorded {
+    method: String,
+    path: String,
+    at: i64,
+}
+
+impl DevState {
+    /// Stands in for the SMS gateway: keeps the last code sent to each phone.
+    pub fn deliver(&self, phone: &Phone, code: &str, sent_at: i64) {
+        let delivered = Delivered {
+            phone: phone.as_str().to_owned(),
+            code: code.to_owned(),
+            sent_at,
+        };
+        lock(&self.outbox).insert(delivered.phone.clone(), delivered);
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OutboxQuery {
+    phone: String,
+}
+
+/// `GET /dev/sms/outbox?phone=…`: the last code sent to a phone.
+pub async fn outbox(
+    State(state): State<Shared>,
+    query: Result<Query<OutboxQuery>, QueryRejection>,
+) -> Result<Json<Delivered>, ApiError> {
+    let Query(query) =
+        query.map_err(|_| ApiError::InvalidRequest("expected the query parameter phone".into()))?;
+    let phone = Phone::parse(&query.phone)?;
+    let dev = state.dev.as_ref().ok_or(ApiError::NotFound)?;
+    lock(&dev.outbox)
+        .get(phone.as_str())
+        .cloned()
+        .map(Json)
+        .ok_or(ApiError::NotFound)
+}
+
+#[derive(Deserialize)]
+pub struct AdvanceRequest {
+    seconds: u32,
+}
+
+/// `POST /dev/clock/advance`: moves the server clock forward.
+pub async fn advance_clock(
+    State(state): State<Shared>,
+    ApiJson(request): ApiJson<AdvanceRequest>,
+) -> Json<Value> {
+    let now = state.clock.advance(request.seconds);
+    tracing::info!(seconds = request.seconds, now, "dev clock advanced");
+    Json(json!({ "now": now }))
+}
+
+/// `GET /dev/requests`: every non-dev request received, in arrival order.
+pub async fn requests(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
+    let dev = state.dev.as_ref().ok_or(ApiError::NotFound)?;
+    let requests = lock(&dev.requests).clone();
+    Ok(Json(json!({ "requests": requests })))
+}
+
+/// Middleware: records each request in dev mode (the witness that a client sent nothing
+/// before consent). Dev routes are left out so that inspecting the log does not change it.
+pub async fn record(State(state): State<Shared>, req: Request, next: Next) -> Response {
+    if let Some(dev) = &state.dev {
+        let path = req.uri().path();
+        if path != "/dev" && !path.starts_with("/dev/") {
+            let recorded = Recorded {
+                method: req.method().to_string(),
+                path: path.to_owned(),
+                at: state.clock.now(),
+            };
+            lock(&dev.requests).push(recorded);
+        }
+    }
+    next.run(req).await
+}

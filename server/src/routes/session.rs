@@ -1,0 +1,88 @@
+//! `POST /v1/auth/refresh`, `POST /v1/auth/logout`, `GET /v1/me`: using a session.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::{Deserialize, Serialize};
+
+use crate::app::Shared;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::sessions::{self, ACCESS_TTL_S, Rotation, Tokens};
+use crate::users::{self, User};
+
+/// What a login or a refresh returns.
+#[derive(Serialize)]
+pub struct SessionBody {
+    access_token: String,
+    refresh_token: String,
+    expires_in_s: i64,
+    user: User,
+}
+
+impl SessionBody {
+    pub fn new(tokens: Tokens, user: User) -> Self {
+        SessionBody {
+            access_token: tokens.access,
+            refresh_token: tokens.refresh,
+            expires_in_s: ACCESS_TTL_S,
+            user,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RefreshRequest {
+    refresh_token: String,
+}
+
+pub async fn refresh(
+    State(state): State<Shared>,
+    ApiJson(request): ApiJson<RefreshRequest>,
+) -> Result<Json<SessionBody>, ApiError> {
+    let now = state.clock.now();
+    let mut conn = state.db();
+    let tx = conn.transaction()?;
+    let outcome = match sessions::rotate(&tx, &request.refresh_token, now)? {
+        Rotation::Rotated { user_id, tokens } => {
+            let user = users::get(&tx, &user_id)?.ok_or(ApiError::InvalidToken)?;
+            Ok(SessionBody::new(tokens, user))
+        }
+        Rotation::Refused => Err(ApiError::InvalidToken),
+    };
+    // Commit refusals too: a replayed token's family revocation must stick.
+    tx.commit()?;
+    outcome.map(Json)
+}
+
+pub async fn logout(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let token = bearer(&headers)?;
+    let conn = state.db();
+    let session = sessions::authenticate(&conn, token, state.clock.now())?;
+    sessions::revoke_family(&conn, &session.family)?;
+    tracing::info!(user = %session.user_id, "logged out");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<User>, ApiError> {
+    let token = bearer(&headers)?;
+    let conn = state.db();
+    let session = sessions::authenticate(&conn, token, state.clock.now())?;
+    users::get(&conn, &session.user_id)?
+        .map(Json)
+        .ok_or(ApiError::InvalidToken)
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .ok_or(ApiError::InvalidToken)
+}

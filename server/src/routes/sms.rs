@@ -1,0 +1,105 @@
+//! `POST /v1/auth/sms/send` and `POST /v1/auth/sms/verify`: SMS code login.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+
+use crate::app::Shared;
+use crate::codes::{self, Check};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::phone::Phone;
+use crate::rate_limit::{self, COOLDOWN_S};
+use crate::routes::session::SessionBody;
+use crate::{sessions, users};
+
+#[derive(Deserialize)]
+pub struct SendRequest {
+    phone: String,
+    device_id: String,
+}
+
+#[derive(Serialize)]
+pub struct SendResponse {
+    cooldown_s: i64,
+    expires_in_s: i64,
+}
+
+pub async fn send(
+    State(state): State<Shared>,
+    ApiJson(request): ApiJson<SendRequest>,
+) -> Result<Json<SendResponse>, ApiError> {
+    let phone = Phone::parse(&request.phone)?;
+    let device_id = device_id(&request.device_id)?;
+    let now = state.clock.now();
+    let code = codes::generate();
+    {
+        let mut conn = state.db();
+        let tx = conn.transaction()?;
+        if let Some(retry_after_s) =
+            rate_limit::retry_after(&tx, &state.keyed, &phone, device_id, now)?
+        {
+            tracing::info!(%phone, retry_after_s, "sms code refused: rate limited");
+            return Err(ApiError::RateLimited { retry_after_s });
+        }
+        rate_limit::record(&tx, &state.keyed, &phone, device_id, now)?;
+        codes::store(&tx, &state.keyed, &phone, &code, now)?;
+        tx.commit()?;
+    }
+    // No SMS gateway here: in dev mode the code goes to the outbox, otherwise nowhere.
+    if let Some(dev) = &state.dev {
+        dev.deliver(&phone, &code, now);
+    }
+    tracing::info!(%phone, "sms code issued");
+    Ok(Json(SendResponse {
+        cooldown_s: COOLDOWN_S,
+        expires_in_s: codes::TTL_S,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct VerifyRequest {
+    phone: String,
+    code: String,
+    device_id: String,
+}
+
+pub async fn verify(
+    State(state): State<Shared>,
+    ApiJson(request): ApiJson<VerifyRequest>,
+) -> Result<Json<SessionBody>, ApiError> {
+    let phone = Phone::parse(&request.phone)?;
+    device_id(&request.device_id)?;
+    let now = state.clock.now();
+    let mut conn = state.db();
+    let tx = conn.transaction()?;
+    let outcome = match codes::check(&tx, &state.keyed, &phone, &request.code, now)? {
+        Check::Accepted => {
+            let user = users::find_or_create(&tx, &state.keyed, &phone, now)?;
+            let tokens = sessions::start(&tx, &user.id, now)?;
+            tracing::info!(user = %user.id, %phone, "logged in with sms code");
+            Ok(SessionBody::new(tokens, user))
+        }
+        Check::Wrong { attempts_left } => Err(ApiError::WrongCode { attempts_left }),
+        Check::Locked => Err(ApiError::CodeLocked),
+        Check::Expired => Err(ApiError::CodeExpired),
+    };
+    // Commit failures too: wrong attempts must count.
+    tx.commit()?;
+    outcome.map(Json)
+}
+
+/// 1 to 64 characters of `[A-Za-z0-9_-]`.
+fn device_id(raw: &str) -> Result<&str, ApiError> {
+    let valid = (1..=64).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if valid {
+        Ok(raw)
+    } else {
+        Err(ApiError::InvalidRequest(
+            "device_id must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -".into(),
+        ))
+    }
+}

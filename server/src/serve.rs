@@ -1,0 +1,69 @@
+//! Serving the app on a listener until a shutdown future resolves.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::app;
+
+/// How long in-flight requests may run after shutdown was asked before the server stops anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// What a server instance needs to run.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to listen on; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// SQLite database file; created and migrated on first start.
+    pub db_path: PathBuf,
+    /// Enables the `/dev/*` routes (SMS outbox, clock, request log). Never in production.
+    pub dev: bool,
+}
+
+/// Serves `config` on `listener` until `shutdown` resolves, then stops gracefully.
+///
+/// `config.addr` is ignored: the listener is already bound.
+pub async fn serve(
+    config: ServerConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app::build(&config)?;
+    run(app, listener, shutdown).await
+}
+
+pub(crate) async fn run(
+    app: Router,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // The shutdown future is awaited once but observed twice (graceful stop and its deadline).
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        // A closed channel also means nobody can ask to keep running.
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let deadline = {
+        let stopped = stopped(stop_rx.clone());
+        async move {
+            stopped.await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        }
+    };
+    let server = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx));
+    tokio::select! {
+        result = server => result,
+        () = deadline => {
+            tracing::warn!("connections still open after the shutdown grace period; closing them");
+            Ok(())
+        }
+    }
+}

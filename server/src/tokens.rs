@@ -1,0 +1,43 @@
+//! Random identifiers and bearer tokens, and the digest under which tokens are stored.
+
+use sha2::{Digest, Sha256};
+
+pub fn access_token() -> String {
+    format!("mca_{}", random_hex::<32>())
+}
+
+pub fn refresh_token() -> String {
+    format!("mcr_{}", random_hex::<32>())
+}
+
+pub fn user_id() -> String {
+    format!("u_{}", random_hex::<8>())
+}
+
+pub fn session_family() -> String {
+    random_hex::<16>()
+}
+
+/// Tokens are stored only as this digest, so the database cannot be used to impersonate anyone.
+pub fn digest(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn random_hex<const N: usize>() -> String {
+    hex::encode(rand::random::<[u8; N]>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        let access = access_token();
+        assert!(access.starts_with("mca_") && access.len() == 68);
+        assert!(access[4..].bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(refresh_token().starts_with("mcr_"));
+        assert_eq!(user_id().len(), 18);
+        assert_ne!(access_token(), access);
+    }
+}

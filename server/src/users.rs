@@ -1,0 +1,77 @@
+//! Accounts, keyed by phone; the clear number is never stored.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use crate::keyed::Keyed;
+use crate::phone::Phone;
+use crate::tokens;
+
+#[derive(Debug, Serialize)]
+pub struct User {
+    pub id: String,
+    pub phone_masked: String,
+    pub nickname: String,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, phone_masked, nickname, created_at";
+
+impl User {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(User {
+            id: row.get(0)?,
+            phone_masked: row.get(1)?,
+            nickname: row.get(2)?,
+            created_at: row.get(3)?,
+        })
+    }
+}
+
+/// The account for this phone, created on first login.
+pub fn find_or_create(
+    conn: &Connection,
+    keyed: &Keyed,
+    phone: &Phone,
+    now: i64,
+) -> rusqlite::Result<User> {
+    let phone_key = keyed.phone(phone);
+    let existing = conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM users WHERE phone_key = ?1"),
+            [&phone_key],
+            User::from_row,
+        )
+        .optional()?;
+    if let Some(user) = existing {
+        return Ok(user);
+    }
+    let user = User {
+        id: tokens::user_id(),
+        phone_masked: phone.masked(),
+        nickname: format!("Doctor {}", phone.last4()),
+        created_at: now,
+    };
+    conn.execute(
+        "INSERT INTO users (id, phone_key, phone_masked, nickname, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            user.id,
+            phone_key,
+            user.phone_masked,
+            user.nickname,
+            user.created_at
+        ],
+    )?;
+    tracing::info!(user = %user.id, phone = %phone, "user created");
+    Ok(user)
+}
+
+pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<User>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"),
+        [id],
+        User::from_row,
+    )
+    .optional()
+}

@@ -1,0 +1,208 @@
+use reqwest::{StatusCode, header};
+use serde_json::json;
+
+use crate::common::{DEVICE, PHONE, TestServer, assert_error};
+
+#[tokio::test]
+async fn malformed_json_is_400() {
+    let server = TestServer::dev();
+    for body in [
+        "{\"phone\": ",
+        "not json",
+        "",
+        "{\"phone\":\"13800138000\",}",
+    ] {
+        let response = server
+            .http
+            .post(server.url("/v1/auth/sms/send"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_error(response, StatusCode::BAD_REQUEST, "malformed_json").await;
+    }
+}
+
+#[tokio::test]
+async fn wrong_types_and_missing_fields_are_422_without_echoing_values() {
+    let server = TestServer::dev();
+    let wrong_type = server
+        .post(
+            "/v1/auth/sms/send",
+            json!({ "phone": 13800138000_u64, "device_id": DEVICE }),
+        )
+        .await;
+    let error = assert_error(
+        wrong_type,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+    assert!(
+        !error["message"].as_str().unwrap().contains("13800138000"),
+        "{error}"
+    );
+
+    let missing = server
+        .post("/v1/auth/sms/send", json!({ "phone": PHONE }))
+        .await;
+    let error = assert_error(missing, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request").await;
+    assert!(
+        error["message"].as_str().unwrap().contains("device_id"),
+        "{error}"
+    );
+
+    let not_an_object = server.post("/v1/auth/sms/verify", json!([PHONE])).await;
+    assert_error(
+        not_an_object,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+
+    let negative = server
+        .post("/dev/clock/advance", json!({ "seconds": -5 }))
+        .await;
+    assert_error(
+        negative,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bodies_over_64_kib_are_413() {
+    let server = TestServer::dev();
+    let padding = "x".repeat(64 * 1024);
+    let oversized = server
+        .post(
+            "/v1/auth/sms/send",
+            json!({ "phone": PHONE, "device_id": DEVICE, "padding": padding }),
+        )
+        .await;
+    assert_error(oversized, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").await;
+
+    // Just under the limit is read (and then accepted: unknown fields are ignored).
+    let fits = "x".repeat(64 * 1024 - 100);
+    let under = server
+        .post(
+            "/v1/auth/sms/send",
+            json!({ "phone": PHONE, "device_id": DEVICE, "padding": fits }),
+        )
+        .await;
+    assert_eq!(under.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn json_endpoints_require_a_json_content_type() {
+    let server = TestServer::dev();
+    let body = json!({ "phone": PHONE, "device_id": DEVICE }).to_string();
+    let missing = server
+        .http
+        .post(server.url("/v1/auth/sms/send"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        missing,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    let text = server
+        .http
+        .post(server.url("/v1/auth/sms/send"))
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        text,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    let with_charset = server
+        .http
+        .post(server.url("/v1/auth/sms/send"))
+        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_charset.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_and_wrong_methods_405() {
+    let server = TestServer::dev();
+    for path in [
+        "/",
+        "/v1",
+        "/v1/nope",
+        "/v1/policy/extra",
+        "/v2/policy",
+        "/dev/nope",
+    ] {
+        assert_error(server.get(path).await, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    let post_unknown = server.post("/v1/unknown", json!({})).await;
+    assert_error(post_unknown, StatusCode::NOT_FOUND, "not_found").await;
+
+    let get_send = server.get("/v1/auth/sms/send").await;
+    assert_eq!(get_send.headers()[header::ALLOW], "POST");
+    assert_error(
+        get_send,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+    let post_policy = server.post("/v1/policy", json!({})).await;
+    assert_error(
+        post_policy,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+    let delete_me = server
+        .http
+        .delete(server.url("/v1/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        delete_me,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn dev_routes_do_not_exist_without_dev_mode() {
+    let server = TestServer::production();
+    let outbox = server.get(&format!("/dev/sms/outbox?phone={PHONE}")).await;
+    assert_error(outbox, StatusCode::NOT_FOUND, "not_found").await;
+    let advance = server
+        .post("/dev/clock/advance", json!({ "seconds": 60 }))
+        .await;
+    assert_error(advance, StatusCode::NOT_FOUND, "not_found").await;
+    assert_error(
+        server.get("/dev/requests").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    // The rest of the API works, with the same limits.
+    assert_eq!(
+        server.send_code(PHONE, DEVICE).await.status(),
+        StatusCode::OK
+    );
+    let again = server.send_code(PHONE, DEVICE).await;
+    assert_error(again, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}

@@ -1,0 +1,97 @@
+use reqwest::{Method, StatusCode, header};
+use serde_json::Value;
+
+use crate::common::TestServer;
+
+const DOCUMENT: &str = include_str!("../../openapi.json");
+
+/// Every (method, path, dev-only) operation the committed document lists.
+fn documented() -> Vec<(Method, String, bool)> {
+    let document: Value = serde_json::from_str(DOCUMENT).unwrap();
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let dev_only = operation["x-dev-only"].as_bool().unwrap_or(false);
+            operations.push((method, path.clone(), dev_only));
+        }
+    }
+    operations
+}
+
+#[tokio::test]
+async fn the_served_document_is_the_committed_one() {
+    let server = TestServer::production();
+    let response = server.get("/openapi.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+    let served: Value = response.json().await.unwrap();
+    let committed: Value = serde_json::from_str(DOCUMENT).unwrap();
+    assert_eq!(served, committed);
+    assert_eq!(served["openapi"], "3.1.0");
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    for dev in [true, false] {
+        let server = if dev {
+            TestServer::dev()
+        } else {
+            TestServer::production()
+        };
+        let operations = documented();
+        assert_eq!(operations.len(), 10);
+        for (method, path, dev_only) in operations {
+            let mut request = server.http.request(method.clone(), server.url(&path));
+            if method == Method::POST {
+                request = request
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body("{}");
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            if dev_only && !dev {
+                assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}");
+                assert_eq!(body["error"]["code"], "not_found");
+            } else {
+                assert!(
+                    status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {path} (dev: {dev}) answered {status}: {body}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_error_code_the_server_uses_is_in_the_error_schema() {
+    let document: Value = serde_json::from_str(DOCUMENT).unwrap();
+    let codes = &document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]
+        ["enum"];
+    let codes: Vec<_> = codes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for code in [
+        "malformed_json",
+        "invalid_request",
+        "body_too_large",
+        "unsupported_media_type",
+        "not_found",
+        "method_not_allowed",
+        "invalid_phone",
+        "rate_limited",
+        "code_expired",
+        "wrong_code",
+        "code_locked",
+        "invalid_token",
+        "token_expired",
+        "internal",
+    ] {
+        assert!(codes.contains(&code), "{code}");
+    }
+    assert_eq!(codes.len(), 14);
+}
