@@ -3,6 +3,7 @@
 mod commands;
 mod demo;
 mod dev_outbox;
+mod keyring_session;
 mod output;
 
 use std::path::PathBuf;
@@ -88,6 +89,12 @@ enum LoginMethod {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.json);
+    if matches!(cli.command, Command::Demo)
+        && let Err(message) = keyring_session::join_anonymous()
+    {
+        out.failure(&message);
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,5 +1,7 @@
 //! Human text or one JSON object per line (`--json`), for people and for QA scripts alike.
 
+use std::io::Write;
+
 use serde_json::{Value, json};
 
 pub(crate) struct Output {
@@ -17,9 +19,9 @@ impl Output {
             if let Value::Object(map) = &mut data {
                 map.insert("step".into(), json!(step));
             }
-            println!("{data}");
+            line(&data.to_string());
         } else {
-            println!("{text}");
+            line(text);
         }
     }
 
@@ -33,4 +35,9 @@ impl Output {
             eprintln!("error: {message}");
         }
     }
+}
+
+/// A closed pipe (`medcircle demo | head`) is not an error worth a panic.
+fn line(text: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }

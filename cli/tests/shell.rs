@@ -1,0 +1,201 @@
+//! The terminal shell as QA uses it: the real binary, `--json` output, against a reference
+//! server on loopback. Runs inside the test run's session keyring (see `cargo xtask test`).
+
+use std::process::{Command, Output};
+
+use medcircle_server::{RunningServer, ServerConfig};
+use serde_json::Value;
+
+fn medcircle(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_medcircle"))
+        .args(args)
+        .env_remove("MEDCIRCLE_SERVER")
+        .env_remove("MEDCIRCLE_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn json_lines(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect()
+}
+
+#[test]
+fn demo_walks_the_whole_journey() {
+    let output = medcircle(&["demo", "--json"]);
+    assert!(output.status.success(), "{output:?}");
+    let steps: Vec<String> = json_lines(&output)
+        .iter()
+        .map(|v| {
+            assert_eq!(v["ok"], true, "{v}");
+            v["step"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "server",
+            "session",
+            "before_consent",
+            "policy",
+            "consent",
+            "code_sent",
+            "wrong_code",
+            "login",
+            "whoami",
+            "logout",
+            "after_logout",
+            "done"
+        ]
+    );
+}
+
+#[test]
+fn commands_keep_state_between_invocations() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = RunningServer::start(ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        db_path: dir.path().join("server.db"),
+        dev: true,
+    })
+    .unwrap();
+    let data_dir = dir.path().join("cli");
+    let data_dir = data_dir.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec![
+            "--server",
+            server.url(),
+            "--data-dir",
+            data_dir,
+            "--dev",
+            "--json",
+        ];
+        all.extend_from_slice(args);
+        medcircle(&all)
+    };
+
+    let refused = run(&["login", "sms", "13800138020", "--code", "123456"]);
+    assert!(!refused.status.success());
+    let error = &json_lines(&refused)[0];
+    assert_eq!(error["ok"], false);
+    assert!(
+        error["error"].as_str().unwrap().contains("consent"),
+        "{error}"
+    );
+
+    let policy = run(&["policy", "show"]);
+    assert!(policy.status.success());
+    let policy = &json_lines(&policy)[0];
+    assert_eq!(policy["hash"].as_str().unwrap().len(), 64);
+    assert!(!policy["sections"][0]["text"].as_str().unwrap().is_empty());
+
+    let accepted = run(&["consent", "accept"]);
+    assert!(accepted.status.success());
+    assert_eq!(
+        json_lines(&accepted)[0]["accepted_version"],
+        policy["version"]
+    );
+    let status = json_lines(&run(&["consent", "status"]))[0].clone();
+    assert_eq!(status["accepted_version"], policy["version"]);
+
+    let wrong = run(&["login", "sms", "13800138020", "--code", "12x"]);
+    assert!(!wrong.status.success());
+    assert!(
+        json_lines(&wrong)[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("6 digits")
+    );
+
+    let insecure = medcircle(&[
+        "--server",
+        "http://example.com",
+        "--data-dir",
+        data_dir,
+        "--json",
+        "whoami",
+    ]);
+    assert!(!insecure.status.success());
+    assert!(
+        json_lines(&insecure)[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("--dev")
+    );
+}
+
+#[tokio::test]
+async fn sms_login_prompts_for_the_code_and_the_session_persists() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let server = RunningServer::start(ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        db_path: dir.path().join("server.db"),
+        dev: true,
+    })
+    .unwrap();
+    let data_dir = dir.path().join("cli");
+    let common = [
+        "--server",
+        server.url(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--dev",
+        "--json",
+    ];
+    assert!(
+        medcircle(&[&common[..], &["consent", "accept"]].concat())
+            .status
+            .success()
+    );
+
+    let mut login = Command::new(env!("CARGO_BIN_EXE_medcircle"))
+        .args(common)
+        .args(["login", "sms", "13800138021"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(login.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let sent: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(sent["step"], "code_sent");
+    assert_eq!(sent["expires_in_s"], 300);
+
+    let outbox: Value = reqwest::get(format!("{}/dev/sms/outbox?phone=13800138021", server.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = outbox["code"].as_str().unwrap();
+    writeln!(login.stdin.take().unwrap(), "{code}").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(login.wait().unwrap().success());
+    let logged_in: Value = serde_json::from_str(rest.trim()).unwrap();
+    assert_eq!(logged_in["step"], "login");
+    assert_eq!(logged_in["phone_masked"], "138****8021");
+
+    let whoami = medcircle(&[&common[..], &["whoami"]].concat());
+    assert!(whoami.status.success(), "{whoami:?}");
+    assert_eq!(json_lines(&whoami)[0]["id"], logged_in["id"]);
+
+    let logout = medcircle(&[&common[..], &["logout"]].concat());
+    assert_eq!(json_lines(&logout)[0]["revoked_on_server"], true);
+    let after = medcircle(&[&common[..], &["whoami"]].concat());
+    assert!(!after.status.success());
+    assert!(
+        json_lines(&after)[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not logged in")
+    );
+}
