@@ -285,3 +285,34 @@ async fn an_unreachable_server_is_reported_as_offline() {
         }
     );
 }
+
+#[tokio::test]
+async fn a_login_whose_caller_gives_up_still_completes() {
+    let h = Harness::start();
+    let client = h.consented_client("app").await;
+    let auth = client.auth();
+    auth.request_sms_code("13800138009".into()).await.unwrap();
+    let code = h.outbox_code("13800138009").await;
+    let mut updates = auth.session_updates();
+    updates.borrow_and_update();
+
+    // The caller drops its future at once, as a cancelled coroutine would.
+    let abandoned = tokio::time::timeout(
+        std::time::Duration::from_micros(1),
+        auth.verify_sms_code("13800138009".into(), code),
+    )
+    .await;
+    assert!(abandoned.is_err(), "the caller gave up before the answer");
+
+    tokio::time::timeout(std::time::Duration::from_secs(10), updates.changed())
+        .await
+        .expect("the login finished on the core's runtime")
+        .unwrap();
+    assert!(matches!(*updates.borrow(), SessionState::LoggedIn { .. }));
+    drop(client);
+    let reopened = h.client("app").await;
+    assert!(matches!(
+        reopened.auth().session_state(),
+        SessionState::LoggedIn { .. }
+    ));
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Cross-compiles libmedcircle_ffi.so for the Android ABIs into target/android/jniLibs.
+# Needs the Android NDK (ANDROID_NDK_HOME), `cargo install cargo-ndk`, and the rustup targets
+# aarch64-linux-android armv7-linux-androideabi x86_64-linux-android.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo ndk -t arm64-v8a -t armeabi-v7a -t x86_64 -o target/android/jniLibs \
+  build --release -p medcircle-ffi --features vendored-openssl
+cargo xtask bindings

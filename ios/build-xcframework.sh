@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds MedCircleFFI.xcframework (device + simulator static libraries with the MedCircleFFI
+# headers) and copies the generated Swift into Sources/MedCircle. Run on macOS with Xcode and
+# the rustup targets aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$here/.."
+cd "$root"
+
+# Bindings are generated from a host build (metadata is read from the unstripped library).
+cargo xtask bindings
+gen="$root/target/bindings/swift"
+
+for target in aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios; do
+  cargo build --release -p medcircle-ffi --target "$target"
+done
+mkdir -p target/ios-sim
+lipo -create \
+  target/aarch64-apple-ios-sim/release/libmedcircle_ffi.a \
+  target/x86_64-apple-ios/release/libmedcircle_ffi.a \
+  -output target/ios-sim/libmedcircle_ffi.a
+
+headers="$root/target/ios-headers"
+rm -rf "$headers" && mkdir -p "$headers"
+cp "$gen"/*.h "$gen/module.modulemap" "$headers/"
+
+rm -rf "$here/build/MedCircleFFI.xcframework"
+xcodebuild -create-xcframework \
+  -library target/aarch64-apple-ios/release/libmedcircle_ffi.a -headers "$headers" \
+  -library target/ios-sim/libmedcircle_ffi.a -headers "$headers" \
+  -output "$here/build/MedCircleFFI.xcframework"
+
+mkdir -p "$here/Sources/MedCircle"
+cp "$gen"/*.swift "$here/Sources/MedCircle/"
