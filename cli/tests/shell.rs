@@ -15,6 +15,17 @@ fn medcircle(args: &[&str]) -> Output {
         .unwrap()
 }
 
+fn dev_server() -> (tempfile::TempDir, RunningServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = RunningServer::start(ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        db_path: dir.path().join("server.db"),
+        dev: true,
+    })
+    .unwrap();
+    (dir, server)
+}
+
 fn json_lines(output: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -54,13 +65,7 @@ fn demo_walks_the_whole_journey() {
 
 #[test]
 fn commands_keep_state_between_invocations() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = RunningServer::start(ServerConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        db_path: dir.path().join("server.db"),
-        dev: true,
-    })
-    .unwrap();
+    let (dir, server) = dev_server();
     let data_dir = dir.path().join("cli");
     let data_dir = data_dir.to_str().unwrap();
     let run = |args: &[&str]| {
@@ -132,13 +137,7 @@ async fn sms_login_prompts_for_the_code_and_the_session_persists() {
     use std::process::Stdio;
 
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = tempfile::tempdir().unwrap();
-    let server = RunningServer::start(ServerConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        db_path: dir.path().join("server.db"),
-        dev: true,
-    })
-    .unwrap();
+    let (dir, server) = dev_server();
     let data_dir = dir.path().join("cli");
     let common = [
         "--server",

@@ -70,16 +70,21 @@ impl Harness {
             .unwrap()
     }
 
-    pub async fn outbox_code(&self, phone: &str) -> String {
-        let body: Value = self
-            .http
-            .get(format!("{}/dev/sms/outbox?phone={phone}", self.url))
+    async fn get_json(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.url))
             .send()
             .await
             .unwrap()
             .json()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    pub async fn outbox_code(&self, phone: &str) -> String {
+        let body = self
+            .get_json(&format!("/dev/sms/outbox?phone={phone}"))
+            .await;
         body["code"].as_str().expect("a code was sent").to_string()
     }
 
@@ -96,15 +101,7 @@ impl Harness {
 
     /// Every API request the server received, as (method, path).
     pub async fn requests(&self) -> Vec<(String, String)> {
-        let body: Value = self
-            .http
-            .get(format!("{}/dev/requests", self.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = self.get_json("/dev/requests").await;
         body["requests"]
             .as_array()
             .unwrap()
