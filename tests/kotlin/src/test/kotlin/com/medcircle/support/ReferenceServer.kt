@@ -1,0 +1,184 @@
+package com.medcircle.support
+
+import java.io.BufferedReader
+import java.io.InputStream
+import java.io.InputStreamReader
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.nio.charset.StandardCharsets
+import java.nio.file.Path
+import java.time.Duration
+import java.util.ArrayDeque
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.TimeoutException
+
+/** One request the server received, as `/dev/requests` reports it. */
+data class SeenRequest(val method: String, val path: String)
+
+/**
+ * The real `medcircle-server`, started in dev mode on a free loopback port with its own
+ * temporary database, and stopped on [close].
+ */
+class ReferenceServer private constructor(
+    private val process: Process,
+    private val workDir: Path,
+    /** Base URL, e.g. `http://127.0.0.1:41234`. */
+    val url: String,
+    private val output: OutputTail,
+) : AutoCloseable {
+
+    private val http: HttpClient = HttpClient.newBuilder()
+        .connectTimeout(Duration.ofSeconds(5))
+        .build()
+
+    /** The last SMS code the server "texted" to [phone] (`GET /dev/sms/outbox`). */
+    fun devOutboxCode(phone: String): String {
+        val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5)
+        while (true) {
+            val (status, body) = get("/dev/sms/outbox?phone=$phone")
+            if (status == 200) {
+                return CODE.find(body)?.groupValues?.get(1)
+                    ?: throw AssertionError("no code in the outbox reply: $body")
+            }
+            if (status != 404 || System.nanoTime() > deadline) {
+                throw AssertionError("GET /dev/sms/outbox?phone=$phone -> $status $body")
+            }
+            Thread.sleep(50)
+        }
+    }
+
+    /** Every non-/dev request the server received, oldest first (`GET /dev/requests`). */
+    fun devRequests(): List<SeenRequest> {
+        val (status, body) = get("/dev/requests")
+        if (status != 200) throw AssertionError("GET /dev/requests -> $status $body")
+        val array = REQUESTS.find(body)?.groupValues?.get(1)
+            ?: throw AssertionError("no requests array in: $body")
+        return OBJECT.findAll(array).map { match ->
+            val obj = match.value
+            SeenRequest(
+                method = METHOD.find(obj)?.groupValues?.get(1)
+                    ?: throw AssertionError("request without a method: $obj"),
+                path = PATH.find(obj)?.groupValues?.get(1)
+                    ?: throw AssertionError("request without a path: $obj"),
+            )
+        }.toList()
+    }
+
+    /** Shifts the server clock forward (`POST /dev/clock/advance`). */
+    fun devAdvanceClock(seconds: Long) {
+        val request = HttpRequest.newBuilder(URI.create("$url/dev/clock/advance"))
+            .timeout(Duration.ofSeconds(10))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("""{"seconds":$seconds}"""))
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        if (response.statusCode() !in 200..299) {
+            throw AssertionError("POST /dev/clock/advance -> ${response.statusCode()} ${response.body()}")
+        }
+    }
+
+    /** The server's recent stdout/stderr, for failure messages. */
+    fun recentOutput(): String = output.text()
+
+    private fun get(pathAndQuery: String): Pair<Int, String> {
+        val request = HttpRequest.newBuilder(URI.create("$url$pathAndQuery"))
+            .timeout(Duration.ofSeconds(10))
+            .GET()
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        return response.statusCode() to response.body()
+    }
+
+    override fun close() {
+        process.destroy()
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            process.destroyForcibly()
+            process.waitFor(5, TimeUnit.SECONDS)
+        }
+        TestEnv.deleteRecursively(workDir)
+    }
+
+    companion object {
+        private val LISTENING = Regex("""listening on (http://127\.0\.0\.1:\d+)""")
+        private val CODE = Regex(""""code"\s*:\s*"(\d+)"""")
+        private val REQUESTS = Regex(""""requests"\s*:\s*\[(.*)\]""", RegexOption.DOT_MATCHES_ALL)
+        private val OBJECT = Regex("""\{[^{}]*\}""")
+        private val METHOD = Regex(""""method"\s*:\s*"([^"]*)"""")
+        private val PATH = Regex(""""path"\s*:\s*"([^"]*)"""")
+
+        fun start(startTimeout: Duration = Duration.ofSeconds(30)): ReferenceServer {
+            val bin = TestEnv.serverBin
+            val workDir = TestEnv.tempDir("medcircle-server-")
+            val process = ProcessBuilder(
+                bin.path,
+                "--addr", "127.0.0.1:0",
+                "--db", workDir.resolve("server.db").toString(),
+                "--dev",
+            ).directory(workDir.toFile()).start()
+            process.outputStream.close()
+
+            val output = OutputTail()
+            val firstLine = CompletableFuture<String?>()
+            drain(process.inputStream, "stdout", output) { line -> firstLine.complete(line) }
+            drain(process.errorStream, "stderr", output) { }
+
+            val line = try {
+                firstLine.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            } catch (e: TimeoutException) {
+                process.destroyForcibly()
+                throw AssertionError("server printed no first line within $startTimeout:\n${output.text()}")
+            }
+            val url = line?.let { LISTENING.find(it)?.groupValues?.get(1) }
+            if (url == null) {
+                process.destroyForcibly()
+                process.waitFor(5, TimeUnit.SECONDS)
+                throw AssertionError(
+                    "unexpected first server line: ${line ?: "<end of output>"}\n${output.text()}",
+                )
+            }
+            return ReferenceServer(process, workDir, url, output)
+        }
+
+        /** Reads [stream] to its end on a daemon thread; the first line (or null at EOF) goes to [first]. */
+        private fun drain(stream: InputStream, name: String, tail: OutputTail, first: (String?) -> Unit) {
+            val thread = Thread({
+                var sawFirst = false
+                try {
+                    BufferedReader(InputStreamReader(stream, StandardCharsets.UTF_8)).use { reader ->
+                        while (true) {
+                            val line = reader.readLine() ?: break
+                            if (!sawFirst) {
+                                sawFirst = true
+                                first(line)
+                            }
+                            tail.add("[$name] $line")
+                        }
+                    }
+                } catch (_: Exception) {
+                    // The process went away; nothing more to read.
+                } finally {
+                    if (!sawFirst) first(null)
+                }
+            }, "medcircle-server-$name")
+            thread.isDaemon = true
+            thread.start()
+        }
+    }
+}
+
+/** The last lines a process printed. */
+internal class OutputTail(private val max: Int = 200) {
+    private val lines = ArrayDeque<String>()
+
+    @Synchronized
+    fun add(line: String) {
+        if (lines.size == max) lines.removeFirst()
+        lines.addLast(line)
+    }
+
+    @Synchronized
+    fun text(): String = lines.joinToString("\n")
+}
