@@ -46,6 +46,7 @@ impl SecretStore {
     pub(crate) fn platform_store() -> Result<Arc<CredentialStore>, SecretError> {
         #[cfg(all(target_os = "linux", not(target_os = "android")))]
         {
+            require_own_session_keyring()?;
             let store = linux_keyutils_keyring_store::Store::new()
                 .map_err(|e| SecretError::Unavailable(e.to_string()))?;
             Ok(store)
@@ -111,4 +112,22 @@ impl SecretStore {
             Err(e) => Err(SecretError::Unavailable(e.to_string())),
         }
     }
+}
+
+/// keyutils in a process without a session keyring of its own falls back to the shared
+/// user-session keyring, where a key stored from one thread is not reliably found from another
+/// (the store's persistent-keyring lookup gives threads private session keyrings). A key that
+/// seems missing would then make the core recreate its databases: refuse instead.
+#[cfg(all(target_os = "linux", not(target_os = "android")))]
+fn require_own_session_keyring() -> Result<(), SecretError> {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    let session = KeyRing::from_special_id(KeyRingIdentifier::Session, false)
+        .and_then(|keyring| keyring.metadata())
+        .map_err(|e| SecretError::Unavailable(format!("no session keyring: {e:?}{PROBE_HINT}")))?;
+    if session.get_description().starts_with("_uid_ses.") {
+        return Err(SecretError::Unavailable(format!(
+            "only the shared user-session keyring is available{PROBE_HINT}"
+        )));
+    }
+    Ok(())
 }

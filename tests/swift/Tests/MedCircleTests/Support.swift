@@ -1,0 +1,375 @@
+// Test support: the reference server as a child process, its /dev endpoints, temporary
+// directories, and small waiting / error-capturing helpers.
+
+import Foundation
+import XCTest
+import MedCircle
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct SupportError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A fresh, empty directory under the system temporary directory.
+func makeTemporaryDirectory(_ label: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("medcircle-swift-\(label)-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Collects a pipe's output on a background thread (so the child never blocks on a full
+/// pipe) and hands out its first line.
+private final class FirstLineReader: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer = Data()
+    private var firstLine: String?
+    private var ended = false
+    private let ready = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        let thread = Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                self.append(chunk)
+            }
+            self.finish()
+        }
+        thread.name = "reference-server-stdout"
+        thread.start()
+    }
+
+    private func append(_ chunk: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard firstLine == nil else { return }
+        buffer.append(chunk)
+        if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+            firstLine = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+            ready.signal()
+        }
+    }
+
+    private func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        ended = true
+        if firstLine == nil { ready.signal() }
+    }
+
+    /// The first line, or nil if the stream ended or `timeout` passed without one.
+    func wait(timeout: TimeInterval) -> String? {
+        _ = ready.wait(timeout: .now() + timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        return firstLine
+    }
+}
+
+/// Records a child's pid in `$MEDCIRCLE_SWIFT_CHILDREN` (a directory run-tests.sh provides),
+/// so that servers left behind by a crashed or killed test process are ended by their id.
+private func registerChild(_ pid: Int32) {
+    guard let directory = ProcessInfo.processInfo.environment["MEDCIRCLE_SWIFT_CHILDREN"],
+        !directory.isEmpty
+    else { return }
+    _ = FileManager.default.createFile(atPath: "\(directory)/\(pid)", contents: nil)
+}
+
+/// The reference server (`MEDCIRCLE_SERVER_BIN`) in dev mode on 127.0.0.1, with its own
+/// temporary database. Stopped by `stop()` or when released.
+final class ReferenceServer: @unchecked Sendable {
+    /// Base URL as printed by the server, e.g. `http://127.0.0.1:41234`.
+    let baseURL: String
+    let directory: URL
+    private let process: Process
+    private let stdoutReader: FirstLineReader
+
+    init() throws {
+        guard let binary = ProcessInfo.processInfo.environment["MEDCIRCLE_SERVER_BIN"],
+            !binary.isEmpty
+        else {
+            throw SupportError("MEDCIRCLE_SERVER_BIN is not set: run the suite through run-tests.sh")
+        }
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw SupportError("reference server \(binary) is missing or not executable")
+        }
+        directory = try makeTemporaryDirectory("server")
+        let log = directory.appendingPathComponent("server.log")
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw SupportError("cannot create \(log.path)")
+        }
+
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "--addr", "127.0.0.1:0",
+            "--db", directory.appendingPathComponent("server.db").path,
+            "--dev",
+        ]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        stdoutReader = FirstLineReader(stdout.fileHandleForReading)
+        registerChild(process.processIdentifier)
+
+        let prefix = "listening on "
+        guard let line = stdoutReader.wait(timeout: 30) else {
+            Self.stop(process)
+            let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            throw SupportError("reference server printed no first line within 30 s; stderr:\n\(stderr)")
+        }
+        guard line.hasPrefix(prefix), line.dropFirst(prefix.count).hasPrefix("http://127.0.0.1:") else {
+            Self.stop(process)
+            throw SupportError("unexpected first line from the reference server: \(line)")
+        }
+        baseURL = String(line.dropFirst(prefix.count)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func stop() {
+        Self.stop(process)
+    }
+
+    /// SIGTERM (graceful), then SIGKILL after 5 s. Foundation's `Process` on Linux starts the
+    /// child with the signal mask of the calling thread, and Dispatch / Swift-concurrency
+    /// threads block SIGTERM: a server started from an async context never sees `terminate()`.
+    private static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline {
+            usleep(20_000)
+        }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    // MARK: /dev endpoints
+
+    /// `GET path` on the server, decoded as a JSON object; nil on 404.
+    private func getJSON(_ path: String) async throws -> [String: Any]? {
+        guard let url = URL(string: baseURL + path) else { throw SupportError("bad URL \(baseURL + path)") }
+        let (data, status) = try await httpGet(url)
+        if status == 404 { return nil }
+        guard status == 200 else {
+            throw SupportError("GET \(path) -> HTTP \(status): \(String(decoding: data, as: UTF8.self))")
+        }
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw SupportError("GET \(path): not a JSON object: \(String(decoding: data, as: UTF8.self))")
+        }
+        return object
+    }
+
+    /// The last SMS code the server "sent" to `phone` (dev outbox).
+    func devOutboxCode(_ phone: String) async throws -> String {
+        guard let object = try await getJSON("/dev/sms/outbox?phone=\(phone)") else {
+            throw SupportError("no SMS code in the dev outbox for \(phone)")
+        }
+        guard let code = object["code"] as? String else {
+            throw SupportError("dev outbox entry without a code: \(object)")
+        }
+        return code
+    }
+
+    struct RecordedRequest: Equatable, CustomStringConvertible {
+        let method: String
+        let path: String
+        var description: String { "\(method) \(path)" }
+    }
+
+    /// Every non-/dev request the server received, in arrival order.
+    func devRequests() async throws -> [RecordedRequest] {
+        guard let object = try await getJSON("/dev/requests"),
+            let requests = object["requests"] as? [[String: Any]]
+        else {
+            throw SupportError("GET /dev/requests: no requests array")
+        }
+        return try requests.map { entry in
+            guard let method = entry["method"] as? String, let path = entry["path"] as? String else {
+                throw SupportError("malformed /dev/requests entry: \(entry)")
+            }
+            return RecordedRequest(method: method, path: path)
+        }
+    }
+}
+
+private func httpGet(_ url: URL) async throws -> (Data, Int) {
+    var request = URLRequest(url: url)
+    request.timeoutInterval = 10
+    return try await withCheckedThrowingContinuation { continuation in
+        let task = URLSession.shared.dataTask(with: request) { data, response, error in
+            if let error {
+                continuation.resume(throwing: error)
+            } else if let http = response as? HTTPURLResponse {
+                continuation.resume(returning: (data ?? Data(), http.statusCode))
+            } else {
+                continuation.resume(throwing: SupportError("GET \(url): no HTTP response"))
+            }
+        }
+        task.resume()
+    }
+}
+
+// MARK: - Client helpers
+
+func devConfig(server: ReferenceServer, dataDir: URL) -> ClientConfig {
+    ClientConfig(serverUrl: server.baseURL, dataDir: dataDir.path, dev: true, spkiPins: [])
+}
+
+/// Fetches the policy and accepts it, as the app does before anything else.
+@discardableResult
+func acceptPolicy(_ client: MedCircle) async throws -> PolicyDocument {
+    let policy = try await client.consent().fetchPolicy()
+    let status = try await client.consent().accept(version: policy.version)
+    XCTAssertEqual(status.acceptedVersion, policy.version)
+    XCTAssertFalse(status.needsAcceptance)
+    return policy
+}
+
+/// A six-digit code guaranteed to differ from `code`.
+func wrongCode(for code: String) -> String {
+    let value = Int(code) ?? 0
+    return String(format: "%06d", (value + 1) % 1_000_000)
+}
+
+/// Runs `body`, which must throw an error of type `E`; returns it (nil, with a test failure,
+/// otherwise).
+func captureError<T, E: Error>(
+    _ errorType: E.Type,
+    file: StaticString = #filePath,
+    line: UInt = #line,
+    _ body: () async throws -> T
+) async -> E? {
+    do {
+        let value = try await body()
+        XCTFail("expected \(E.self), got the value \(value)", file: file, line: line)
+        return nil
+    } catch let error as E {
+        return error
+    } catch {
+        XCTFail("expected \(E.self), got \(type(of: error)): \(error)", file: file, line: line)
+        return nil
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes.
+func eventually(
+    timeout: TimeInterval = 10,
+    _ what: @autoclosure () -> String,
+    file: StaticString = #filePath,
+    line: UInt = #line,
+    _ condition: () -> Bool
+) async {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() > deadline {
+            XCTFail("timed out after \(timeout) s waiting for \(what())", file: file, line: line)
+            return
+        }
+        try? await Task.sleep(nanoseconds: 20_000_000)
+    }
+}
+
+/// Records every state the core reports to it.
+final class RecordingSessionListener: SessionListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [SessionState] = []
+
+    func onUpdate(state: SessionState) {
+        lock.lock()
+        recorded.append(state)
+        lock.unlock()
+    }
+
+    var states: [SessionState] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+}
+
+/// Collects the core's log lines.
+final class CollectingLogSink: LogSink, @unchecked Sendable {
+    struct Line {
+        let level: LogLevel
+        let target: String
+        let message: String
+    }
+
+    private let lock = NSLock()
+    private var collected: [Line] = []
+
+    func log(level: LogLevel, target: String, message: String) {
+        lock.lock()
+        collected.append(Line(level: level, target: target, message: message))
+        lock.unlock()
+    }
+
+    var lines: [Line] {
+        lock.lock()
+        defer { lock.unlock() }
+        return collected
+    }
+}
+
+/// Whether `text` contains the digit string `number` not directly preceded or followed by
+/// another digit.
+func containsNumber(_ text: String, _ number: String) -> Bool {
+    let characters = Array(text)
+    let digits = Array(number)
+    guard !digits.isEmpty, characters.count >= digits.count else { return false }
+    for start in 0...(characters.count - digits.count)
+    where Array(characters[start..<(start + digits.count)]) == digits {
+        let before = start > 0 ? characters[start - 1] : " "
+        let end = start + digits.count
+        let after = end < characters.count ? characters[end] : " "
+        if !before.isNumber && !after.isNumber { return true }
+    }
+    return false
+}
+
+/// Lines of a /proc file. (Read with stdio: Foundation's `String(contentsOfFile:)` spins on
+/// /proc files, whose size reads as 0.)
+func procLines(_ path: String) -> [String] {
+    guard let file = fopen(path, "r") else { return [] }
+    defer { fclose(file) }
+    var lines: [String] = []
+    var buffer: UnsafeMutablePointer<CChar>? = nil
+    var capacity = 0
+    while getline(&buffer, &capacity, file) > 0, let buffer {
+        lines.append(String(cString: buffer).trimmingCharacters(in: .newlines))
+    }
+    free(buffer)
+    return lines
+}
+
+/// The client's secrets live in the keyutils session keyring; run-tests.sh starts the tests in
+/// a fresh session keyring of their own and names it in MEDCIRCLE_SWIFT_SESSION_KEYRING.
+func requireOwnSessionKeyring() throws {
+    guard let id = ProcessInfo.processInfo.environment["MEDCIRCLE_SWIFT_SESSION_KEYRING"], !id.isEmpty
+    else {
+        throw SupportError(
+            "MEDCIRCLE_SWIFT_SESSION_KEYRING is not set: run the suite through run-tests.sh, which gives "
+                + "it a session keyring of its own (the shared user-session keyring loses keys across threads)")
+    }
+    let fields = procLines("/proc/keys").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+    guard fields.contains(where: { $0.count > 7 && $0[0] == id && $0[7] == "keyring" }) else {
+        throw SupportError("session keyring \(id) (MEDCIRCLE_SWIFT_SESSION_KEYRING) is not in /proc/keys")
+    }
+}
