@@ -1,7 +1,9 @@
 //! Running child commands with clear failures.
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 
@@ -15,6 +17,52 @@ pub(crate) fn run(command: &mut Command) -> Result {
     } else {
         Err(format!("`{}` failed ({status})", describe(command)))
     }
+}
+
+/// Runs `command` like [`run`], echoing its output as it comes, and returns that output (both
+/// streams) for the caller to read test counts from.
+pub(crate) fn run_capturing(command: &mut Command) -> Result<String> {
+    eprintln!("+ {}", describe(command));
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start `{}`: {e}", describe(command)))?;
+    let captured = Arc::new(Mutex::new(String::new()));
+    let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let readers = [
+        echo(stdout, captured.clone(), false),
+        echo(stderr, captured.clone(), true),
+    ];
+    let status = child.wait().map_err(|e| e.to_string())?;
+    for reader in readers {
+        let _ = reader.join();
+    }
+    if !status.success() {
+        return Err(format!("`{}` failed ({status})", describe(command)));
+    }
+    let text = captured.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Ok(text)
+}
+
+fn echo(
+    stream: impl std::io::Read + Send + 'static,
+    captured: Arc<Mutex<String>>,
+    to_stderr: bool,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(|l| l.ok()) {
+            if to_stderr {
+                let _ = writeln!(std::io::stderr(), "{line}");
+            } else {
+                let _ = writeln!(std::io::stdout(), "{line}");
+            }
+            let mut all = captured.lock().unwrap_or_else(|p| p.into_inner());
+            all.push_str(&line);
+            all.push('\n');
+        }
+    })
 }
 
 pub(crate) fn cargo(root: &Path) -> Command {

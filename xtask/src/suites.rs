@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::bindings::{self, LIBRARY, target_dir};
-use crate::cmd::{Result, cargo, run};
+use crate::cmd::{Result, cargo, run, run_capturing};
 
 const DEFAULT_SWIFT_CHROOT: &str = "/var/cache/medcircle/swift-trixie";
 /// Where the repository appears inside the Swift chroot.
@@ -24,30 +24,66 @@ pub(crate) fn run_all(root: &Path) -> Result {
             .arg("test")
             .env(IN_SESSION_KEYRING, "1"));
     }
-    run(cargo(root).args(["test", "--workspace"]))?;
+    let rust = count_rust(&run_capturing(cargo(root).args(["test", "--workspace"]))?);
     run(cargo(root).args(["build", "-p", "medcircle-server"]))?;
     let generated = bindings::generate(root)?;
     let target = target_dir(root);
-    kotlin(root, &generated.join("kotlin"), &target)?;
-    swift(root, &target)?;
-    eprintln!("xtask: every suite passed (Rust, Kotlin/JVM, Swift/Linux)");
+    let kotlin = count_maven(&kotlin(root, &generated.join("kotlin"), &target)?)?;
+    let swift = count_swift(&swift(root, &target)?)?;
+    println!("xtask: every suite passed: Rust {rust}, Kotlin/JVM {kotlin}, Swift/Linux {swift}");
+    // The one closing line, in the form any CI reads.
+    println!("{} passed, 0 failed", rust + kotlin + swift);
     Ok(())
 }
 
-fn kotlin(root: &Path, generated: &Path, target: &Path) -> Result {
-    let debug = target.join("debug");
-    run(Command::new("mvn")
-        .current_dir(root.join("tests/kotlin"))
-        .args(["-B", "--no-transfer-progress", "test"])
-        .arg(format!("-Dmedcircle.bindings={}", generated.display()))
-        .arg(format!("-Dmedcircle.libDir={}", debug.display()))
-        .arg(format!(
-            "-Dmedcircle.serverBin={}",
-            debug.join("medcircle-server").display()
-        )))
+/// Sum of `test result: ok. N passed` over every Rust test binary.
+fn count_rust(output: &str) -> u64 {
+    output
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|rest| rest.split(' ').next()?.parse::<u64>().ok())
+        .sum()
 }
 
-fn swift(root: &Path, target: &Path) -> Result {
+/// Surefire's summary line `Tests run: N, Failures: 0, Errors: 0, Skipped: 0`.
+fn count_maven(output: &str) -> Result<u64> {
+    output
+        .lines()
+        .rev()
+        .filter(|l| !l.contains(" -- in "))
+        .find_map(|l| l.split("Tests run: ").nth(1))
+        .and_then(|rest| rest.split(',').next()?.trim().parse().ok())
+        .ok_or_else(|| "the Kotlin suite printed no test summary".to_string())
+}
+
+/// The Swift runner's own line: `run-tests.sh: N Swift tests passed`.
+fn count_swift(output: &str) -> Result<u64> {
+    output
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("run-tests.sh: ")?
+                .strip_suffix(" Swift tests passed")
+        })
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| "the Swift suite printed no test count".to_string())
+}
+
+fn kotlin(root: &Path, generated: &Path, target: &Path) -> Result<String> {
+    let debug = target.join("debug");
+    run_capturing(
+        Command::new("mvn")
+            .current_dir(root.join("tests/kotlin"))
+            .args(["-B", "--no-transfer-progress", "test"])
+            .arg(format!("-Dmedcircle.bindings={}", generated.display()))
+            .arg(format!("-Dmedcircle.libDir={}", debug.display()))
+            .arg(format!(
+                "-Dmedcircle.serverBin={}",
+                debug.join("medcircle-server").display()
+            )),
+    )
+}
+
+fn swift(root: &Path, target: &Path) -> Result<String> {
     let chroot = PathBuf::from(
         std::env::var("MEDCIRCLE_SWIFT_CHROOT").unwrap_or_else(|_| DEFAULT_SWIFT_CHROOT.into()),
     );
@@ -68,23 +104,25 @@ fn swift(root: &Path, target: &Path) -> Result {
     };
     let debug = target.join("debug");
     let mounts = ChrootMounts::mount(&chroot, root)?;
-    let result = run(Command::new("chroot")
-        .arg(&chroot)
-        .args(["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=/root"])
-        .arg(format!(
-            "MEDCIRCLE_BINDINGS={}",
-            inside(&target.join("bindings/swift"))?
-        ))
-        .arg(format!("MEDCIRCLE_LIB_DIR={}", inside(&debug)?))
-        .arg(format!(
-            "MEDCIRCLE_SERVER_BIN={}",
-            inside(&debug.join("medcircle-server"))?
-        ))
-        .arg(format!("MEDCIRCLE_LIBRARY={LIBRARY}"))
-        .args([
-            "bash",
-            &format!("{REPO_IN_CHROOT}/tests/swift/run-tests.sh"),
-        ]));
+    let result = run_capturing(
+        Command::new("chroot")
+            .arg(&chroot)
+            .args(["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=/root"])
+            .arg(format!(
+                "MEDCIRCLE_BINDINGS={}",
+                inside(&target.join("bindings/swift"))?
+            ))
+            .arg(format!("MEDCIRCLE_LIB_DIR={}", inside(&debug)?))
+            .arg(format!(
+                "MEDCIRCLE_SERVER_BIN={}",
+                inside(&debug.join("medcircle-server"))?
+            ))
+            .arg(format!("MEDCIRCLE_LIBRARY={LIBRARY}"))
+            .args([
+                "bash",
+                &format!("{REPO_IN_CHROOT}/tests/swift/run-tests.sh"),
+            ]),
+    );
     drop(mounts);
     result
 }
@@ -135,4 +173,25 @@ fn is_mounted(point: &Path) -> bool {
             .filter_map(|line| line.split_whitespace().nth(1))
             .any(|mounted| Path::new(mounted) == point)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_come_from_each_runners_own_summary() {
+        let cargo = "running 3 tests\ntest result: ok. 3 passed; 0 failed; 0 ignored\n\
+                     test result: ok. 0 passed; 0 failed\ntest result: ok. 12 passed; 0 failed\n";
+        assert_eq!(count_rust(cargo), 15);
+        let maven = "[INFO] Tests run: 1, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.4 s -- in a.B\n\
+                     [INFO] Tests run: 7, Failures: 0, Errors: 0, Skipped: 0\n[INFO] BUILD SUCCESS\n";
+        assert_eq!(count_maven(maven), Ok(7));
+        assert!(count_maven("[INFO] BUILD SUCCESS\n").is_err());
+        assert_eq!(
+            count_swift("x\nrun-tests.sh: 6 Swift tests passed\n"),
+            Ok(6)
+        );
+        assert!(count_swift("Executed 0 tests\n").is_err());
+    }
 }
