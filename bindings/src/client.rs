@@ -4,6 +4,7 @@ use medcircle_core::{Client, ClientConfig, ClientError};
 
 use crate::auth::Auth;
 use crate::consent::Consent;
+use crate::permissions::Permissions;
 
 /// The app's one handle on the core. Open it once at start.
 #[derive(uniffi::Object)]
@@ -26,5 +27,9 @@ impl MedCircle {
 
     pub fn consent(&self) -> Arc<Consent> {
         Arc::new(Consent::new(self.client.consent()))
+    }
+
+    pub fn permissions(&self) -> Arc<Permissions> {
+        Arc::new(Permissions::new(self.client.permissions()))
     }
 }

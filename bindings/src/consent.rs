@@ -1,6 +1,8 @@
-use medcircle_core::{ConsentClient, ConsentError, ConsentStatus, PolicyDocument};
+use medcircle_core::{
+    ConsentClient, ConsentError, ConsentPurpose, ConsentStatus, PolicyDocument, PurposeConsent,
+};
 
-/// Privacy-policy consent: show the policy, record acceptance.
+/// Consent: show the policy and record its acceptance; grant or withdraw optional purposes.
 #[derive(uniffi::Object)]
 pub struct Consent {
     consent: ConsentClient,
@@ -24,5 +26,17 @@ impl Consent {
 
     pub fn status(&self) -> Result<ConsentStatus, ConsentError> {
         self.consent.status()
+    }
+
+    pub fn grant(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
+        self.consent.grant(purpose)
+    }
+
+    pub fn withdraw(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
+        self.consent.withdraw(purpose)
+    }
+
+    pub fn purposes(&self) -> Result<Vec<PurposeConsent>, ConsentError> {
+        self.consent.purposes()
     }
 }

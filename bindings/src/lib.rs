@@ -8,9 +8,11 @@ mod auth;
 mod client;
 mod consent;
 mod logger;
+mod permissions;
 mod task;
 
 pub use auth::{Auth, SessionListener};
 pub use client::MedCircle;
 pub use consent::Consent;
+pub use permissions::Permissions;
 pub use task::TaskHandle;

@@ -8,9 +8,11 @@ use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
 
 use crate::auth::{AuthClient, Session};
+use crate::clock::{Clock, SystemClock};
 use crate::config::ClientConfig;
 use crate::consent::{ConsentClient, ConsentGate, PolicyDocument};
 use crate::net::{Net, Timeouts};
+use crate::permissions::{PermissionsClient, ProviderSlot};
 use crate::runtime::CoreRuntime;
 use crate::secrets::{CredentialStore, SecretStore};
 use crate::store::{AppStore, StoreError};
@@ -53,6 +55,8 @@ pub(crate) struct Inner {
     /// The policy last fetched, i.e. the one the user can have been shown.
     pub(crate) shown_policy: Mutex<Option<PolicyDocument>>,
     pub(crate) session: Session,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) permission_provider: ProviderSlot,
 }
 
 impl Inner {
@@ -76,27 +80,21 @@ pub struct Client {
 }
 
 impl Client {
-    /// Opens the client with the platform's secure store.
+    /// Opens the client with the platform's secure store and the system clock.
     pub async fn open(config: ClientConfig) -> Result<Client, ClientError> {
         let store =
             SecretStore::platform_store().map_err(|e| ClientError::SecureStoreUnavailable {
                 detail: e.to_string(),
             })?;
-        Self::open_with_store(config, store).await
+        Self::open_with(config, store, Arc::new(SystemClock)).await
     }
 
-    /// Opens the client with a given credential store (another platform backend, or a test's).
-    pub async fn open_with_store(
+    /// Opens the client with a given credential store (another platform backend, or a test's)
+    /// and clock.
+    pub async fn open_with(
         config: ClientConfig,
         store: Arc<CredentialStore>,
-    ) -> Result<Client, ClientError> {
-        Self::open_with(config, store, Timeouts::default()).await
-    }
-
-    pub(crate) async fn open_with(
-        config: ClientConfig,
-        store: Arc<CredentialStore>,
-        timeouts: Timeouts,
+        clock: Arc<dyn Clock>,
     ) -> Result<Client, ClientError> {
         let base = config.validated_server_url()?;
         if config.data_dir.trim().is_empty() {
@@ -119,7 +117,7 @@ impl Client {
                 secrets.probe().map_err(StoreError::from)?;
                 let app = AppStore::open(&data_dir, &secrets)?;
                 gate.set_open(app.latest_policy_acceptance()?.is_some());
-                let net = Net::new(base, &config.spki_pins, gate, timeouts)?;
+                let net = Net::new(base, &config.spki_pins, gate, Timeouts::default())?;
                 let session = Session::restore(&data_dir, &secrets);
                 Ok((app, net, session))
             })
@@ -138,6 +136,8 @@ impl Client {
                 gate,
                 shown_policy: Mutex::new(None),
                 session,
+                clock,
+                permission_provider: ProviderSlot::default(),
             }),
         })
     }
@@ -148,6 +148,10 @@ impl Client {
 
     pub fn consent(&self) -> ConsentClient {
         ConsentClient::new(self.inner.clone())
+    }
+
+    pub fn permissions(&self) -> PermissionsClient {
+        PermissionsClient::new(self.inner.clone())
     }
 
     /// Spawns a long-lived task (an observer) on the core's runtime.

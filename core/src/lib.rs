@@ -12,16 +12,23 @@ mod config;
 pub mod consent;
 pub mod logging;
 pub mod net;
+pub mod permissions;
 mod runtime;
 mod secrets;
 mod store;
 
-pub use auth::{
-    AuthClient, AuthError, ConsentPurpose, LogoutOutcome, SessionState, SmsCodeSent, UserProfile,
-};
+pub use auth::{AuthClient, AuthError, LogoutOutcome, SessionState, SmsCodeSent, UserProfile};
 pub use client::{Client, ClientError};
+pub use clock::{Clock, SystemClock};
 pub use config::ClientConfig;
-pub use consent::{ConsentClient, ConsentError, ConsentStatus, PolicyDocument, PolicySection};
+pub use consent::{
+    ConsentClient, ConsentError, ConsentPurpose, ConsentStatus, PolicyDocument, PolicySection,
+    PurposeConsent,
+};
 pub use logging::{LogLevel, LogSink};
 pub use net::NetworkProblem;
+pub use permissions::{
+    Feature, Permission, PermissionDecision, PermissionError, PermissionProvider, PermissionStatus,
+    PermissionsClient, Rationale, UnavailableReason,
+};
 pub use secrets::CredentialStore;

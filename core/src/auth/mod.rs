@@ -13,6 +13,7 @@ use tokio::sync::watch;
 pub(crate) use session::Session;
 
 use crate::client::Inner;
+use crate::consent::ConsentPurpose;
 use crate::net::{NetError, NetworkProblem};
 use crate::store::StoreError;
 
@@ -49,13 +50,6 @@ pub struct LogoutOutcome {
     /// False when the server could not be reached: the local session is wiped regardless,
     /// and the server-side session dies with its tokens' expiry.
     pub revoked_on_server: bool,
-}
-
-/// What the user has to agree to before a request may be made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
-pub enum ConsentPurpose {
-    PrivacyPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -9,7 +9,6 @@ use tokio::sync::{Mutex, watch};
 
 use super::{AuthError, LogoutOutcome, SessionState, UserProfile};
 use crate::client::Inner;
-use crate::clock::unix_now;
 use crate::net::{Endpoint, NetError};
 use crate::secrets::SecretStore;
 use crate::store::{AccountStore, StoreError};
@@ -44,12 +43,12 @@ impl std::fmt::Debug for StoredSession {
 }
 
 impl StoredSession {
-    fn from_response(response: &TokenResponse) -> Self {
+    fn from_response(response: &TokenResponse, now: i64) -> Self {
         Self {
             account_id: response.user.id.clone(),
             access_token: response.access_token.clone(),
             refresh_token: response.refresh_token.clone(),
-            access_expires_at: unix_now() + response.expires_in_s,
+            access_expires_at: now + response.expires_in_s,
         }
     }
 
@@ -137,7 +136,7 @@ impl Session {
         {
             wipe(inner, previous)?;
         }
-        let tokens = StoredSession::from_response(&response);
+        let tokens = StoredSession::from_response(&response, inner.clock.now_unix());
         let store = AccountStore::open(&inner.data_dir, &tokens.account_id, &inner.secrets)?;
         store.save_profile(&response.user)?;
         // Saved last: a crash before this line leaves no half-made session behind.
@@ -214,7 +213,7 @@ impl Session {
                 active.tokens.access_expires_at,
             )
         };
-        let token = if unix_now() + EXPIRY_MARGIN_S >= expires_at {
+        let token = if inner.clock.now_unix() + EXPIRY_MARGIN_S >= expires_at {
             self.refresh(inner, &token).await?
         } else {
             token
@@ -244,7 +243,7 @@ impl Session {
             .await
         {
             Ok(response) => {
-                let tokens = StoredSession::from_response(&response);
+                let tokens = StoredSession::from_response(&response, inner.clock.now_unix());
                 tokens.save(&inner.secrets)?;
                 active.tokens = tokens;
                 tracing::debug!("session refreshed");

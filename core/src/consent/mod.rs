@@ -2,17 +2,18 @@
 //! and open the network gate only then.
 
 mod gate;
+mod purpose;
 
 use std::sync::Arc;
 
 use serde::Deserialize;
 
 pub(crate) use gate::ConsentGate;
+pub use purpose::{ConsentPurpose, PurposeConsent};
 
 use crate::client::Inner;
-use crate::clock::unix_now;
 use crate::net::{Endpoint, NetError, NetworkProblem};
-use crate::store::{PolicyAcceptance, StoreError};
+use crate::store::{PolicyAcceptance, PurposeDecision, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
@@ -51,6 +52,12 @@ pub enum ConsentError {
     /// Accepting a version the user was not shown: fetch the policy and show it first.
     #[error("policy version {version} was not shown to the user; fetch the current policy first")]
     PolicyNotShown { version: String },
+    /// Optional purposes are decided after the policy itself has been accepted.
+    #[error("accept the privacy policy first")]
+    PolicyNotAccepted,
+    /// The policy is accepted with `accept`, not granted like an optional purpose.
+    #[error("{purpose:?} is not an optional purpose")]
+    NotOptional { purpose: ConsentPurpose },
     #[error("network: {problem}")]
     Network { problem: NetworkProblem },
     #[error("local storage failed: {detail}")]
@@ -122,7 +129,7 @@ impl ConsentClient {
                 let acceptance = PolicyAcceptance {
                     version: policy.version,
                     hash: policy.hash,
-                    accepted_at: unix_now(),
+                    accepted_at: inner.clock.now_unix(),
                 };
                 inner.app.record_policy_acceptance(&acceptance)?;
                 inner.gate.set_open(true);
@@ -135,6 +142,71 @@ impl ConsentClient {
     pub fn status(&self) -> Result<ConsentStatus, ConsentError> {
         Ok(status(&self.inner)?)
     }
+
+    /// Grants an optional purpose. Effective at once.
+    pub fn grant(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
+        decide(&self.inner, purpose, true)
+    }
+
+    /// Withdraws an optional purpose: as easy as granting, effective at once. Only the
+    /// features that depend on it stop.
+    pub fn withdraw(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
+        decide(&self.inner, purpose, false)
+    }
+
+    /// Every optional purpose and where it stands.
+    pub fn purposes(&self) -> Result<Vec<PurposeConsent>, ConsentError> {
+        ConsentPurpose::OPTIONAL
+            .iter()
+            .map(|&purpose| purpose_consent(&self.inner, purpose).map_err(Into::into))
+            .collect()
+    }
+}
+
+fn decide(
+    inner: &Inner,
+    purpose: ConsentPurpose,
+    granted: bool,
+) -> Result<PurposeConsent, ConsentError> {
+    if purpose == ConsentPurpose::PrivacyPolicy {
+        return Err(ConsentError::NotOptional { purpose });
+    }
+    let accepted = inner
+        .app
+        .latest_policy_acceptance()?
+        .ok_or(ConsentError::PolicyNotAccepted)?;
+    let decision = PurposeDecision {
+        granted,
+        policy_version: accepted.version,
+        decided_at: inner.clock.now_unix(),
+    };
+    inner
+        .app
+        .record_purpose_decision(purpose.key(), &decision)?;
+    tracing::info!(purpose = purpose.key(), granted, "consent decided");
+    Ok(purpose_consent(inner, purpose)?)
+}
+
+fn purpose_consent(inner: &Inner, purpose: ConsentPurpose) -> Result<PurposeConsent, StoreError> {
+    let latest = inner.app.latest_purpose_decision(purpose.key())?;
+    Ok(PurposeConsent {
+        purpose,
+        granted: latest.as_ref().is_some_and(|d| d.granted),
+        decided_at: latest.as_ref().map(|d| d.decided_at),
+        policy_version: latest.map(|d| d.policy_version),
+    })
+}
+
+/// Whether `purpose` may be used now: the policy accepted and, for an optional purpose, the
+/// user's latest decision a grant.
+pub(crate) fn is_granted(inner: &Inner, purpose: ConsentPurpose) -> Result<bool, StoreError> {
+    if !inner.gate.is_open() {
+        return Ok(false);
+    }
+    if purpose == ConsentPurpose::PrivacyPolicy {
+        return Ok(true);
+    }
+    Ok(purpose_consent(inner, purpose)?.granted)
 }
 
 fn status(inner: &Inner) -> Result<ConsentStatus, StoreError> {

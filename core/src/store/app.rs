@@ -11,18 +11,51 @@ use super::database::{Database, DatabaseSpec};
 use super::migrations::Migration;
 use crate::secrets::SecretStore;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-          CREATE TABLE policy_acceptances (
-              id INTEGER PRIMARY KEY,
-              policy_version TEXT NOT NULL,
-              policy_hash TEXT NOT NULL,
-              accepted_at INTEGER NOT NULL
-          );",
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+              CREATE TABLE policy_acceptances (
+                  id INTEGER PRIMARY KEY,
+                  policy_version TEXT NOT NULL,
+                  policy_hash TEXT NOT NULL,
+                  accepted_at INTEGER NOT NULL
+              );",
+    },
+    Migration {
+        version: 2,
+        // Consent decisions are a history (never updated in place): the latest row wins.
+        sql: "CREATE TABLE purpose_consents (
+                  id INTEGER PRIMARY KEY,
+                  purpose TEXT NOT NULL,
+                  granted INTEGER NOT NULL,
+                  policy_version TEXT NOT NULL,
+                  decided_at INTEGER NOT NULL
+              );
+              CREATE INDEX purpose_consents_by_purpose ON purpose_consents (purpose, id);
+              CREATE TABLE permission_refusals (
+                  permission TEXT PRIMARY KEY,
+                  refused_at INTEGER NOT NULL,
+                  permanent INTEGER NOT NULL
+              );",
+    },
+];
 
 const INSTALL_ID: &str = "install_id";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PurposeDecision {
+    pub(crate) granted: bool,
+    pub(crate) policy_version: String,
+    pub(crate) decided_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PermissionRefusal {
+    pub(crate) refused_at: i64,
+    /// The OS will not show its dialog again ("don't ask again").
+    pub(crate) permanent: bool,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PolicyAcceptance {
@@ -108,5 +141,95 @@ impl AppStore {
                 },
             )
             .optional()?)
+    }
+
+    pub(crate) fn flag(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.setting(key)?.as_deref() == Some("1"))
+    }
+
+    pub(crate) fn set_flag(&self, key: &str, on: bool) -> Result<(), StoreError> {
+        self.set_setting(key, if on { "1" } else { "0" })
+    }
+
+    pub(crate) fn record_purpose_decision(
+        &self,
+        purpose: &str,
+        decision: &PurposeDecision,
+    ) -> Result<(), StoreError> {
+        self.db.conn().execute(
+            "INSERT INTO purpose_consents (purpose, granted, policy_version, decided_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                purpose,
+                decision.granted,
+                decision.policy_version,
+                decision.decided_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn latest_purpose_decision(
+        &self,
+        purpose: &str,
+    ) -> Result<Option<PurposeDecision>, StoreError> {
+        Ok(self
+            .db
+            .conn()
+            .query_row(
+                "SELECT granted, policy_version, decided_at FROM purpose_consents
+                 WHERE purpose = ?1 ORDER BY id DESC LIMIT 1",
+                [purpose],
+                |r| {
+                    Ok(PurposeDecision {
+                        granted: r.get(0)?,
+                        policy_version: r.get(1)?,
+                        decided_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub(crate) fn permission_refusal(
+        &self,
+        permission: &str,
+    ) -> Result<Option<PermissionRefusal>, StoreError> {
+        Ok(self
+            .db
+            .conn()
+            .query_row(
+                "SELECT refused_at, permanent FROM permission_refusals WHERE permission = ?1",
+                [permission],
+                |r| {
+                    Ok(PermissionRefusal {
+                        refused_at: r.get(0)?,
+                        permanent: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub(crate) fn set_permission_refusal(
+        &self,
+        permission: &str,
+        refusal: Option<PermissionRefusal>,
+    ) -> Result<(), StoreError> {
+        let conn = self.db.conn();
+        match refusal {
+            Some(r) => conn.execute(
+                "INSERT INTO permission_refusals (permission, refused_at, permanent)
+                 VALUES (?1, ?2, ?3)
+                 ON CONFLICT(permission) DO UPDATE SET refused_at = excluded.refused_at,
+                     permanent = excluded.permanent",
+                params![permission, r.refused_at, r.permanent],
+            )?,
+            None => conn.execute(
+                "DELETE FROM permission_refusals WHERE permission = ?1",
+                [permission],
+            )?,
+        };
+        Ok(())
     }
 }

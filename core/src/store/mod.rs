@@ -7,7 +7,7 @@ mod database;
 mod migrations;
 
 pub(crate) use account::AccountStore;
-pub(crate) use app::{AppStore, PolicyAcceptance};
+pub(crate) use app::{AppStore, PermissionRefusal, PolicyAcceptance, PurposeDecision};
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StoreError {
