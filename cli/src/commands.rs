@@ -3,11 +3,12 @@
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
-use medcircle_core::{Client, ClientConfig, SessionState, UserProfile};
+use medcircle_core::{Client, ClientConfig, ConsentPurpose, SessionState, UserProfile};
 use serde_json::json;
 
 use crate::output::Output;
-use crate::{Command, ConsentAction, LoginMethod, PolicyAction};
+use crate::permissions;
+use crate::{Command, ConsentAction, LoginMethod, PermissionAction, PolicyAction, Switch};
 
 pub(crate) struct Settings {
     pub(crate) server: String,
@@ -46,8 +47,23 @@ pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> 
             action: ConsentAction::Accept,
         } => consent_accept(&client, out).await,
         Command::Consent {
-            action: ConsentAction::Status,
-        } => consent_status(&client, out),
+            action: ConsentAction::Show,
+        } => consent_show(&client, out),
+        Command::Consent {
+            action: ConsentAction::Grant { purpose },
+        } => consent_decide(&client, purpose.into(), true, out),
+        Command::Consent {
+            action: ConsentAction::Withdraw { purpose },
+        } => consent_decide(&client, purpose.into(), false, out),
+        Command::Permissions { action } => match action.unwrap_or(PermissionAction::Show) {
+            PermissionAction::Show => permissions::show(&client, out),
+            PermissionAction::Request { feature } => {
+                permissions::request(&client, feature.into(), out).await
+            }
+        },
+        Command::Positioning { state } => {
+            permissions::set_positioning(&client, matches!(state, Switch::On), out)
+        }
         Command::Login {
             method: LoginMethod::Sms { phone, code },
         } => login_sms(&client, &phone, code, out).await,
@@ -108,17 +124,61 @@ pub(crate) async fn consent_accept(client: &Client, out: &Output) -> Result<(), 
     Ok(())
 }
 
-fn consent_status(client: &Client, out: &Output) -> Result<(), String> {
-    let status = client.consent().status().map_err(|e| e.to_string())?;
-    let text = match &status.accepted_version {
+fn consent_show(client: &Client, out: &Output) -> Result<(), String> {
+    let consent = client.consent();
+    let status = consent.status().map_err(|e| e.to_string())?;
+    let purposes = consent.purposes().map_err(|e| e.to_string())?;
+    let mut text = match &status.accepted_version {
         Some(v) => format!("accepted privacy policy version {v}"),
         None => "the privacy policy has not been accepted".to_string(),
     };
+    for p in &purposes {
+        let state = match (p.granted, p.decided_at) {
+            (true, _) => "granted",
+            (false, Some(_)) => "withdrawn",
+            (false, None) => "not decided",
+        };
+        text.push_str(&format!("\n  {:<22} {state}", format!("{:?}", p.purpose)));
+    }
+    let purposes: Vec<_> = purposes
+        .iter()
+        .map(|p| {
+            json!({ "purpose": format!("{:?}", p.purpose), "granted": p.granted,
+                         "decided_at": p.decided_at, "policy_version": p.policy_version })
+        })
+        .collect();
     out.emit(
         "consent",
         &text,
         json!({ "ok": true, "accepted_version": status.accepted_version,
-                "accepted_at": status.accepted_at }),
+                "accepted_at": status.accepted_at, "purposes": purposes }),
+    );
+    Ok(())
+}
+
+fn consent_decide(
+    client: &Client,
+    purpose: ConsentPurpose,
+    grant: bool,
+    out: &Output,
+) -> Result<(), String> {
+    let consent = client.consent();
+    let decided = if grant {
+        consent.grant(purpose)
+    } else {
+        consent.withdraw(purpose)
+    }
+    .map_err(|e| e.to_string())?;
+    let verb = if decided.granted {
+        "granted"
+    } else {
+        "withdrew"
+    };
+    out.emit(
+        "consent",
+        &format!("{verb} {:?}", decided.purpose),
+        json!({ "ok": true, "purpose": format!("{:?}", decided.purpose),
+                "granted": decided.granted, "decided_at": decided.decided_at }),
     );
     Ok(())
 }

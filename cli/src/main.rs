@@ -5,11 +5,13 @@ mod demo;
 mod dev_outbox;
 mod keyring_session;
 mod output;
+mod permissions;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use medcircle_core::{ConsentPurpose, Feature};
 
 use output::Output;
 
@@ -49,6 +51,13 @@ enum Command {
         #[command(subcommand)]
         action: ConsentAction,
     },
+    /// The permission gate: what each feature may do, and asking for a permission.
+    Permissions {
+        #[command(subcommand)]
+        action: Option<PermissionAction>,
+    },
+    /// Turn positioning (GPS for identity authentication) on or off.
+    Positioning { state: Switch },
     /// Log in.
     Login {
         #[command(subcommand)]
@@ -70,10 +79,71 @@ enum PolicyAction {
 
 #[derive(Subcommand)]
 enum ConsentAction {
+    /// What has been accepted, and every optional purpose.
+    Show,
     /// Fetch the current policy and accept it.
     Accept,
-    /// What has been accepted.
-    Status,
+    /// Grant an optional purpose.
+    Grant { purpose: Purpose },
+    /// Withdraw an optional purpose (effective at once).
+    Withdraw { purpose: Purpose },
+}
+
+#[derive(Subcommand)]
+enum PermissionAction {
+    /// What each feature may do now (the default).
+    Show,
+    /// Ask for a feature's permission: shows the rationale, then the terminal plays the
+    /// OS dialog.
+    Request { feature: FeatureArg },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Purpose {
+    Personalisation,
+    BrowsingRecords,
+    PreciseLocation,
+    IdentityVerification,
+    ThirdPartySharing,
+}
+
+impl From<Purpose> for ConsentPurpose {
+    fn from(purpose: Purpose) -> Self {
+        match purpose {
+            Purpose::Personalisation => ConsentPurpose::Personalisation,
+            Purpose::BrowsingRecords => ConsentPurpose::BrowsingRecords,
+            Purpose::PreciseLocation => ConsentPurpose::PreciseLocation,
+            Purpose::IdentityVerification => ConsentPurpose::IdentityVerification,
+            Purpose::ThirdPartySharing => ConsentPurpose::ThirdPartySharing,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FeatureArg {
+    ScanToLogin,
+    PostPhotos,
+    FeedbackPhotos,
+    CertificationPhotos,
+    Positioning,
+}
+
+impl From<FeatureArg> for Feature {
+    fn from(feature: FeatureArg) -> Self {
+        match feature {
+            FeatureArg::ScanToLogin => Feature::ScanToLogin,
+            FeatureArg::PostPhotos => Feature::PostPhotos,
+            FeatureArg::FeedbackPhotos => Feature::FeedbackPhotos,
+            FeatureArg::CertificationPhotos => Feature::CertificationPhotos,
+            FeatureArg::Positioning => Feature::Positioning,
+        }
+    }
 }
 
 #[derive(Subcommand)]

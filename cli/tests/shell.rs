@@ -102,7 +102,7 @@ fn commands_keep_state_between_invocations() {
         json_lines(&accepted)[0]["accepted_version"],
         policy["version"]
     );
-    let status = json_lines(&run(&["consent", "status"]))[0].clone();
+    let status = json_lines(&run(&["consent", "show"]))[0].clone();
     assert_eq!(status["accepted_version"], policy["version"]);
 
     let wrong = run(&["login", "sms", "13800138020", "--code", "12x"]);
@@ -196,5 +196,88 @@ async fn sms_login_prompts_for_the_code_and_the_session_persists() {
             .as_str()
             .unwrap()
             .contains("not logged in")
+    );
+}
+
+#[test]
+fn consent_purposes_and_the_permission_gate_from_the_terminal() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let (dir, server) = dev_server();
+    let data_dir = dir.path().join("cli");
+    let common = [
+        "--server",
+        server.url(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--dev",
+        "--json",
+    ];
+    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+
+    let before = json_lines(&run(&["permissions"]));
+    assert_eq!(before.len(), 5);
+    assert!(
+        before
+            .iter()
+            .all(|l| l["reason"].as_str().unwrap().contains("PrivacyPolicy"))
+    );
+
+    assert!(run(&["consent", "accept"]).status.success());
+    let granted = json_lines(&run(&["consent", "grant", "precise-location"]))[0].clone();
+    assert_eq!(granted["granted"], true);
+    let shown = json_lines(&run(&["consent", "show"]))[0].clone();
+    let location = shown["purposes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["purpose"] == "PreciseLocation")
+        .unwrap()
+        .clone();
+    assert_eq!(location["granted"], true);
+
+    // The terminal plays the OS dialog; the user says no.
+    let mut refuse = Command::new(env!("CARGO_BIN_EXE_medcircle"))
+        .args(common)
+        .args(["permissions", "request", "post-photos"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(refuse.stdin.take().unwrap(), "n").unwrap();
+    let refused = refuse.wait_with_output().unwrap();
+    assert!(refused.status.success(), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("Camera"));
+    assert!(
+        json_lines(&refused)[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("DeniedRecently")
+    );
+
+    assert!(run(&["positioning", "on"]).status.success());
+    let after: Vec<Value> = json_lines(&run(&["permissions"]));
+    let decision = |feature: &str| {
+        after
+            .iter()
+            .find(|l| l["feature"] == feature)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        decision("PostPhotos")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("DeniedRecently")
+    );
+    assert_eq!(decision("FeedbackPhotos")["decision"], "show_rationale");
+    assert_eq!(decision("Positioning")["decision"], "show_rationale");
+    assert!(
+        decision("CertificationPhotos")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("IdentityVerification")
     );
 }
