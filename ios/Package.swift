@@ -14,7 +14,9 @@ let package = Package(
         .target(
             name: "MedCircle",
             dependencies: ["MedCircleFFI"],
-            path: "Sources/MedCircle"
+            path: "Sources/MedCircle",
+            // Generated from core/privacy/inventory.toml by `cargo xtask privacy`.
+            resources: [.copy("PrivacyInfo.xcprivacy")]
         ),
     ]
 )

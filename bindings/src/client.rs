@@ -5,6 +5,7 @@ use medcircle_core::{Client, ClientConfig, ClientError};
 use crate::auth::Auth;
 use crate::consent::Consent;
 use crate::permissions::Permissions;
+use crate::privacy::Privacy;
 
 /// The app's one handle on the core. Open it once at start.
 #[derive(uniffi::Object)]
@@ -31,5 +32,9 @@ impl MedCircle {
 
     pub fn permissions(&self) -> Arc<Permissions> {
         Arc::new(Permissions::new(self.client.permissions()))
+    }
+
+    pub fn privacy(&self) -> Arc<Privacy> {
+        Arc::new(Privacy::new(self.client.privacy()))
     }
 }

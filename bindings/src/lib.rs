@@ -9,10 +9,12 @@ mod client;
 mod consent;
 mod logger;
 mod permissions;
+mod privacy;
 mod task;
 
 pub use auth::{Auth, SessionListener};
 pub use client::MedCircle;
 pub use consent::Consent;
 pub use permissions::Permissions;
+pub use privacy::Privacy;
 pub use task::TaskHandle;

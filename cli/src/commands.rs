@@ -7,8 +7,8 @@ use medcircle_core::{Client, ClientConfig, ConsentPurpose, SessionState, UserPro
 use serde_json::json;
 
 use crate::output::Output;
-use crate::permissions;
 use crate::{Command, ConsentAction, LoginMethod, PermissionAction, PolicyAction, Switch};
+use crate::{permissions, privacy};
 
 pub(crate) struct Settings {
     pub(crate) server: String,
@@ -61,6 +61,15 @@ pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> 
                 permissions::request(&client, feature.into(), out).await
             }
         },
+        Command::Inventory => {
+            privacy::inventory(&client, out);
+            Ok(())
+        }
+        Command::Ledger {
+            item,
+            since,
+            export,
+        } => privacy::ledger(&client, item, since, export, out),
         Command::Positioning { state } => {
             permissions::set_positioning(&client, matches!(state, Switch::On), out)
         }

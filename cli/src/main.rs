@@ -6,6 +6,7 @@ mod dev_outbox;
 mod keyring_session;
 mod output;
 mod permissions;
+mod privacy;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,20 @@ enum Command {
     Permissions {
         #[command(subcommand)]
         action: Option<PermissionAction>,
+    },
+    /// What the app collects, who receives it, which permission serves which feature.
+    Inventory,
+    /// The privacy ledger: every personal data item this device sent, when, where and why.
+    Ledger {
+        /// Only this item (an inventory id such as phone_number).
+        #[arg(long)]
+        item: Option<String>,
+        /// Only since this unix time.
+        #[arg(long)]
+        since: Option<i64>,
+        /// The whole ledger as one JSON document.
+        #[arg(long)]
+        export: bool,
     },
     /// Turn positioning (GPS for identity authentication) on or off.
     Positioning { state: Switch },

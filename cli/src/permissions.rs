@@ -7,19 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use medcircle_core::{
     Client, Feature, Permission, PermissionDecision, PermissionProvider, PermissionStatus,
-    UnavailableReason,
+    ProviderError, UnavailableReason,
 };
 use serde_json::json;
 
 use crate::output::Output;
-
-const FEATURES: [Feature; 5] = [
-    Feature::ScanToLogin,
-    Feature::PostPhotos,
-    Feature::FeedbackPhotos,
-    Feature::CertificationPhotos,
-    Feature::Positioning,
-];
 
 #[derive(Default)]
 struct TerminalOs {
@@ -28,25 +20,25 @@ struct TerminalOs {
 
 #[async_trait::async_trait]
 impl PermissionProvider for TerminalOs {
-    fn status(&self, permission: Permission) -> PermissionStatus {
-        if self.granted.lock().unwrap().contains(&permission) {
+    fn status(&self, permission: Permission) -> Result<PermissionStatus, ProviderError> {
+        Ok(if self.granted.lock().unwrap().contains(&permission) {
             PermissionStatus::Granted
         } else {
             PermissionStatus::NotDetermined
-        }
+        })
     }
 
-    async fn request(&self, permission: Permission) -> PermissionStatus {
+    async fn request(&self, permission: Permission) -> Result<PermissionStatus, ProviderError> {
         eprint!("[system] allow MedCircle to use the {permission:?}? [y/N] ");
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         let _ = std::io::stdin().lock().read_line(&mut answer);
-        if answer.trim().eq_ignore_ascii_case("y") {
+        Ok(if answer.trim().eq_ignore_ascii_case("y") {
             self.granted.lock().unwrap().insert(permission);
             PermissionStatus::Granted
         } else {
             PermissionStatus::Denied
-        }
+        })
     }
 }
 
@@ -78,6 +70,7 @@ fn describe(decision: &PermissionDecision) -> (String, serde_json::Value) {
                 }
                 UnavailableReason::Restricted => "unavailable: restricted on this device".into(),
                 UnavailableReason::NoProvider => "unavailable: no permission provider".into(),
+                UnavailableReason::ProviderFailed { detail } => format!("unavailable: {detail}"),
             };
             (
                 text,
@@ -89,7 +82,7 @@ fn describe(decision: &PermissionDecision) -> (String, serde_json::Value) {
 
 pub(crate) fn show(client: &Client, out: &Output) -> Result<(), String> {
     with_terminal_os(client);
-    for feature in FEATURES {
+    for feature in Feature::ALL {
         let decision = client
             .permissions()
             .check(feature)

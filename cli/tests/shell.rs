@@ -281,3 +281,52 @@ fn consent_purposes_and_the_permission_gate_from_the_terminal() {
             .contains("IdentityVerification")
     );
 }
+
+#[test]
+fn the_inventory_and_the_ledger_from_the_terminal() {
+    let (dir, server) = dev_server();
+    let data_dir = dir.path().join("cli");
+    let common = [
+        "--server",
+        server.url(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--dev",
+        "--json",
+    ];
+    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+
+    let inventory = json_lines(&run(&["inventory"]));
+    assert!(
+        inventory
+            .iter()
+            .any(|l| l["step"] == "collected" && l["id"] == "phone_number")
+    );
+    assert!(
+        inventory
+            .iter()
+            .any(|l| l["step"] == "shared" && l["recipient"] == "SMS delivery provider")
+    );
+    assert_eq!(
+        inventory
+            .iter()
+            .filter(|l| l["step"] == "permission_use")
+            .count(),
+        5
+    );
+
+    assert!(run(&["consent", "accept"]).status.success());
+    assert!(json_lines(&run(&["ledger"])).is_empty());
+    let sent = run(&["login", "sms", "13800138050", "--code", "000000"]);
+    assert!(!sent.status.success(), "no code was requested yet");
+    let ledger = json_lines(&run(&["ledger", "--item", "sms_code"]));
+    assert_eq!(
+        ledger.len(),
+        1,
+        "the wrong code still left the device: {ledger:?}"
+    );
+    assert_eq!(ledger[0]["endpoint"], "/v1/auth/sms/verify");
+    let export = run(&["ledger", "--export"]);
+    let document: Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(document["privacy_ledger"].as_array().unwrap().len(), 3);
+}

@@ -10,9 +10,10 @@ use tokio::task::JoinHandle;
 use crate::auth::{AuthClient, Session};
 use crate::clock::{Clock, SystemClock};
 use crate::config::ClientConfig;
-use crate::consent::{ConsentClient, ConsentGate, PolicyDocument};
-use crate::net::{Net, Timeouts};
-use crate::permissions::{PermissionsClient, ProviderSlot};
+use crate::consent::{self, ConsentClient, ConsentGate, PolicyDocument};
+use crate::net::{Net, NetContext, Timeouts};
+use crate::permissions::{DialogLock, PermissionsClient, ProviderSlot};
+use crate::privacy::PrivacyClient;
 use crate::runtime::CoreRuntime;
 use crate::secrets::{CredentialStore, SecretStore};
 use crate::store::{AppStore, StoreError};
@@ -49,7 +50,7 @@ pub(crate) struct Inner {
     runtime: CoreRuntime,
     pub(crate) data_dir: PathBuf,
     pub(crate) secrets: SecretStore,
-    pub(crate) app: AppStore,
+    pub(crate) app: Arc<AppStore>,
     pub(crate) net: Net,
     pub(crate) gate: ConsentGate,
     /// The policy last fetched, i.e. the one the user can have been shown.
@@ -57,6 +58,7 @@ pub(crate) struct Inner {
     pub(crate) session: Session,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) permission_provider: ProviderSlot,
+    pub(crate) permission_dialog: DialogLock,
 }
 
 impl Inner {
@@ -109,15 +111,25 @@ impl Client {
         let secrets = SecretStore::new(store, &config.data_dir);
         let gate = ConsentGate::default();
         let opened = {
-            let (data_dir, secrets, gate) = (data_dir.clone(), secrets.clone(), gate.clone());
+            let (data_dir, secrets, gate, clock) = (
+                data_dir.clone(),
+                secrets.clone(),
+                gate.clone(),
+                clock.clone(),
+            );
             runtime.spawn_blocking(move || -> Result<_, ClientError> {
                 std::fs::create_dir_all(&data_dir).map_err(|e| ClientError::Storage {
                     detail: format!("cannot create the data directory: {e}"),
                 })?;
                 secrets.probe().map_err(StoreError::from)?;
-                let app = AppStore::open(&data_dir, &secrets)?;
-                gate.set_open(app.latest_policy_acceptance()?.is_some());
-                let net = Net::new(base, &config.spki_pins, gate, Timeouts::default())?;
+                let app = Arc::new(AppStore::open(&data_dir, &secrets)?);
+                consent::load_gate(&app, &gate)?;
+                let context = NetContext {
+                    gate,
+                    ledger: app.clone(),
+                    clock: clock.clone(),
+                };
+                let net = Net::new(base, &config.spki_pins, context, Timeouts::default())?;
                 let session = Session::restore(&data_dir, &secrets);
                 Ok((app, net, session))
             })
@@ -138,6 +150,7 @@ impl Client {
                 session,
                 clock,
                 permission_provider: ProviderSlot::default(),
+                permission_dialog: DialogLock::default(),
             }),
         })
     }
@@ -152,6 +165,10 @@ impl Client {
 
     pub fn permissions(&self) -> PermissionsClient {
         PermissionsClient::new(self.inner.clone())
+    }
+
+    pub fn privacy(&self) -> PrivacyClient {
+        PrivacyClient::new(self.inner.clone())
     }
 
     /// Spawns a long-lived task (an observer) on the core's runtime.

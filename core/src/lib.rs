@@ -13,6 +13,7 @@ pub mod consent;
 pub mod logging;
 pub mod net;
 pub mod permissions;
+pub mod privacy;
 mod runtime;
 mod secrets;
 mod store;
@@ -29,6 +30,10 @@ pub use logging::{LogLevel, LogSink};
 pub use net::NetworkProblem;
 pub use permissions::{
     Feature, Permission, PermissionDecision, PermissionError, PermissionProvider, PermissionStatus,
-    PermissionsClient, Rationale, UnavailableReason,
+    PermissionsClient, ProviderError, Rationale, UnavailableReason,
+};
+pub use privacy::{
+    CollectedDataItem, LedgerEntry, LedgerFilter, PermissionUse, PrivacyClient, PrivacyError,
+    SharingEntry,
 };
 pub use secrets::CredentialStore;

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use common::Harness;
 use medcircle_core::{
     Client, Clock, ConsentError, ConsentPurpose, Feature, Permission, PermissionDecision,
-    PermissionProvider, PermissionStatus, UnavailableReason,
+    PermissionProvider, PermissionStatus, ProviderError, UnavailableReason,
 };
+use tokio::sync::Notify;
 
 struct TestClock(AtomicI64);
 
@@ -27,43 +28,48 @@ impl TestClock {
     }
 }
 
-/// The OS: a status per permission, and the answer the user gives to the next dialog.
+/// The OS: a status per permission, and the answer the user gives to the next dialog (an
+/// error plays a shell whose provider throws). With `hold`, a dialog stays up until released.
 #[derive(Default)]
 struct ScriptedOs {
     status: Mutex<HashMap<Permission, PermissionStatus>>,
-    answer: Mutex<Option<PermissionStatus>>,
+    answer: Mutex<Option<Result<PermissionStatus, ProviderError>>>,
     status_reads: AtomicUsize,
     dialogs: AtomicUsize,
+    hold: Option<Arc<Notify>>,
 }
 
 #[async_trait::async_trait]
 impl PermissionProvider for ScriptedOs {
-    fn status(&self, permission: Permission) -> PermissionStatus {
+    fn status(&self, permission: Permission) -> Result<PermissionStatus, ProviderError> {
         self.status_reads.fetch_add(1, Ordering::SeqCst);
-        *self
+        Ok(*self
             .status
             .lock()
             .unwrap()
             .get(&permission)
-            .unwrap_or(&PermissionStatus::NotDetermined)
+            .unwrap_or(&PermissionStatus::NotDetermined))
     }
 
-    async fn request(&self, permission: Permission) -> PermissionStatus {
+    async fn request(&self, permission: Permission) -> Result<PermissionStatus, ProviderError> {
         self.dialogs.fetch_add(1, Ordering::SeqCst);
+        if let Some(hold) = &self.hold {
+            hold.notified().await;
+        }
         let answer = self
             .answer
             .lock()
             .unwrap()
             .take()
-            .expect("a scripted answer");
+            .expect("a scripted answer")?;
         self.status.lock().unwrap().insert(permission, answer);
-        answer
+        Ok(answer)
     }
 }
 
 impl ScriptedOs {
     fn answer_next(&self, answer: PermissionStatus) {
-        *self.answer.lock().unwrap() = Some(answer);
+        *self.answer.lock().unwrap() = Some(Ok(answer));
     }
 }
 
@@ -75,6 +81,10 @@ struct Setup {
 }
 
 async fn setup(consented: bool) -> Setup {
+    setup_with(consented, ScriptedOs::default()).await
+}
+
+async fn setup_with(consented: bool, os: ScriptedOs) -> Setup {
     let h = Harness::start();
     let clock = Arc::new(TestClock(AtomicI64::new(1_800_000_000)));
     let client = Client::open_with(
@@ -88,7 +98,7 @@ async fn setup(consented: bool) -> Setup {
         let policy = client.consent().fetch_policy().await.unwrap();
         client.consent().accept(policy.version).await.unwrap();
     }
-    let os = Arc::new(ScriptedOs::default());
+    let os = Arc::new(os);
     client.permissions().set_provider(os.clone());
     Setup {
         h,
@@ -301,4 +311,56 @@ async fn optional_purposes_are_granted_and_withdrawn_one_by_one_and_persist() {
             .filter(|p| p.purpose == ConsentPurpose::PreciseLocation)
             .all(|p| p.decided_at.is_none())
     );
+}
+
+#[tokio::test]
+async fn two_requests_at_once_show_one_dialog() {
+    let hold = Arc::new(Notify::new());
+    let s = setup_with(
+        true,
+        ScriptedOs {
+            hold: Some(hold.clone()),
+            ..ScriptedOs::default()
+        },
+    )
+    .await;
+    s.os.answer_next(PermissionStatus::Granted);
+    let first = tokio::spawn({
+        let permissions = s.client.permissions();
+        async move { permissions.request(Feature::PostPhotos).await }
+    });
+    let second = tokio::spawn({
+        let permissions = s.client.permissions();
+        async move { permissions.request(Feature::ScanToLogin).await }
+    });
+    while s.os.dialogs.load(Ordering::SeqCst) == 0 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(s.os.dialogs.load(Ordering::SeqCst), 1, "one dialog is up");
+    hold.notify_one();
+    assert_eq!(first.await.unwrap().unwrap(), PermissionDecision::Allowed);
+    assert_eq!(second.await.unwrap().unwrap(), PermissionDecision::Allowed);
+    assert_eq!(
+        s.os.dialogs.load(Ordering::SeqCst),
+        1,
+        "the second saw the outcome"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_provider_is_a_typed_answer_and_records_no_refusal() {
+    let s = setup(true).await;
+    let permissions = s.client.permissions();
+    *s.os.answer.lock().unwrap() = Some(Err(ProviderError::Failed {
+        detail: "activity gone".into(),
+    }));
+    match unavailable(permissions.request(Feature::PostPhotos).await.unwrap()) {
+        UnavailableReason::ProviderFailed { detail } => assert!(detail.contains("activity gone")),
+        other => panic!("expected a provider failure, got {other:?}"),
+    }
+    assert!(matches!(
+        permissions.check(Feature::PostPhotos).unwrap(),
+        PermissionDecision::ShowRationale { .. }
+    ));
 }

@@ -9,11 +9,16 @@ let package = Package(
     targets: [
         // The C module of the FFI: the generated headers and module.modulemap land here.
         .systemLibrary(name: "MedCircleFFI", path: "Sources/MedCircleFFI"),
-        // Both generated .swift files (one per Rust crate) form ONE module, as in the iOS app.
+        // Both generated .swift files (one per Rust crate) form ONE module, as in the iOS app,
+        // and in the iOS package's language mode, Swift 5 (ios/Package.swift, tools 5.9): the
+        // async foreign-trait glue that uniffi 0.32.2 generates (PermissionProvider.request)
+        // does not pass the Swift 6 checker (Swift 6.0.3 crashes on it, swiftlang/swift#78439;
+        // later compilers reject it, mozilla/uniffi-rs#2929). The tests stay in Swift 6.
         .target(
             name: "MedCircle",
             dependencies: ["MedCircleFFI"],
             path: "Sources/MedCircle",
+            swiftSettings: [.swiftLanguageMode(.v5)],
             linkerSettings: [.linkedLibrary("medcircle_ffi")]
         ),
         .testTarget(

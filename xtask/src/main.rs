@@ -11,7 +11,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   bindings   build medcircle-ffi and generate the Kotlin and Swift bindings into target/bindings
-  test       run every suite: Rust (workspace), Kotlin on the JVM, Swift on Linux";
+  test       run every suite: Rust (workspace), Kotlin on the JVM, Swift on Linux
+  privacy    regenerate the store declarations from core/privacy/inventory.toml";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -20,6 +21,17 @@ fn main() -> ExitCode {
             println!("bindings written to {}", out.display());
         }),
         Some("test") => suites::run_all(&root()),
+        Some("privacy") => cmd::run(
+            cmd::cargo(&root())
+                .args([
+                    "test",
+                    "-p",
+                    "medcircle-core",
+                    "--test",
+                    "privacy_manifests",
+                ])
+                .env("MEDCIRCLE_BLESS", "1"),
+        ),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

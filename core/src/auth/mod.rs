@@ -83,9 +83,7 @@ pub enum AuthError {
 impl From<NetError> for AuthError {
     fn from(error: NetError) -> Self {
         match error {
-            NetError::ConsentRequired => AuthError::ConsentRequired {
-                purpose: ConsentPurpose::PrivacyPolicy,
-            },
+            NetError::ConsentRequired { purpose } => AuthError::ConsentRequired { purpose },
             NetError::RateLimited { retry_after_s } => AuthError::RateLimited { retry_after_s },
             NetError::Unauthorized { .. } => AuthError::SessionExpired,
             NetError::Refused { error, .. } if error.code == "invalid_phone" => {

@@ -1,18 +1,32 @@
-//! Whether the current privacy policy has been accepted: read by the network layer before
-//! every request, written only by the consent flow.
+//! What the user currently allows, held in memory for the network layer, which reads it before
+//! every request; written only by the consent flow (and loaded from the app database at start).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+
+use super::ConsentPurpose;
 
 #[derive(Clone, Default)]
-pub(crate) struct ConsentGate(Arc<AtomicBool>);
+pub(crate) struct ConsentGate(Arc<RwLock<HashSet<ConsentPurpose>>>);
 
 impl ConsentGate {
-    pub(crate) fn is_open(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+    /// Whether data for `purpose` may be collected now: the policy accepted and, for an
+    /// optional purpose, that purpose granted.
+    pub(crate) fn allows(&self, purpose: ConsentPurpose) -> bool {
+        let granted = self.0.read().unwrap_or_else(|p| p.into_inner());
+        granted.contains(&ConsentPurpose::PrivacyPolicy) && granted.contains(&purpose)
     }
 
-    pub(crate) fn set_open(&self, open: bool) {
-        self.0.store(open, Ordering::SeqCst);
+    pub(crate) fn policy_accepted(&self) -> bool {
+        self.allows(ConsentPurpose::PrivacyPolicy)
+    }
+
+    pub(crate) fn set(&self, purpose: ConsentPurpose, granted: bool) {
+        let mut set = self.0.write().unwrap_or_else(|p| p.into_inner());
+        if granted {
+            set.insert(purpose);
+        } else {
+            set.remove(&purpose);
+        }
     }
 }

@@ -13,7 +13,7 @@ pub use purpose::{ConsentPurpose, PurposeConsent};
 
 use crate::client::Inner;
 use crate::net::{Endpoint, NetError, NetworkProblem};
-use crate::store::{PolicyAcceptance, PurposeDecision, StoreError};
+use crate::store::{AppStore, PolicyAcceptance, PurposeDecision, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
@@ -132,7 +132,7 @@ impl ConsentClient {
                     accepted_at: inner.clock.now_unix(),
                 };
                 inner.app.record_policy_acceptance(&acceptance)?;
-                inner.gate.set_open(true);
+                inner.gate.set(ConsentPurpose::PrivacyPolicy, true);
                 tracing::info!(version = %acceptance.version, "privacy policy accepted");
                 Ok(status(&inner)?)
             })
@@ -183,6 +183,7 @@ fn decide(
     inner
         .app
         .record_purpose_decision(purpose.key(), &decision)?;
+    inner.gate.set(purpose, granted);
     tracing::info!(purpose = purpose.key(), granted, "consent decided");
     Ok(purpose_consent(inner, purpose)?)
 }
@@ -197,16 +198,19 @@ fn purpose_consent(inner: &Inner, purpose: ConsentPurpose) -> Result<PurposeCons
     })
 }
 
-/// Whether `purpose` may be used now: the policy accepted and, for an optional purpose, the
-/// user's latest decision a grant.
-pub(crate) fn is_granted(inner: &Inner, purpose: ConsentPurpose) -> Result<bool, StoreError> {
-    if !inner.gate.is_open() {
-        return Ok(false);
+/// The consents in force, from the app database: what the gate starts with.
+pub(crate) fn load_gate(app: &AppStore, gate: &ConsentGate) -> Result<(), StoreError> {
+    gate.set(
+        ConsentPurpose::PrivacyPolicy,
+        app.latest_policy_acceptance()?.is_some(),
+    );
+    for purpose in ConsentPurpose::OPTIONAL {
+        let granted = app
+            .latest_purpose_decision(purpose.key())?
+            .is_some_and(|d| d.granted);
+        gate.set(purpose, granted);
     }
-    if purpose == ConsentPurpose::PrivacyPolicy {
-        return Ok(true);
-    }
-    Ok(purpose_consent(inner, purpose)?.granted)
+    Ok(())
 }
 
 fn status(inner: &Inner) -> Result<ConsentStatus, StoreError> {

@@ -28,6 +28,12 @@ impl ConsentPurpose {
         ConsentPurpose::ThirdPartySharing,
     ];
 
+    pub(crate) fn from_key(key: &str) -> Option<ConsentPurpose> {
+        std::iter::once(ConsentPurpose::PrivacyPolicy)
+            .chain(ConsentPurpose::OPTIONAL)
+            .find(|p| p.key() == key)
+    }
+
     /// The stable name stored in the database.
     pub(crate) fn key(self) -> &'static str {
         match self {

@@ -3,6 +3,8 @@
 use reqwest::StatusCode;
 use serde::Deserialize;
 
+use crate::consent::ConsentPurpose;
+
 /// What went wrong on the way to or from the server, as a UI needs to know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
@@ -77,8 +79,11 @@ impl ApiError {
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum NetError {
-    #[error("the privacy policy has not been accepted yet")]
-    ConsentRequired,
+    #[error("consent required: {purpose:?}")]
+    ConsentRequired { purpose: ConsentPurpose },
+    /// A request names an item the data inventory does not declare: a bug, refused.
+    #[error("{0} is not declared in the data inventory")]
+    Undeclared(&'static str),
     #[error("offline: {0}")]
     Offline(String),
     #[error("timed out")]
@@ -111,6 +116,17 @@ impl NetError {
         } else {
             NetError::Offline(error.without_url().to_string())
         }
+    }
+
+    /// Whether the request reached the server (and so the data left the device).
+    pub(crate) fn reached_server(&self) -> bool {
+        !matches!(
+            self,
+            NetError::ConsentRequired { .. }
+                | NetError::Undeclared(_)
+                | NetError::Offline(_)
+                | NetError::Insecure(_)
+        )
     }
 
     /// Worth another try for an idempotent request.
@@ -163,10 +179,15 @@ impl From<NetError> for NetworkProblem {
                 code: "rate_limited".into(),
                 message: format!("retry after {retry_after_s} s"),
             },
-            NetError::ConsentRequired => NetworkProblem::Rejected {
+            NetError::ConsentRequired { purpose } => NetworkProblem::Rejected {
                 status: 0,
                 code: "consent_required".into(),
-                message: "the privacy policy has not been accepted yet".into(),
+                message: format!("consent required: {purpose:?}"),
+            },
+            NetError::Undeclared(item) => NetworkProblem::Rejected {
+                status: 0,
+                code: "undeclared_item".into(),
+                message: format!("{item} is not declared in the data inventory"),
             },
         }
     }

@@ -7,6 +7,7 @@ mod error;
 mod retry;
 mod tls;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
@@ -21,7 +22,24 @@ pub(crate) use error::{ApiError, NetError};
 use retry::RetryPolicy;
 
 use crate::client::ClientError;
-use crate::consent::ConsentGate;
+use crate::clock::Clock;
+use crate::consent::{ConsentGate, ConsentPurpose};
+use crate::privacy::inventory;
+
+/// One personal data item that left the device: what the privacy ledger records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Transmission {
+    pub(crate) item: &'static str,
+    pub(crate) purpose: ConsentPurpose,
+    pub(crate) destination: String,
+    pub(crate) endpoint: &'static str,
+    pub(crate) sent_at: i64,
+}
+
+/// Where the network layer writes what it sent.
+pub(crate) trait TransmissionLog: Send + Sync {
+    fn record(&self, sent: &[Transmission]);
+}
 
 /// Larger responses are refused: nothing the API returns comes near it, and a hostile or
 /// broken server must not be able to exhaust the phone's memory.
@@ -46,15 +64,24 @@ pub(crate) struct Net {
     http: reqwest::Client,
     base: Url,
     gate: ConsentGate,
+    ledger: Arc<dyn TransmissionLog>,
+    clock: Arc<dyn Clock>,
     retry: RetryPolicy,
     max_response_bytes: usize,
+}
+
+/// What the network layer answers to besides the server: consent, the ledger, the clock.
+pub(crate) struct NetContext {
+    pub(crate) gate: ConsentGate,
+    pub(crate) ledger: Arc<dyn TransmissionLog>,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Net {
     pub(crate) fn new(
         base: Url,
         spki_pins: &[String],
-        gate: ConsentGate,
+        context: NetContext,
         timeouts: Timeouts,
     ) -> Result<Self, ClientError> {
         let tls = tls::client_config(spki_pins)?;
@@ -74,7 +101,9 @@ impl Net {
         Ok(Self {
             http,
             base,
-            gate,
+            gate: context.gate,
+            ledger: context.ledger,
+            clock: context.clock,
             retry: RetryPolicy::default(),
             max_response_bytes: MAX_RESPONSE_BYTES,
         })
@@ -107,14 +136,7 @@ impl Net {
         body: Option<&(impl Serialize + ?Sized)>,
         bearer: Option<&str>,
     ) -> Result<Vec<u8>, NetError> {
-        // The single place where "no collection before consent" is enforced for the network.
-        if !endpoint.allowed_before_consent() && !self.gate.is_open() {
-            tracing::info!(
-                endpoint = endpoint.path(),
-                "request blocked: policy not accepted"
-            );
-            return Err(NetError::ConsentRequired);
-        }
+        self.admit(endpoint)?;
         let body = body
             .map(serde_json::to_vec)
             .transpose()
@@ -134,6 +156,9 @@ impl Net {
             let result = self
                 .send_once(endpoint.method(), url.clone(), body.as_deref(), bearer)
                 .await;
+            if result.as_ref().err().is_none_or(NetError::reached_server) {
+                self.record(endpoint, &url);
+            }
             match result {
                 Err(error) if attempt < attempts && error.is_transient() => {
                     let delay = self.retry.delay(attempt);
@@ -148,6 +173,58 @@ impl Net {
                 }
                 other => return other,
             }
+        }
+    }
+
+    /// The single place where consent is enforced for the network: nothing but the policy
+    /// before the policy is accepted, and no item without a declaration and its consent.
+    fn admit(&self, endpoint: Endpoint) -> Result<(), NetError> {
+        if !endpoint.allowed_before_consent() && !self.gate.policy_accepted() {
+            tracing::info!(
+                endpoint = endpoint.path(),
+                "request blocked: policy not accepted"
+            );
+            return Err(NetError::ConsentRequired {
+                purpose: ConsentPurpose::PrivacyPolicy,
+            });
+        }
+        for &id in endpoint.items() {
+            let item = inventory().item(id).ok_or(NetError::Undeclared(id))?;
+            if !self.gate.allows(item.purpose()) {
+                tracing::info!(
+                    endpoint = endpoint.path(),
+                    item = id,
+                    "request blocked: no consent"
+                );
+                return Err(NetError::ConsentRequired {
+                    purpose: item.purpose(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn record(&self, endpoint: Endpoint, url: &Url) {
+        let destination = match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_string(),
+            (None, _) => String::new(),
+        };
+        let sent_at = self.clock.now_unix();
+        let sent: Vec<_> = endpoint
+            .items()
+            .iter()
+            .filter_map(|&id| inventory().item(id).map(|item| (id, item.purpose())))
+            .map(|(item, purpose)| Transmission {
+                item,
+                purpose,
+                destination: destination.clone(),
+                endpoint: endpoint.path(),
+                sent_at,
+            })
+            .collect();
+        if !sent.is_empty() {
+            self.ledger.record(&sent);
         }
     }
 

@@ -1,7 +1,7 @@
 //! Fault injection on a raw loopback socket: answers no real server would give on purpose.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -53,16 +53,35 @@ fn http(status: &str, headers: &[&str], body: &[u8]) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-fn net(base: Url, consented: bool) -> Net {
+#[derive(Default)]
+struct RecordingLog(Mutex<Vec<Transmission>>);
+
+impl TransmissionLog for RecordingLog {
+    fn record(&self, sent: &[Transmission]) {
+        self.0.lock().unwrap().extend_from_slice(sent);
+    }
+}
+
+fn net_with_log(base: Url, consented: bool) -> (Net, Arc<RecordingLog>) {
     let gate = ConsentGate::default();
-    gate.set_open(consented);
+    gate.set(ConsentPurpose::PrivacyPolicy, consented);
+    let log = Arc::new(RecordingLog::default());
+    let context = NetContext {
+        gate,
+        ledger: log.clone(),
+        clock: Arc::new(crate::clock::SystemClock),
+    };
     let timeouts = Timeouts {
         connect: Duration::from_secs(2),
         request: Duration::from_millis(500),
     };
-    let mut net = Net::new(base, &[], gate, timeouts).unwrap();
+    let mut net = Net::new(base, &[], context, timeouts).unwrap();
     net.retry.base = Duration::from_millis(5);
-    net
+    (net, log)
+}
+
+fn net(base: Url, consented: bool) -> Net {
+    net_with_log(base, consented).0
 }
 
 #[tokio::test]
@@ -73,7 +92,12 @@ async fn nothing_but_the_policy_leaves_before_consent() {
         .call::<Value>(Endpoint::SmsSend, Some(&serde_json::json!({})), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, NetError::ConsentRequired));
+    assert!(matches!(
+        err,
+        NetError::ConsentRequired {
+            purpose: ConsentPurpose::PrivacyPolicy
+        }
+    ));
     assert_eq!(seen.load(Ordering::SeqCst), 0, "no connection was made");
     net.call::<Value>(Endpoint::Policy, None::<&()>, None)
         .await
@@ -214,4 +238,45 @@ async fn api_errors_keep_their_code_and_fields() {
         }
         other => panic!("unexpected {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn every_item_that_reached_the_server_is_in_the_ledger() {
+    let (url, _) = raw_server(vec![
+        http("503 Service Unavailable", &[], b""),
+        http("200 OK", &[], b"{}"),
+    ])
+    .await;
+    let (net, log) = net_with_log(url.clone(), true);
+    net.call::<Value>(Endpoint::SmsSend, Some(&serde_json::json!({})), None)
+        .await
+        .unwrap_err();
+    let sent = log.0.lock().unwrap().clone();
+    let items: Vec<_> = sent.iter().map(|t| t.item).collect();
+    assert_eq!(
+        items,
+        ["phone_number", "install_id"],
+        "a refused request still carried them"
+    );
+    assert!(sent.iter().all(|t| t.endpoint == "/v1/auth/sms/send"
+        && t.destination == format!("127.0.0.1:{}", url.port().unwrap())
+        && t.purpose == ConsentPurpose::PrivacyPolicy));
+
+    // The policy carries nothing personal; a request that never left records nothing.
+    net.call::<Value>(Endpoint::Policy, None::<&()>, None)
+        .await
+        .unwrap();
+    let (offline, offline_log) = net_with_log(Url::parse("http://127.0.0.1:9/").unwrap(), true);
+    offline
+        .call::<Value>(Endpoint::SmsSend, Some(&serde_json::json!({})), None)
+        .await
+        .unwrap_err();
+    assert!(offline_log.0.lock().unwrap().is_empty());
+    let (refused, refused_log) = net_with_log(url, false);
+    refused
+        .call::<Value>(Endpoint::SmsSend, Some(&serde_json::json!({})), None)
+        .await
+        .unwrap_err();
+    assert!(refused_log.0.lock().unwrap().is_empty());
+    assert_eq!(log.0.lock().unwrap().len(), 2);
 }

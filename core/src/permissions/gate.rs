@@ -10,7 +10,8 @@ pub(crate) const RETRY_AFTER_REFUSAL_S: i64 = 48 * 3600;
 pub(crate) struct Facts<S> {
     pub(crate) missing_consent: Option<ConsentPurpose>,
     pub(crate) positioning_on: bool,
-    /// The OS status, read only when consent and the switch allow (None: no provider).
+    /// The OS status, read only when consent and the switch allow; an error when it cannot be
+    /// read (no provider, or the provider failed).
     pub(crate) status: S,
     pub(crate) refusal: Option<PermissionRefusal>,
     pub(crate) now: i64,
@@ -18,7 +19,7 @@ pub(crate) struct Facts<S> {
 
 pub(crate) fn decide<S>(feature: Feature, facts: Facts<S>) -> PermissionDecision
 where
-    S: FnOnce() -> Option<PermissionStatus>,
+    S: FnOnce() -> Result<PermissionStatus, UnavailableReason>,
 {
     let unavailable = |reason| PermissionDecision::Unavailable { reason };
     if let Some(purpose) = facts.missing_consent {
@@ -27,8 +28,9 @@ where
     if feature == Feature::Positioning && !facts.positioning_on {
         return unavailable(UnavailableReason::PositioningOff);
     }
-    let Some(status) = (facts.status)() else {
-        return unavailable(UnavailableReason::NoProvider);
+    let status = match (facts.status)() {
+        Ok(status) => status,
+        Err(reason) => return unavailable(reason),
     };
     match status {
         PermissionStatus::Granted => PermissionDecision::Allowed,
@@ -56,17 +58,19 @@ mod tests {
 
     const NOW: i64 = 1_800_000_000;
 
-    fn facts(status: Option<PermissionStatus>) -> Facts<impl FnOnce() -> Option<PermissionStatus>> {
+    fn facts(
+        status: Option<PermissionStatus>,
+    ) -> Facts<impl FnOnce() -> Result<PermissionStatus, UnavailableReason>> {
         Facts {
             missing_consent: None,
             positioning_on: true,
-            status: move || status,
+            status: move || status.ok_or(UnavailableReason::NoProvider),
             refusal: None,
             now: NOW,
         }
     }
 
-    fn never_asked() -> Option<PermissionStatus> {
+    fn never_asked() -> Result<PermissionStatus, UnavailableReason> {
         panic!("the OS was queried although the decision did not need it")
     }
 

@@ -6,12 +6,13 @@
 mod gate;
 mod rationale;
 
+pub(crate) use rationale::for_feature as rationale_for;
 use std::sync::{Arc, RwLock};
 
 use gate::{Facts, decide};
 
 use crate::client::Inner;
-use crate::consent::{self, ConsentPurpose};
+use crate::consent::ConsentPurpose;
 use crate::store::{PermissionRefusal, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,6 +58,14 @@ pub enum Feature {
 }
 
 impl Feature {
+    pub const ALL: [Feature; 5] = [
+        Feature::ScanToLogin,
+        Feature::PostPhotos,
+        Feature::FeedbackPhotos,
+        Feature::CertificationPhotos,
+        Feature::Positioning,
+    ];
+
     pub(crate) fn permission(self) -> Permission {
         match self {
             Feature::ScanToLogin | Feature::PostPhotos | Feature::CertificationPhotos => {
@@ -107,6 +116,10 @@ pub enum UnavailableReason {
     Restricted,
     /// The shell has not registered its permission provider.
     NoProvider,
+    /// The shell's provider failed (threw): nothing was recorded; the user may try again.
+    ProviderFailed {
+        detail: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,9 +134,26 @@ pub enum PermissionDecision {
 #[cfg_attr(feature = "ffi", uniffi::export(foreign))]
 #[async_trait::async_trait]
 pub trait PermissionProvider: Send + Sync {
-    fn status(&self, permission: Permission) -> PermissionStatus;
+    fn status(&self, permission: Permission) -> Result<PermissionStatus, ProviderError>;
     /// Shows the OS dialog and returns the outcome.
-    async fn request(&self, permission: Permission) -> PermissionStatus;
+    async fn request(&self, permission: Permission) -> Result<PermissionStatus, ProviderError>;
+}
+
+/// A failure inside the shell's provider (an exception thrown in Kotlin or Swift).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Error))]
+pub enum ProviderError {
+    #[error("permission provider failed: {detail}")]
+    Failed { detail: String },
+}
+
+#[cfg(feature = "ffi")]
+impl From<uniffi::UnexpectedUniFFICallbackError> for ProviderError {
+    fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        ProviderError::Failed {
+            detail: error.reason,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -144,6 +174,8 @@ impl From<StoreError> for PermissionError {
 const POSITIONING: &str = "positioning_enabled";
 
 pub(crate) type ProviderSlot = RwLock<Option<Arc<dyn PermissionProvider>>>;
+/// Held while an OS dialog is up.
+pub(crate) type DialogLock = tokio::sync::Mutex<()>;
 
 /// The permission area of a [`crate::Client`].
 #[derive(Clone)]
@@ -201,15 +233,22 @@ fn provider(inner: &Inner) -> Option<Arc<dyn PermissionProvider>> {
 
 fn check(inner: &Inner, feature: Feature) -> Result<PermissionDecision, PermissionError> {
     let missing_consent = match feature.purpose() {
-        _ if !inner.gate.is_open() => Some(ConsentPurpose::PrivacyPolicy),
-        Some(purpose) if !consent::is_granted(inner, purpose)? => Some(purpose),
+        _ if !inner.gate.policy_accepted() => Some(ConsentPurpose::PrivacyPolicy),
+        Some(purpose) if !inner.gate.allows(purpose) => Some(purpose),
         _ => None,
     };
     let permission = feature.permission();
     let facts = Facts {
         missing_consent,
         positioning_on: inner.app.flag(POSITIONING)?,
-        status: || provider(inner).map(|p| p.status(permission)),
+        status: || {
+            let provider = provider(inner).ok_or(UnavailableReason::NoProvider)?;
+            provider
+                .status(permission)
+                .map_err(|e| UnavailableReason::ProviderFailed {
+                    detail: e.to_string(),
+                })
+        },
         refusal: inner.app.permission_refusal(permission.key())?,
         now: inner.clock.now_unix(),
     };
@@ -217,6 +256,9 @@ fn check(inner: &Inner, feature: Feature) -> Result<PermissionDecision, Permissi
 }
 
 async fn request(inner: &Inner, feature: Feature) -> Result<PermissionDecision, PermissionError> {
+    // One dialog at a time: a second request (a double tap, another feature needing the same
+    // permission) waits and then sees the first one's outcome instead of asking again.
+    let _dialog = inner.permission_dialog.lock().await;
     let decision = check(inner, feature)?;
     if !matches!(decision, PermissionDecision::ShowRationale { .. }) {
         return Ok(decision);
@@ -227,7 +269,17 @@ async fn request(inner: &Inner, feature: Feature) -> Result<PermissionDecision, 
         });
     };
     let permission = feature.permission();
-    let outcome = provider.request(permission).await;
+    let outcome = match provider.request(permission).await {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            tracing::warn!(?feature, %error, "permission provider failed");
+            return Ok(PermissionDecision::Unavailable {
+                reason: UnavailableReason::ProviderFailed {
+                    detail: error.to_string(),
+                },
+            });
+        }
+    };
     let refusal = match outcome {
         PermissionStatus::Granted | PermissionStatus::Restricted => None,
         PermissionStatus::Denied | PermissionStatus::NotDetermined => Some(false),

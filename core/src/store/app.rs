@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, params};
 use super::StoreError;
 use super::database::{Database, DatabaseSpec};
 use super::migrations::Migration;
+use crate::net::{Transmission, TransmissionLog};
 use crate::secrets::SecretStore;
 
 const MIGRATIONS: &[Migration] = &[
@@ -38,6 +39,18 @@ const MIGRATIONS: &[Migration] = &[
                   refused_at INTEGER NOT NULL,
                   permanent INTEGER NOT NULL
               );",
+    },
+    Migration {
+        version: 3,
+        sql: "CREATE TABLE privacy_ledger (
+                  id INTEGER PRIMARY KEY,
+                  item TEXT NOT NULL,
+                  purpose TEXT NOT NULL,
+                  destination TEXT NOT NULL,
+                  endpoint TEXT NOT NULL,
+                  sent_at INTEGER NOT NULL
+              );
+              CREATE INDEX privacy_ledger_by_time ON privacy_ledger (sent_at);",
     },
 ];
 
@@ -231,5 +244,70 @@ impl AppStore {
             )?,
         };
         Ok(())
+    }
+
+    /// Ledger rows matching the filter, oldest first: (item, purpose key, destination,
+    /// endpoint, sent_at).
+    pub(crate) fn ledger(
+        &self,
+        item: Option<&str>,
+        purpose: Option<&str>,
+        since: Option<i64>,
+        until: Option<i64>,
+    ) -> Result<Vec<LedgerRow>, StoreError> {
+        let conn = self.db.conn();
+        let mut statement = conn.prepare(
+            "SELECT item, purpose, destination, endpoint, sent_at FROM privacy_ledger
+             WHERE (?1 IS NULL OR item = ?1) AND (?2 IS NULL OR purpose = ?2)
+               AND (?3 IS NULL OR sent_at >= ?3) AND (?4 IS NULL OR sent_at <= ?4)
+             ORDER BY id",
+        )?;
+        let rows = statement
+            .query_map(params![item, purpose, since, until], |r| {
+                Ok(LedgerRow {
+                    item: r.get(0)?,
+                    purpose: r.get(1)?,
+                    destination: r.get(2)?,
+                    endpoint: r.get(3)?,
+                    sent_at: r.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LedgerRow {
+    pub(crate) item: String,
+    pub(crate) purpose: String,
+    pub(crate) destination: String,
+    pub(crate) endpoint: String,
+    pub(crate) sent_at: i64,
+}
+
+impl TransmissionLog for AppStore {
+    fn record(&self, sent: &[Transmission]) {
+        let mut conn = self.db.conn();
+        let written = conn.transaction().and_then(|tx| {
+            for t in sent {
+                tx.execute(
+                    "INSERT INTO privacy_ledger (item, purpose, destination, endpoint, sent_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        t.item,
+                        t.purpose.key(),
+                        t.destination,
+                        t.endpoint,
+                        t.sent_at
+                    ],
+                )?;
+            }
+            tx.commit()
+        });
+        if let Err(error) = written {
+            // The request has already gone; failing it now would not unsend it.
+            tracing::error!(%error, "privacy ledger write failed");
+        }
     }
 }

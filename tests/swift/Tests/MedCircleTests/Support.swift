@@ -373,3 +373,100 @@ func requireOwnSessionKeyring() throws {
         throw SupportError("session keyring \(id) (MEDCIRCLE_SWIFT_SESSION_KEYRING) is not in /proc/keys")
     }
 }
+
+// MARK: - Permissions
+
+/// The OS permission API, scripted: the one part of the permission flow that cannot exist off
+/// a phone. A status per permission (`.notDetermined` unless set), the answer the user gives to
+/// the next dialog, and counters of what the core asked. The core calls it from its own
+/// threads, so every access goes through the lock.
+final class ScriptedPermissionProvider: PermissionProvider, @unchecked Sendable {
+    private let lock = NSLock()
+    private var statuses: [Permission: PermissionStatus]
+    private var nextAnswer: PermissionStatus?
+    private var reads: [Permission] = []
+    private var shown: [Permission] = []
+    private var unscripted = 0
+
+    init(_ statuses: [Permission: PermissionStatus] = [:]) {
+        self.statuses = statuses
+    }
+
+    func status(permission: Permission) -> PermissionStatus {
+        lock.withLock {
+            reads.append(permission)
+            return statuses[permission] ?? .notDetermined
+        }
+    }
+
+    /// Shows "the dialog": the user gives the scripted answer, which the OS then reports as
+    /// the permission's status. Without a scripted answer the user dismisses it (the test
+    /// fails on `unscriptedDialogs`).
+    func request(permission: Permission) async -> PermissionStatus {
+        lock.withLock {
+            shown.append(permission)
+            let answer: PermissionStatus
+            if let scripted = nextAnswer {
+                answer = scripted
+                nextAnswer = nil
+            } else {
+                unscripted += 1
+                answer = .notDetermined
+            }
+            statuses[permission] = answer
+            return answer
+        }
+    }
+
+    /// What the user answers to the next dialog.
+    func answerNextDialog(_ answer: PermissionStatus) {
+        lock.withLock { nextAnswer = answer }
+    }
+
+    /// The OS status changed outside the app (Settings).
+    func setStatus(_ status: PermissionStatus, for permission: Permission) {
+        lock.withLock { statuses[permission] = status }
+    }
+
+    /// Every status read, in order.
+    var statusReads: [Permission] { lock.withLock { reads } }
+    /// The permission of every dialog shown, in order.
+    var dialogs: [Permission] { lock.withLock { shown } }
+    var unscriptedDialogs: Int { lock.withLock { unscripted } }
+    /// Whether a scripted answer is still waiting for its dialog.
+    var answerPending: Bool { lock.withLock { nextAnswer != nil } }
+}
+
+/// After a refusal the core does not ask again for 48 hours.
+let retryAfterRefusalS: UInt64 = 48 * 3600
+
+/// Asserts `decision` is `.unavailable(.deniedRecently)` for a refusal recorded no earlier than
+/// `refusedNotBefore`: the full 48 hours less the whole seconds the clock has moved since (0
+/// unless a second boundary passed during the test).
+func assertDeniedRecently(
+    _ decision: PermissionDecision,
+    refusedNotBefore: Date,
+    _ message: @autoclosure () -> String = "",
+    file: StaticString = #filePath,
+    line: UInt = #line
+) {
+    guard case .unavailable(.deniedRecently(let retryAfterS)) = decision else {
+        return XCTFail("expected .deniedRecently, got \(decision) \(message())", file: file, line: line)
+    }
+    let elapsed = UInt64(max(0, Int64(Date().timeIntervalSince1970) - Int64(refusedNotBefore.timeIntervalSince1970)))
+    XCTAssertLessThanOrEqual(retryAfterS, retryAfterRefusalS, message(), file: file, line: line)
+    XCTAssertGreaterThanOrEqual(retryAfterS, retryAfterRefusalS - elapsed, message(), file: file, line: line)
+}
+
+/// The rationale of a `.showRationale` decision (nil, with a test failure, otherwise).
+func rationale(
+    _ decision: PermissionDecision,
+    file: StaticString = #filePath,
+    line: UInt = #line
+) -> Rationale? {
+    guard case .showRationale(let rationale) = decision else {
+        XCTFail("expected .showRationale, got \(decision)", file: file, line: line)
+        return nil
+    }
+    return rationale
+}

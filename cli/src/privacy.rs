@@ -1,0 +1,85 @@
+//! The data inventory's lists and the privacy ledger, as a user (or QA) reads them.
+
+use medcircle_core::{Client, LedgerFilter};
+use serde_json::json;
+
+use crate::output::Output;
+
+pub(crate) fn inventory(client: &Client, out: &Output) {
+    let privacy = client.privacy();
+    for item in privacy.collected_data() {
+        out.emit(
+            "collected",
+            &format!(
+                "{} — {} (for {:?}; policy: {}; kept {}; to {})",
+                item.name,
+                item.description,
+                item.purpose,
+                item.policy_section,
+                item.retention,
+                item.recipients.join(", ")
+            ),
+            json!({ "ok": true, "id": item.id, "name": item.name, "purpose": format!("{:?}", item.purpose),
+                    "policy_section": item.policy_section, "legal_basis": item.legal_basis,
+                    "sensitive": item.sensitive, "retention": item.retention,
+                    "recipients": item.recipients }),
+        );
+    }
+    for share in privacy.third_party_sharing() {
+        out.emit(
+            "shared",
+            &format!(
+                "shared with {} ({}): {}",
+                share.recipient,
+                share.why,
+                share.items.join(", ")
+            ),
+            json!({ "ok": true, "recipient": share.recipient, "processor": share.processor,
+                    "why": share.why, "items": share.items }),
+        );
+    }
+    for using in privacy.permission_uses() {
+        out.emit(
+            "permission_use",
+            &format!(
+                "{:?} for {:?}: {}",
+                using.permission, using.feature, using.purpose
+            ),
+            json!({ "ok": true, "permission": format!("{:?}", using.permission),
+                    "feature": format!("{:?}", using.feature), "purpose": using.purpose }),
+        );
+    }
+}
+
+pub(crate) fn ledger(
+    client: &Client,
+    item: Option<String>,
+    since: Option<i64>,
+    export: bool,
+    out: &Output,
+) -> Result<(), String> {
+    let filter = LedgerFilter {
+        item,
+        since,
+        ..LedgerFilter::default()
+    };
+    let privacy = client.privacy();
+    if export {
+        let document = privacy.export_ledger(filter).map_err(|e| e.to_string())?;
+        println!("{document}");
+        return Ok(());
+    }
+    for entry in privacy.ledger(filter).map_err(|e| e.to_string())? {
+        out.emit(
+            "ledger",
+            &format!(
+                "{} {} → {}{} ({:?})",
+                entry.sent_at, entry.item_name, entry.destination, entry.endpoint, entry.purpose
+            ),
+            json!({ "ok": true, "item": entry.item, "purpose": format!("{:?}", entry.purpose),
+                    "destination": entry.destination, "endpoint": entry.endpoint,
+                    "sent_at": entry.sent_at }),
+        );
+    }
+    Ok(())
+}
