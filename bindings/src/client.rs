@@ -6,6 +6,7 @@ use crate::auth::Auth;
 use crate::consent::Consent;
 use crate::permissions::Permissions;
 use crate::privacy::Privacy;
+use crate::records::Records;
 
 /// The app's one handle on the core. Open it once at start.
 #[derive(uniffi::Object)]
@@ -36,5 +37,9 @@ impl MedCircle {
 
     pub fn privacy(&self) -> Arc<Privacy> {
         Arc::new(Privacy::new(self.client.privacy()))
+    }
+
+    pub fn records(&self) -> Arc<Records> {
+        Arc::new(Records::new(self.client.records()))
     }
 }

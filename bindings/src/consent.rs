@@ -1,5 +1,6 @@
 use medcircle_core::{
     ConsentClient, ConsentError, ConsentPurpose, ConsentStatus, PolicyDocument, PurposeConsent,
+    SyncReport,
 };
 
 /// Consent: show the policy and record its acceptance; grant or withdraw optional purposes.
@@ -38,5 +39,9 @@ impl Consent {
 
     pub fn purposes(&self) -> Result<Vec<PurposeConsent>, ConsentError> {
         self.consent.purposes()
+    }
+
+    pub async fn sync(&self) -> Result<SyncReport, ConsentError> {
+        self.consent.sync().await
     }
 }

@@ -10,6 +10,7 @@ mod consent;
 mod logger;
 mod permissions;
 mod privacy;
+mod records;
 mod task;
 
 pub use auth::{Auth, SessionListener};
@@ -17,4 +18,5 @@ pub use client::MedCircle;
 pub use consent::Consent;
 pub use permissions::Permissions;
 pub use privacy::Privacy;
+pub use records::Records;
 pub use task::TaskHandle;

@@ -1,6 +1,6 @@
 use medcircle_core::{
-    CollectedDataItem, LedgerEntry, LedgerFilter, PermissionUse, PrivacyClient, PrivacyError,
-    SharingEntry,
+    CollectedDataItem, InterestTag, LedgerEntry, LedgerFilter, PermissionUse, PrivacyClient,
+    PrivacyError, SharingEntry,
 };
 
 /// What the user can see about their data: the declared lists and the privacy ledger.
@@ -35,5 +35,26 @@ impl Privacy {
 
     pub fn export_ledger(&self, filter: LedgerFilter) -> Result<String, PrivacyError> {
         self.privacy.export_ledger(filter)
+    }
+
+    pub async fn interests(&self) -> Result<Vec<InterestTag>, PrivacyError> {
+        self.privacy.interests().await
+    }
+
+    /// One tag, or all with `None`.
+    pub async fn delete_interest(&self, id: Option<String>) -> Result<(), PrivacyError> {
+        self.privacy.delete_interest(id).await
+    }
+
+    pub async fn export_my_data(&self) -> Result<String, PrivacyError> {
+        self.privacy.export_my_data().await
+    }
+
+    pub async fn delete_account(&self) -> Result<(), PrivacyError> {
+        self.privacy.delete_account().await
+    }
+
+    pub async fn clear_local_cache(&self) -> Result<(), PrivacyError> {
+        self.privacy.clear_local_cache().await
     }
 }

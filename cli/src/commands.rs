@@ -70,6 +70,11 @@ pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> 
             since,
             export,
         } => privacy::ledger(&client, item, since, export, out),
+        Command::Export => privacy::export(&client).await,
+        Command::DeleteAccount { yes } => privacy::delete_account(&client, yes, out).await,
+        Command::Interests { delete, delete_all } => {
+            privacy::interests(&client, delete, delete_all, out).await
+        }
         Command::Positioning { state } => {
             permissions::set_positioning(&client, matches!(state, Switch::On), out)
         }

@@ -71,6 +71,21 @@ enum Command {
         #[arg(long)]
         export: bool,
     },
+    /// Everything about you, from the server and this device, as one JSON document.
+    Export,
+    /// Delete the account on the server and every trace of it on this device.
+    DeleteAccount {
+        /// Required: deleting cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// The interest tags that personalise your feed; `--delete ID` or `--delete-all`.
+    Interests {
+        #[arg(long)]
+        delete: Option<String>,
+        #[arg(long)]
+        delete_all: bool,
+    },
     /// Turn positioning (GPS for identity authentication) on or off.
     Positioning { state: Switch },
     /// Log in.

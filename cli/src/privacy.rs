@@ -83,3 +83,53 @@ pub(crate) fn ledger(
     }
     Ok(())
 }
+
+pub(crate) async fn export(client: &Client) -> Result<(), String> {
+    let document = client
+        .privacy()
+        .export_my_data()
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{document}");
+    Ok(())
+}
+
+pub(crate) async fn delete_account(client: &Client, yes: bool, out: &Output) -> Result<(), String> {
+    if !yes {
+        return Err("deleting the account cannot be undone: add --yes".into());
+    }
+    client
+        .privacy()
+        .delete_account()
+        .await
+        .map_err(|e| e.to_string())?;
+    out.emit(
+        "delete_account",
+        "account deleted; nothing of it is left on this device",
+        json!({ "ok": true }),
+    );
+    Ok(())
+}
+
+pub(crate) async fn interests(
+    client: &Client,
+    delete: Option<String>,
+    delete_all: bool,
+    out: &Output,
+) -> Result<(), String> {
+    let privacy = client.privacy();
+    if delete.is_some() || delete_all {
+        privacy
+            .delete_interest(delete)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    for tag in privacy.interests().await.map_err(|e| e.to_string())? {
+        out.emit(
+            "interest",
+            &format!("{} ({})", tag.label, tag.id),
+            json!({ "ok": true, "id": tag.id, "label": tag.label }),
+        );
+    }
+    Ok(())
+}

@@ -131,12 +131,46 @@ fn commands_keep_state_between_invocations() {
     );
 }
 
-#[tokio::test]
-async fn sms_login_prompts_for_the_code_and_the_session_persists() {
+/// `login sms PHONE` without `--code`: the shell texts a code and prompts; the test reads the
+/// dev outbox and types it. Returns the login line.
+async fn login_at_the_prompt(common: &[&str], server_url: &str, phone: &str) -> Value {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
 
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut login = Command::new(env!("CARGO_BIN_EXE_medcircle"))
+        .args(common)
+        .args(["login", "sms", phone])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(login.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let sent: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(sent["step"], "code_sent");
+    assert_eq!(sent["expires_in_s"], 300);
+
+    let outbox: Value = reqwest::get(format!("{server_url}/dev/sms/outbox?phone={phone}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = outbox["code"].as_str().unwrap();
+    writeln!(login.stdin.take().unwrap(), "{code}").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(login.wait().unwrap().success());
+    let logged_in: Value = serde_json::from_str(rest.trim()).unwrap();
+    assert_eq!(logged_in["step"], "login");
+    logged_in
+}
+
+#[tokio::test]
+async fn sms_login_prompts_for_the_code_and_the_session_persists() {
     let (dir, server) = dev_server();
     let data_dir = dir.path().join("cli");
     let common = [
@@ -153,34 +187,7 @@ async fn sms_login_prompts_for_the_code_and_the_session_persists() {
             .success()
     );
 
-    let mut login = Command::new(env!("CARGO_BIN_EXE_medcircle"))
-        .args(common)
-        .args(["login", "sms", "13800138021"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(login.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let sent: Value = serde_json::from_str(&first).unwrap();
-    assert_eq!(sent["step"], "code_sent");
-    assert_eq!(sent["expires_in_s"], 300);
-
-    let outbox: Value = reqwest::get(format!("{}/dev/sms/outbox?phone=13800138021", server.url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let code = outbox["code"].as_str().unwrap();
-    writeln!(login.stdin.take().unwrap(), "{code}").unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    assert!(login.wait().unwrap().success());
-    let logged_in: Value = serde_json::from_str(rest.trim()).unwrap();
-    assert_eq!(logged_in["step"], "login");
+    let logged_in = login_at_the_prompt(&common, server.url(), "13800138021").await;
     assert_eq!(logged_in["phone_masked"], "138****8021");
 
     let whoami = medcircle(&[&common[..], &["whoami"]].concat());
@@ -329,4 +336,44 @@ fn the_inventory_and_the_ledger_from_the_terminal() {
     let export = run(&["ledger", "--export"]);
     let document: Value = serde_json::from_slice(&export.stdout).unwrap();
     assert_eq!(document["privacy_ledger"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn export_interests_and_account_deletion_from_the_terminal() {
+    let (dir, server) = dev_server();
+    let data_dir = dir.path().join("cli");
+    let common = [
+        "--server",
+        server.url(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--dev",
+        "--json",
+    ];
+    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+    assert!(run(&["consent", "accept"]).status.success());
+    let user = login_at_the_prompt(&common, server.url(), "13800138022").await;
+
+    let export = run(&["export"]);
+    assert!(export.status.success());
+    let document: Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(document["server"]["user"]["id"], user["id"]);
+    assert_eq!(json_lines(&run(&["interests"])).len(), 3);
+    assert!(json_lines(&run(&["interests", "--delete-all"])).is_empty());
+
+    let refused = run(&["delete-account"]);
+    assert!(!refused.status.success());
+    assert!(
+        json_lines(&refused)[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("--yes")
+    );
+    assert!(run(&["delete-account", "--yes"]).status.success());
+    let shown = json_lines(&run(&["consent", "show"]))[0].clone();
+    assert!(
+        shown["accepted_version"].is_null(),
+        "back to first start: {shown}"
+    );
+    assert!(!run(&["whoami"]).status.success());
 }

@@ -14,6 +14,7 @@ use crate::consent::{self, ConsentClient, ConsentGate, PolicyDocument};
 use crate::net::{Net, NetContext, Timeouts};
 use crate::permissions::{DialogLock, PermissionsClient, ProviderSlot};
 use crate::privacy::PrivacyClient;
+use crate::records::RecordsClient;
 use crate::runtime::CoreRuntime;
 use crate::secrets::{CredentialStore, SecretStore};
 use crate::store::{AppStore, StoreError};
@@ -59,6 +60,7 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) permission_provider: ProviderSlot,
     pub(crate) permission_dialog: DialogLock,
+    pub(crate) consent_sync: tokio::sync::Mutex<()>,
 }
 
 impl Inner {
@@ -73,6 +75,18 @@ impl Inner {
             Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
             Err(error) => panic!("core task ended without a result: {error}"),
         }
+    }
+}
+
+impl Inner {
+    /// Consent sync, in the background: a failure leaves the work queued for the next try.
+    pub(crate) fn sync_in_background(self: &Arc<Self>) {
+        let inner = self.clone();
+        self.runtime.spawn(async move {
+            if let Err(error) = consent::sync_now(&inner).await {
+                tracing::info!(%error, "consent sync postponed");
+            }
+        });
     }
 }
 
@@ -151,6 +165,7 @@ impl Client {
                 clock,
                 permission_provider: ProviderSlot::default(),
                 permission_dialog: DialogLock::default(),
+                consent_sync: tokio::sync::Mutex::default(),
             }),
         })
     }
@@ -169,6 +184,10 @@ impl Client {
 
     pub fn privacy(&self) -> PrivacyClient {
         PrivacyClient::new(self.inner.clone())
+    }
+
+    pub fn records(&self) -> RecordsClient {
+        RecordsClient::new(self.inner.clone())
     }
 
     /// Spawns a long-lived task (an observer) on the core's runtime.

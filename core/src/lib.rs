@@ -14,6 +14,7 @@ pub mod logging;
 pub mod net;
 pub mod permissions;
 pub mod privacy;
+pub mod records;
 mod runtime;
 mod secrets;
 mod store;
@@ -24,7 +25,7 @@ pub use clock::{Clock, SystemClock};
 pub use config::ClientConfig;
 pub use consent::{
     ConsentClient, ConsentError, ConsentPurpose, ConsentStatus, PolicyDocument, PolicySection,
-    PurposeConsent,
+    PurposeConsent, SyncReport,
 };
 pub use logging::{LogLevel, LogSink};
 pub use net::NetworkProblem;
@@ -33,7 +34,8 @@ pub use permissions::{
     PermissionsClient, ProviderError, Rationale, UnavailableReason,
 };
 pub use privacy::{
-    CollectedDataItem, LedgerEntry, LedgerFilter, PermissionUse, PrivacyClient, PrivacyError,
-    SharingEntry,
+    CollectedDataItem, InterestTag, LedgerEntry, LedgerFilter, PermissionUse, PrivacyClient,
+    PrivacyError, SharingEntry,
 };
+pub use records::{RecordsClient, RecordsError};
 pub use secrets::CredentialStore;

@@ -38,7 +38,7 @@ fn google_data_safety_answers_match_the_inventory() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|t| t["item"] == "phone_number" && t["required"] == true)
+            .any(|t| t["items"][0] == "phone_number" && t["required"] == true)
     );
     check("android/data-safety.json", answers);
 }

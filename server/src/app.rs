@@ -14,7 +14,9 @@ use rusqlite::Connection;
 use crate::clock::Clock;
 use crate::keyed::Keyed;
 use crate::policy::Published;
-use crate::routes::{dev, openapi, policy, session, sms};
+use crate::routes::{
+    account, consents, deletion_requests, dev, events, interests, openapi, policy, session, sms,
+};
 use crate::{ServerConfig, access_log, db, error};
 
 const BODY_LIMIT: usize = 64 * 1024;
@@ -93,9 +95,41 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/v1/auth/refresh", false, session::refresh),
         entry(Method::POST, "/v1/auth/logout", false, session::logout),
         entry(Method::GET, "/v1/me", false, session::me),
+        entry(Method::DELETE, "/v1/me", false, account::delete),
+        entry(Method::GET, "/v1/me/export", false, account::export),
+        entry(Method::PUT, "/v1/me/consents", false, consents::put),
+        entry(Method::GET, "/v1/me/consents", false, consents::get),
+        entry(
+            Method::POST,
+            "/v1/me/deletion-requests",
+            false,
+            deletion_requests::create,
+        ),
+        entry(
+            Method::GET,
+            "/v1/me/deletion-requests",
+            false,
+            deletion_requests::list,
+        ),
+        entry(Method::GET, "/v1/me/interests", false, interests::list),
+        entry(
+            Method::DELETE,
+            "/v1/me/interests",
+            false,
+            interests::delete_all,
+        ),
+        entry(
+            Method::DELETE,
+            "/v1/me/interests/{id}",
+            false,
+            interests::delete_one,
+        ),
+        entry(Method::POST, "/v1/events", false, events::record),
+        entry(Method::POST, "/v1/events/forget", false, events::forget),
         entry(Method::GET, "/dev/sms/outbox", true, dev::outbox),
         entry(Method::POST, "/dev/clock/advance", true, dev::advance_clock),
         entry(Method::GET, "/dev/requests", true, dev::requests),
+        entry(Method::GET, "/dev/events", true, dev::events),
     ]
 }
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension};
 
 /// Schema steps; `PRAGMA user_version` records how many have been applied. Append only.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
     CREATE TABLE server_secret (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         secret BLOB NOT NULL
@@ -45,7 +46,44 @@ const MIGRATIONS: &[&str] = &[r"
     );
     CREATE INDEX sms_sends_by_phone ON sms_sends(phone_key, sent_at);
     CREATE INDEX sms_sends_by_device ON sms_sends(device_key, sent_at);
-"];
+",
+    r"
+    ALTER TABLE sessions ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX sessions_by_user ON sessions(user_id);
+    CREATE TABLE consents (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        purpose TEXT NOT NULL,
+        granted INTEGER NOT NULL,
+        policy_version TEXT NOT NULL,
+        decided_at INTEGER NOT NULL,
+        UNIQUE (user_id, purpose, granted, policy_version, decided_at)
+    );
+    CREATE TABLE deletion_requests (
+        user_id TEXT NOT NULL REFERENCES users(id),
+        request_id TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        requested_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, request_id)
+    );
+    CREATE TABLE interests (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        label TEXT NOT NULL
+    );
+    CREATE INDEX interests_by_user ON interests(user_id);
+    -- Pseudonymous on purpose: no user column, so events cannot be joined to an account.
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        pseudonym TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX events_by_pseudonym ON events(pseudonym);
+",
+];
 
 /// Opens (creating if needed) and migrates the database at `path`.
 pub fn open(path: &Path) -> io::Result<Connection> {
@@ -127,6 +165,37 @@ mod tests {
             .pragma_query_value(None, "journal_mode", |row| row.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn upgrades_a_first_version_database_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO users VALUES ('u_1', x'01', '138****8000', 'Doctor 8000', 5);
+                 INSERT INTO sessions (user_id, family, access_hash, refresh_hash,
+                                       access_expires_at, refresh_expires_at)
+                 VALUES ('u_1', 'f', x'02', x'03', 10, 20);",
+            )
+            .unwrap();
+        }
+        let conn = open(&path).unwrap();
+        let session: (i64, i64) = conn
+            .query_row(
+                "SELECT created_at, last_used_at FROM sessions WHERE user_id = 'u_1'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(session, (0, 0));
+        let consents: i64 = conn
+            .query_row("SELECT COUNT(*) FROM consents", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(consents, 0);
     }
 
     #[test]

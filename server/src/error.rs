@@ -30,6 +30,8 @@ pub enum ApiError {
     WrongCode { attempts_left: i64 },
     #[error("too many wrong codes; request a new one")]
     CodeLocked,
+    #[error("an event looks like it carries personal data (a phone number); events must not")]
+    PersonalDataRefused,
     #[error("the token is missing, unknown or revoked; log in again")]
     InvalidToken,
     #[error("the access token has expired; refresh it")]
@@ -52,6 +54,7 @@ impl ApiError {
             ApiError::CodeExpired => "code_expired",
             ApiError::WrongCode { .. } => "wrong_code",
             ApiError::CodeLocked => "code_locked",
+            ApiError::PersonalDataRefused => "personal_data_refused",
             ApiError::InvalidToken => "invalid_token",
             ApiError::TokenExpired => "token_expired",
             ApiError::Internal => "internal",
@@ -61,9 +64,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::MalformedJson(_) | ApiError::InvalidPhone => StatusCode::BAD_REQUEST,
-            ApiError::InvalidRequest(_) | ApiError::WrongCode { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::InvalidRequest(_)
+            | ApiError::WrongCode { .. }
+            | ApiError::PersonalDataRefused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
@@ -143,6 +146,7 @@ mod tests {
             ApiError::CodeExpired,
             ApiError::WrongCode { attempts_left: 1 },
             ApiError::CodeLocked,
+            ApiError::PersonalDataRefused,
             ApiError::InvalidToken,
             ApiError::TokenExpired,
             ApiError::Internal,

@@ -11,12 +11,7 @@ pub struct Phone(String);
 
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
-        let bytes = raw.as_bytes();
-        let valid = bytes.len() == 11
-            && bytes[0] == b'1'
-            && (b'3'..=b'9').contains(&bytes[1])
-            && bytes.iter().all(u8::is_ascii_digit);
-        if valid {
+        if raw.len() == 11 && is_mobile(raw.as_bytes()) {
             Ok(Phone(raw.to_owned()))
         } else {
             Err(ApiError::InvalidPhone)
@@ -35,6 +30,17 @@ impl Phone {
     pub fn last4(&self) -> &str {
         &self.0[7..]
     }
+}
+
+/// Whether `text` contains something shaped like a mainland mobile number anywhere, even
+/// inside a longer run of digits (as with a `+86` or `0086` prefix).
+pub fn appears_in(text: &str) -> bool {
+    text.as_bytes().windows(11).any(is_mobile)
+}
+
+/// `1[3-9]` then nine more digits, for exactly 11 bytes.
+fn is_mobile(bytes: &[u8]) -> bool {
+    bytes[0] == b'1' && (b'3'..=b'9').contains(&bytes[1]) && bytes.iter().all(u8::is_ascii_digit)
 }
 
 impl fmt::Display for Phone {
@@ -69,6 +75,29 @@ mod tests {
             "１3800138000",
         ] {
             assert!(Phone::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn finds_mobiles_inside_text() {
+        for yes in [
+            "13800138000",
+            "/doctor/19912345678/profile",
+            "call +8613800138000",
+            "x15000000000123",
+        ] {
+            assert!(appears_in(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "/article/42",
+            "1380013800",
+            "12800138000",
+            "138-0013-8000",
+            "１3800138000",
+            "article 2026-11-01",
+        ] {
+            assert!(!appears_in(no), "{no}");
         }
     }
 

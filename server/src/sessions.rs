@@ -2,6 +2,7 @@
 //! that replaying a rotated refresh token can revoke everything issued from the same login.
 
 use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::tokens;
@@ -29,6 +30,14 @@ pub struct Authenticated {
     pub family: String,
 }
 
+/// One login as the account holder sees it in an export: no tokens, no hashes.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub revoked: bool,
+}
+
 /// Starts a new session family for a fresh login.
 pub fn start(conn: &Connection, user_id: &str, now: i64) -> rusqlite::Result<Tokens> {
     issue(conn, user_id, &tokens::session_family(), now)
@@ -41,8 +50,8 @@ fn issue(conn: &Connection, user_id: &str, family: &str, now: i64) -> rusqlite::
     };
     conn.execute(
         "INSERT INTO sessions (user_id, family, access_hash, refresh_hash,
-                               access_expires_at, refresh_expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                               access_expires_at, refresh_expires_at, created_at, last_used_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
         params![
             user_id,
             family,
@@ -50,6 +59,7 @@ fn issue(conn: &Connection, user_id: &str, family: &str, now: i64) -> rusqlite::
             tokens::digest(&issued.refresh),
             now + ACCESS_TTL_S,
             now + REFRESH_TTL_S,
+            now,
         ],
     )?;
     Ok(issued)
@@ -92,7 +102,7 @@ pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Res
     Ok(Rotation::Rotated { user_id, tokens })
 }
 
-/// Resolves a bearer access token.
+/// Resolves a bearer access token, and records the use for the account holder's export.
 pub fn authenticate(
     conn: &Connection,
     access_token: &str,
@@ -100,24 +110,48 @@ pub fn authenticate(
 ) -> Result<Authenticated, ApiError> {
     let row = conn
         .query_row(
-            "SELECT user_id, family, access_expires_at, revoked
+            "SELECT id, user_id, family, access_expires_at, revoked
              FROM sessions WHERE access_hash = ?1",
             [tokens::digest(access_token)],
             |row| {
                 Ok((
-                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(0)?,
                     row.get::<_, String>(1)?,
-                    row.get::<_, i64>(2)?,
-                    row.get::<_, bool>(3)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, bool>(4)?,
                 ))
             },
         )
         .optional()?;
     match row {
-        None | Some((_, _, _, true)) => Err(ApiError::InvalidToken),
-        Some((_, _, expires_at, false)) if now >= expires_at => Err(ApiError::TokenExpired),
-        Some((user_id, family, _, false)) => Ok(Authenticated { user_id, family }),
+        None | Some((_, _, _, _, true)) => Err(ApiError::InvalidToken),
+        Some((_, _, _, expires_at, false)) if now >= expires_at => Err(ApiError::TokenExpired),
+        Some((id, user_id, family, _, false)) => {
+            conn.execute(
+                "UPDATE sessions SET last_used_at = ?1 WHERE id = ?2",
+                params![now, id],
+            )?;
+            Ok(Authenticated { user_id, family })
+        }
     }
+}
+
+/// The user's logins, oldest first: one per family, since a refresh continues a login.
+pub fn summaries(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<Summary>> {
+    let mut statement = conn.prepare(
+        "SELECT MIN(created_at), MAX(last_used_at), MAX(revoked) FROM sessions
+         WHERE user_id = ?1 GROUP BY family ORDER BY MIN(created_at), MIN(id)",
+    )?;
+    statement
+        .query_map([user_id], |row| {
+            Ok(Summary {
+                created_at: row.get(0)?,
+                last_used_at: row.get(1)?,
+                revoked: row.get(2)?,
+            })
+        })?
+        .collect()
 }
 
 /// Revokes every access and refresh token issued from one login.

@@ -14,6 +14,10 @@ pub fn user_id() -> String {
     format!("u_{}", random_hex::<8>())
 }
 
+pub fn interest_id() -> String {
+    format!("t_{}", random_hex::<8>())
+}
+
 pub fn session_family() -> String {
     random_hex::<16>()
 }
@@ -38,6 +42,7 @@ mod tests {
         assert!(access[4..].bytes().all(|b| b.is_ascii_hexdigit()));
         assert!(refresh_token().starts_with("mcr_"));
         assert_eq!(user_id().len(), 18);
+        assert!(interest_id().starts_with("t_") && interest_id().len() == 18);
         assert_ne!(access_token(), access);
     }
 }

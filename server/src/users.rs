@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
+use crate::interests;
 use crate::keyed::Keyed;
 use crate::phone::Phone;
 use crate::tokens;
@@ -28,7 +29,7 @@ impl User {
     }
 }
 
-/// The account for this phone, created on first login.
+/// The account for this phone, created (with its starting interest tags) on first login.
 pub fn find_or_create(
     conn: &Connection,
     keyed: &Keyed,
@@ -63,6 +64,7 @@ pub fn find_or_create(
             user.created_at
         ],
     )?;
+    interests::seed(conn, &user.id)?;
     tracing::info!(user = %user.id, phone = %phone, "user created");
     Ok(user)
 }
@@ -74,4 +76,14 @@ pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<User>> {
         User::from_row,
     )
     .optional()
+}
+
+/// Deletes the account and everything kept under it; its phone may then register afresh.
+/// Browsing events are not among them: they were never linked to the account.
+pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+    for table in ["sessions", "consents", "deletion_requests", "interests"] {
+        conn.execute(&format!("DELETE FROM {table} WHERE user_id = ?1"), [id])?;
+    }
+    conn.execute("DELETE FROM users WHERE id = ?1", [id])?;
+    Ok(())
 }

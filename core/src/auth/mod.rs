@@ -139,9 +139,13 @@ impl AuthClient {
         code: String,
     ) -> Result<UserProfile, AuthError> {
         let inner = self.inner.clone();
-        self.inner
+        let user = self
+            .inner
             .run(async move { sms::verify_code(&inner, &phone, &code).await })
-            .await
+            .await?;
+        // Consent decisions and deletion requests made while logged out go out now.
+        self.inner.sync_in_background();
+        Ok(user)
     }
 
     /// The signed-in user, as the server knows them now.

@@ -190,17 +190,35 @@ impl Session {
                 false
             }
         };
-        if let Some(active) = self.active.lock().await.take() {
-            wipe(inner, active)?;
-        }
-        self.state.send_replace(SessionState::LoggedOut);
+        self.end_locally(inner).await?;
         tracing::info!(revoked_on_server, "logged out");
         Ok(LogoutOutcome { revoked_on_server })
     }
 
+    /// Removes the account from this device (tokens, key, database) and reports logged out.
+    pub(crate) async fn end_locally(&self, inner: &Inner) -> Result<(), StoreError> {
+        if let Some(active) = self.active.lock().await.take() {
+            wipe(inner, active)?;
+        }
+        self.state.send_replace(SessionState::LoggedOut);
+        Ok(())
+    }
+
+    /// Empties the account's cache; the session stays.
+    pub(crate) async fn clear_cache(&self) -> Result<(), StoreError> {
+        if let Some(active) = self.active.lock().await.as_ref() {
+            active.store.clear_cache()?;
+        }
+        Ok(())
+    }
+
     /// Runs an authenticated request; on an expired token refreshes once (single-flight) and
     /// retries once.
-    async fn authorized<T, F, Fut>(&self, inner: &Inner, request: F) -> Result<T, AuthError>
+    pub(crate) async fn authorized<T, F, Fut>(
+        &self,
+        inner: &Inner,
+        request: F,
+    ) -> Result<T, AuthError>
     where
         F: Fn(String) -> Fut,
         Fut: Future<Output = Result<T, NetError>>,

@@ -3,6 +3,8 @@
 
 mod gate;
 mod purpose;
+mod sync;
+mod withdrawal;
 
 use std::sync::Arc;
 
@@ -10,7 +12,9 @@ use serde::Deserialize;
 
 pub(crate) use gate::ConsentGate;
 pub use purpose::{ConsentPurpose, PurposeConsent};
+pub use sync::SyncReport;
 
+use crate::auth::AuthError;
 use crate::client::Inner;
 use crate::net::{Endpoint, NetError, NetworkProblem};
 use crate::store::{AppStore, PolicyAcceptance, PurposeDecision, StoreError};
@@ -58,10 +62,30 @@ pub enum ConsentError {
     /// The policy is accepted with `accept`, not granted like an optional purpose.
     #[error("{purpose:?} is not an optional purpose")]
     NotOptional { purpose: ConsentPurpose },
+    /// The server ended the session during a sync: log in again.
+    #[error("the session has ended; log in again")]
+    SessionExpired,
     #[error("network: {problem}")]
     Network { problem: NetworkProblem },
     #[error("local storage failed: {detail}")]
     Storage { detail: String },
+}
+
+impl From<AuthError> for ConsentError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Network { problem } => ConsentError::Network { problem },
+            AuthError::Storage { detail } => ConsentError::Storage { detail },
+            AuthError::SessionExpired | AuthError::NotLoggedIn => ConsentError::SessionExpired,
+            other => ConsentError::Network {
+                problem: NetworkProblem::Rejected {
+                    status: 0,
+                    code: "auth".into(),
+                    message: other.to_string(),
+                },
+            },
+        }
+    }
 }
 
 impl From<NetError> for ConsentError {
@@ -143,15 +167,30 @@ impl ConsentClient {
         Ok(status(&self.inner)?)
     }
 
-    /// Grants an optional purpose. Effective at once.
+    /// Grants an optional purpose. Effective at once; synced to the account when logged in.
     pub fn grant(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
-        decide(&self.inner, purpose, true)
+        let decided = decide(&self.inner, purpose, true)?;
+        self.inner.sync_in_background();
+        Ok(decided)
     }
 
-    /// Withdraws an optional purpose: as easy as granting, effective at once. Only the
-    /// features that depend on it stop.
+    /// Withdraws an optional purpose: as easy as granting, effective at once — its queued
+    /// data dropped, identifiers retired, dependent switches off, only its features stop — and
+    /// a deletion request queued for the server (sent in the background, kept until it is).
     pub fn withdraw(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
-        decide(&self.inner, purpose, false)
+        let decided = decide(&self.inner, purpose, false)?;
+        withdrawal::apply(&self.inner, purpose)?;
+        self.inner.sync_in_background();
+        Ok(decided)
+    }
+
+    /// Delivers what consent changes left for the server and restores decisions made on
+    /// other devices. Runs on its own after every decision and login; call it to wait.
+    pub async fn sync(&self) -> Result<SyncReport, ConsentError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { sync::sync(&inner).await })
+            .await
     }
 
     /// Every optional purpose and where it stands.
@@ -196,6 +235,10 @@ fn purpose_consent(inner: &Inner, purpose: ConsentPurpose) -> Result<PurposeCons
         decided_at: latest.as_ref().map(|d| d.decided_at),
         policy_version: latest.map(|d| d.policy_version),
     })
+}
+
+pub(crate) async fn sync_now(inner: &Inner) -> Result<SyncReport, ConsentError> {
+    sync::sync(inner).await
 }
 
 /// The consents in force, from the app database: what the gate starts with.

@@ -10,15 +10,35 @@ pub(crate) enum Endpoint {
     Refresh,
     Logout,
     Me,
+    ConsentsPush,
+    ConsentsPull,
+    DeletionRequest,
+    Events,
+    EventsForget,
+    Interests,
+    /// One interest tag: the tag id is appended to the path.
+    InterestTag,
+    Export,
+    DeleteAccount,
 }
 
 impl Endpoint {
     pub(crate) fn method(self) -> Method {
         match self {
-            Endpoint::Policy | Endpoint::Me => Method::GET,
-            Endpoint::SmsSend | Endpoint::SmsVerify | Endpoint::Refresh | Endpoint::Logout => {
-                Method::POST
-            }
+            Endpoint::Policy
+            | Endpoint::Me
+            | Endpoint::ConsentsPull
+            | Endpoint::Interests
+            | Endpoint::Export => Method::GET,
+            Endpoint::SmsSend
+            | Endpoint::SmsVerify
+            | Endpoint::Refresh
+            | Endpoint::Logout
+            | Endpoint::DeletionRequest
+            | Endpoint::Events
+            | Endpoint::EventsForget => Method::POST,
+            Endpoint::ConsentsPush => Method::PUT,
+            Endpoint::InterestTag | Endpoint::DeleteAccount => Method::DELETE,
         }
     }
 
@@ -29,7 +49,13 @@ impl Endpoint {
             Endpoint::SmsVerify => "/v1/auth/sms/verify",
             Endpoint::Refresh => "/v1/auth/refresh",
             Endpoint::Logout => "/v1/auth/logout",
-            Endpoint::Me => "/v1/me",
+            Endpoint::Me | Endpoint::DeleteAccount => "/v1/me",
+            Endpoint::ConsentsPush | Endpoint::ConsentsPull => "/v1/me/consents",
+            Endpoint::DeletionRequest => "/v1/me/deletion-requests",
+            Endpoint::Events => "/v1/events",
+            Endpoint::EventsForget => "/v1/events/forget",
+            Endpoint::Interests | Endpoint::InterestTag => "/v1/me/interests",
+            Endpoint::Export => "/v1/me/export",
         }
     }
 
@@ -41,8 +67,27 @@ impl Endpoint {
             Endpoint::Policy => &[],
             Endpoint::SmsSend => &["phone_number", "install_id"],
             Endpoint::SmsVerify => &["phone_number", "sms_code", "install_id"],
-            Endpoint::Refresh | Endpoint::Logout | Endpoint::Me => &["session_token"],
+            Endpoint::Refresh
+            | Endpoint::Logout
+            | Endpoint::Me
+            | Endpoint::ConsentsPull
+            | Endpoint::Interests
+            | Endpoint::InterestTag
+            | Endpoint::Export
+            | Endpoint::DeleteAccount => &["session_token"],
+            Endpoint::ConsentsPush | Endpoint::DeletionRequest => {
+                &["consent_records", "session_token"]
+            }
+            // Pseudonymous: never with the session token.
+            Endpoint::Events => &["browsing_records", "records_pseudonym"],
+            Endpoint::EventsForget => &["records_pseudonym"],
         }
+    }
+
+    /// Requests that erase data the user withdrew consent for. They must go out after the
+    /// withdrawal, so they need the policy accepted and declared items, not the purpose.
+    pub(crate) fn erasure(self) -> bool {
+        matches!(self, Endpoint::DeletionRequest | Endpoint::EventsForget)
     }
 
     /// Only the policy itself may be fetched before the user has accepted it.
@@ -61,13 +106,22 @@ mod tests {
     use super::*;
     use crate::privacy::inventory;
 
-    const ALL: [Endpoint; 6] = [
+    const ALL: [Endpoint; 15] = [
         Endpoint::Policy,
         Endpoint::SmsSend,
         Endpoint::SmsVerify,
         Endpoint::Refresh,
         Endpoint::Logout,
         Endpoint::Me,
+        Endpoint::ConsentsPush,
+        Endpoint::ConsentsPull,
+        Endpoint::DeletionRequest,
+        Endpoint::Events,
+        Endpoint::EventsForget,
+        Endpoint::Interests,
+        Endpoint::InterestTag,
+        Endpoint::Export,
+        Endpoint::DeleteAccount,
     ];
 
     #[test]
@@ -78,6 +132,16 @@ mod tests {
                     inventory().item(item).is_some(),
                     "{endpoint:?} carries {item}, which core/privacy/inventory.toml does not declare"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn browsing_records_never_travel_with_the_account() {
+        for endpoint in ALL {
+            let items = endpoint.items();
+            if items.contains(&"browsing_records") || items.contains(&"records_pseudonym") {
+                assert!(!items.contains(&"session_token"), "{endpoint:?}");
             }
         }
     }

@@ -116,7 +116,7 @@ impl Net {
         body: Option<&(impl Serialize + ?Sized)>,
         bearer: Option<&str>,
     ) -> Result<T, NetError> {
-        let bytes = self.send(endpoint, body, bearer).await?;
+        let bytes = self.send(endpoint, None, body, bearer).await?;
         serde_json::from_slice(&bytes).map_err(|e| NetError::Malformed(e.to_string()))
     }
 
@@ -127,12 +127,26 @@ impl Net {
         body: Option<&(impl Serialize + ?Sized)>,
         bearer: Option<&str>,
     ) -> Result<(), NetError> {
-        self.send(endpoint, body, bearer).await.map(drop)
+        self.send(endpoint, None, body, bearer).await.map(drop)
+    }
+
+    /// Like [`Net::call_no_content`], for a resource of `endpoint` named by `id` (appended
+    /// to the path as one encoded segment).
+    pub(crate) async fn call_no_content_at(
+        &self,
+        endpoint: Endpoint,
+        id: &str,
+        bearer: Option<&str>,
+    ) -> Result<(), NetError> {
+        self.send(endpoint, Some(id), None::<&()>, bearer)
+            .await
+            .map(drop)
     }
 
     async fn send(
         &self,
         endpoint: Endpoint,
+        id: Option<&str>,
         body: Option<&(impl Serialize + ?Sized)>,
         bearer: Option<&str>,
     ) -> Result<Vec<u8>, NetError> {
@@ -141,10 +155,15 @@ impl Net {
             .map(serde_json::to_vec)
             .transpose()
             .map_err(|e| NetError::Malformed(format!("request body: {e}")))?;
-        let url = self
+        let mut url = self
             .base
             .join(endpoint.path().trim_start_matches('/'))
             .map_err(|e| NetError::Malformed(format!("url: {e}")))?;
+        if let Some(id) = id {
+            url.path_segments_mut()
+                .map_err(|()| NetError::Malformed("url cannot take a path".into()))?
+                .push(id);
+        }
         let attempts = if endpoint.idempotent() {
             self.retry.attempts
         } else {
@@ -190,7 +209,7 @@ impl Net {
         }
         for &id in endpoint.items() {
             let item = inventory().item(id).ok_or(NetError::Undeclared(id))?;
-            if !self.gate.allows(item.purpose()) {
+            if !endpoint.erasure() && !self.gate.allows(item.purpose()) {
                 tracing::info!(
                     endpoint = endpoint.path(),
                     item = id,

@@ -219,8 +219,17 @@ impl PermissionsClient {
     }
 
     pub fn positioning_enabled(&self) -> Result<bool, PermissionError> {
-        Ok(self.inner.app.flag(POSITIONING)?)
+        Ok(positioning_enabled(&self.inner)?)
     }
+}
+
+pub(crate) fn positioning_enabled(inner: &Inner) -> Result<bool, StoreError> {
+    inner.app.flag(POSITIONING)
+}
+
+/// Withdrawing location consent turns positioning off with it.
+pub(crate) fn positioning_off(inner: &Inner) -> Result<(), StoreError> {
+    inner.app.set_flag(POSITIONING, false)
 }
 
 fn provider(inner: &Inner) -> Option<Arc<dyn PermissionProvider>> {
@@ -240,7 +249,7 @@ fn check(inner: &Inner, feature: Feature) -> Result<PermissionDecision, Permissi
     let permission = feature.permission();
     let facts = Facts {
         missing_consent,
-        positioning_on: inner.app.flag(POSITIONING)?,
+        positioning_on: positioning_enabled(inner)?,
         status: || {
             let provider = provider(inner).ok_or(UnavailableReason::NoProvider)?;
             provider

@@ -4,7 +4,30 @@
 
 use std::fmt::Write as _;
 
-use super::inventory::{Inventory, RecipientKind};
+use super::inventory::{Inventory, Item, RecipientKind};
+
+/// Items grouped by a store's data type (first appearance first): both stores declare each
+/// type once, with the union of its items' purposes.
+fn by_type(items: &[Item], key: impl Fn(&Item) -> &str) -> Vec<(String, Vec<&Item>)> {
+    let mut groups: Vec<(String, Vec<&Item>)> = Vec::new();
+    for item in items {
+        match groups.iter_mut().find(|(k, _)| k == key(item)) {
+            Some((_, group)) => group.push(item),
+            None => groups.push((key(item).to_string(), vec![item])),
+        }
+    }
+    groups
+}
+
+fn union<'a>(lists: impl Iterator<Item = &'a Vec<String>>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for value in lists.flatten() {
+        if !out.contains(&value.as_str()) {
+            out.push(value);
+        }
+    }
+    out
+}
 
 /// `PrivacyInfo.xcprivacy` (a property list).
 pub fn apple_privacy_manifest() -> String {
@@ -37,8 +60,13 @@ fn render_apple(inventory: &Inventory) -> String {
     let _ = writeln!(out, "\t<key>NSPrivacyTracking</key>\n\t<{tracking}/>");
     out.push_str("\t<key>NSPrivacyTrackingDomains</key>\n\t<array/>\n");
     out.push_str("\t<key>NSPrivacyCollectedDataTypes</key>\n\t<array>\n");
-    for item in &inventory.items {
-        let linked = if item.linked_to_user { "true" } else { "false" };
+    for (data_type, items) in by_type(&inventory.items, |i| &i.apple_type) {
+        let linked = if items.iter().any(|i| i.linked_to_user) {
+            "true"
+        } else {
+            "false"
+        };
+        let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
         let _ = write!(
             out,
             "\t\t<!-- {} -->\n\t\t<dict>\n\
@@ -46,10 +74,10 @@ fn render_apple(inventory: &Inventory) -> String {
              \t\t\t<key>NSPrivacyCollectedDataTypeLinked</key>\n\t\t\t<{linked}/>\n\
              \t\t\t<key>NSPrivacyCollectedDataTypeTracking</key>\n\t\t\t<false/>\n\
              \t\t\t<key>NSPrivacyCollectedDataTypePurposes</key>\n\t\t\t<array>\n",
-            xml_escape(&item.id),
-            xml_escape(&item.apple_type)
+            xml_escape(&ids.join(", ")),
+            xml_escape(&data_type)
         );
-        for purpose in &item.apple_purposes {
+        for purpose in union(items.iter().map(|i| &i.apple_purposes)) {
             let _ = writeln!(out, "\t\t\t\t<string>{}</string>", xml_escape(purpose));
         }
         out.push_str("\t\t\t</array>\n\t\t</dict>\n");
@@ -72,24 +100,26 @@ fn render_apple(inventory: &Inventory) -> String {
 }
 
 fn render_google(inventory: &Inventory) -> String {
-    let data_types: Vec<_> = inventory
-        .items
-        .iter()
-        .map(|item| {
+    let data_types: Vec<_> = by_type(&inventory.items, |i| &i.google_type)
+        .into_iter()
+        .map(|(data_type, items)| {
             // Sharing, in Play's sense, excludes processors acting on the developer's behalf.
-            let shared = item.recipients.iter().any(|r| {
+            let shared = items.iter().flat_map(|i| &i.recipients).any(|r| {
                 inventory
                     .recipient(r)
                     .is_some_and(|r| r.kind == RecipientKind::ThirdParty)
             });
+            let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
             serde_json::json!({
-                "item": item.id,
-                "data_type": item.google_type,
+                "items": ids,
+                "data_type": data_type,
                 "collected": true,
                 "shared": shared,
                 "processed_ephemerally": false,
-                "required": item.purpose() == crate::consent::ConsentPurpose::PrivacyPolicy,
-                "purposes": item.google_purposes,
+                "required": items
+                    .iter()
+                    .all(|i| i.purpose() == crate::consent::ConsentPurpose::PrivacyPolicy),
+                "purposes": union(items.iter().map(|i| &i.google_purposes)),
             })
         })
         .collect();

@@ -4,14 +4,18 @@
 
 pub(crate) mod inventory;
 pub mod manifests;
+mod rights;
 
 use std::sync::Arc;
 
 pub(crate) use inventory::inventory;
 use inventory::{LegalBasis, RecipientKind, Sensitivity};
+pub use rights::InterestTag;
 
+use crate::auth::AuthError;
 use crate::client::Inner;
 use crate::consent::ConsentPurpose;
+use crate::net::NetworkProblem;
 use crate::permissions::{Feature, Permission};
 use crate::store::StoreError;
 
@@ -77,8 +81,32 @@ pub struct LedgerFilter {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Error))]
 pub enum PrivacyError {
+    #[error("not logged in")]
+    NotLoggedIn,
+    #[error("the session has ended; log in again")]
+    SessionExpired,
+    #[error("network: {problem}")]
+    Network { problem: NetworkProblem },
     #[error("local storage failed: {detail}")]
     Storage { detail: String },
+}
+
+impl From<AuthError> for PrivacyError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::NotLoggedIn => PrivacyError::NotLoggedIn,
+            AuthError::SessionExpired => PrivacyError::SessionExpired,
+            AuthError::Network { problem } => PrivacyError::Network { problem },
+            AuthError::Storage { detail } => PrivacyError::Storage { detail },
+            other => PrivacyError::Network {
+                problem: NetworkProblem::Rejected {
+                    status: 0,
+                    code: "auth".into(),
+                    message: other.to_string(),
+                },
+            },
+        }
+    }
 }
 
 impl From<StoreError> for PrivacyError {

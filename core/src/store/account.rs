@@ -102,4 +102,9 @@ impl AccountStore {
             )
             .optional()?)
     }
+
+    pub(crate) fn clear_cache(&self) -> Result<(), StoreError> {
+        self.db.conn().execute("DELETE FROM profile", [])?;
+        Ok(())
+    }
 }

@@ -1,7 +1,7 @@
 //! The app database: what belongs to the installation rather than to an account — policy
 //! acceptances and the install id.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rand::RngCore;
 use rusqlite::{OptionalExtension, params};
@@ -52,9 +52,34 @@ const MIGRATIONS: &[Migration] = &[
               );
               CREATE INDEX privacy_ledger_by_time ON privacy_ledger (sent_at);",
     },
+    Migration {
+        version: 4,
+        sql: "ALTER TABLE purpose_consents ADD COLUMN synced INTEGER NOT NULL DEFAULT 0;
+              CREATE TABLE record_events (
+                  id INTEGER PRIMARY KEY,
+                  kind TEXT NOT NULL,
+                  target TEXT NOT NULL,
+                  at INTEGER NOT NULL
+              );
+              CREATE TABLE forget_pseudonyms (pseudonym TEXT PRIMARY KEY);
+              CREATE TABLE deletion_requests (
+                  request_id TEXT PRIMARY KEY,
+                  purpose TEXT NOT NULL,
+                  requested_at INTEGER NOT NULL
+              );",
+    },
 ];
 
 const INSTALL_ID: &str = "install_id";
+
+fn spec(file: &Path) -> DatabaseSpec<'static> {
+    DatabaseSpec {
+        file: file.to_path_buf(),
+        key_name: "app-db-key".into(),
+        migrations: MIGRATIONS,
+        label: "app",
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PurposeDecision {
@@ -78,23 +103,26 @@ pub(crate) struct PolicyAcceptance {
 }
 
 pub(crate) struct AppStore {
-    db: Database,
+    pub(super) db: Database,
+    file: PathBuf,
 }
 
 impl AppStore {
     pub(crate) fn open(data_dir: &Path, secrets: &SecretStore) -> Result<Self, StoreError> {
-        let spec = DatabaseSpec {
-            file: data_dir.join("app.db"),
-            key_name: "app-db-key".into(),
-            migrations: MIGRATIONS,
-            label: "app",
-        };
+        let file = data_dir.join("app.db");
         Ok(Self {
-            db: Database::open(&spec, secrets)?,
+            db: Database::open(&spec(&file), secrets)?,
+            file,
         })
     }
 
-    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+    /// Everything of this installation gone — consents, ledger, queues, settings, the install
+    /// id — and a new empty database under a new key: the app as on first start.
+    pub(crate) fn reset(&self, secrets: &SecretStore) -> Result<(), StoreError> {
+        self.db.recreate(&spec(&self.file), secrets)
+    }
+
+    pub(super) fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .db
             .conn()
@@ -104,7 +132,7 @@ impl AppStore {
             .optional()?)
     }
 
-    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+    pub(super) fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.db.conn().execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -191,7 +219,7 @@ impl AppStore {
             .conn()
             .query_row(
                 "SELECT granted, policy_version, decided_at FROM purpose_consents
-                 WHERE purpose = ?1 ORDER BY id DESC LIMIT 1",
+                 WHERE purpose = ?1 ORDER BY decided_at DESC, id DESC LIMIT 1",
                 [purpose],
                 |r| {
                     Ok(PurposeDecision {

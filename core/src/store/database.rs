@@ -28,43 +28,25 @@ pub(crate) struct Database {
 
 impl Database {
     pub(crate) fn open(spec: &DatabaseSpec<'_>, secrets: &SecretStore) -> Result<Self, StoreError> {
-        if let Some(dir) = spec.file.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let key = match secrets.get(&spec.key_name)? {
-            Some(key) if key.len() == KEY_LEN => key,
-            found => {
-                if spec.file.exists() {
-                    let reason = if found.is_some() {
-                        "its key in the secure store is malformed"
-                    } else {
-                        "its key is missing from the secure store"
-                    };
-                    tracing::warn!(db = spec.label, reason, "recreating unreadable database");
-                    remove_database_files(&spec.file)?;
-                }
-                let mut key = vec![0u8; KEY_LEN];
-                rand::rng().fill_bytes(&mut key);
-                secrets.set(&spec.key_name, &key)?;
-                key
-            }
-        };
-        let mut conn = match open_with_key(&spec.file, &key) {
-            Err(StoreError::Sqlite(e)) if is_unreadable(&e) => {
-                tracing::warn!(
-                    db = spec.label,
-                    reason = "the file is corrupt or encrypted with another key",
-                    "recreating unreadable database"
-                );
-                remove_database_files(&spec.file)?;
-                open_with_key(&spec.file, &key)?
-            }
-            other => other?,
-        };
-        migrations::apply(&mut conn, spec.migrations)?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(open_connection(spec, secrets)?),
         })
+    }
+
+    /// Deletes the database's files and key and starts an empty one in their place, for
+    /// whoever holds this handle.
+    pub(crate) fn recreate(
+        &self,
+        spec: &DatabaseSpec<'_>,
+        secrets: &SecretStore,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        // Unlinking the open file is fine on every platform we ship: the old connection keeps
+        // the unlinked inode until it is replaced below.
+        remove_database_files(&spec.file)?;
+        secrets.delete(&spec.key_name)?;
+        *conn = open_connection(spec, secrets)?;
+        Ok(())
     }
 
     /// The connection, for one short synchronous unit of work.
@@ -75,6 +57,47 @@ impl Database {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
     }
+}
+
+fn open_connection(
+    spec: &DatabaseSpec<'_>,
+    secrets: &SecretStore,
+) -> Result<Connection, StoreError> {
+    if let Some(dir) = spec.file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let key = match secrets.get(&spec.key_name)? {
+        Some(key) if key.len() == KEY_LEN => key,
+        found => {
+            if spec.file.exists() {
+                let reason = if found.is_some() {
+                    "its key in the secure store is malformed"
+                } else {
+                    "its key is missing from the secure store"
+                };
+                tracing::warn!(db = spec.label, reason, "recreating unreadable database");
+                remove_database_files(&spec.file)?;
+            }
+            let mut key = vec![0u8; KEY_LEN];
+            rand::rng().fill_bytes(&mut key);
+            secrets.set(&spec.key_name, &key)?;
+            key
+        }
+    };
+    let mut conn = match open_with_key(&spec.file, &key) {
+        Err(StoreError::Sqlite(e)) if is_unreadable(&e) => {
+            tracing::warn!(
+                db = spec.label,
+                reason = "the file is corrupt or encrypted with another key",
+                "recreating unreadable database"
+            );
+            remove_database_files(&spec.file)?;
+            open_with_key(&spec.file, &key)?
+        }
+        other => other?,
+    };
+    migrations::apply(&mut conn, spec.migrations)?;
+    Ok(conn)
 }
 
 fn open_with_key(file: &Path, key: &[u8]) -> Result<Connection, StoreError> {

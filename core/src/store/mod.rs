@@ -5,9 +5,11 @@ mod account;
 mod app;
 mod database;
 mod migrations;
+mod pending;
 
 pub(crate) use account::AccountStore;
 pub(crate) use app::{AppStore, PermissionRefusal, PolicyAcceptance, PurposeDecision};
+pub(crate) use pending::{PendingDeletion, UnsyncedDecision};
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StoreError {

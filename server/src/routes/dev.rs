@@ -1,4 +1,5 @@
-//! Dev-mode-only routes (`--dev`): the SMS outbox, the movable clock and the request log.
+//! Dev-mode-only routes (`--dev`): the SMS outbox, the movable clock, the request log and
+//! the stored browsing events.
 //! Without dev mode these routes are not mounted at all.
 
 use std::collections::HashMap;
@@ -14,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::app::{Shared, lock};
 use crate::error::ApiError;
+use crate::events;
 use crate::extract::ApiJson;
 use crate::phone::Phone;
 
@@ -91,6 +93,12 @@ pub async fn requests(State(state): State<Shared>) -> Result<Json<Value>, ApiErr
     let dev = state.dev.as_ref().ok_or(ApiError::NotFound)?;
     let requests = lock(&dev.requests).clone();
     Ok(Json(json!({ "requests": requests })))
+}
+
+/// `GET /dev/events`: every stored browsing event, in arrival order, as stored.
+pub async fn events(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
+    let events = events::all(&state.db())?;
+    Ok(Json(json!({ "events": events })))
 }
 
 /// Middleware: records each request in dev mode (the witness that a client sent nothing

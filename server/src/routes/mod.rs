@@ -1,6 +1,11 @@
 //! HTTP handlers, one module per area of the API.
 
+pub mod account;
+pub mod consents;
+pub mod deletion_requests;
 pub mod dev;
+pub mod events;
+pub mod interests;
 pub mod openapi;
 pub mod policy;
 pub mod session;

@@ -3,12 +3,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::sessions::{self, ACCESS_TTL_S, Rotation, Tokens};
+use crate::sessions::{self, ACCESS_TTL_S, Authenticated, Rotation, Tokens};
 use crate::users::{self, User};
 
 /// What a login or a refresh returns.
@@ -59,21 +60,25 @@ pub async fn logout(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let token = bearer(&headers)?;
     let conn = state.db();
-    let session = sessions::authenticate(&conn, token, state.clock.now())?;
+    let session = caller(&conn, &headers, state.clock.now())?;
     sessions::revoke_family(&conn, &session.family)?;
     tracing::info!(user = %session.user_id, "logged out");
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<User>, ApiError> {
-    let token = bearer(&headers)?;
     let conn = state.db();
-    let session = sessions::authenticate(&conn, token, state.clock.now())?;
+    let session = caller(&conn, &headers, state.clock.now())?;
     users::get(&conn, &session.user_id)?
         .map(Json)
         .ok_or(ApiError::InvalidToken)
+}
+
+/// The session of the request's bearer access token. Handlers with a body call this before
+/// looking at the body, so a request without a valid token is 401 whatever else is wrong.
+pub fn caller(conn: &Connection, headers: &HeaderMap, now: i64) -> Result<Authenticated, ApiError> {
+    sessions::authenticate(conn, bearer(headers)?, now)
 }
 
 /// The token of an `Authorization: Bearer <token>` header.

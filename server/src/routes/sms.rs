@@ -11,7 +11,7 @@ use crate::extract::ApiJson;
 use crate::phone::Phone;
 use crate::rate_limit::{self, COOLDOWN_S};
 use crate::routes::session::SessionBody;
-use crate::{sessions, users};
+use crate::{ident, sessions, users};
 
 #[derive(Deserialize)]
 pub struct SendRequest {
@@ -91,11 +91,7 @@ pub async fn verify(
 
 /// 1 to 64 characters of `[A-Za-z0-9_-]`.
 fn device_id(raw: &str) -> Result<&str, ApiError> {
-    let valid = (1..=64).contains(&raw.len())
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if valid {
+    if ident::is_valid(raw, 1..=64) {
         Ok(raw)
     } else {
         Err(ApiError::InvalidRequest(

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use medcircle_server::{RunningServer, ServerConfig};
-use reqwest::{Response, StatusCode, header};
+use reqwest::{Method, Response, StatusCode, header};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -56,6 +56,52 @@ impl TestServer {
             .unwrap()
     }
 
+    /// A request with an optional bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// An authenticated call that must answer `status`; returns its JSON body (null if empty).
+    pub async fn expect(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        status: StatusCode,
+    ) -> Value {
+        let response = self.call(method.clone(), path, Some(token), body).await;
+        assert_eq!(response.status(), status, "{method} {path}");
+        let bytes = response.bytes().await.unwrap();
+        if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        }
+    }
+
+    /// Every browsing event the dev witness shows.
+    pub async fn dev_events(&self) -> Vec<Value> {
+        let response = self.get("/dev/events").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body.as_object().unwrap().len(), 1, "{body}");
+        body["events"].as_array().unwrap().clone()
+    }
+
     pub async fn send_code(&self, phone: &str, device: &str) -> Response {
         self.post(
             "/v1/auth/sms/send",
@@ -86,7 +132,8 @@ impl TestServer {
         code
     }
 
-    /// Sends a code and logs in with it; returns the session body.
+    /// Sends a code and logs in with it; returns the session body. Every login sends from
+    /// DEVICE, so two logins need 60 s of server clock between them (the device cooldown).
     pub async fn login(&self, phone: &str) -> Value {
         assert_eq!(self.send_code(phone, DEVICE).await.status(), StatusCode::OK);
         let code = self.outbox_code(phone).await;
@@ -129,6 +176,33 @@ impl TestServer {
             .await
             .unwrap()
     }
+}
+
+pub fn access(session: &Value) -> String {
+    session["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Rows of `table` in the server's database (read while the server runs: WAL allows it).
+pub fn count_rows(server: &TestServer, table: &str) -> i64 {
+    rusqlite::Connection::open(server.db_path())
+        .unwrap()
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+            row.get(0)
+        })
+        .unwrap()
+}
+
+/// The column names of `table` in the server's database, in order.
+pub fn columns(server: &TestServer, table: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(server.db_path()).unwrap();
+    let mut statement = conn
+        .prepare("SELECT name FROM pragma_table_info(?1)")
+        .unwrap();
+    statement
+        .query_map([table], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 pub fn config(dir: &TempDir, dev: bool) -> ServerConfig {

@@ -1,13 +1,19 @@
 //! The HTTP contract, exercised over real HTTP on 127.0.0.1 against `RunningServer`s
 //! (one binary, so the test suite links once).
 
+mod account;
 mod auth_flow;
 mod binary;
 mod common;
+mod consents;
+mod deletion_requests;
 mod dev;
 mod errors;
+mod events;
+mod interests;
 mod lifecycle;
 mod openapi;
 mod policy;
+mod protected;
 mod sms_limits;
 mod storage;

@@ -1,0 +1,123 @@
+//! Consent decisions, kept per account as an append-only history so that they follow the
+//! user to a new device.
+
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+/// The purposes the app asks consent for (the client core's purpose keys).
+const PURPOSES: [&str; 6] = [
+    "privacy_policy",
+    "personalisation",
+    "browsing_records",
+    "precise_location",
+    "identity_verification",
+    "third_party_sharing",
+];
+
+const MAX_POLICY_VERSION_CHARS: usize = 64;
+
+/// One decision: granted or withdrawn, under a policy version, at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Record {
+    pub purpose: String,
+    pub granted: bool,
+    pub policy_version: String,
+    pub decided_at: i64,
+}
+
+impl Record {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        check_purpose(&self.purpose)?;
+        if (1..=MAX_POLICY_VERSION_CHARS).contains(&self.policy_version.chars().count()) {
+            Ok(())
+        } else {
+            Err(ApiError::InvalidRequest(format!(
+                "policy_version must be 1 to {MAX_POLICY_VERSION_CHARS} characters"
+            )))
+        }
+    }
+}
+
+pub fn check_purpose(purpose: &str) -> Result<(), ApiError> {
+    if PURPOSES.contains(&purpose) {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidRequest(format!(
+            "purpose must be one of {}",
+            PURPOSES.join(", ")
+        )))
+    }
+}
+
+/// Appends the records not already in the user's history; returns how many were new.
+pub fn append(conn: &Connection, user_id: &str, records: &[Record]) -> rusqlite::Result<usize> {
+    // A client retrying an upload, or uploading from two devices, must not duplicate history.
+    let mut insert = conn.prepare(
+        "INSERT INTO consents (user_id, purpose, granted, policy_version, decided_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (user_id, purpose, granted, policy_version, decided_at) DO NOTHING",
+    )?;
+    let mut stored = 0;
+    for record in records {
+        stored += insert.execute(params![
+            user_id,
+            record.purpose,
+            record.granted,
+            record.policy_version,
+            record.decided_at
+        ])?;
+    }
+    Ok(stored)
+}
+
+/// The user's whole history, by decision time, then upload order.
+pub fn history(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<Record>> {
+    let mut statement = conn.prepare(
+        "SELECT purpose, granted, policy_version, decided_at FROM consents
+         WHERE user_id = ?1 ORDER BY decided_at, id",
+    )?;
+    statement
+        .query_map([user_id], |row| {
+            Ok(Record {
+                purpose: row.get(0)?,
+                granted: row.get(1)?,
+                policy_version: row.get(2)?,
+                decided_at: row.get(3)?,
+            })
+        })?
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(purpose: &str, policy_version: &str) -> Record {
+        Record {
+            purpose: purpose.into(),
+            granted: true,
+            policy_version: policy_version.into(),
+            decided_at: 1,
+        }
+    }
+
+    #[test]
+    fn validates_purpose_and_policy_version() {
+        for purpose in PURPOSES {
+            assert!(
+                record(purpose, "2026-11-01").validate().is_ok(),
+                "{purpose}"
+            );
+        }
+        assert!(record("marketing", "2026-11-01").validate().is_err());
+        assert!(record("Personalisation", "2026-11-01").validate().is_err());
+        assert!(record("personalisation", "").validate().is_err());
+        assert!(
+            record("personalisation", &"v".repeat(65))
+                .validate()
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,64 @@
+//! `GET /v1/me/export` and `DELETE /v1/me`: the account holder's copy of their data, and
+//! closing the account.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::Serialize;
+
+use crate::app::Shared;
+use crate::consents::{self, Record};
+use crate::deletion_requests::{self, DeletionRequest};
+use crate::error::ApiError;
+use crate::interests::{self, Tag};
+use crate::routes::session::caller;
+use crate::sessions::{self, Summary};
+use crate::users::{self, User};
+
+/// Everything kept under the account, and nothing that could act as it (no tokens, hashes
+/// or keys).
+#[derive(Serialize)]
+pub struct Export {
+    user: User,
+    consents: Vec<Record>,
+    interests: Vec<Tag>,
+    deletion_requests: Vec<DeletionRequest>,
+    sessions: Vec<Summary>,
+    exported_at: i64,
+}
+
+pub async fn export(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> Result<Json<Export>, ApiError> {
+    let now = state.clock.now();
+    let mut conn = state.db();
+    let session = caller(&conn, &headers, now)?;
+    // One snapshot, so the parts agree with each other.
+    let tx = conn.transaction()?;
+    let user = users::get(&tx, &session.user_id)?.ok_or(ApiError::InvalidToken)?;
+    let export = Export {
+        consents: consents::history(&tx, &user.id)?,
+        interests: interests::list(&tx, &user.id)?,
+        deletion_requests: deletion_requests::list(&tx, &user.id)?,
+        sessions: sessions::summaries(&tx, &user.id)?,
+        exported_at: now,
+        user,
+    };
+    tx.commit()?;
+    tracing::info!(user = %session.user_id, "account data exported");
+    Ok(Json(export))
+}
+
+pub async fn delete(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let mut conn = state.db();
+    let session = caller(&conn, &headers, state.clock.now())?;
+    let tx = conn.transaction()?;
+    users::delete(&tx, &session.user_id)?;
+    tx.commit()?;
+    tracing::info!(user = %session.user_id, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
