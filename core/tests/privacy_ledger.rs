@@ -35,6 +35,8 @@ async fn every_personal_item_sent_is_in_the_ledger_and_nothing_before_consent() 
             ("/v1/auth/sms/verify", "phone_number"),
             ("/v1/auth/sms/verify", "sms_code"),
             ("/v1/auth/sms/verify", "install_id"),
+            // Logging in restores consent decisions made on other devices.
+            ("/v1/me/consents", "session_token"),
             ("/v1/me", "session_token"),
         ]
     );
@@ -69,7 +71,7 @@ async fn every_personal_item_sent_is_in_the_ledger_and_nothing_before_consent() 
     let export: serde_json::Value =
         serde_json::from_str(&privacy.export_ledger(LedgerFilter::default()).unwrap()).unwrap();
     let entries = export["privacy_ledger"].as_array().unwrap();
-    assert_eq!(entries.len(), 6);
+    assert_eq!(entries.len(), 7);
     assert_eq!(entries[3]["item"], "sms_code");
     assert_eq!(entries[3]["purpose"], "privacy_policy");
 

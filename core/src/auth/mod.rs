@@ -139,13 +139,17 @@ impl AuthClient {
         code: String,
     ) -> Result<UserProfile, AuthError> {
         let inner = self.inner.clone();
-        let user = self
-            .inner
-            .run(async move { sms::verify_code(&inner, &phone, &code).await })
-            .await?;
-        // Consent decisions and deletion requests made while logged out go out now.
-        self.inner.sync_in_background();
-        Ok(user)
+        self.inner
+            .run(async move {
+                let user = sms::verify_code(&inner, &phone, &code).await?;
+                // Part of logging in: decisions made on other devices come back, and what was
+                // decided here while logged out goes out. A failure waits for the next sync.
+                if let Err(error) = crate::consent::sync_now(&inner).await {
+                    tracing::info!(%error, "consent sync after login postponed");
+                }
+                Ok(user)
+            })
+            .await
     }
 
     /// The signed-in user, as the server knows them now.

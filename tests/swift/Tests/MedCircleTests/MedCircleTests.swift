@@ -159,6 +159,8 @@ final class MedCircleTests: XCTestCase {
                 .init(method: "POST", path: "/v1/auth/sms/send"),
                 .init(method: "POST", path: "/v1/auth/sms/verify"),
                 .init(method: "POST", path: "/v1/auth/sms/verify"),
+                // Logging in restores consent decisions made on other devices.
+                .init(method: "GET", path: "/v1/me/consents"),
                 .init(method: "GET", path: "/v1/me"),
                 .init(method: "POST", path: "/v1/auth/logout"),
             ])

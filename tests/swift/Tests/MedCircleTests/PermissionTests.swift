@@ -248,7 +248,8 @@ final class PermissionTests: XCTestCase {
         XCTAssertEqual(os.dialogs, [.location])
         // Features that do not depend on it keep working.
         XCTAssertEqual(try permissions.check(feature: .scanToLogin), .allowed)
-        XCTAssertTrue(try permissions.positioningEnabled())
+        // Withdrawing location consent turns positioning off with it.
+        XCTAssertFalse(try permissions.positioningEnabled())
 
         // Certification photos need the identity-verification consent, camera granted or not.
         XCTAssertEqual(
@@ -257,8 +258,10 @@ final class PermissionTests: XCTestCase {
         XCTAssertTrue(try consent.grant(purpose: .identityVerification).granted)
         XCTAssertEqual(try permissions.check(feature: .certificationPhotos), .allowed)
 
-        // The switch turned off takes effect at once too.
+        // Granted again, positioning stays off until turned on; turned off, off at once.
         XCTAssertTrue(try consent.grant(purpose: .preciseLocation).granted)
+        XCTAssertEqual(try permissions.check(feature: .positioning), .unavailable(reason: .positioningOff))
+        try permissions.setPositioningEnabled(enabled: true)
         XCTAssertEqual(try permissions.check(feature: .positioning), .allowed)
         try permissions.setPositioningEnabled(enabled: false)
         XCTAssertFalse(try permissions.positioningEnabled())

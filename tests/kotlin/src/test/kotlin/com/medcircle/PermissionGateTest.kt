@@ -195,10 +195,12 @@ class PermissionGateTest : ServerTest() {
                     assertFalse(withdrawn.granted, "$withdrawn")
                     assertEquals(noConsent, permissions.check(Feature.POSITIONING))
                     assertEquals(noConsent, permissions.request(Feature.POSITIONING))
-                    assertTrue(permissions.positioningEnabled(), "withdrawing consent must not flip the switch")
+                    assertFalse(permissions.positioningEnabled(), "withdrawing location consent turns positioning off")
 
-                    // Granted again: back to allowed. Switched off: off at once.
+                    // Granted again: positioning stays off until the user turns it on.
                     consent.grant(ConsentPurpose.PRECISE_LOCATION)
+                    assertEquals(off, permissions.check(Feature.POSITIONING))
+                    permissions.setPositioningEnabled(true)
                     assertEquals(allowed, permissions.check(Feature.POSITIONING))
                     permissions.setPositioningEnabled(false)
                     assertFalse(permissions.positioningEnabled())
