@@ -48,7 +48,7 @@ pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> 
         } => consent_accept(&client, out).await,
         Command::Consent {
             action: ConsentAction::Show,
-        } => consent_show(&client, out),
+        } => consent_show(&client, out).await,
         Command::Consent {
             action: ConsentAction::Grant { purpose },
         } => consent_decide(&client, purpose.into(), true, out),
@@ -138,14 +138,26 @@ pub(crate) async fn consent_accept(client: &Client, out: &Output) -> Result<(), 
     Ok(())
 }
 
-fn consent_show(client: &Client, out: &Output) -> Result<(), String> {
+async fn consent_show(client: &Client, out: &Output) -> Result<(), String> {
     let consent = client.consent();
+    // The current version, to tell whether it asks for a new acceptance; offline, the local
+    // state alone is shown.
+    let _ = consent.fetch_policy().await;
     let status = consent.status().map_err(|e| e.to_string())?;
     let purposes = consent.purposes().map_err(|e| e.to_string())?;
     let mut text = match &status.accepted_version {
         Some(v) => format!("accepted privacy policy version {v}"),
         None => "the privacy policy has not been accepted".to_string(),
     };
+    if let Some(prompt) = &status.prompt {
+        text.push_str(&format!("\nto accept: version {}", prompt.version));
+        for change in &prompt.changes {
+            text.push_str(&format!("\n  changed: {change}"));
+        }
+        for purpose in &prompt.new_purposes {
+            text.push_str(&format!("\n  new: {purpose:?}"));
+        }
+    }
     for p in &purposes {
         let state = match (p.granted, p.decided_at) {
             (true, _) => "granted",
@@ -165,7 +177,10 @@ fn consent_show(client: &Client, out: &Output) -> Result<(), String> {
         "consent",
         &text,
         json!({ "ok": true, "accepted_version": status.accepted_version,
-                "accepted_at": status.accepted_at, "purposes": purposes }),
+                "accepted_at": status.accepted_at, "purposes": purposes,
+                "prompt": status.prompt.as_ref().map(|p| json!({ "version": p.version,
+                    "changes": p.changes,
+                    "new_purposes": p.new_purposes.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>() })) }),
     );
     Ok(())
 }

@@ -24,8 +24,8 @@ pub use client::{Client, ClientError};
 pub use clock::{Clock, SystemClock};
 pub use config::ClientConfig;
 pub use consent::{
-    ConsentClient, ConsentError, ConsentPurpose, ConsentStatus, PolicyDocument, PolicySection,
-    PurposeConsent, SyncReport,
+    ConsentClient, ConsentError, ConsentPrompt, ConsentPurpose, ConsentStatus, PolicyDocument,
+    PolicySection, PurposeConsent, SyncReport,
 };
 pub use logging::{LogLevel, LogSink};
 pub use net::NetworkProblem;

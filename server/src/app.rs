@@ -13,7 +13,7 @@ use rusqlite::Connection;
 
 use crate::clock::Clock;
 use crate::keyed::Keyed;
-use crate::policy::Published;
+use crate::policy::Policies;
 use crate::routes::{
     account, consents, deletion_requests, dev, events, interests, openapi, policy, session, sms,
 };
@@ -25,7 +25,8 @@ pub struct AppState {
     db: Mutex<Connection>,
     pub keyed: Keyed,
     pub clock: Clock,
-    pub policy: Published,
+    /// The privacy policy in force (dev mode can publish new versions, in memory).
+    pub policy: Policies,
     /// Present only in dev mode: the clear codes and the request log live here, in memory.
     pub dev: Option<dev::DevState>,
 }
@@ -52,7 +53,7 @@ pub fn build(config: &ServerConfig) -> io::Result<Router> {
         db: Mutex::new(conn),
         keyed: Keyed::new(secret),
         clock: Clock::default(),
-        policy: Published::new(),
+        policy: Policies::new(),
         dev: config.dev.then(dev::DevState::default),
     });
     if config.dev {
@@ -130,6 +131,12 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/dev/clock/advance", true, dev::advance_clock),
         entry(Method::GET, "/dev/requests", true, dev::requests),
         entry(Method::GET, "/dev/events", true, dev::events),
+        entry(
+            Method::POST,
+            "/dev/policy/publish",
+            true,
+            dev::publish_policy,
+        ),
     ]
 }
 

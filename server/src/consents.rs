@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 
 /// The purposes the app asks consent for (the client core's purpose keys).
-const PURPOSES: [&str; 6] = [
+pub const PURPOSES: [&str; 6] = [
     "privacy_policy",
     "personalisation",
     "browsing_records",

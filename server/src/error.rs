@@ -32,6 +32,8 @@ pub enum ApiError {
     CodeLocked,
     #[error("an event looks like it carries personal data (a phone number); events must not")]
     PersonalDataRefused,
+    #[error("a policy with this version has already been published")]
+    VersionExists,
     #[error("the token is missing, unknown or revoked; log in again")]
     InvalidToken,
     #[error("the access token has expired; refresh it")]
@@ -55,6 +57,7 @@ impl ApiError {
             ApiError::WrongCode { .. } => "wrong_code",
             ApiError::CodeLocked => "code_locked",
             ApiError::PersonalDataRefused => "personal_data_refused",
+            ApiError::VersionExists => "version_exists",
             ApiError::InvalidToken => "invalid_token",
             ApiError::TokenExpired => "token_expired",
             ApiError::Internal => "internal",
@@ -71,6 +74,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::VersionExists => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::CodeExpired => StatusCode::GONE,
             ApiError::CodeLocked => StatusCode::LOCKED,
@@ -147,6 +151,7 @@ mod tests {
             ApiError::WrongCode { attempts_left: 1 },
             ApiError::CodeLocked,
             ApiError::PersonalDataRefused,
+            ApiError::VersionExists,
             ApiError::InvalidToken,
             ApiError::TokenExpired,
             ApiError::Internal,

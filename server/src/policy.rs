@@ -1,15 +1,32 @@
-//! The privacy policy the app shows before consent, split into addressable sections.
+//! The privacy policy the app shows before consent, split into addressable sections, with
+//! the consent purposes it covers and what changed since the version before it.
+//!
+//! The built-in version is served from startup; in dev mode `POST /dev/policy/publish`
+//! replaces it with a new version kept in memory only.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::http::HeaderValue;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+
+use crate::app::lock;
+use crate::consents::PURPOSES;
+use crate::error::ApiError;
 
 /// The exact text whose hash the client records with the user's consent.
 const TEXT: &str = include_str!("../policy/privacy-policy.txt");
 pub const VERSION: &str = "2026-11-01";
 const TITLE: &str = "MedCircle Privacy Policy";
+
+const MAX_VERSION_CHARS: usize = 32;
+const MAX_CHANGES: usize = 20;
+const MAX_CHANGE_CHARS: usize = 500;
+const MAX_SECTION_ID_CHARS: usize = 64;
+const MAX_SECTION_TITLE_CHARS: usize = 200;
 
 /// Section ids (stable: consents and the client's data inventory cite them) and the heading
 /// line of the text that starts each section, in order.
@@ -33,33 +50,228 @@ const SECTIONS: &[(&str, &str)] = &[
     ),
 ];
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Section {
-    pub id: &'static str,
+    pub id: String,
     pub title: String,
     pub text: String,
 }
 
-/// The policy as served: its JSON body and entity tag, computed once at startup.
-pub struct Published {
-    pub etag: HeaderValue,
-    pub body: Bytes,
+/// A new version, as `POST /dev/policy/publish` takes it.
+#[derive(Debug, Deserialize)]
+pub struct Draft {
+    pub version: String,
+    pub changes: Vec<String>,
+    pub purposes: Vec<String>,
+    /// Appended to the built-in text; without it the text is the built-in one.
+    #[serde(default)]
+    pub section: Option<Section>,
 }
 
-impl Published {
-    pub fn new() -> Self {
-        let hash = hex::encode(Sha256::digest(TEXT.as_bytes()));
+impl Draft {
+    /// Checks every field; messages name the rule broken, never the value sent.
+    fn validate(&self) -> Result<(), ApiError> {
+        if !is_version(&self.version) {
+            return Err(ApiError::InvalidRequest(format!(
+                "version must be 1 to {MAX_VERSION_CHARS} characters of 0-9, A-Z, a-z, ., _ and -"
+            )));
+        }
+        if !(1..=MAX_CHANGES).contains(&self.changes.len()) {
+            return Err(ApiError::InvalidRequest(format!(
+                "changes must hold 1 to {MAX_CHANGES} summaries"
+            )));
+        }
+        if self
+            .changes
+            .iter()
+            .any(|change| change.trim().is_empty() || change.chars().count() > MAX_CHANGE_CHARS)
+        {
+            return Err(ApiError::InvalidRequest(format!(
+                "each change must be non-blank and at most {MAX_CHANGE_CHARS} characters"
+            )));
+        }
+        check_purposes(&self.purposes)?;
+        if let Some(section) = &self.section {
+            check_section(section)?;
+        }
+        Ok(())
+    }
+}
+
+fn is_version(raw: &str) -> bool {
+    (1..=MAX_VERSION_CHARS).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+fn check_purposes(purposes: &[String]) -> Result<(), ApiError> {
+    let invalid = |rule: &str| Err(ApiError::InvalidRequest(format!("purposes {rule}")));
+    if !(1..=PURPOSES.len()).contains(&purposes.len()) {
+        return invalid(&format!("must hold 1 to {} purposes", PURPOSES.len()));
+    }
+    if !purposes
+        .iter()
+        .all(|purpose| PURPOSES.contains(&purpose.as_str()))
+    {
+        return invalid(&format!("must be among {}", PURPOSES.join(", ")));
+    }
+    if purposes.iter().collect::<HashSet<_>>().len() != purposes.len() {
+        return invalid("must not repeat a purpose");
+    }
+    if !purposes.iter().any(|purpose| purpose == "privacy_policy") {
+        return invalid("must include privacy_policy");
+    }
+    Ok(())
+}
+
+fn check_section(section: &Section) -> Result<(), ApiError> {
+    let id = &section.id;
+    if !(1..=MAX_SECTION_ID_CHARS).contains(&id.len())
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(ApiError::InvalidRequest(format!(
+            "section.id must be 1 to {MAX_SECTION_ID_CHARS} characters of a-z, 0-9 and -"
+        )));
+    }
+    if SECTIONS.iter().any(|(built_in, _)| built_in == id) {
+        return Err(ApiError::InvalidRequest(
+            "section.id must differ from the ids of the built-in sections".into(),
+        ));
+    }
+    let title = section.title.trim();
+    if title.is_empty() || title.chars().count() > MAX_SECTION_TITLE_CHARS || title.contains('\n') {
+        return Err(ApiError::InvalidRequest(format!(
+            "section.title must be one non-blank line of at most {MAX_SECTION_TITLE_CHARS} characters"
+        )));
+    }
+    if section.text.trim().is_empty() {
+        return Err(ApiError::InvalidRequest(
+            "section.text must not be blank".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// One version: its full text (what the hash covers) and what it says about itself.
+struct Policy {
+    version: String,
+    text: String,
+    sections: Vec<Section>,
+    purposes: Vec<String>,
+    changes: Vec<String>,
+    previous_version: Option<String>,
+}
+
+impl Policy {
+    /// The version compiled into the server: every purpose, nothing before it.
+    fn built_in() -> Self {
+        Policy {
+            version: VERSION.to_owned(),
+            text: TEXT.to_owned(),
+            sections: sections(TEXT),
+            purposes: PURPOSES.map(str::to_owned).to_vec(),
+            changes: Vec::new(),
+            previous_version: None,
+        }
+    }
+
+    /// A validated `draft`, replacing `previous`: the built-in text with the draft's section
+    /// (trimmed) appended as two more paragraphs, its title and its text.
+    fn from_draft(draft: Draft, previous: &str) -> Self {
+        let mut text = TEXT.to_owned();
+        let mut sections = sections(TEXT);
+        if let Some(section) = draft.section {
+            let section = Section {
+                id: section.id,
+                title: section.title.trim().to_owned(),
+                text: section.text.trim().to_owned(),
+            };
+            text = format!(
+                "{}\n\n{}\n\n{}\n",
+                TEXT.trim_end(),
+                section.title,
+                section.text
+            );
+            sections.push(section);
+        }
+        Policy {
+            version: draft.version,
+            text,
+            sections,
+            purposes: draft.purposes,
+            changes: draft.changes,
+            previous_version: Some(previous.to_owned()),
+        }
+    }
+
+    fn publish(self) -> Published {
+        let hash = hex::encode(Sha256::digest(self.text.as_bytes()));
         let body = json!({
-            "version": VERSION,
+            "version": self.version,
             "hash": hash,
             "title": TITLE,
-            "sections": sections(TEXT),
+            "sections": self.sections,
+            "purposes": self.purposes,
+            "changes": self.changes,
+            "previous_version": self.previous_version,
         });
         Published {
             etag: HeaderValue::try_from(format!("\"{hash}\""))
                 .expect("a quoted hex digest is a valid header value"),
             body: Bytes::from(body.to_string()),
+            version: self.version,
+            hash,
         }
+    }
+}
+
+/// One version as served: its JSON body and entity tag, computed when it is published.
+pub struct Published {
+    pub version: String,
+    pub hash: String,
+    pub etag: HeaderValue,
+    pub body: Bytes,
+}
+
+/// The version in force, and every version served since startup (publishing is dev only:
+/// the versions live in memory and a restart goes back to the built-in one).
+pub struct Policies {
+    history: Mutex<History>,
+}
+
+struct History {
+    current: Arc<Published>,
+    versions: HashSet<String>,
+}
+
+impl Policies {
+    pub fn new() -> Self {
+        let current = Policy::built_in().publish();
+        Policies {
+            history: Mutex::new(History {
+                versions: HashSet::from([current.version.clone()]),
+                current: Arc::new(current),
+            }),
+        }
+    }
+
+    pub fn current(&self) -> Arc<Published> {
+        lock(&self.history).current.clone()
+    }
+
+    /// Makes `draft` the version in force; the one it replaces becomes its previous_version.
+    pub fn publish(&self, draft: Draft) -> Result<Arc<Published>, ApiError> {
+        draft.validate()?;
+        let mut history = lock(&self.history);
+        if !history.versions.insert(draft.version.clone()) {
+            return Err(ApiError::VersionExists);
+        }
+        let published = Arc::new(Policy::from_draft(draft, &history.current.version).publish());
+        history.current = published.clone();
+        Ok(published)
     }
 }
 
@@ -70,7 +282,7 @@ fn sections(text: &str) -> Vec<Section> {
         if let Some((id, heading)) = headings.next_if(|(_, heading)| *heading == line) {
             let title = heading.trim_start_matches('[').trim_end_matches(']');
             sections.push(Section {
-                id,
+                id: (*id).to_owned(),
                 title: title.to_owned(),
                 text: String::new(),
             });
@@ -92,7 +304,7 @@ mod tests {
     #[test]
     fn every_heading_starts_a_non_empty_section() {
         let sections = sections(TEXT);
-        let ids: Vec<_> = sections.iter().map(|s| s.id).collect();
+        let ids: Vec<_> = sections.iter().map(|s| s.id.as_str()).collect();
         let expected: Vec<_> = SECTIONS.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, expected);
         for section in &sections {
@@ -124,5 +336,114 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(words(&served), words(TEXT));
+    }
+
+    type Edit = fn(&mut Draft);
+
+    fn draft(version: &str) -> Draft {
+        Draft {
+            version: version.to_owned(),
+            changes: vec!["Adds a section.".to_owned()],
+            purposes: vec!["privacy_policy".to_owned()],
+            section: Some(Section {
+                id: "retention-2".to_owned(),
+                title: " 5. Retention ".to_owned(),
+                text: "We keep it briefly.\n".to_owned(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_draft_appends_its_trimmed_section_to_the_built_in_text() {
+        let policy = Policy::from_draft(draft("2027-01-01"), VERSION);
+        assert_eq!(
+            policy.text,
+            format!("{TEXT}5. Retention\n\nWe keep it briefly.\n"),
+            "the built-in text ends with a blank line"
+        );
+        let last = policy.sections.last().unwrap();
+        assert_eq!(last.id, "retention-2");
+        assert_eq!(last.title, "5. Retention");
+        assert_eq!(last.text, "We keep it briefly.");
+        assert_eq!(policy.sections.len(), SECTIONS.len() + 1);
+        assert_eq!(policy.previous_version.as_deref(), Some(VERSION));
+
+        let plain = Policy::from_draft(
+            Draft {
+                section: None,
+                ..draft("2027-01-02")
+            },
+            "2027-01-01",
+        );
+        assert_eq!(plain.text, TEXT);
+        assert_eq!(plain.sections, sections(TEXT));
+    }
+
+    #[test]
+    fn validates_every_field_of_a_draft() {
+        assert!(draft("2027-01-01").validate().is_ok());
+        assert!(draft(&"v.1_-A".repeat(5)).validate().is_ok());
+        let invalid: [(&str, Edit); 16] = [
+            ("empty version", |d| d.version.clear()),
+            ("long version", |d| d.version = "v".repeat(33)),
+            ("version alphabet", |d| d.version = "2027 01".into()),
+            ("no changes", |d| d.changes.clear()),
+            ("blank change", |d| d.changes.push(" ".into())),
+            ("too many changes", |d| d.changes = vec!["c".into(); 21]),
+            ("long change", |d| d.changes = vec!["c".repeat(501)]),
+            ("no purposes", |d| d.purposes.clear()),
+            ("unknown purpose", |d| d.purposes.push("marketing".into())),
+            ("repeated purpose", |d| {
+                d.purposes.push("privacy_policy".into())
+            }),
+            ("no privacy_policy", |d| {
+                d.purposes = vec!["personalisation".into()];
+            }),
+            ("section id alphabet", |d| {
+                d.section.as_mut().unwrap().id = "Retention".into();
+            }),
+            ("built-in section id", |d| {
+                d.section.as_mut().unwrap().id = "scope".into();
+            }),
+            ("blank title", |d| {
+                d.section.as_mut().unwrap().title = " ".into()
+            }),
+            ("two-line title", |d| {
+                d.section.as_mut().unwrap().title = "a\nb".into();
+            }),
+            ("blank text", |d| {
+                d.section.as_mut().unwrap().text = "\n".into()
+            }),
+        ];
+        for (what, change) in invalid {
+            let mut draft = draft("2027-01-01");
+            change(&mut draft);
+            assert!(
+                matches!(draft.validate(), Err(ApiError::InvalidRequest(_))),
+                "{what}"
+            );
+        }
+        let mut all = draft("2027-01-01");
+        all.purposes = PURPOSES.map(str::to_owned).to_vec();
+        all.section = None;
+        assert!(all.validate().is_ok());
+    }
+
+    #[test]
+    fn a_version_is_published_once_and_chains_to_the_one_it_replaced() {
+        let policies = Policies::new();
+        assert_eq!(policies.current().version, VERSION);
+        let first = policies.publish(draft("2027-01-01")).unwrap();
+        assert_eq!(policies.current().version, "2027-01-01");
+        for taken in [VERSION, "2027-01-01"] {
+            assert!(matches!(
+                policies.publish(draft(taken)),
+                Err(ApiError::VersionExists)
+            ));
+        }
+        assert_eq!(policies.current().hash, first.hash);
+        policies.publish(draft("2027-01-02")).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&policies.current().body).unwrap();
+        assert_eq!(body["previous_version"], "2027-01-01");
     }
 }

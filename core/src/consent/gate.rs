@@ -6,27 +6,49 @@ use std::sync::{Arc, RwLock};
 
 use super::ConsentPurpose;
 
+#[derive(Default)]
+struct State {
+    /// The policy (as `PrivacyPolicy`) and the optional purposes the user granted.
+    granted: HashSet<ConsentPurpose>,
+    /// The purposes the accepted policy version covers: a category a newer version adds stays
+    /// closed until that version is accepted.
+    covered: HashSet<ConsentPurpose>,
+}
+
 #[derive(Clone, Default)]
-pub(crate) struct ConsentGate(Arc<RwLock<HashSet<ConsentPurpose>>>);
+pub(crate) struct ConsentGate(Arc<RwLock<State>>);
 
 impl ConsentGate {
-    /// Whether data for `purpose` may be collected now: the policy accepted and, for an
-    /// optional purpose, that purpose granted.
+    /// Whether data for `purpose` may be collected now: the policy accepted, the purpose
+    /// covered by the accepted version and, for an optional purpose, granted.
     pub(crate) fn allows(&self, purpose: ConsentPurpose) -> bool {
-        let granted = self.0.read().unwrap_or_else(|p| p.into_inner());
-        granted.contains(&ConsentPurpose::PrivacyPolicy) && granted.contains(&purpose)
+        let state = self.0.read().unwrap_or_else(|p| p.into_inner());
+        state.granted.contains(&ConsentPurpose::PrivacyPolicy)
+            && state.covered.contains(&purpose)
+            && state.granted.contains(&purpose)
     }
 
     pub(crate) fn policy_accepted(&self) -> bool {
         self.allows(ConsentPurpose::PrivacyPolicy)
     }
 
+    /// Whether the accepted policy version covers `purpose` at all.
+    pub(crate) fn covers(&self, purpose: ConsentPurpose) -> bool {
+        let state = self.0.read().unwrap_or_else(|p| p.into_inner());
+        state.covered.contains(&purpose)
+    }
+
     pub(crate) fn set(&self, purpose: ConsentPurpose, granted: bool) {
-        let mut set = self.0.write().unwrap_or_else(|p| p.into_inner());
+        let mut state = self.0.write().unwrap_or_else(|p| p.into_inner());
         if granted {
-            set.insert(purpose);
+            state.granted.insert(purpose);
         } else {
-            set.remove(&purpose);
+            state.granted.remove(&purpose);
         }
+    }
+
+    pub(crate) fn set_covered(&self, purposes: &[ConsentPurpose]) {
+        let mut state = self.0.write().unwrap_or_else(|p| p.into_inner());
+        state.covered = purposes.iter().copied().collect();
     }
 }

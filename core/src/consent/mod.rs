@@ -35,6 +35,37 @@ pub struct PolicyDocument {
     pub hash: String,
     pub title: String,
     pub sections: Vec<PolicySection>,
+    /// The purposes (categories of collection) this version covers.
+    #[serde(deserialize_with = "purposes_from_keys")]
+    pub purposes: Vec<ConsentPurpose>,
+    /// What changed since the previous version, for the re-consent prompt.
+    #[serde(default)]
+    pub changes: Vec<String>,
+    #[serde(default)]
+    pub previous_version: Option<String>,
+}
+
+/// Keys this client does not know (a purpose added for a newer app) are skipped: the client
+/// cannot collect for them anyway.
+fn purposes_from_keys<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<ConsentPurpose>, D::Error> {
+    let keys = Vec::<String>::deserialize(deserializer)?;
+    Ok(keys
+        .iter()
+        .filter_map(|k| ConsentPurpose::from_key(k))
+        .collect())
+}
+
+/// What the shell must show before collection covered only by a newer policy may start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct ConsentPrompt {
+    pub version: String,
+    /// What changed (empty on first acceptance).
+    pub changes: Vec<String>,
+    /// Categories of collection the new version adds; blocked until it is accepted.
+    pub new_purposes: Vec<ConsentPurpose>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +79,8 @@ pub struct ConsentStatus {
     pub current_version: Option<String>,
     /// True until the user accepts the newest version the client knows of.
     pub needs_acceptance: bool,
+    /// Set when the newest fetched version is not the accepted one: what to show.
+    pub prompt: Option<ConsentPrompt>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,6 +92,10 @@ pub enum ConsentError {
     /// Optional purposes are decided after the policy itself has been accepted.
     #[error("accept the privacy policy first")]
     PolicyNotAccepted,
+    /// The accepted policy version does not cover this purpose: a newer version that does must
+    /// be accepted first (see `status().prompt`).
+    #[error("{purpose:?} is not covered by the accepted privacy policy")]
+    NotInAcceptedPolicy { purpose: ConsentPurpose },
     /// The policy is accepted with `accept`, not granted like an optional purpose.
     #[error("{purpose:?} is not an optional purpose")]
     NotOptional { purpose: ConsentPurpose },
@@ -154,8 +191,10 @@ impl ConsentClient {
                     version: policy.version,
                     hash: policy.hash,
                     accepted_at: inner.clock.now_unix(),
+                    purposes: policy.purposes,
                 };
                 inner.app.record_policy_acceptance(&acceptance)?;
+                inner.gate.set_covered(&acceptance.purposes);
                 inner.gate.set(ConsentPurpose::PrivacyPolicy, true);
                 tracing::info!(version = %acceptance.version, "privacy policy accepted");
                 Ok(status(&inner)?)
@@ -214,6 +253,9 @@ fn decide(
         .app
         .latest_policy_acceptance()?
         .ok_or(ConsentError::PolicyNotAccepted)?;
+    if granted && !inner.gate.covers(purpose) {
+        return Err(ConsentError::NotInAcceptedPolicy { purpose });
+    }
     let decision = PurposeDecision {
         granted,
         policy_version: accepted.version,
@@ -243,10 +285,9 @@ pub(crate) async fn sync_now(inner: &Inner) -> Result<SyncReport, ConsentError> 
 
 /// The consents in force, from the app database: what the gate starts with.
 pub(crate) fn load_gate(app: &AppStore, gate: &ConsentGate) -> Result<(), StoreError> {
-    gate.set(
-        ConsentPurpose::PrivacyPolicy,
-        app.latest_policy_acceptance()?.is_some(),
-    );
+    let acceptance = app.latest_policy_acceptance()?;
+    gate.set_covered(acceptance.as_ref().map_or(&[], |a| &a.purposes));
+    gate.set(ConsentPurpose::PrivacyPolicy, acceptance.is_some());
     for purpose in ConsentPurpose::OPTIONAL {
         let granted = app
             .latest_purpose_decision(purpose.key())?
@@ -258,21 +299,33 @@ pub(crate) fn load_gate(app: &AppStore, gate: &ConsentGate) -> Result<(), StoreE
 
 fn status(inner: &Inner) -> Result<ConsentStatus, StoreError> {
     let accepted = inner.app.latest_policy_acceptance()?;
-    let current_version = inner
+    let shown = inner
         .shown_policy
         .lock()
         .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let prompt = shown
         .as_ref()
-        .map(|p| p.version.clone());
-    let needs_acceptance = match (&accepted, &current_version) {
-        (None, _) => true,
-        (Some(a), Some(current)) => &a.version != current,
-        (Some(_), None) => false,
-    };
+        .filter(|s| accepted.as_ref().is_none_or(|a| a.version != s.version))
+        .map(|s| ConsentPrompt {
+            version: s.version.clone(),
+            changes: if accepted.is_some() {
+                s.changes.clone()
+            } else {
+                Vec::new()
+            },
+            new_purposes: s
+                .purposes
+                .iter()
+                .copied()
+                .filter(|p| accepted.as_ref().is_none_or(|a| !a.purposes.contains(p)))
+                .collect(),
+        });
     Ok(ConsentStatus {
+        needs_acceptance: accepted.is_none() || prompt.is_some(),
         accepted_version: accepted.as_ref().map(|a| a.version.clone()),
         accepted_at: accepted.map(|a| a.accepted_at),
-        current_version,
-        needs_acceptance,
+        current_version: shown.map(|s| s.version),
+        prompt,
     })
 }

@@ -64,6 +64,7 @@ impl TransmissionLog for RecordingLog {
 
 fn net_with_log(base: Url, consented: bool) -> (Net, Arc<RecordingLog>) {
     let gate = ConsentGate::default();
+    gate.set_covered(&[ConsentPurpose::PrivacyPolicy]);
     gate.set(ConsentPurpose::PrivacyPolicy, consented);
     let log = Arc::new(RecordingLog::default());
     let context = NetContext {

@@ -121,6 +121,8 @@ impl PrivacyClient {
         let inner = self.inner.clone();
         self.inner
             .run(async move {
+                // No consent sync may write to the account or the ledger meanwhile.
+                let _no_sync = inner.consent_sync.lock().await;
                 inner
                     .session
                     .authorized(&inner, |token| {

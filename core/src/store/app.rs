@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, params};
 use super::StoreError;
 use super::database::{Database, DatabaseSpec};
 use super::migrations::Migration;
+use crate::consent::ConsentPurpose;
 use crate::net::{Transmission, TransmissionLog};
 use crate::secrets::SecretStore;
 
@@ -68,6 +69,12 @@ const MIGRATIONS: &[Migration] = &[
                   requested_at INTEGER NOT NULL
               );",
     },
+    Migration {
+        version: 5,
+        // The purposes (categories of collection) the accepted version covers, as stable keys
+        // separated by commas; empty for acceptances recorded before versions said.
+        sql: "ALTER TABLE policy_acceptances ADD COLUMN purposes TEXT NOT NULL DEFAULT '';",
+    },
 ];
 
 const INSTALL_ID: &str = "install_id";
@@ -100,6 +107,28 @@ pub(crate) struct PolicyAcceptance {
     pub(crate) version: String,
     pub(crate) hash: String,
     pub(crate) accepted_at: i64,
+    pub(crate) purposes: Vec<ConsentPurpose>,
+}
+
+fn purposes_to_column(purposes: &[ConsentPurpose]) -> String {
+    purposes
+        .iter()
+        .map(|p| p.key())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn purposes_from_column(column: &str) -> Vec<ConsentPurpose> {
+    if column.is_empty() {
+        // Accepted before policy versions listed their purposes: the first version covered all.
+        return std::iter::once(ConsentPurpose::PrivacyPolicy)
+            .chain(ConsentPurpose::OPTIONAL)
+            .collect();
+    }
+    column
+        .split(',')
+        .filter_map(ConsentPurpose::from_key)
+        .collect()
 }
 
 pub(crate) struct AppStore {
@@ -158,9 +187,14 @@ impl AppStore {
         acceptance: &PolicyAcceptance,
     ) -> Result<(), StoreError> {
         self.db.conn().execute(
-            "INSERT INTO policy_acceptances (policy_version, policy_hash, accepted_at)
-             VALUES (?1, ?2, ?3)",
-            params![acceptance.version, acceptance.hash, acceptance.accepted_at],
+            "INSERT INTO policy_acceptances (policy_version, policy_hash, accepted_at, purposes)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                acceptance.version,
+                acceptance.hash,
+                acceptance.accepted_at,
+                purposes_to_column(&acceptance.purposes)
+            ],
         )?;
         Ok(())
     }
@@ -170,7 +204,7 @@ impl AppStore {
             .db
             .conn()
             .query_row(
-                "SELECT policy_version, policy_hash, accepted_at FROM policy_acceptances
+                "SELECT policy_version, policy_hash, accepted_at, purposes FROM policy_acceptances
                  ORDER BY id DESC LIMIT 1",
                 [],
                 |r| {
@@ -178,6 +212,7 @@ impl AppStore {
                         version: r.get(0)?,
                         hash: r.get(1)?,
                         accepted_at: r.get(2)?,
+                        purposes: purposes_from_column(&r.get::<_, String>(3)?),
                     })
                 },
             )

@@ -88,6 +88,23 @@ impl Harness {
         body["code"].as_str().expect("a code was sent").to_string()
     }
 
+    /// Publishes a new policy version on the dev server (the built-in text plus one section).
+    pub async fn publish_policy(&self, version: &str, changes: &[&str], purposes: &[&str]) {
+        let response = self
+            .http
+            .post(format!("{}/dev/policy/publish", self.url))
+            .json(&serde_json::json!({
+                "version": version,
+                "changes": changes,
+                "purposes": purposes,
+                "section": { "id": "update", "title": "Update", "text": changes.join(" ") },
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
     pub async fn advance_clock(&self, seconds: u64) {
         let response = self
             .http

@@ -1,5 +1,5 @@
-//! Dev-mode-only routes (`--dev`): the SMS outbox, the movable clock, the request log and
-//! the stored browsing events.
+//! Dev-mode-only routes (`--dev`): the SMS outbox, the movable clock, the request log, the
+//! stored browsing events and publishing a new privacy policy version.
 //! Without dev mode these routes are not mounted at all.
 
 use std::collections::HashMap;
@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::events;
 use crate::extract::ApiJson;
 use crate::phone::Phone;
+use crate::policy::Draft;
 
 /// In-memory only, so clear codes never reach the disk.
 #[derive(Default)]
@@ -99,6 +100,19 @@ pub async fn requests(State(state): State<Shared>) -> Result<Json<Value>, ApiErr
 pub async fn events(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
     let events = events::all(&state.db())?;
     Ok(Json(json!({ "events": events })))
+}
+
+/// `POST /dev/policy/publish`: makes a new privacy policy version the one in force, until
+/// the server restarts.
+pub async fn publish_policy(
+    State(state): State<Shared>,
+    ApiJson(draft): ApiJson<Draft>,
+) -> Result<Json<Value>, ApiError> {
+    let published = state.policy.publish(draft)?;
+    tracing::info!(version = %published.version, hash = %published.hash, "dev policy published");
+    Ok(Json(
+        json!({ "version": published.version, "hash": published.hash }),
+    ))
 }
 
 /// Middleware: records each request in dev mode (the witness that a client sent nothing

@@ -1,4 +1,4 @@
-//! `GET /v1/policy`: the privacy policy, with its hash as the entity tag.
+//! `GET /v1/policy`: the privacy policy in force, with its hash as the entity tag.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use crate::app::Shared;
 
 pub async fn get(State(state): State<Shared>, headers: HeaderMap) -> Response {
-    let policy = &state.policy;
+    let policy = state.policy.current();
     let etag = policy.etag.as_bytes();
     // Weak comparison, as If-None-Match requires.
     let unchanged = headers
