@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use medcircle_core::{
-    AuthClient, AuthError, Client, LogoutOutcome, SessionState, SmsCodeSent, UserProfile,
+    AuthClient, AuthError, Client, DeviceInfoProvider, LogoutOutcome, SessionState, SmsCodeSent,
+    UserProfile,
 };
 
 use crate::task::TaskHandle;
@@ -40,6 +41,16 @@ impl Auth {
         code: String,
     ) -> Result<UserProfile, AuthError> {
         self.auth.verify_sms_code(phone, code).await
+    }
+
+    /// Logs in with the token the carrier SDK yields for this phone's number.
+    pub async fn login_with_carrier_token(&self, token: String) -> Result<UserProfile, AuthError> {
+        self.auth.login_with_carrier_token(token).await
+    }
+
+    /// Registers the shell's access to device information, sent for risk control at login.
+    pub fn set_device_info_provider(&self, provider: Arc<dyn DeviceInfoProvider>) {
+        self.auth.set_device_info_provider(provider);
     }
 
     pub async fn whoami(&self) -> Result<UserProfile, AuthError> {

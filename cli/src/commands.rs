@@ -3,7 +3,10 @@
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
-use medcircle_core::{Client, ClientConfig, ConsentPurpose, SessionState, UserProfile};
+use medcircle_core::{
+    Client, ClientConfig, ConsentPurpose, DeviceInfo, DeviceInfoProvider, DeviceOs, NetworkType,
+    ProviderError, SessionState, UserProfile,
+};
 use serde_json::json;
 
 use crate::output::Output;
@@ -27,14 +30,41 @@ pub(crate) async fn open(
         dev,
         spki_pins: vec![],
     };
-    Client::open(config).await.map_err(|e| {
+    let client = Client::open(config).await.map_err(|e| {
         let hint = if server.starts_with("http://") && !dev {
             " (plain http is only allowed with --dev, to a loopback server)"
         } else {
             ""
         };
         format!("{e}{hint}")
-    })
+    })?;
+    client
+        .auth()
+        .set_device_info_provider(std::sync::Arc::new(TerminalDevice));
+    Ok(client)
+}
+
+/// The terminal as the device a login reports for risk control.
+struct TerminalDevice;
+
+impl DeviceInfoProvider for TerminalDevice {
+    fn device_info(&self) -> Result<DeviceInfo, ProviderError> {
+        let os_version = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|_| "unknown".into());
+        Ok(DeviceInfo {
+            model: "terminal".into(),
+            os: if cfg!(target_os = "linux") {
+                DeviceOs::Linux
+            } else {
+                DeviceOs::Other
+            },
+            os_version,
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            network_type: NetworkType::Unknown,
+            carrier: None,
+        })
+    }
 }
 
 pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> Result<(), String> {
@@ -81,6 +111,9 @@ pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> 
         Command::Login {
             method: LoginMethod::Sms { phone, code },
         } => login_sms(&client, &phone, code, out).await,
+        Command::Login {
+            method: LoginMethod::OneTap { phone, carrier },
+        } => login_one_tap(&client, &settings.server, &phone, &carrier, out).await,
         Command::Whoami => whoami(&client, out).await,
         Command::Logout => logout(&client, out).await,
         Command::Demo => unreachable!("the demo runs without a configured client"),
@@ -236,6 +269,23 @@ async fn login_sms(
     };
     let user = auth
         .verify_sms_code(phone.to_string(), code)
+        .await
+        .map_err(|e| e.to_string())?;
+    emit_user(out, "login", "logged in as", &user);
+    Ok(())
+}
+
+async fn login_one_tap(
+    client: &Client,
+    server: &str,
+    phone: &str,
+    carrier: &str,
+    out: &Output,
+) -> Result<(), String> {
+    let token = crate::dev_server::carrier_token(server, phone, carrier)?;
+    let user = client
+        .auth()
+        .login_with_carrier_token(token)
         .await
         .map_err(|e| e.to_string())?;
     emit_user(out, "login", "logged in as", &user);

@@ -6,7 +6,7 @@ use medcircle_server::{RunningServer, ServerConfig};
 use serde_json::json;
 
 use crate::commands::{self, describe_state, emit_user};
-use crate::dev_outbox;
+use crate::dev_server;
 use crate::output::Output;
 
 const PHONE: &str = "13800138000";
@@ -67,7 +67,7 @@ async fn journey(url: &str, data_dir: &std::path::Path, out: &Output) -> Result<
         json!({ "ok": true, "expires_in_s": sent.expires_in_s, "cooldown_s": sent.cooldown_s }),
     );
 
-    let code = dev_outbox::last_code(url, PHONE)?;
+    let code = dev_server::last_code(url, PHONE)?;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     match auth.verify_sms_code(PHONE.into(), wrong.into()).await {
         Err(AuthError::WrongCode { attempts_left }) => out.emit(

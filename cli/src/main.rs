@@ -2,7 +2,7 @@
 
 mod commands;
 mod demo;
-mod dev_outbox;
+mod dev_server;
 mod keyring_session;
 mod output;
 mod permissions;
@@ -183,6 +183,13 @@ enum LoginMethod {
         phone: String,
         #[arg(long)]
         code: Option<String>,
+    },
+    /// One-tap login with the local number. The terminal has no carrier SDK: it asks the dev
+    /// server's carrier for the token a phone with PHONE would get (dev servers only).
+    OneTap {
+        phone: String,
+        #[arg(long, default_value = "China Mobile")]
+        carrier: String,
     },
 }
 

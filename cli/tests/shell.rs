@@ -377,3 +377,37 @@ async fn export_interests_and_account_deletion_from_the_terminal() {
     );
     assert!(!run(&["whoami"]).status.success());
 }
+
+#[test]
+fn one_tap_login_from_the_terminal() {
+    let (dir, server) = dev_server();
+    let data_dir = dir.path().join("cli");
+    let common = [
+        "--server",
+        server.url(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--dev",
+        "--json",
+    ];
+    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+    assert!(run(&["consent", "accept"]).status.success());
+    let login = run(&[
+        "login",
+        "one-tap",
+        "13900139023",
+        "--carrier",
+        "China Unicom",
+    ]);
+    assert!(login.status.success(), "{login:?}");
+    let user = json_lines(&login)[0].clone();
+    assert_eq!(user["phone_masked"], "139****9023");
+    assert_eq!(json_lines(&run(&["whoami"]))[0]["id"], user["id"]);
+    let reported = json_lines(&run(&["ledger", "--item", "device_info"]));
+    assert_eq!(
+        reported.len(),
+        1,
+        "the login reported the terminal for risk control"
+    );
+    assert_eq!(reported[0]["endpoint"], "/v1/risk/device");
+}

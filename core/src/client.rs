@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinHandle;
 
-use crate::auth::{AuthClient, Session};
+use crate::auth::{AuthClient, DeviceInfoProvider, Session};
 use crate::clock::{Clock, SystemClock};
 use crate::config::ClientConfig;
 use crate::consent::{self, ConsentClient, ConsentGate, PolicyDocument};
@@ -61,6 +61,7 @@ pub(crate) struct Inner {
     pub(crate) permission_provider: ProviderSlot,
     pub(crate) permission_dialog: DialogLock,
     pub(crate) consent_sync: tokio::sync::Mutex<()>,
+    pub(crate) device_info_provider: std::sync::RwLock<Option<Arc<dyn DeviceInfoProvider>>>,
 }
 
 impl Inner {
@@ -166,6 +167,7 @@ impl Client {
                 permission_provider: ProviderSlot::default(),
                 permission_dialog: DialogLock::default(),
                 consent_sync: tokio::sync::Mutex::default(),
+                device_info_provider: std::sync::RwLock::default(),
             }),
         })
     }

@@ -19,7 +19,10 @@ mod runtime;
 mod secrets;
 mod store;
 
-pub use auth::{AuthClient, AuthError, LogoutOutcome, SessionState, SmsCodeSent, UserProfile};
+pub use auth::{
+    AuthClient, AuthError, DeviceInfo, DeviceInfoProvider, DeviceOs, LogoutOutcome, NetworkType,
+    SessionState, SmsCodeSent, UserProfile,
+};
 pub use client::{Client, ClientError};
 pub use clock::{Clock, SystemClock};
 pub use config::ClientConfig;

@@ -96,10 +96,11 @@ async fn the_in_app_lists_come_from_the_inventory() {
     assert!(!phone.sensitive);
 
     let sharing = privacy.third_party_sharing();
-    assert_eq!(sharing.len(), 1);
-    assert_eq!(sharing[0].recipient, "SMS delivery provider");
-    assert!(sharing[0].processor);
+    let recipients: Vec<_> = sharing.iter().map(|s| s.recipient.as_str()).collect();
+    assert_eq!(recipients, ["SMS delivery provider", "Your mobile carrier"]);
+    assert!(sharing.iter().all(|s| s.processor && !s.why.is_empty()));
     assert_eq!(sharing[0].items, ["Mobile phone number"]);
+    assert_eq!(sharing[1].items, ["Carrier login token"]);
 
     let uses = privacy.permission_uses();
     assert_eq!(uses.len(), 5);

@@ -11,11 +11,13 @@ use axum::middleware;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use rusqlite::Connection;
 
+use crate::carrier::Carrier;
 use crate::clock::Clock;
 use crate::keyed::Keyed;
 use crate::policy::Policies;
 use crate::routes::{
-    account, consents, deletion_requests, dev, events, interests, openapi, policy, session, sms,
+    account, consents, deletion_requests, dev, events, interests, one_tap, openapi, policy, risk,
+    session, sms,
 };
 use crate::{ServerConfig, access_log, db, error};
 
@@ -25,6 +27,8 @@ pub struct AppState {
     db: Mutex<Connection>,
     pub keyed: Keyed,
     pub clock: Clock,
+    /// Verifies carrier one-tap tokens (and, in dev mode, plays the carrier that signs them).
+    pub carrier: Carrier,
     /// The privacy policy in force (dev mode can publish new versions, in memory).
     pub policy: Policies,
     /// Present only in dev mode: the clear codes and the request log live here, in memory.
@@ -49,10 +53,12 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub fn build(config: &ServerConfig) -> io::Result<Router> {
     let conn = db::open(&config.db_path)?;
     let secret = db::server_secret(&conn)?;
+    let carrier_key = db::carrier_key(&conn)?;
     let state = Arc::new(AppState {
         db: Mutex::new(conn),
         keyed: Keyed::new(secret),
         clock: Clock::default(),
+        carrier: Carrier::new(carrier_key),
         policy: Policies::new(),
         dev: config.dev.then(dev::DevState::default),
     });
@@ -93,6 +99,7 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::GET, "/v1/policy", false, policy::get),
         entry(Method::POST, "/v1/auth/sms/send", false, sms::send),
         entry(Method::POST, "/v1/auth/sms/verify", false, sms::verify),
+        entry(Method::POST, "/v1/auth/one-tap", false, one_tap::log_in),
         entry(Method::POST, "/v1/auth/refresh", false, session::refresh),
         entry(Method::POST, "/v1/auth/logout", false, session::logout),
         entry(Method::GET, "/v1/me", false, session::me),
@@ -127,6 +134,7 @@ fn table() -> Vec<RouteEntry> {
         ),
         entry(Method::POST, "/v1/events", false, events::record),
         entry(Method::POST, "/v1/events/forget", false, events::forget),
+        entry(Method::POST, "/v1/risk/device", false, risk::report_device),
         entry(Method::GET, "/dev/sms/outbox", true, dev::outbox),
         entry(Method::POST, "/dev/clock/advance", true, dev::advance_clock),
         entry(Method::GET, "/dev/requests", true, dev::requests),
@@ -137,6 +145,8 @@ fn table() -> Vec<RouteEntry> {
             true,
             dev::publish_policy,
         ),
+        entry(Method::POST, "/dev/carrier/token", true, dev::carrier_token),
+        entry(Method::GET, "/dev/risk/devices", true, dev::risk_devices),
     ]
 }
 

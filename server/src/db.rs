@@ -83,6 +83,32 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX events_by_pseudonym ON events(pseudonym);
 ",
+    r"
+    -- The carrier's own signing key for one-tap tokens: not the server secret.
+    CREATE TABLE carrier_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        secret BLOB NOT NULL
+    );
+    -- Nonces of redeemed one-tap tokens, each until its token expires.
+    CREATE TABLE carrier_nonces (
+        nonce TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX carrier_nonces_by_expiry ON carrier_nonces(expires_at);
+    CREATE TABLE risk_devices (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        model TEXT NOT NULL,
+        os TEXT NOT NULL,
+        os_version TEXT NOT NULL,
+        app_version TEXT NOT NULL,
+        network_type TEXT NOT NULL,
+        carrier TEXT,
+        install_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+    );
+    CREATE INDEX risk_devices_by_user ON risk_devices(user_id);
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.
@@ -123,23 +149,36 @@ fn migrate(conn: &mut Connection, applied: u32) -> rusqlite::Result<()> {
 
 /// The HMAC key for codes, phones and devices: generated at first start, then kept.
 pub fn server_secret(conn: &Connection) -> io::Result<Vec<u8>> {
+    secret(conn, "server_secret", "server secret")
+}
+
+/// The key the carrier signs one-tap tokens with: the carrier's, not the server's, so it is a
+/// secret of its own, generated at first start, then kept.
+pub fn carrier_key(conn: &Connection) -> io::Result<Vec<u8>> {
+    secret(conn, "carrier_key", "carrier key")
+}
+
+/// The 32 random bytes kept in the one-row `table`, generated the first time.
+fn secret(conn: &Connection, table: &str, what: &str) -> io::Result<Vec<u8>> {
     let load = || -> rusqlite::Result<Vec<u8>> {
         let existing = conn
-            .query_row("SELECT secret FROM server_secret WHERE id = 1", [], |row| {
-                row.get(0)
-            })
+            .query_row(
+                &format!("SELECT secret FROM {table} WHERE id = 1"),
+                [],
+                |row| row.get(0),
+            )
             .optional()?;
         if let Some(secret) = existing {
             return Ok(secret);
         }
         let secret = rand::random::<[u8; 32]>().to_vec();
         conn.execute(
-            "INSERT INTO server_secret (id, secret) VALUES (1, ?1)",
+            &format!("INSERT INTO {table} (id, secret) VALUES (1, ?1)"),
             [&secret],
         )?;
         Ok(secret)
     };
-    load().map_err(|error| io::Error::other(format!("server secret: {error}")))
+    load().map_err(|error| io::Error::other(format!("{what}: {error}")))
 }
 
 #[cfg(test)]
@@ -161,6 +200,10 @@ mod tests {
         assert_eq!(version as usize, MIGRATIONS.len());
         assert_eq!(server_secret(&conn).unwrap(), first);
         assert_eq!(first.len(), 32);
+        let carrier = carrier_key(&conn).unwrap();
+        assert_eq!(carrier.len(), 32);
+        assert_ne!(carrier, first, "the carrier key is not the server secret");
+        assert_eq!(carrier_key(&open(&path).unwrap()).unwrap(), carrier);
         let mode: String = conn
             .pragma_query_value(None, "journal_mode", |row| row.get(0))
             .unwrap();

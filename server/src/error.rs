@@ -38,6 +38,12 @@ pub enum ApiError {
     InvalidToken,
     #[error("the access token has expired; refresh it")]
     TokenExpired,
+    #[error("the carrier token is malformed or its signature does not verify")]
+    InvalidCarrierToken,
+    #[error("the carrier token has expired; get a new one from the carrier")]
+    CarrierTokenExpired,
+    #[error("the carrier token was already used; get a new one from the carrier")]
+    CarrierTokenUsed,
     #[error("internal server error")]
     Internal,
 }
@@ -60,6 +66,9 @@ impl ApiError {
             ApiError::VersionExists => "version_exists",
             ApiError::InvalidToken => "invalid_token",
             ApiError::TokenExpired => "token_expired",
+            ApiError::InvalidCarrierToken => "invalid_carrier_token",
+            ApiError::CarrierTokenExpired => "carrier_token_expired",
+            ApiError::CarrierTokenUsed => "carrier_token_used",
             ApiError::Internal => "internal",
         }
     }
@@ -78,7 +87,11 @@ impl ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::CodeExpired => StatusCode::GONE,
             ApiError::CodeLocked => StatusCode::LOCKED,
-            ApiError::InvalidToken | ApiError::TokenExpired => StatusCode::UNAUTHORIZED,
+            ApiError::InvalidToken
+            | ApiError::TokenExpired
+            | ApiError::InvalidCarrierToken
+            | ApiError::CarrierTokenExpired
+            | ApiError::CarrierTokenUsed => StatusCode::UNAUTHORIZED,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -154,6 +167,9 @@ mod tests {
             ApiError::VersionExists,
             ApiError::InvalidToken,
             ApiError::TokenExpired,
+            ApiError::InvalidCarrierToken,
+            ApiError::CarrierTokenExpired,
+            ApiError::CarrierTokenUsed,
             ApiError::Internal,
         ];
         for error in all {

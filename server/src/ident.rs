@@ -3,12 +3,25 @@
 
 use std::ops::RangeInclusive;
 
+use crate::error::ApiError;
+
 /// Whether `raw` is `lengths` characters of `[A-Za-z0-9_-]`.
 pub fn is_valid(raw: &str, lengths: RangeInclusive<usize>) -> bool {
     lengths.contains(&raw.len())
         && raw
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// A device id sent as `field`: 1 to 64 characters of `[A-Za-z0-9_-]`, else 422 naming it.
+pub fn device_id<'a>(field: &str, raw: &'a str) -> Result<&'a str, ApiError> {
+    if is_valid(raw, 1..=64) {
+        Ok(raw)
+    } else {
+        Err(ApiError::InvalidRequest(format!(
+            "{field} must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -"
+        )))
+    }
 }
 
 #[cfg(test)]

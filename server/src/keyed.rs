@@ -1,5 +1,6 @@
 //! Keyed hashes under the per-server secret: what the database stores in place of phone
-//! numbers, device ids and SMS codes, so a copy of the file reveals none of them.
+//! numbers, device ids and SMS codes, so a copy of the file reveals none of them. The same
+//! HMAC-SHA256 under the carrier key signs and verifies carrier one-tap tokens.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -39,6 +40,16 @@ impl Keyed {
             .is_ok()
     }
 
+    /// A signature over `message`.
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.mac(&[message])
+    }
+
+    /// Whether `signature` is the one `sign` gives for `message`, compared in constant time.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.hmac(&[message]).verify_slice(signature).is_ok()
+    }
+
     fn mac(&self, parts: &[&[u8]]) -> Vec<u8> {
         self.hmac(parts).finalize().into_bytes().to_vec()
     }
@@ -68,6 +79,17 @@ mod tests {
         assert!(keyed.code_matches(&phone(), "123456", &stored));
         assert!(!keyed.code_matches(&phone(), "123457", &stored));
         assert!(!keyed.code_matches(&Phone::parse("13900139000").unwrap(), "123456", &stored));
+    }
+
+    #[test]
+    fn signatures_verify_only_for_their_message_and_key() {
+        let keyed = Keyed::new(vec![7; 32]);
+        let signature = keyed.sign(b"payload");
+        assert_eq!(signature.len(), 32);
+        assert!(keyed.verify(b"payload", &signature));
+        assert!(!keyed.verify(b"payloae", &signature));
+        assert!(!keyed.verify(b"payload", &signature[..31]));
+        assert!(!Keyed::new(vec![8; 32]).verify(b"payload", &signature));
     }
 
     #[test]

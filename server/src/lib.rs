@@ -3,6 +3,8 @@
 
 mod access_log;
 mod app;
+mod base64url;
+mod carrier;
 mod clock;
 mod codes;
 mod consents;
@@ -17,6 +19,7 @@ mod keyed;
 mod phone;
 mod policy;
 mod rate_limit;
+mod risk;
 mod routes;
 mod running;
 mod serve;

@@ -22,6 +22,11 @@ pub fn session_family() -> String {
     random_hex::<16>()
 }
 
+/// What makes each carrier one-tap token single use: 32 hex characters.
+pub fn carrier_nonce() -> String {
+    random_hex::<16>()
+}
+
 /// Tokens are stored only as this digest, so the database cannot be used to impersonate anyone.
 pub fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
@@ -44,5 +49,8 @@ mod tests {
         assert_eq!(user_id().len(), 18);
         assert!(interest_id().starts_with("t_") && interest_id().len() == 18);
         assert_ne!(access_token(), access);
+        let nonce = carrier_nonce();
+        assert!(nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(carrier_nonce(), nonce);
     }
 }

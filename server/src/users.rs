@@ -81,7 +81,13 @@ pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<User>> {
 /// Deletes the account and everything kept under it; its phone may then register afresh.
 /// Browsing events are not among them: they were never linked to the account.
 pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
-    for table in ["sessions", "consents", "deletion_requests", "interests"] {
+    for table in [
+        "sessions",
+        "consents",
+        "deletion_requests",
+        "interests",
+        "risk_devices",
+    ] {
         conn.execute(&format!("DELETE FROM {table} WHERE user_id = ?1"), [id])?;
     }
     conn.execute("DELETE FROM users WHERE id = ?1", [id])?;

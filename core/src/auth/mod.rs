@@ -1,6 +1,8 @@
 //! Getting in and staying in: SMS-code login, the session (tokens in the secure store,
 //! single-flight refresh, logout), and the session state a shell observes.
 
+mod device;
+mod one_tap;
 mod phone;
 mod session;
 mod sms;
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use tokio::sync::watch;
 
+pub use device::{DeviceInfo, DeviceInfoProvider, DeviceOs, NetworkType};
 pub(crate) use session::Session;
 
 use crate::client::Inner;
@@ -65,6 +68,13 @@ pub enum AuthError {
     CodeExpired,
     #[error("too many wrong attempts; request a new code")]
     CodeLocked,
+    /// The carrier's token is malformed or not genuine: fall back to SMS login.
+    #[error("the carrier could not confirm this phone; log in with an SMS code")]
+    CarrierTokenInvalid,
+    #[error("the carrier token has expired; try again")]
+    CarrierTokenExpired,
+    #[error("the carrier token was already used; try again")]
+    CarrierTokenUsed,
     #[error("too many requests; retry in {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
     #[error("consent required: {purpose:?}")]
@@ -85,7 +95,12 @@ impl From<NetError> for AuthError {
         match error {
             NetError::ConsentRequired { purpose } => AuthError::ConsentRequired { purpose },
             NetError::RateLimited { retry_after_s } => AuthError::RateLimited { retry_after_s },
-            NetError::Unauthorized { .. } => AuthError::SessionExpired,
+            NetError::Unauthorized { code } => match code.as_str() {
+                "invalid_carrier_token" => AuthError::CarrierTokenInvalid,
+                "carrier_token_expired" => AuthError::CarrierTokenExpired,
+                "carrier_token_used" => AuthError::CarrierTokenUsed,
+                _ => AuthError::SessionExpired,
+            },
             NetError::Refused { error, .. } if error.code == "invalid_phone" => {
                 AuthError::InvalidPhone {
                     reason: error.message,
@@ -102,6 +117,15 @@ impl From<NetError> for AuthError {
                 problem: other.into(),
             },
         }
+    }
+}
+
+/// Part of every login: the risk report, then consent decisions made on other devices come
+/// back and what was decided here while logged out goes out. Failures wait for next time.
+async fn after_login(inner: &Inner) {
+    device::report(inner).await;
+    if let Err(error) = crate::consent::sync_now(inner).await {
+        tracing::info!(%error, "consent sync after login postponed");
     }
 }
 
@@ -142,14 +166,31 @@ impl AuthClient {
         self.inner
             .run(async move {
                 let user = sms::verify_code(&inner, &phone, &code).await?;
-                // Part of logging in: decisions made on other devices come back, and what was
-                // decided here while logged out goes out. A failure waits for the next sync.
-                if let Err(error) = crate::consent::sync_now(&inner).await {
-                    tracing::info!(%error, "consent sync after login postponed");
-                }
+                after_login(&inner).await;
                 Ok(user)
             })
             .await
+    }
+
+    /// Logs in with the token the carrier SDK yields for this phone's number.
+    pub async fn login_with_carrier_token(&self, token: String) -> Result<UserProfile, AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move {
+                let user = one_tap::login(&inner, &token).await?;
+                after_login(&inner).await;
+                Ok(user)
+            })
+            .await
+    }
+
+    /// Registers the shell's access to device information, sent for risk control at login.
+    pub fn set_device_info_provider(&self, provider: Arc<dyn DeviceInfoProvider>) {
+        *self
+            .inner
+            .device_info_provider
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(provider);
     }
 
     /// The signed-in user, as the server knows them now.

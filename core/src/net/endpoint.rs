@@ -20,6 +20,8 @@ pub(crate) enum Endpoint {
     InterestTag,
     Export,
     DeleteAccount,
+    OneTap,
+    RiskDevice,
 }
 
 impl Endpoint {
@@ -36,7 +38,9 @@ impl Endpoint {
             | Endpoint::Logout
             | Endpoint::DeletionRequest
             | Endpoint::Events
-            | Endpoint::EventsForget => Method::POST,
+            | Endpoint::EventsForget
+            | Endpoint::OneTap
+            | Endpoint::RiskDevice => Method::POST,
             Endpoint::ConsentsPush => Method::PUT,
             Endpoint::InterestTag | Endpoint::DeleteAccount => Method::DELETE,
         }
@@ -56,6 +60,8 @@ impl Endpoint {
             Endpoint::EventsForget => "/v1/events/forget",
             Endpoint::Interests | Endpoint::InterestTag => "/v1/me/interests",
             Endpoint::Export => "/v1/me/export",
+            Endpoint::OneTap => "/v1/auth/one-tap",
+            Endpoint::RiskDevice => "/v1/risk/device",
         }
     }
 
@@ -81,6 +87,9 @@ impl Endpoint {
             // Pseudonymous: never with the session token.
             Endpoint::Events => &["browsing_records", "records_pseudonym"],
             Endpoint::EventsForget => &["records_pseudonym"],
+            Endpoint::OneTap => &["carrier_token", "install_id"],
+            // Only to the risk endpoint, and never anything else with it.
+            Endpoint::RiskDevice => &["device_info", "install_id", "session_token"],
         }
     }
 
@@ -106,7 +115,7 @@ mod tests {
     use super::*;
     use crate::privacy::inventory;
 
-    const ALL: [Endpoint; 15] = [
+    const ALL: [Endpoint; 17] = [
         Endpoint::Policy,
         Endpoint::SmsSend,
         Endpoint::SmsVerify,
@@ -122,6 +131,8 @@ mod tests {
         Endpoint::InterestTag,
         Endpoint::Export,
         Endpoint::DeleteAccount,
+        Endpoint::OneTap,
+        Endpoint::RiskDevice,
     ];
 
     #[test]
@@ -142,6 +153,15 @@ mod tests {
             let items = endpoint.items();
             if items.contains(&"browsing_records") || items.contains(&"records_pseudonym") {
                 assert!(!items.contains(&"session_token"), "{endpoint:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn device_information_goes_to_the_risk_endpoint_only() {
+        for endpoint in ALL {
+            if endpoint.items().contains(&"device_info") {
+                assert_eq!(endpoint, Endpoint::RiskDevice);
             }
         }
     }

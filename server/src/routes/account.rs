@@ -11,6 +11,7 @@ use crate::consents::{self, Record};
 use crate::deletion_requests::{self, DeletionRequest};
 use crate::error::ApiError;
 use crate::interests::{self, Tag};
+use crate::risk::{self, Received};
 use crate::routes::session::caller;
 use crate::sessions::{self, Summary};
 use crate::users::{self, User};
@@ -24,6 +25,7 @@ pub struct Export {
     interests: Vec<Tag>,
     deletion_requests: Vec<DeletionRequest>,
     sessions: Vec<Summary>,
+    devices: Vec<Received>,
     exported_at: i64,
 }
 
@@ -42,6 +44,7 @@ pub async fn export(
         interests: interests::list(&tx, &user.id)?,
         deletion_requests: deletion_requests::list(&tx, &user.id)?,
         sessions: sessions::summaries(&tx, &user.id)?,
+        devices: risk::list(&tx, &user.id)?,
         exported_at: now,
         user,
     };

@@ -1,5 +1,6 @@
 //! Dev-mode-only routes (`--dev`): the SMS outbox, the movable clock, the request log, the
-//! stored browsing events and publishing a new privacy policy version.
+//! stored browsing events, publishing a new privacy policy version, the carrier issuing
+//! one-tap tokens and the stored device reports.
 //! Without dev mode these routes are not mounted at all.
 
 use std::collections::HashMap;
@@ -14,11 +15,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::app::{Shared, lock};
+use crate::carrier::{self, TOKEN_TTL_S};
 use crate::error::ApiError;
-use crate::events;
 use crate::extract::ApiJson;
 use crate::phone::Phone;
 use crate::policy::Draft;
+use crate::{events, risk};
 
 /// In-memory only, so clear codes never reach the disk.
 #[derive(Default)]
@@ -100,6 +102,33 @@ pub async fn requests(State(state): State<Shared>) -> Result<Json<Value>, ApiErr
 pub async fn events(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
     let events = events::all(&state.db())?;
     Ok(Json(json!({ "events": events })))
+}
+
+/// `GET /dev/risk/devices`: every stored device report, with its user, in arrival order.
+pub async fn risk_devices(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
+    let devices = risk::all(&state.db())?;
+    Ok(Json(json!({ "devices": devices })))
+}
+
+#[derive(Deserialize)]
+pub struct CarrierTokenRequest {
+    phone: String,
+    carrier: String,
+}
+
+/// `POST /dev/carrier/token`: plays the carrier, whose SDK would hand the app a signed token
+/// for the SIM's number.
+pub async fn carrier_token(
+    State(state): State<Shared>,
+    ApiJson(request): ApiJson<CarrierTokenRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let phone = Phone::parse(&request.phone)?;
+    carrier::check_name(&request.carrier)?;
+    let token = state
+        .carrier
+        .issue(&phone, &request.carrier, state.clock.now());
+    tracing::info!(%phone, carrier = %request.carrier, "dev carrier token issued");
+    Ok(Json(json!({ "token": token, "expires_in_s": TOKEN_TTL_S })))
 }
 
 /// `POST /dev/policy/publish`: makes a new privacy policy version the one in force, until

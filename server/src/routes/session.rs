@@ -1,4 +1,5 @@
-//! `POST /v1/auth/refresh`, `POST /v1/auth/logout`, `GET /v1/me`: using a session.
+//! `POST /v1/auth/refresh`, `POST /v1/auth/logout`, `GET /v1/me`: using a session; and
+//! starting one, whatever the login method.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::keyed::Keyed;
+use crate::phone::Phone;
 use crate::sessions::{self, ACCESS_TTL_S, Authenticated, Rotation, Tokens};
 use crate::users::{self, User};
 
@@ -30,6 +33,21 @@ impl SessionBody {
             user,
         }
     }
+}
+
+/// Logs in as the account of `phone`, which its first login creates whatever the `method`
+/// (SMS code or carrier one-tap): one phone, one account.
+pub fn log_in(
+    conn: &Connection,
+    keyed: &Keyed,
+    phone: &Phone,
+    now: i64,
+    method: &str,
+) -> rusqlite::Result<SessionBody> {
+    let user = users::find_or_create(conn, keyed, phone, now)?;
+    let tokens = sessions::start(conn, &user.id, now)?;
+    tracing::info!(user = %user.id, %phone, "logged in with {method}");
+    Ok(SessionBody::new(tokens, user))
 }
 
 #[derive(Deserialize)]

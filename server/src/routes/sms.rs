@@ -8,10 +8,10 @@ use crate::app::Shared;
 use crate::codes::{self, Check};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::ident;
 use crate::phone::Phone;
 use crate::rate_limit::{self, COOLDOWN_S};
-use crate::routes::session::SessionBody;
-use crate::{ident, sessions, users};
+use crate::routes::session::{self, SessionBody};
 
 #[derive(Deserialize)]
 pub struct SendRequest {
@@ -30,7 +30,7 @@ pub async fn send(
     ApiJson(request): ApiJson<SendRequest>,
 ) -> Result<Json<SendResponse>, ApiError> {
     let phone = Phone::parse(&request.phone)?;
-    let device_id = device_id(&request.device_id)?;
+    let device_id = ident::device_id("device_id", &request.device_id)?;
     let now = state.clock.now();
     let code = codes::generate();
     {
@@ -69,17 +69,12 @@ pub async fn verify(
     ApiJson(request): ApiJson<VerifyRequest>,
 ) -> Result<Json<SessionBody>, ApiError> {
     let phone = Phone::parse(&request.phone)?;
-    device_id(&request.device_id)?;
+    ident::device_id("device_id", &request.device_id)?;
     let now = state.clock.now();
     let mut conn = state.db();
     let tx = conn.transaction()?;
     let outcome = match codes::check(&tx, &state.keyed, &phone, &request.code, now)? {
-        Check::Accepted => {
-            let user = users::find_or_create(&tx, &state.keyed, &phone, now)?;
-            let tokens = sessions::start(&tx, &user.id, now)?;
-            tracing::info!(user = %user.id, %phone, "logged in with sms code");
-            Ok(SessionBody::new(tokens, user))
-        }
+        Check::Accepted => Ok(session::log_in(&tx, &state.keyed, &phone, now, "sms code")?),
         Check::Wrong { attempts_left } => Err(ApiError::WrongCode { attempts_left }),
         Check::Locked => Err(ApiError::CodeLocked),
         Check::Expired => Err(ApiError::CodeExpired),
@@ -87,15 +82,4 @@ pub async fn verify(
     // Commit failures too: wrong attempts must count.
     tx.commit()?;
     outcome.map(Json)
-}
-
-/// 1 to 64 characters of `[A-Za-z0-9_-]`.
-fn device_id(raw: &str) -> Result<&str, ApiError> {
-    if ident::is_valid(raw, 1..=64) {
-        Ok(raw)
-    } else {
-        Err(ApiError::InvalidRequest(
-            "device_id must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -".into(),
-        ))
-    }
 }

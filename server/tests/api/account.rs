@@ -88,11 +88,13 @@ async fn export_holds_the_accounts_data_and_no_credentials() {
         "interests",
         "deletion_requests",
         "sessions",
+        "devices",
         "exported_at",
     ];
     expected_keys.sort_unstable();
     assert_eq!(keys, expected_keys);
     assert_eq!(export["user"], user);
+    assert_eq!(export["devices"], json!([]));
     assert_eq!(
         export["consents"],
         get(&server, "/v1/me/consents", &token_now).await["records"]

@@ -65,6 +65,30 @@ async fn binary_announces_its_url_serves_and_stops_on_signals_without_logging_se
             StatusCode::TOO_MANY_REQUESTS
         };
         assert_eq!(send.status(), expected);
+        let phone = if signal == "-TERM" {
+            "13912345678"
+        } else {
+            "15000000000"
+        };
+        let token: serde_json::Value = http
+            .post(format!("{url}/dev/carrier/token"))
+            .json(&json!({ "phone": phone, "carrier": "China Mobile" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["token"].as_str().unwrap().to_owned();
+        for expected in [StatusCode::OK, StatusCode::UNAUTHORIZED] {
+            let one_tap = http
+                .post(format!("{url}/v1/auth/one-tap"))
+                .json(&json!({ "carrier_token": token, "device_id": DEVICE }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(one_tap.status(), expected);
+        }
         let outbox: serde_json::Value = http
             .get(format!("{url}/dev/sms/outbox?phone={PHONE}"))
             .send()
@@ -92,6 +116,18 @@ async fn binary_announces_its_url_serves_and_stops_on_signals_without_logging_se
         assert!(log.contains("/v1/auth/sms/send"), "{log}");
         assert!(log.contains("138****8000"), "{log}");
         assert!(!log.contains(PHONE), "the phone was logged in clear: {log}");
+        assert!(log.contains("/v1/auth/one-tap"), "{log}");
+        assert!(log.contains("carrier_token_used"), "{log}");
+        assert!(!log.contains(phone), "the phone was logged in clear: {log}");
+        let (payload, signature) = token.split_once('.').unwrap();
+        assert!(
+            !log.contains(payload),
+            "the carrier token was logged: {log}"
+        );
+        assert!(
+            !log.contains(signature),
+            "the carrier token was logged: {log}"
+        );
         if let Some(code) = outbox["code"].as_str() {
             assert!(!log.contains(code), "the code was logged: {log}");
         }

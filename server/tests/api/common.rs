@@ -142,6 +142,29 @@ impl TestServer {
         response.json().await.unwrap()
     }
 
+    /// A one-tap token from the dev carrier for `phone` on `carrier`.
+    pub async fn carrier_token(&self, phone: &str, carrier: &str) -> String {
+        let response = self
+            .post(
+                "/dev/carrier/token",
+                json!({ "phone": phone, "carrier": carrier }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["expires_in_s"], 120);
+        assert_eq!(body.as_object().unwrap().len(), 2, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn one_tap(&self, carrier_token: &str) -> Response {
+        self.post(
+            "/v1/auth/one-tap",
+            json!({ "carrier_token": carrier_token, "device_id": DEVICE }),
+        )
+        .await
+    }
+
     pub async fn advance(&self, seconds: u64) -> i64 {
         let response = self
             .post("/dev/clock/advance", json!({ "seconds": seconds }))

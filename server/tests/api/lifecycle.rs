@@ -37,6 +37,7 @@ async fn data_and_secret_survive_a_restart() {
     let code = first.outbox_code(PHONE).await;
     first.advance(60).await;
     let earlier = first.login("13912345678").await;
+    let carrier_token = first.carrier_token("15000000000", "China Telecom").await;
     let TestServer { server, dir, http } = first;
     server.shutdown();
 
@@ -49,6 +50,9 @@ async fn data_and_secret_survive_a_restart() {
     assert_eq!(me.status(), StatusCode::OK);
     let me: Value = me.json().await.unwrap();
     assert_eq!(me, earlier["user"]);
+    // The token was signed with the carrier key: it verifies only if that key persisted.
+    let one_tap = again.one_tap(&carrier_token).await;
+    assert_eq!(one_tap.status(), StatusCode::OK);
 }
 
 #[test]

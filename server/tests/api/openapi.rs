@@ -40,7 +40,7 @@ async fn every_documented_operation_is_routed() {
             TestServer::production()
         };
         let operations = documented();
-        assert_eq!(operations.len(), 23);
+        assert_eq!(operations.len(), 27);
         for (method, path, dev_only) in operations {
             let mut request = server.http.request(method.clone(), server.url(&path));
             if method == Method::POST {
@@ -89,11 +89,14 @@ async fn every_error_code_the_server_uses_is_in_the_error_schema() {
         "code_locked",
         "invalid_token",
         "token_expired",
+        "invalid_carrier_token",
+        "carrier_token_expired",
+        "carrier_token_used",
         "personal_data_refused",
         "version_exists",
         "internal",
     ] {
         assert!(codes.contains(&code), "{code}");
     }
-    assert_eq!(codes.len(), 16);
+    assert_eq!(codes.len(), 19);
 }

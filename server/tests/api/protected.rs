@@ -3,8 +3,8 @@ use serde_json::{Value, json};
 
 use crate::common::{PHONE, TestServer, access, assert_error, count_rows};
 
-/// Every account route added with consents, deletion requests, interests, export and account
-/// deletion, with a body that would be wrong even with a token.
+/// Every account route added with consents, deletion requests, interests, export, account
+/// deletion and device reports, with a body that would be wrong even with a token.
 fn routes() -> Vec<(Method, &'static str, Option<Value>)> {
     vec![
         (Method::GET, "/v1/me/export", None),
@@ -20,6 +20,11 @@ fn routes() -> Vec<(Method, &'static str, Option<Value>)> {
         (Method::GET, "/v1/me/interests", None),
         (Method::DELETE, "/v1/me/interests", None),
         (Method::DELETE, "/v1/me/interests/t_0000000000000000", None),
+        (
+            Method::POST,
+            "/v1/risk/device",
+            Some(json!({ "os": "windows" })),
+        ),
     ]
 }
 

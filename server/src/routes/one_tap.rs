@@ -1,0 +1,48 @@
+//! `POST /v1/auth/one-tap`: carrier one-tap login with the phone's own number.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+
+use crate::app::Shared;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::ident;
+use crate::routes::session::{self, SessionBody};
+
+#[derive(Deserialize)]
+pub struct OneTapRequest {
+    carrier_token: String,
+    device_id: String,
+}
+
+/// An SMS login's body, plus the carrier the token named.
+#[derive(Serialize)]
+pub struct OneTapBody {
+    #[serde(flatten)]
+    session: SessionBody,
+    carrier: String,
+}
+
+pub async fn log_in(
+    State(state): State<Shared>,
+    ApiJson(request): ApiJson<OneTapRequest>,
+) -> Result<Json<OneTapBody>, ApiError> {
+    ident::device_id("device_id", &request.device_id)?;
+    let now = state.clock.now();
+    let mut conn = state.db();
+    let tx = conn.transaction()?;
+    let verified = state
+        .carrier
+        .redeem(&tx, &request.carrier_token, now)
+        .inspect_err(|error| {
+            // The reason only: never the token, nor the phone it names.
+            tracing::info!(reason = error.code(), "carrier token refused");
+        })?;
+    let session = session::log_in(&tx, &state.keyed, &verified.phone, now, "carrier one-tap")?;
+    tx.commit()?;
+    Ok(Json(OneTapBody {
+        session,
+        carrier: verified.carrier,
+    }))
+}
