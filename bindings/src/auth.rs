@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use medcircle_core::{
     AuthClient, AuthError, Client, DeviceInfoProvider, LogoutOutcome, SessionState, SmsCodeSent,
-    UserProfile,
+    UserProfile, WebLoginRequest,
 };
 
 use crate::task::TaskHandle;
@@ -46,6 +46,28 @@ impl Auth {
     /// Logs in with the token the carrier SDK yields for this phone's number.
     pub async fn login_with_carrier_token(&self, token: String) -> Result<UserProfile, AuthError> {
         self.auth.login_with_carrier_token(token).await
+    }
+
+    /// Texts a fresh code to the signed-in account's phone, for a sensitive action.
+    pub async fn request_reauth_code(&self, phone: String) -> Result<SmsCodeSent, AuthError> {
+        self.auth.request_reauth_code(phone).await
+    }
+
+    pub async fn reauthenticate(&self, phone: String, code: String) -> Result<(), AuthError> {
+        self.auth.reauthenticate(phone, code).await
+    }
+
+    /// The text of a scanned web login QR code: checked, then the requester from the server.
+    pub async fn scan_web_login(&self, payload: String) -> Result<WebLoginRequest, AuthError> {
+        self.auth.scan_web_login(payload).await
+    }
+
+    pub async fn confirm_web_login(&self, id: String) -> Result<(), AuthError> {
+        self.auth.confirm_web_login(id).await
+    }
+
+    pub async fn decline_web_login(&self, id: String) -> Result<(), AuthError> {
+        self.auth.decline_web_login(id).await
     }
 
     /// Registers the shell's access to device information, sent for risk control at login.

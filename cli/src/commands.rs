@@ -115,8 +115,11 @@ pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> 
             method: LoginMethod::OneTap { phone, carrier },
         } => login_one_tap(&client, &settings.server, &phone, &carrier, out).await,
         Command::Whoami => whoami(&client, out).await,
+        Command::Scan { payload } => crate::web_login::phone(&client, payload, out).await,
         Command::Logout => logout(&client, out).await,
-        Command::Demo => unreachable!("the demo runs without a configured client"),
+        Command::Demo | Command::WebLogin => {
+            unreachable!("the demo and the browser run without a client")
+        }
     }
 }
 

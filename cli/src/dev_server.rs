@@ -1,6 +1,7 @@
-//! A dev server's test hooks, as the terminal uses them: the SMS outbox (there is no SMS
-//! gateway) and the dev carrier (there is no carrier SDK). Plain http on loopback only: a few
-//! lines of HTTP rather than a second HTTP stack in the shell.
+//! The reference server as the terminal reaches it outside the core: the SMS outbox (there is
+//! no SMS gateway), the dev carrier (there is no carrier SDK) and the web login page's JSON twin
+//! (the terminal plays the browser). Plain http on loopback only: a few lines of HTTP rather
+//! than a second HTTP stack in the shell.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-fn request(
+pub(crate) fn request(
     server_url: &str,
     method: &str,
     path: &str,

@@ -7,6 +7,7 @@ mod keyring_session;
 mod output;
 mod permissions;
 mod privacy;
+mod web_login;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -93,6 +94,10 @@ enum Command {
         #[command(subcommand)]
         method: LoginMethod,
     },
+    /// Play the browser of scan-to-login: show a login QR code and wait (dev servers).
+    WebLogin,
+    /// Play the phone of scan-to-login: check a scanned code, show who asks, confirm.
+    Scan { payload: String },
     /// Who is logged in, as the server sees it.
     Whoami,
     /// Log out: revoke the session and wipe the account's local data.
@@ -215,6 +220,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Demo => demo::run(&out).await,
+            Command::WebLogin => web_login::browser(&cli.server, &out).await,
             command => {
                 let settings = commands::Settings {
                     server: cli.server,

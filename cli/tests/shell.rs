@@ -411,3 +411,76 @@ fn one_tap_login_from_the_terminal() {
     );
     assert_eq!(reported[0]["endpoint"], "/v1/risk/device");
 }
+
+#[test]
+fn scan_to_login_between_two_terminals() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+
+    let (dir, server) = dev_server();
+    let data_dir = dir.path().join("cli");
+    let common = [
+        "--server",
+        server.url(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--dev",
+        "--json",
+    ];
+    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+    assert!(run(&["consent", "accept"]).status.success());
+    assert!(run(&["login", "one-tap", "13900139024"]).status.success());
+
+    // The browser terminal shows the code and waits.
+    let mut browser = Command::new(env!("CARGO_BIN_EXE_medcircle"))
+        .args(common)
+        .arg("web-login")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(browser.stdout.take().unwrap()).lines();
+    let shown: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let payload = shown["payload"].as_str().unwrap().to_string();
+    assert!(payload.starts_with("medcircle://web-login?id=wl_"));
+
+    // The phone terminal scans it and confirms.
+    let mut phone = Command::new(env!("CARGO_BIN_EXE_medcircle"))
+        .args(common)
+        .args(["scan", &payload])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(phone.stdin.take().unwrap(), "y").unwrap();
+    let scanned = phone.wait_with_output().unwrap();
+    assert!(scanned.status.success(), "{scanned:?}");
+    let answers = json_lines(&scanned);
+    assert_eq!(answers[0]["place"], "Loopback");
+    assert_eq!(answers[1]["status"], "confirmed");
+
+    let states: Vec<String> = lines
+        .map(|l| {
+            serde_json::from_str::<Value>(&l.unwrap()).unwrap()["status"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(browser.wait().unwrap().success());
+    assert_eq!(
+        states.last().map(String::as_str),
+        Some("confirmed"),
+        "{states:?}"
+    );
+
+    let hostile = run(&["scan", "https://evil.example/web-login?id=wl_x&v=1"]);
+    assert!(!hostile.status.success());
+    assert!(
+        json_lines(&hostile)[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a MedCircle login code")
+    );
+}

@@ -21,7 +21,7 @@ mod store;
 
 pub use auth::{
     AuthClient, AuthError, DeviceInfo, DeviceInfoProvider, DeviceOs, LogoutOutcome, NetworkType,
-    SessionState, SmsCodeSent, UserProfile,
+    SessionState, SmsCodeSent, UserProfile, WebLoginRequest,
 };
 pub use client::{Client, ClientError};
 pub use clock::{Clock, SystemClock};

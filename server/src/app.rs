@@ -16,8 +16,8 @@ use crate::clock::Clock;
 use crate::keyed::Keyed;
 use crate::policy::Policies;
 use crate::routes::{
-    account, consents, deletion_requests, dev, events, interests, one_tap, openapi, policy, risk,
-    session, sms,
+    account, consents, deletion_requests, dev, events, interests, one_tap, openapi, policy, reauth,
+    risk, session, sms, web_login,
 };
 use crate::{ServerConfig, access_log, db, error};
 
@@ -100,6 +100,18 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/v1/auth/sms/send", false, sms::send),
         entry(Method::POST, "/v1/auth/sms/verify", false, sms::verify),
         entry(Method::POST, "/v1/auth/one-tap", false, one_tap::log_in),
+        entry(
+            Method::POST,
+            "/v1/auth/reauth/sms/send",
+            false,
+            reauth::send,
+        ),
+        entry(
+            Method::POST,
+            "/v1/auth/reauth/sms/verify",
+            false,
+            reauth::verify,
+        ),
         entry(Method::POST, "/v1/auth/refresh", false, session::refresh),
         entry(Method::POST, "/v1/auth/logout", false, session::logout),
         entry(Method::GET, "/v1/me", false, session::me),
@@ -135,6 +147,32 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/v1/events", false, events::record),
         entry(Method::POST, "/v1/events/forget", false, events::forget),
         entry(Method::POST, "/v1/risk/device", false, risk::report_device),
+        entry(Method::GET, "/web/login", false, web_login::page),
+        entry(Method::POST, "/web/login", false, web_login::start),
+        entry(
+            Method::GET,
+            "/web/login/{id}/status",
+            false,
+            web_login::status,
+        ),
+        entry(
+            Method::GET,
+            "/v1/web-logins/{id}",
+            false,
+            web_login::details,
+        ),
+        entry(
+            Method::POST,
+            "/v1/web-logins/{id}/confirm",
+            false,
+            web_login::confirm,
+        ),
+        entry(
+            Method::POST,
+            "/v1/web-logins/{id}/decline",
+            false,
+            web_login::decline,
+        ),
         entry(Method::GET, "/dev/sms/outbox", true, dev::outbox),
         entry(Method::POST, "/dev/clock/advance", true, dev::advance_clock),
         entry(Method::GET, "/dev/requests", true, dev::requests),

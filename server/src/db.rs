@@ -109,6 +109,25 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX risk_devices_by_user ON risk_devices(user_id);
 ",
+    r"
+    -- When the session's login (or latest step-up) proved who its holder is; 0 for sessions
+    -- from before step-up existed, which must re-authenticate before a sensitive action.
+    ALTER TABLE sessions ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
+    -- Browsers asking to be logged in by a phone that scans their QR code.
+    CREATE TABLE web_logins (
+        id TEXT PRIMARY KEY,
+        poll_hash BLOB NOT NULL,
+        browser TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        place TEXT NOT NULL,
+        requested_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        user_id TEXT REFERENCES users(id)
+    );
+    CREATE INDEX web_logins_by_expiry ON web_logins(expires_at);
+    CREATE INDEX web_logins_by_user ON web_logins(user_id);
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.

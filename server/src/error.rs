@@ -44,6 +44,14 @@ pub enum ApiError {
     CarrierTokenExpired,
     #[error("the carrier token was already used; get a new one from the carrier")]
     CarrierTokenUsed,
+    #[error("this action needs a recent login; verify your phone again (step-up)")]
+    ReauthRequired,
+    #[error("this phone is not the account's phone")]
+    PhoneMismatch,
+    #[error("the web login request has expired; reload the page for a new code")]
+    WebLoginExpired,
+    #[error("the web login request was already confirmed or declined")]
+    WebLoginUsed,
     #[error("internal server error")]
     Internal,
 }
@@ -69,6 +77,10 @@ impl ApiError {
             ApiError::InvalidCarrierToken => "invalid_carrier_token",
             ApiError::CarrierTokenExpired => "carrier_token_expired",
             ApiError::CarrierTokenUsed => "carrier_token_used",
+            ApiError::ReauthRequired => "reauth_required",
+            ApiError::PhoneMismatch => "phone_mismatch",
+            ApiError::WebLoginExpired => "web_login_expired",
+            ApiError::WebLoginUsed => "web_login_used",
             ApiError::Internal => "internal",
         }
     }
@@ -83,9 +95,10 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::VersionExists => StatusCode::CONFLICT,
+            ApiError::VersionExists | ApiError::WebLoginUsed => StatusCode::CONFLICT,
+            ApiError::ReauthRequired | ApiError::PhoneMismatch => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::CodeExpired => StatusCode::GONE,
+            ApiError::CodeExpired | ApiError::WebLoginExpired => StatusCode::GONE,
             ApiError::CodeLocked => StatusCode::LOCKED,
             ApiError::InvalidToken
             | ApiError::TokenExpired
@@ -170,6 +183,10 @@ mod tests {
             ApiError::InvalidCarrierToken,
             ApiError::CarrierTokenExpired,
             ApiError::CarrierTokenUsed,
+            ApiError::ReauthRequired,
+            ApiError::PhoneMismatch,
+            ApiError::WebLoginExpired,
+            ApiError::WebLoginUsed,
             ApiError::Internal,
         ];
         for error in all {

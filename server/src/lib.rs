@@ -26,6 +26,7 @@ mod serve;
 mod sessions;
 mod tokens;
 mod users;
+mod web_logins;
 
 pub use running::RunningServer;
 pub use serve::{ServerConfig, serve};

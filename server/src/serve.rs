@@ -58,6 +58,8 @@ pub(crate) async fn run(
             tokio::time::sleep(SHUTDOWN_GRACE).await;
         }
     };
+    // The peer address feeds the coarse requester details of a web login.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx));
     tokio::select! {
         result = server => result,

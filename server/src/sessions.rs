@@ -9,6 +9,8 @@ use crate::tokens;
 
 pub const ACCESS_TTL_S: i64 = 900;
 const REFRESH_TTL_S: i64 = 30 * 86_400;
+/// How long after its login (or its latest step-up) a session may take a sensitive action.
+pub const REAUTH_WINDOW_S: i64 = 300;
 
 pub struct Tokens {
     pub access: String,
@@ -28,6 +30,19 @@ pub enum Rotation {
 pub struct Authenticated {
     pub user_id: String,
     pub family: String,
+    /// When the holder last proved who they are (login or step-up), in Unix seconds.
+    pub auth_time: i64,
+}
+
+impl Authenticated {
+    /// Refuses a sensitive action unless the holder authenticated within the last 300 s.
+    pub fn require_recent_auth(&self, now: i64) -> Result<(), ApiError> {
+        if now - self.auth_time <= REAUTH_WINDOW_S {
+            Ok(())
+        } else {
+            Err(ApiError::ReauthRequired)
+        }
+    }
 }
 
 /// One login as the account holder sees it in an export: no tokens, no hashes.
@@ -38,20 +53,27 @@ pub struct Summary {
     pub revoked: bool,
 }
 
-/// Starts a new session family for a fresh login.
+/// Starts a new session family for a fresh login, authenticated now.
 pub fn start(conn: &Connection, user_id: &str, now: i64) -> rusqlite::Result<Tokens> {
-    issue(conn, user_id, &tokens::session_family(), now)
+    issue(conn, user_id, &tokens::session_family(), now, now)
 }
 
-fn issue(conn: &Connection, user_id: &str, family: &str, now: i64) -> rusqlite::Result<Tokens> {
+fn issue(
+    conn: &Connection,
+    user_id: &str,
+    family: &str,
+    auth_time: i64,
+    now: i64,
+) -> rusqlite::Result<Tokens> {
     let issued = Tokens {
         access: tokens::access_token(),
         refresh: tokens::refresh_token(),
     };
     conn.execute(
         "INSERT INTO sessions (user_id, family, access_hash, refresh_hash,
-                               access_expires_at, refresh_expires_at, created_at, last_used_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                               access_expires_at, refresh_expires_at, created_at, last_used_at,
+                               auth_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
         params![
             user_id,
             family,
@@ -60,6 +82,7 @@ fn issue(conn: &Connection, user_id: &str, family: &str, now: i64) -> rusqlite::
             now + ACCESS_TTL_S,
             now + REFRESH_TTL_S,
             now,
+            auth_time,
         ],
     )?;
     Ok(issued)
@@ -70,7 +93,7 @@ fn issue(conn: &Connection, user_id: &str, family: &str, now: i64) -> rusqlite::
 pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Result<Rotation> {
     let row = conn
         .query_row(
-            "SELECT id, user_id, family, refresh_expires_at, rotated, revoked
+            "SELECT id, user_id, family, refresh_expires_at, rotated, revoked, auth_time
              FROM sessions WHERE refresh_hash = ?1",
             [tokens::digest(refresh_token)],
             |row| {
@@ -81,11 +104,12 @@ pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Res
                     row.get::<_, i64>(3)?,
                     row.get::<_, bool>(4)?,
                     row.get::<_, bool>(5)?,
+                    row.get::<_, i64>(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((id, user_id, family, refresh_expires_at, rotated, revoked)) = row else {
+    let Some((id, user_id, family, refresh_expires_at, rotated, revoked, auth_time)) = row else {
         return Ok(Rotation::Refused);
     };
     if rotated {
@@ -98,7 +122,8 @@ pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Res
         return Ok(Rotation::Refused);
     }
     conn.execute("UPDATE sessions SET rotated = 1 WHERE id = ?1", [id])?;
-    let tokens = issue(conn, &user_id, &family, now)?;
+    // A refresh is not an authentication: the new pair keeps the login's auth_time.
+    let tokens = issue(conn, &user_id, &family, auth_time, now)?;
     Ok(Rotation::Rotated { user_id, tokens })
 }
 
@@ -110,7 +135,7 @@ pub fn authenticate(
 ) -> Result<Authenticated, ApiError> {
     let row = conn
         .query_row(
-            "SELECT id, user_id, family, access_expires_at, revoked
+            "SELECT id, user_id, family, access_expires_at, revoked, auth_time
              FROM sessions WHERE access_hash = ?1",
             [tokens::digest(access_token)],
             |row| {
@@ -120,21 +145,35 @@ pub fn authenticate(
                     row.get::<_, String>(2)?,
                     row.get::<_, i64>(3)?,
                     row.get::<_, bool>(4)?,
+                    row.get::<_, i64>(5)?,
                 ))
             },
         )
         .optional()?;
     match row {
-        None | Some((_, _, _, _, true)) => Err(ApiError::InvalidToken),
-        Some((_, _, _, expires_at, false)) if now >= expires_at => Err(ApiError::TokenExpired),
-        Some((id, user_id, family, _, false)) => {
+        None | Some((_, _, _, _, true, _)) => Err(ApiError::InvalidToken),
+        Some((_, _, _, expires_at, false, _)) if now >= expires_at => Err(ApiError::TokenExpired),
+        Some((id, user_id, family, _, false, auth_time)) => {
             conn.execute(
                 "UPDATE sessions SET last_used_at = ?1 WHERE id = ?2",
                 params![now, id],
             )?;
-            Ok(Authenticated { user_id, family })
+            Ok(Authenticated {
+                user_id,
+                family,
+                auth_time,
+            })
         }
     }
+}
+
+/// Records a step-up: the whole login (every pair refreshed from it) authenticated `now`.
+pub fn reauthenticated(conn: &Connection, family: &str, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE sessions SET auth_time = ?1 WHERE family = ?2",
+        params![now, family],
+    )?;
+    Ok(())
 }
 
 /// The user's logins, oldest first: one per family, since a refresh continues a login.

@@ -27,6 +27,16 @@ pub fn carrier_nonce() -> String {
     random_hex::<16>()
 }
 
+/// A pending web login: `wl_` and 32 hex characters.
+pub fn web_login_id() -> String {
+    format!("wl_{}", random_hex::<16>())
+}
+
+/// What lets only the browser that asked watch its web login.
+pub fn poll_token() -> String {
+    format!("wlp_{}", random_hex::<32>())
+}
+
 /// Tokens are stored only as this digest, so the database cannot be used to impersonate anyone.
 pub fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()

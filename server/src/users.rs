@@ -78,6 +78,20 @@ pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<User>> {
     .optional()
 }
 
+/// Whether `phone` is the account's own phone (compared by its key: the number is not kept).
+pub fn has_phone(
+    conn: &Connection,
+    keyed: &Keyed,
+    id: &str,
+    phone: &Phone,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND phone_key = ?2)",
+        params![id, keyed.phone(phone)],
+        |row| row.get(0),
+    )
+}
+
 /// Deletes the account and everything kept under it; its phone may then register afresh.
 /// Browsing events are not among them: they were never linked to the account.
 pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
@@ -87,6 +101,7 @@ pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
         "deletion_requests",
         "interests",
         "risk_devices",
+        "web_logins",
     ] {
         conn.execute(&format!("DELETE FROM {table} WHERE user_id = ?1"), [id])?;
     }

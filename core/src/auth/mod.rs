@@ -4,8 +4,10 @@
 mod device;
 mod one_tap;
 mod phone;
+mod reauth;
 mod session;
 mod sms;
+mod web_login;
 
 use std::sync::Arc;
 
@@ -14,10 +16,11 @@ use tokio::sync::watch;
 
 pub use device::{DeviceInfo, DeviceInfoProvider, DeviceOs, NetworkType};
 pub(crate) use session::Session;
+pub use web_login::WebLoginRequest;
 
 use crate::client::Inner;
 use crate::consent::ConsentPurpose;
-use crate::net::{NetError, NetworkProblem};
+use crate::net::{ApiError, NetError, NetworkProblem};
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -75,6 +78,19 @@ pub enum AuthError {
     CarrierTokenExpired,
     #[error("the carrier token was already used; try again")]
     CarrierTokenUsed,
+    /// A sensitive action needs a recent authentication: re-verify with an SMS code
+    /// (`request_reauth_code`, `reauthenticate`), then retry.
+    #[error("confirm it is you: re-authenticate, then try again")]
+    ReauthRequired,
+    /// The scanned code is not a MedCircle web login code, or is malformed.
+    #[error("{reason}")]
+    InvalidQrCode { reason: String },
+    #[error("this web login does not exist")]
+    WebLoginNotFound,
+    #[error("this web login has expired; reload the page")]
+    WebLoginExpired,
+    #[error("this web login was already answered")]
+    WebLoginUsed,
     #[error("too many requests; retry in {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
     #[error("consent required: {purpose:?}")]
@@ -101,18 +117,7 @@ impl From<NetError> for AuthError {
                 "carrier_token_used" => AuthError::CarrierTokenUsed,
                 _ => AuthError::SessionExpired,
             },
-            NetError::Refused { error, .. } if error.code == "invalid_phone" => {
-                AuthError::InvalidPhone {
-                    reason: error.message,
-                }
-            }
-            NetError::Refused { error, .. } if error.code == "wrong_code" => AuthError::WrongCode {
-                attempts_left: error.attempts_left.unwrap_or(0),
-            },
-            NetError::Refused { error, .. } if error.code == "code_expired" => {
-                AuthError::CodeExpired
-            }
-            NetError::Refused { error, .. } if error.code == "code_locked" => AuthError::CodeLocked,
+            NetError::Refused { status, error } => refused(status, error),
             other => AuthError::Network {
                 problem: other.into(),
             },
@@ -126,6 +131,30 @@ async fn after_login(inner: &Inner) {
     device::report(inner).await;
     if let Err(error) = crate::consent::sync_now(inner).await {
         tracing::info!(%error, "consent sync after login postponed");
+    }
+}
+
+/// The server's refusals this area has a typed error for.
+fn refused(status: u16, error: ApiError) -> AuthError {
+    match error.code.as_str() {
+        "invalid_phone" => AuthError::InvalidPhone {
+            reason: error.message,
+        },
+        "wrong_code" => AuthError::WrongCode {
+            attempts_left: error.attempts_left.unwrap_or(0),
+        },
+        "code_expired" => AuthError::CodeExpired,
+        "code_locked" => AuthError::CodeLocked,
+        "reauth_required" => AuthError::ReauthRequired,
+        "phone_mismatch" => AuthError::InvalidPhone {
+            reason: "this is not the signed-in account's phone".into(),
+        },
+        "not_found" => AuthError::WebLoginNotFound,
+        "web_login_expired" => AuthError::WebLoginExpired,
+        "web_login_used" => AuthError::WebLoginUsed,
+        _ => AuthError::Network {
+            problem: NetError::Refused { status, error }.into(),
+        },
     }
 }
 
@@ -181,6 +210,48 @@ impl AuthClient {
                 after_login(&inner).await;
                 Ok(user)
             })
+            .await
+    }
+
+    /// Texts a fresh code to the signed-in account's phone, for a sensitive action.
+    pub async fn request_reauth_code(&self, phone: String) -> Result<SmsCodeSent, AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { reauth::request_code(&inner, &phone).await })
+            .await
+    }
+
+    /// Proves a recent authentication with that code; sensitive actions are then allowed for
+    /// a few minutes.
+    pub async fn reauthenticate(&self, phone: String, code: String) -> Result<(), AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { reauth::verify(&inner, &phone, &code).await })
+            .await
+    }
+
+    /// The phone scanned a web login code: checks it is ours, then asks the server who is
+    /// asking. Show the answer and let the user confirm or decline.
+    pub async fn scan_web_login(&self, payload: String) -> Result<WebLoginRequest, AuthError> {
+        let id = web_login::parse_payload(&payload)?;
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { web_login::details(&inner, &id).await })
+            .await
+    }
+
+    /// Logs the browser in (a sensitive action: may need `reauthenticate` first).
+    pub async fn confirm_web_login(&self, id: String) -> Result<(), AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { web_login::answer(&inner, &id, true).await })
+            .await
+    }
+
+    pub async fn decline_web_login(&self, id: String) -> Result<(), AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { web_login::answer(&inner, &id, false).await })
             .await
     }
 

@@ -22,6 +22,12 @@ pub(crate) enum Endpoint {
     DeleteAccount,
     OneTap,
     RiskDevice,
+    ReauthSend,
+    ReauthVerify,
+    /// A web login's details; the id follows the path.
+    WebLogin,
+    WebLoginConfirm,
+    WebLoginDecline,
 }
 
 impl Endpoint {
@@ -31,7 +37,8 @@ impl Endpoint {
             | Endpoint::Me
             | Endpoint::ConsentsPull
             | Endpoint::Interests
-            | Endpoint::Export => Method::GET,
+            | Endpoint::Export
+            | Endpoint::WebLogin => Method::GET,
             Endpoint::SmsSend
             | Endpoint::SmsVerify
             | Endpoint::Refresh
@@ -40,7 +47,11 @@ impl Endpoint {
             | Endpoint::Events
             | Endpoint::EventsForget
             | Endpoint::OneTap
-            | Endpoint::RiskDevice => Method::POST,
+            | Endpoint::RiskDevice
+            | Endpoint::ReauthSend
+            | Endpoint::ReauthVerify
+            | Endpoint::WebLoginConfirm
+            | Endpoint::WebLoginDecline => Method::POST,
             Endpoint::ConsentsPush => Method::PUT,
             Endpoint::InterestTag | Endpoint::DeleteAccount => Method::DELETE,
         }
@@ -62,6 +73,20 @@ impl Endpoint {
             Endpoint::Export => "/v1/me/export",
             Endpoint::OneTap => "/v1/auth/one-tap",
             Endpoint::RiskDevice => "/v1/risk/device",
+            Endpoint::ReauthSend => "/v1/auth/reauth/sms/send",
+            Endpoint::ReauthVerify => "/v1/auth/reauth/sms/verify",
+            Endpoint::WebLogin | Endpoint::WebLoginConfirm | Endpoint::WebLoginDecline => {
+                "/v1/web-logins"
+            }
+        }
+    }
+
+    /// For a resource named by an id: what follows the id in the path.
+    pub(crate) fn after_id(self) -> Option<&'static str> {
+        match self {
+            Endpoint::WebLoginConfirm => Some("confirm"),
+            Endpoint::WebLoginDecline => Some("decline"),
+            _ => None,
         }
     }
 
@@ -90,6 +115,11 @@ impl Endpoint {
             Endpoint::OneTap => &["carrier_token", "install_id"],
             // Only to the risk endpoint, and never anything else with it.
             Endpoint::RiskDevice => &["device_info", "install_id", "session_token"],
+            Endpoint::ReauthSend => &["phone_number", "session_token"],
+            Endpoint::ReauthVerify => &["phone_number", "sms_code", "session_token"],
+            Endpoint::WebLogin | Endpoint::WebLoginConfirm | Endpoint::WebLoginDecline => {
+                &["session_token"]
+            }
         }
     }
 
@@ -115,7 +145,7 @@ mod tests {
     use super::*;
     use crate::privacy::inventory;
 
-    const ALL: [Endpoint; 17] = [
+    const ALL: [Endpoint; 22] = [
         Endpoint::Policy,
         Endpoint::SmsSend,
         Endpoint::SmsVerify,
@@ -133,6 +163,11 @@ mod tests {
         Endpoint::DeleteAccount,
         Endpoint::OneTap,
         Endpoint::RiskDevice,
+        Endpoint::ReauthSend,
+        Endpoint::ReauthVerify,
+        Endpoint::WebLogin,
+        Endpoint::WebLoginConfirm,
+        Endpoint::WebLoginDecline,
     ];
 
     #[test]

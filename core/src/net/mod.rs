@@ -130,8 +130,19 @@ impl Net {
         self.send(endpoint, None, body, bearer).await.map(drop)
     }
 
-    /// Like [`Net::call_no_content`], for a resource of `endpoint` named by `id` (appended
-    /// to the path as one encoded segment).
+    /// Like [`Net::call`], for a resource of `endpoint` named by `id` (one encoded path
+    /// segment, followed by the endpoint's action if it has one).
+    pub(crate) async fn call_at<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        id: &str,
+        bearer: Option<&str>,
+    ) -> Result<T, NetError> {
+        let bytes = self.send(endpoint, Some(id), None::<&()>, bearer).await?;
+        serde_json::from_slice(&bytes).map_err(|e| NetError::Malformed(e.to_string()))
+    }
+
+    /// Like [`Net::call_at`] when the answer carries nothing worth reading.
     pub(crate) async fn call_no_content_at(
         &self,
         endpoint: Endpoint,
@@ -160,9 +171,13 @@ impl Net {
             .join(endpoint.path().trim_start_matches('/'))
             .map_err(|e| NetError::Malformed(format!("url: {e}")))?;
         if let Some(id) = id {
-            url.path_segments_mut()
-                .map_err(|()| NetError::Malformed("url cannot take a path".into()))?
-                .push(id);
+            let mut segments = url
+                .path_segments_mut()
+                .map_err(|()| NetError::Malformed("url cannot take a path".into()))?;
+            segments.push(id);
+            if let Some(action) = endpoint.after_id() {
+                segments.push(action);
+            }
         }
         let attempts = if endpoint.idempotent() {
             self.retry.attempts

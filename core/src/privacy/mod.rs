@@ -85,6 +85,9 @@ pub enum PrivacyError {
     NotLoggedIn,
     #[error("the session has ended; log in again")]
     SessionExpired,
+    /// Deleting the account needs a recent authentication: re-authenticate, then retry.
+    #[error("confirm it is you: re-authenticate, then try again")]
+    ReauthRequired,
     #[error("network: {problem}")]
     Network { problem: NetworkProblem },
     #[error("local storage failed: {detail}")]
@@ -96,6 +99,7 @@ impl From<AuthError> for PrivacyError {
         match error {
             AuthError::NotLoggedIn => PrivacyError::NotLoggedIn,
             AuthError::SessionExpired => PrivacyError::SessionExpired,
+            AuthError::ReauthRequired => PrivacyError::ReauthRequired,
             AuthError::Network { problem } => PrivacyError::Network { problem },
             AuthError::Storage { detail } => PrivacyError::Storage { detail },
             other => PrivacyError::Network {

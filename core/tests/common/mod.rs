@@ -105,6 +105,28 @@ impl Harness {
         assert!(response.status().is_success(), "{}", response.status());
     }
 
+    /// Plays the browser: starts a web login; returns (id, QR payload, poll token).
+    pub async fn start_web_login(&self) -> (String, String, String) {
+        let body: Value = self
+            .http
+            .post(format!("{}/web/login", self.url))
+            .header("user-agent", "Mozilla/5.0 (TestBrowser)")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let field = |k: &str| body[k].as_str().unwrap().to_string();
+        (field("id"), field("payload"), field("poll_token"))
+    }
+
+    /// What the browser's page sees.
+    pub async fn web_login_status(&self, id: &str, poll: &str) -> Value {
+        self.get_json(&format!("/web/login/{id}/status?poll={poll}"))
+            .await
+    }
+
     pub async fn advance_clock(&self, seconds: u64) {
         let response = self
             .http

@@ -57,8 +57,10 @@ pub async fn delete(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
+    let now = state.clock.now();
     let mut conn = state.db();
-    let session = caller(&conn, &headers, state.clock.now())?;
+    let session = caller(&conn, &headers, now)?;
+    session.require_recent_auth(now)?;
     let tx = conn.transaction()?;
     users::delete(&tx, &session.user_id)?;
     tx.commit()?;

@@ -9,6 +9,8 @@ pub mod interests;
 pub mod one_tap;
 pub mod openapi;
 pub mod policy;
+pub mod reauth;
 pub mod risk;
 pub mod session;
 pub mod sms;
+pub mod web_login;

@@ -18,4 +18,6 @@ mod policy;
 mod protected;
 mod risk;
 mod sms_limits;
+mod step_up;
 mod storage;
+mod web_login;

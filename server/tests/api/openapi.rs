@@ -40,7 +40,7 @@ async fn every_documented_operation_is_routed() {
             TestServer::production()
         };
         let operations = documented();
-        assert_eq!(operations.len(), 27);
+        assert_eq!(operations.len(), 35);
         for (method, path, dev_only) in operations {
             let mut request = server.http.request(method.clone(), server.url(&path));
             if method == Method::POST {
@@ -94,9 +94,13 @@ async fn every_error_code_the_server_uses_is_in_the_error_schema() {
         "carrier_token_used",
         "personal_data_refused",
         "version_exists",
+        "reauth_required",
+        "phone_mismatch",
+        "web_login_expired",
+        "web_login_used",
         "internal",
     ] {
         assert!(codes.contains(&code), "{code}");
     }
-    assert_eq!(codes.len(), 19);
+    assert_eq!(codes.len(), 23);
 }
