@@ -207,19 +207,115 @@ final class ReferenceServer: @unchecked Sendable {
             return RecordedRequest(method: method, path: path)
         }
     }
+
+    /// `POST path` with `body` as JSON; the 200 reply decoded as a JSON object.
+    private func postJSON(_ path: String, _ body: [String: Any]) async throws -> [String: Any] {
+        guard let url = URL(string: baseURL + path) else { throw SupportError("bad URL \(baseURL + path)") }
+        let (data, status) = try await httpPost(url, json: try JSONSerialization.data(withJSONObject: body))
+        guard status == 200 else {
+            throw SupportError("POST \(path) -> HTTP \(status): \(String(decoding: data, as: UTF8.self))")
+        }
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw SupportError("POST \(path): not a JSON object: \(String(decoding: data, as: UTF8.self))")
+        }
+        return object
+    }
+
+    /// Moves the server clock forward by `seconds` (`POST /dev/clock/advance`).
+    func devAdvanceClock(seconds: Int) async throws {
+        _ = try await postJSON("/dev/clock/advance", ["seconds": seconds])
+    }
+
+    struct CarrierToken {
+        let token: String
+        let expiresInS: Int64
+    }
+
+    /// Plays the carrier: a signed one-tap token for `phone` on `carrier`, what the carrier's
+    /// SDK would yield on a phone with that SIM (`POST /dev/carrier/token`).
+    func devCarrierToken(phone: String, carrier: String) async throws -> CarrierToken {
+        let object = try await postJSON("/dev/carrier/token", ["phone": phone, "carrier": carrier])
+        guard let token = object["token"] as? String, let expiresIn = object["expires_in_s"] as? NSNumber else {
+            throw SupportError("POST /dev/carrier/token: no token or expires_in_s in \(object)")
+        }
+        return CarrierToken(token: token, expiresInS: expiresIn.int64Value)
+    }
+
+    /// One device report the server stored for risk control, as `/dev/risk/devices` shows it.
+    struct RiskDevice: Equatable, CustomStringConvertible {
+        let userId: String
+        let model: String
+        let os: String
+        let osVersion: String
+        let appVersion: String
+        let networkType: String
+        let carrier: String?
+        let installId: String
+        let receivedAt: Int64
+        var description: String {
+            "\(userId): \(model), \(os) \(osVersion), app \(appVersion), \(networkType), "
+                + "carrier \(carrier ?? "null"), install \(installId), at \(receivedAt)"
+        }
+    }
+
+    /// Every stored device report, in arrival order (`GET /dev/risk/devices`).
+    func devRiskDevices() async throws -> [RiskDevice] {
+        guard let object = try await getJSON("/dev/risk/devices"),
+            let devices = object["devices"] as? [[String: Any]]
+        else {
+            throw SupportError("GET /dev/risk/devices: no devices array")
+        }
+        return try devices.map { entry in
+            func string(_ key: String) throws -> String {
+                guard let value = entry[key] as? String else {
+                    throw SupportError("/dev/risk/devices entry without a string \(key): \(entry)")
+                }
+                return value
+            }
+            let carrier: String?
+            switch entry["carrier"] {
+            case is NSNull: carrier = nil
+            case let value as String: carrier = value
+            default: throw SupportError("/dev/risk/devices entry with a bad carrier: \(entry)")
+            }
+            guard let receivedAt = entry["received_at"] as? NSNumber else {
+                throw SupportError("/dev/risk/devices entry without received_at: \(entry)")
+            }
+            return RiskDevice(
+                userId: try string("user_id"), model: try string("model"), os: try string("os"),
+                osVersion: try string("os_version"), appVersion: try string("app_version"),
+                networkType: try string("network_type"), carrier: carrier,
+                installId: try string("install_id"), receivedAt: receivedAt.int64Value)
+        }
+    }
 }
 
 private func httpGet(_ url: URL) async throws -> (Data, Int) {
     var request = URLRequest(url: url)
     request.timeoutInterval = 10
-    return try await withCheckedThrowingContinuation { continuation in
+    return try await httpSend(request)
+}
+
+private func httpPost(_ url: URL, json body: Data) async throws -> (Data, Int) {
+    var request = URLRequest(url: url)
+    request.httpMethod = "POST"
+    request.setValue("application/json", forHTTPHeaderField: "content-type")
+    request.httpBody = body
+    request.timeoutInterval = 10
+    return try await httpSend(request)
+}
+
+private func httpSend(_ request: URLRequest) async throws -> (Data, Int) {
+    try await withCheckedThrowingContinuation { continuation in
         let task = URLSession.shared.dataTask(with: request) { data, response, error in
             if let error {
                 continuation.resume(throwing: error)
             } else if let http = response as? HTTPURLResponse {
                 continuation.resume(returning: (data ?? Data(), http.statusCode))
             } else {
-                continuation.resume(throwing: SupportError("GET \(url): no HTTP response"))
+                continuation.resume(
+                    throwing: SupportError(
+                        "\(request.httpMethod ?? "GET") \(request.url?.absoluteString ?? "?"): no HTTP response"))
             }
         }
         task.resume()
@@ -469,4 +565,29 @@ func rationale(
         return nil
     }
     return rationale
+}
+
+// MARK: - Device information
+
+/// The OS's device information, scripted: every read answers `info`, and the reads are
+/// counted, so a test can tell whether (and how often) the core asked. The core calls it from
+/// its own threads, so the count goes through the lock.
+final class ScriptedDeviceInfoProvider: DeviceInfoProvider, @unchecked Sendable {
+    private let lock = NSLock()
+    private let info: DeviceInfo
+    private var reads = 0
+
+    init(_ info: DeviceInfo) {
+        self.info = info
+    }
+
+    func deviceInfo() throws -> DeviceInfo {
+        lock.withLock {
+            reads += 1
+            return info
+        }
+    }
+
+    /// How many times the core read the device information.
+    var calls: Int { lock.withLock { reads } }
 }

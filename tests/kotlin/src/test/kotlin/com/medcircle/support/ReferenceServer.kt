@@ -18,6 +18,22 @@ import java.util.concurrent.TimeoutException
 /** One request the server received, as `/dev/requests` reports it. */
 data class SeenRequest(val method: String, val path: String)
 
+/** A token as the carrier's SDK would hand it to the app (`POST /dev/carrier/token`). */
+data class CarrierToken(val token: String, val expiresInS: Long)
+
+/** One device report the server stored for risk control, as `/dev/risk/devices` shows it. */
+data class RiskDevice(
+    val userId: String,
+    val model: String,
+    val os: String,
+    val osVersion: String,
+    val appVersion: String,
+    val networkType: String,
+    val carrier: String?,
+    val installId: String,
+    val receivedAt: Long,
+)
+
 /**
  * The real `medcircle-server`, started in dev mode on a free loopback port with its own
  * temporary database, and stopped on [close].
@@ -80,8 +96,67 @@ class ReferenceServer private constructor(
         }
     }
 
+    /**
+     * Plays the carrier: a signed one-tap token for [phone] on [carrier], what the carrier's SDK
+     * would yield on a phone with that SIM (`POST /dev/carrier/token`).
+     */
+    fun devCarrierToken(phone: String, carrier: String): CarrierToken {
+        val (status, body) = post("/dev/carrier/token", """{"phone":"$phone","carrier":"$carrier"}""")
+        if (status != 200) throw AssertionError("POST /dev/carrier/token -> $status $body")
+        return CarrierToken(
+            token = TOKEN.find(body)?.groupValues?.get(1)
+                ?: throw AssertionError("no token in the carrier reply: $body"),
+            expiresInS = EXPIRES_IN.find(body)?.groupValues?.get(1)?.toLong()
+                ?: throw AssertionError("no expires_in_s in the carrier reply: $body"),
+        )
+    }
+
+    /** Every device report the server stored, oldest first (`GET /dev/risk/devices`). */
+    fun devRiskDevices(): List<RiskDevice> {
+        val (status, body) = get("/dev/risk/devices")
+        if (status != 200) throw AssertionError("GET /dev/risk/devices -> $status $body")
+        val array = DEVICES.find(body)?.groupValues?.get(1)
+            ?: throw AssertionError("no devices array in: $body")
+        return OBJECT.findAll(array).map { match ->
+            val obj = match.value
+            fun field(name: String): String? {
+                val found = Regex(""""$name"\s*:\s*(null|"([^"\\]*)"|-?\d+)""").find(obj)
+                    ?: throw AssertionError("device report without a plain $name (null, number or unescaped string): $obj")
+                val raw = found.groupValues[1]
+                return when {
+                    raw == "null" -> null
+                    raw.startsWith("\"") -> found.groupValues[2]
+                    else -> raw
+                }
+            }
+            fun required(name: String): String =
+                field(name) ?: throw AssertionError("device report with a null $name: $obj")
+            RiskDevice(
+                userId = required("user_id"),
+                model = required("model"),
+                os = required("os"),
+                osVersion = required("os_version"),
+                appVersion = required("app_version"),
+                networkType = required("network_type"),
+                carrier = field("carrier"),
+                installId = required("install_id"),
+                receivedAt = required("received_at").toLong(),
+            )
+        }.toList()
+    }
+
     /** The server's recent stdout/stderr, for failure messages. */
     fun recentOutput(): String = output.text()
+
+    private fun post(path: String, json: String): Pair<Int, String> {
+        val request = HttpRequest.newBuilder(URI.create("$url$path"))
+            .timeout(Duration.ofSeconds(10))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        return response.statusCode() to response.body()
+    }
 
     private fun get(pathAndQuery: String): Pair<Int, String> {
         val request = HttpRequest.newBuilder(URI.create("$url$pathAndQuery"))
@@ -108,6 +183,9 @@ class ReferenceServer private constructor(
         private val OBJECT = Regex("""\{[^{}]*\}""")
         private val METHOD = Regex(""""method"\s*:\s*"([^"]*)"""")
         private val PATH = Regex(""""path"\s*:\s*"([^"]*)"""")
+        private val TOKEN = Regex(""""token"\s*:\s*"([A-Za-z0-9_.-]+)"""")
+        private val EXPIRES_IN = Regex(""""expires_in_s"\s*:\s*(\d+)""")
+        private val DEVICES = Regex(""""devices"\s*:\s*\[(.*)\]""", RegexOption.DOT_MATCHES_ALL)
 
         fun start(startTimeout: Duration = Duration.ofSeconds(30)): ReferenceServer {
             val bin = TestEnv.serverBin
