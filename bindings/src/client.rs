@@ -6,6 +6,7 @@ use crate::auth::Auth;
 use crate::consent::Consent;
 use crate::permissions::Permissions;
 use crate::privacy::Privacy;
+use crate::profile::Profile;
 use crate::records::Records;
 
 /// The app's one handle on the core. Open it once at start.
@@ -37,6 +38,10 @@ impl MedCircle {
 
     pub fn privacy(&self) -> Arc<Privacy> {
         Arc::new(Privacy::new(self.client.privacy()))
+    }
+
+    pub fn profile(&self) -> Arc<Profile> {
+        Arc::new(Profile::new(self.client.profile()))
     }
 
     pub fn records(&self) -> Arc<Records> {

@@ -10,6 +10,7 @@ mod consent;
 mod logger;
 mod permissions;
 mod privacy;
+mod profile;
 mod records;
 mod task;
 
@@ -18,5 +19,6 @@ pub use client::MedCircle;
 pub use consent::Consent;
 pub use permissions::Permissions;
 pub use privacy::Privacy;
+pub use profile::Profile;
 pub use records::Records;
 pub use task::TaskHandle;

@@ -10,7 +10,9 @@ use medcircle_core::{
 use serde_json::json;
 
 use crate::output::Output;
-use crate::{Command, ConsentAction, LoginMethod, PermissionAction, PolicyAction, Switch};
+use crate::{
+    Command, ConsentAction, LoginMethod, PermissionAction, PolicyAction, ProfileAction, Switch,
+};
 use crate::{permissions, privacy};
 
 pub(crate) struct Settings {
@@ -115,6 +117,7 @@ pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> 
             method: LoginMethod::OneTap { phone, carrier },
         } => login_one_tap(&client, &settings.server, &phone, &carrier, out).await,
         Command::Whoami => whoami(&client, out).await,
+        Command::Profile { action } => profile(&client, action, out).await,
         Command::Scan { payload } => crate::web_login::phone(&client, payload, out).await,
         Command::Logout => logout(&client, out).await,
         Command::Demo | Command::WebLogin => {
@@ -295,6 +298,45 @@ async fn login_one_tap(
     Ok(())
 }
 
+async fn profile(client: &Client, action: ProfileAction, out: &Output) -> Result<(), String> {
+    let profile = client.profile();
+    let (step, entries) = match action {
+        ProfileAction::Units { query, limit } => (
+            "unit",
+            profile
+                .search_units(query, limit)
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
+        ProfileAction::Departments { unit_id } => (
+            "department",
+            profile
+                .departments(unit_id)
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
+        ProfileAction::Complete {
+            unit_id,
+            department_id,
+        } => {
+            let user = profile
+                .complete_account(unit_id, department_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            emit_user(out, "profile", "completed:", &user);
+            return Ok(());
+        }
+    };
+    for entry in entries {
+        out.emit(
+            step,
+            &format!("{}  {}", entry.id, entry.name),
+            json!({ "ok": true, "id": entry.id, "name": entry.name }),
+        );
+    }
+    Ok(())
+}
+
 pub(crate) async fn whoami(client: &Client, out: &Output) -> Result<(), String> {
     let user = client.auth().whoami().await.map_err(|e| e.to_string())?;
     emit_user(out, "whoami", "logged in as", &user);
@@ -317,14 +359,22 @@ pub(crate) async fn logout(client: &Client, out: &Output) -> Result<(), String> 
 }
 
 pub(crate) fn emit_user(out: &Output, step: &str, label: &str, user: &UserProfile) {
+    let workplace = match (&user.unit, &user.department) {
+        (Some(unit), Some(department)) => format!(", {} / {}", unit.name, department.name),
+        _ => ", account not completed".to_string(),
+    };
+    let named = |n: &Option<medcircle_core::Named>| {
+        n.as_ref().map(|n| json!({ "id": n.id, "name": n.name }))
+    };
     out.emit(
         step,
         &format!(
-            "{label} {} ({}, id {})",
+            "{label} {} ({}, id {}{workplace})",
             user.nickname, user.phone_masked, user.id
         ),
         json!({ "ok": true, "id": user.id, "nickname": user.nickname,
-                "phone_masked": user.phone_masked, "created_at": user.created_at }),
+                "phone_masked": user.phone_masked, "created_at": user.created_at,
+                "unit": named(&user.unit), "department": named(&user.department) }),
     );
 }
 

@@ -98,6 +98,11 @@ enum Command {
     WebLogin,
     /// Play the phone of scan-to-login: check a scanned code, show who asks, confirm.
     Scan { payload: String },
+    /// Complete the account: unit (institution) and department.
+    Profile {
+        #[command(subcommand)]
+        action: ProfileAction,
+    },
     /// Who is logged in, as the server sees it.
     Whoami,
     /// Log out: revoke the session and wipe the account's local data.
@@ -122,6 +127,24 @@ enum ConsentAction {
     Grant { purpose: Purpose },
     /// Withdraw an optional purpose (effective at once).
     Withdraw { purpose: Purpose },
+}
+
+#[derive(Subcommand)]
+enum ProfileAction {
+    /// Search the units dictionary (Chinese or English; empty lists the first ones).
+    Units {
+        #[arg(default_value = "")]
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// A unit's departments.
+    Departments { unit_id: String },
+    /// Set the unit and department.
+    Complete {
+        unit_id: String,
+        department_id: String,
+    },
 }
 
 #[derive(Subcommand)]

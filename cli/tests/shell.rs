@@ -484,3 +484,32 @@ fn scan_to_login_between_two_terminals() {
             .contains("not a MedCircle login code")
     );
 }
+
+#[test]
+fn completing_the_account_from_the_terminal() {
+    let (dir, server) = dev_server();
+    let data_dir = dir.path().join("cli");
+    let common = [
+        "--server",
+        server.url(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--dev",
+        "--json",
+    ];
+    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+    assert!(run(&["consent", "accept"]).status.success());
+    assert!(run(&["login", "one-tap", "13900139025"]).status.success());
+    let units = json_lines(&run(&["profile", "units", "华西"]));
+    assert_eq!(units.len(), 1, "{units:?}");
+    let unit = units[0]["id"].as_str().unwrap().to_string();
+    let departments = json_lines(&run(&["profile", "departments", &unit]));
+    let department = departments[0]["id"].as_str().unwrap().to_string();
+    let completed = json_lines(&run(&["profile", "complete", &unit, &department]))[0].clone();
+    assert_eq!(completed["unit"]["id"], unit.as_str());
+    assert_eq!(completed["department"]["id"], department.as_str());
+    assert_eq!(
+        json_lines(&run(&["whoami"]))[0]["unit"]["id"],
+        unit.as_str()
+    );
+}

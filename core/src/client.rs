@@ -14,6 +14,7 @@ use crate::consent::{self, ConsentClient, ConsentGate, PolicyDocument};
 use crate::net::{Net, NetContext, Timeouts};
 use crate::permissions::{DialogLock, PermissionsClient, ProviderSlot};
 use crate::privacy::PrivacyClient;
+use crate::profile::ProfileClient;
 use crate::records::RecordsClient;
 use crate::runtime::CoreRuntime;
 use crate::secrets::{CredentialStore, SecretStore};
@@ -186,6 +187,10 @@ impl Client {
 
     pub fn privacy(&self) -> PrivacyClient {
         PrivacyClient::new(self.inner.clone())
+    }
+
+    pub fn profile(&self) -> ProfileClient {
+        ProfileClient::new(self.inner.clone())
     }
 
     pub fn records(&self) -> RecordsClient {

@@ -14,14 +14,15 @@ pub mod logging;
 pub mod net;
 pub mod permissions;
 pub mod privacy;
+pub mod profile;
 pub mod records;
 mod runtime;
 mod secrets;
 mod store;
 
 pub use auth::{
-    AuthClient, AuthError, DeviceInfo, DeviceInfoProvider, DeviceOs, LogoutOutcome, NetworkType,
-    SessionState, SmsCodeSent, UserProfile, WebLoginRequest,
+    AuthClient, AuthError, DeviceInfo, DeviceInfoProvider, DeviceOs, LogoutOutcome, Named,
+    NetworkType, SessionState, SmsCodeSent, UserProfile, WebLoginRequest,
 };
 pub use client::{Client, ClientError};
 pub use clock::{Clock, SystemClock};
@@ -40,5 +41,6 @@ pub use privacy::{
     CollectedDataItem, InterestTag, LedgerEntry, LedgerFilter, PermissionUse, PrivacyClient,
     PrivacyError, SharingEntry,
 };
+pub use profile::{ProfileClient, ProfileError};
 pub use records::{RecordsClient, RecordsError};
 pub use secrets::CredentialStore;

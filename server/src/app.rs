@@ -16,8 +16,8 @@ use crate::clock::Clock;
 use crate::keyed::Keyed;
 use crate::policy::Policies;
 use crate::routes::{
-    account, consents, deletion_requests, dev, events, interests, one_tap, openapi, policy, reauth,
-    risk, session, sms, web_login,
+    account, consents, deletion_requests, dev, dictionaries, events, interests, one_tap, openapi,
+    policy, profile, reauth, risk, session, sms, web_login,
 };
 use crate::{ServerConfig, access_log, db, error};
 
@@ -116,6 +116,7 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/v1/auth/logout", false, session::logout),
         entry(Method::GET, "/v1/me", false, session::me),
         entry(Method::DELETE, "/v1/me", false, account::delete),
+        entry(Method::PUT, "/v1/me/profile", false, profile::put),
         entry(Method::GET, "/v1/me/export", false, account::export),
         entry(Method::PUT, "/v1/me/consents", false, consents::put),
         entry(Method::GET, "/v1/me/consents", false, consents::get),
@@ -143,6 +144,18 @@ fn table() -> Vec<RouteEntry> {
             "/v1/me/interests/{id}",
             false,
             interests::delete_one,
+        ),
+        entry(
+            Method::GET,
+            "/v1/dictionaries/units",
+            false,
+            dictionaries::units,
+        ),
+        entry(
+            Method::GET,
+            "/v1/dictionaries/units/{unit_id}/departments",
+            false,
+            dictionaries::departments,
         ),
         entry(Method::POST, "/v1/events", false, events::record),
         entry(Method::POST, "/v1/events/forget", false, events::forget),

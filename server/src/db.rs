@@ -128,6 +128,99 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX web_logins_by_expiry ON web_logins(expires_at);
     CREATE INDEX web_logins_by_user ON web_logins(user_id);
 ",
+    r"
+    -- Dictionaries the account is completed from: units (hospitals and other institutions) and
+    -- their departments. Fixed rows; a department belongs to exactly one unit.
+    CREATE TABLE units (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL
+    );
+    CREATE TABLE departments (
+        id TEXT PRIMARY KEY,
+        unit_id TEXT NOT NULL REFERENCES units(id),
+        name TEXT NOT NULL
+    );
+    CREATE INDEX departments_by_unit ON departments(unit_id);
+    ALTER TABLE users ADD COLUMN unit_id TEXT REFERENCES units(id);
+    ALTER TABLE users ADD COLUMN department_id TEXT REFERENCES departments(id);
+    INSERT INTO units (id, name) VALUES
+        ('un_1', '北京协和医院 Peking Union Medical College Hospital'),
+        ('un_2', '上海交通大学医学院附属瑞金医院 Ruijin Hospital'),
+        ('un_3', '四川大学华西医院 West China Hospital'),
+        ('un_4', '复旦大学附属中山医院 Zhongshan Hospital'),
+        ('un_5', '中山大学附属第一医院 First Affiliated Hospital of Sun Yat-sen University'),
+        ('un_6', '浙江大学医学院附属第一医院 First Affiliated Hospital, Zhejiang University'),
+        ('un_7', '武汉协和医院 Wuhan Union Hospital'),
+        ('un_8', '北京大学第一医院 Peking University First Hospital'),
+        ('un_9', '解放军总医院 Chinese PLA General Hospital'),
+        ('un_10', '首都医科大学附属北京天坛医院 Beijing Tiantan Hospital'),
+        ('un_11', '中南大学湘雅医院 Xiangya Hospital, Central South University'),
+        ('un_12', '社区卫生服务中心 Community Health Center (other)');
+    INSERT INTO departments (id, unit_id, name) VALUES
+        ('dp_1', 'un_1', '心内科 Cardiology'),
+        ('dp_2', 'un_1', '肿瘤科 Oncology'),
+        ('dp_3', 'un_1', '神经内科 Neurology'),
+        ('dp_4', 'un_1', '儿科 Pediatrics'),
+        ('dp_5', 'un_1', '急诊科 Emergency'),
+        ('dp_6', 'un_1', '内分泌科 Endocrinology'),
+        ('dp_7', 'un_2', '心内科 Cardiology'),
+        ('dp_8', 'un_2', '内分泌科 Endocrinology'),
+        ('dp_9', 'un_2', '血液科 Hematology'),
+        ('dp_10', 'un_2', '急诊科 Emergency'),
+        ('dp_11', 'un_2', '普外科 General Surgery'),
+        ('dp_12', 'un_3', '心内科 Cardiology'),
+        ('dp_13', 'un_3', '肿瘤科 Oncology'),
+        ('dp_14', 'un_3', '神经内科 Neurology'),
+        ('dp_15', 'un_3', '呼吸内科 Respiratory Medicine'),
+        ('dp_16', 'un_3', '急诊科 Emergency'),
+        ('dp_17', 'un_3', '全科 General Practice'),
+        ('dp_18', 'un_3', '骨科 Orthopedics'),
+        ('dp_19', 'un_3', '麻醉科 Anesthesiology'),
+        ('dp_20', 'un_4', '心内科 Cardiology'),
+        ('dp_21', 'un_4', '肝外科 Liver Surgery'),
+        ('dp_22', 'un_4', '消化内科 Gastroenterology'),
+        ('dp_23', 'un_4', '急诊科 Emergency'),
+        ('dp_24', 'un_5', '心内科 Cardiology'),
+        ('dp_25', 'un_5', '肿瘤科 Oncology'),
+        ('dp_26', 'un_5', '神经内科 Neurology'),
+        ('dp_27', 'un_5', '儿科 Pediatrics'),
+        ('dp_28', 'un_5', '肾内科 Nephrology'),
+        ('dp_29', 'un_6', '感染科 Infectious Diseases'),
+        ('dp_30', 'un_6', '心内科 Cardiology'),
+        ('dp_31', 'un_6', '肿瘤科 Oncology'),
+        ('dp_32', 'un_6', '急诊科 Emergency'),
+        ('dp_33', 'un_6', '全科 General Practice'),
+        ('dp_34', 'un_7', '心内科 Cardiology'),
+        ('dp_35', 'un_7', '肿瘤科 Oncology'),
+        ('dp_36', 'un_7', '儿科 Pediatrics'),
+        ('dp_37', 'un_7', '急诊科 Emergency'),
+        ('dp_38', 'un_7', '神经内科 Neurology'),
+        ('dp_39', 'un_7', '皮肤科 Dermatology'),
+        ('dp_40', 'un_8', '肾内科 Nephrology'),
+        ('dp_41', 'un_8', '儿科 Pediatrics'),
+        ('dp_42', 'un_8', '皮肤科 Dermatology'),
+        ('dp_43', 'un_8', '泌尿外科 Urology'),
+        ('dp_44', 'un_8', '神经内科 Neurology'),
+        ('dp_45', 'un_9', '心内科 Cardiology'),
+        ('dp_46', 'un_9', '肿瘤科 Oncology'),
+        ('dp_47', 'un_9', '神经外科 Neurosurgery'),
+        ('dp_48', 'un_9', '急诊科 Emergency'),
+        ('dp_49', 'un_9', '骨科 Orthopedics'),
+        ('dp_50', 'un_9', '老年医学科 Geriatrics'),
+        ('dp_51', 'un_10', '神经内科 Neurology'),
+        ('dp_52', 'un_10', '神经外科 Neurosurgery'),
+        ('dp_53', 'un_10', '急诊科 Emergency'),
+        ('dp_54', 'un_10', '放射科 Radiology'),
+        ('dp_55', 'un_11', '心内科 Cardiology'),
+        ('dp_56', 'un_11', '肿瘤科 Oncology'),
+        ('dp_57', 'un_11', '皮肤科 Dermatology'),
+        ('dp_58', 'un_11', '急诊科 Emergency'),
+        ('dp_59', 'un_11', '全科 General Practice'),
+        ('dp_60', 'un_12', '全科 General Practice'),
+        ('dp_61', 'un_12', '预防保健科 Preventive Care'),
+        ('dp_62', 'un_12', '中医科 Traditional Chinese Medicine'),
+        ('dp_63', 'un_12', '康复科 Rehabilitation');
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.

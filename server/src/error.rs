@@ -52,6 +52,8 @@ pub enum ApiError {
     WebLoginExpired,
     #[error("the web login request was already confirmed or declined")]
     WebLoginUsed,
+    #[error("the department does not belong to this unit")]
+    DepartmentNotInUnit,
     #[error("internal server error")]
     Internal,
 }
@@ -81,6 +83,7 @@ impl ApiError {
             ApiError::PhoneMismatch => "phone_mismatch",
             ApiError::WebLoginExpired => "web_login_expired",
             ApiError::WebLoginUsed => "web_login_used",
+            ApiError::DepartmentNotInUnit => "department_not_in_unit",
             ApiError::Internal => "internal",
         }
     }
@@ -90,7 +93,8 @@ impl ApiError {
             ApiError::MalformedJson(_) | ApiError::InvalidPhone => StatusCode::BAD_REQUEST,
             ApiError::InvalidRequest(_)
             | ApiError::WrongCode { .. }
-            | ApiError::PersonalDataRefused => StatusCode::UNPROCESSABLE_ENTITY,
+            | ApiError::PersonalDataRefused
+            | ApiError::DepartmentNotInUnit => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
@@ -187,6 +191,7 @@ mod tests {
             ApiError::PhoneMismatch,
             ApiError::WebLoginExpired,
             ApiError::WebLoginUsed,
+            ApiError::DepartmentNotInUnit,
             ApiError::Internal,
         ];
         for error in all {

@@ -10,6 +10,7 @@ mod codes;
 mod consents;
 mod db;
 mod deletion_requests;
+mod dictionaries;
 mod error;
 mod events;
 mod extract;

@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
+use crate::dictionaries::Entry;
 use crate::interests;
 use crate::keyed::Keyed;
 use crate::phone::Phone;
@@ -14,9 +15,17 @@ pub struct User {
     pub phone_masked: String,
     pub nickname: String,
     pub created_at: i64,
+    /// The institution the user works at, from the dictionary; none until the profile is set.
+    pub unit: Option<Entry>,
+    pub department: Option<Entry>,
 }
 
-const COLUMNS: &str = "id, phone_masked, nickname, created_at";
+/// The user's columns, with the names of their unit and department.
+const SELECT: &str = "SELECT users.id, users.phone_masked, users.nickname, users.created_at,
+        units.id, units.name, departments.id, departments.name
+    FROM users
+    LEFT JOIN units ON units.id = users.unit_id
+    LEFT JOIN departments ON departments.id = users.department_id";
 
 impl User {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
@@ -25,6 +34,8 @@ impl User {
             phone_masked: row.get(1)?,
             nickname: row.get(2)?,
             created_at: row.get(3)?,
+            unit: Entry::optional_at(row, 4)?,
+            department: Entry::optional_at(row, 6)?,
         })
     }
 }
@@ -39,7 +50,7 @@ pub fn find_or_create(
     let phone_key = keyed.phone(phone);
     let existing = conn
         .query_row(
-            &format!("SELECT {COLUMNS} FROM users WHERE phone_key = ?1"),
+            &format!("{SELECT} WHERE users.phone_key = ?1"),
             [&phone_key],
             User::from_row,
         )
@@ -52,6 +63,8 @@ pub fn find_or_create(
         phone_masked: phone.masked(),
         nickname: format!("Doctor {}", phone.last4()),
         created_at: now,
+        unit: None,
+        department: None,
     };
     conn.execute(
         "INSERT INTO users (id, phone_key, phone_masked, nickname, created_at)
@@ -71,11 +84,25 @@ pub fn find_or_create(
 
 pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<User>> {
     conn.query_row(
-        &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"),
+        &format!("{SELECT} WHERE users.id = ?1"),
         [id],
         User::from_row,
     )
     .optional()
+}
+
+/// Sets the account's unit and department (the caller checks that they exist and match).
+pub fn set_profile(
+    conn: &Connection,
+    id: &str,
+    unit_id: &str,
+    department_id: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET unit_id = ?2, department_id = ?3 WHERE id = ?1",
+        params![id, unit_id, department_id],
+    )?;
+    Ok(())
 }
 
 /// Whether `phone` is the account's own phone (compared by its key: the number is not kept).

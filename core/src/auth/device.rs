@@ -94,7 +94,7 @@ pub(super) async fn report(inner: &Inner) {
     };
     let sent = inner
         .session
-        .authorized(inner, |token| {
+        .authorized::<_, super::AuthError, _, _>(inner, |token| {
             let body = &body;
             async move {
                 inner

@@ -32,6 +32,19 @@ pub struct UserProfile {
     pub nickname: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// The institution, once the account is completed.
+    #[serde(default)]
+    pub unit: Option<Named>,
+    #[serde(default)]
+    pub department: Option<Named>,
+}
+
+/// An entry of a server dictionary (a unit, a department).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct Named {
+    pub id: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -96,6 +96,8 @@ impl Session {
                         phone_masked: String::new(),
                         nickname: String::new(),
                         created_at: 0,
+                        unit: None,
+                        department: None,
                     }),
             },
             None => SessionState::LoggedOut,
@@ -151,16 +153,22 @@ impl Session {
 
     pub(crate) async fn whoami(&self, inner: &Inner) -> Result<UserProfile, AuthError> {
         let user: UserProfile = self
-            .authorized(inner, |token| async move {
+            .authorized::<_, AuthError, _, _>(inner, |token| async move {
                 inner
                     .net
                     .call(Endpoint::Me, None::<&()>, Some(&token))
                     .await
             })
             .await?;
+        self.updated_profile(&user).await?;
+        Ok(user)
+    }
+
+    /// Caches a profile the server just returned and tells the listeners if it changed.
+    pub(crate) async fn updated_profile(&self, user: &UserProfile) -> Result<(), StoreError> {
         let guard = self.active.lock().await;
         if let Some(active) = guard.as_ref().filter(|a| a.tokens.account_id == user.id) {
-            active.store.save_profile(&user)?;
+            active.store.save_profile(user)?;
             self.state.send_if_modified(|state| {
                 let fresh = SessionState::LoggedIn { user: user.clone() };
                 let changed = *state != fresh;
@@ -168,12 +176,12 @@ impl Session {
                 changed
             });
         }
-        Ok(user)
+        Ok(())
     }
 
     pub(crate) async fn logout(&self, inner: &Inner) -> Result<LogoutOutcome, AuthError> {
         let revoked = self
-            .authorized(inner, |token| async move {
+            .authorized::<_, AuthError, _, _>(inner, |token| async move {
                 inner
                     .net
                     .call_no_content(Endpoint::Logout, None::<&()>, Some(&token))
@@ -214,12 +222,11 @@ impl Session {
 
     /// Runs an authenticated request; on an expired token refreshes once (single-flight) and
     /// retries once.
-    pub(crate) async fn authorized<T, F, Fut>(
-        &self,
-        inner: &Inner,
-        request: F,
-    ) -> Result<T, AuthError>
+    /// The caller's area error `E` gets the session's own failures (not logged in, session
+    /// ended) and converts the request's network errors its own way.
+    pub(crate) async fn authorized<T, E, F, Fut>(&self, inner: &Inner, request: F) -> Result<T, E>
     where
+        E: From<AuthError> + From<NetError>,
         F: Fn(String) -> Fut,
         Fut: Future<Output = Result<T, NetError>>,
     {

@@ -68,7 +68,7 @@ async fn sync_account(inner: &Inner, report: &mut SyncReport) -> Result<(), Auth
             request_id: &pending.request_id,
         };
         session
-            .authorized(inner, |token| {
+            .authorized::<_, AuthError, _, _>(inner, |token| {
                 let body = &body;
                 async move {
                     inner
@@ -96,7 +96,7 @@ async fn sync_account(inner: &Inner, report: &mut SyncReport) -> Result<(), Auth
                 .collect(),
         };
         session
-            .authorized(inner, |token| {
+            .authorized::<_, AuthError, _, _>(inner, |token| {
                 let body = &body;
                 async move {
                     inner
@@ -112,7 +112,7 @@ async fn sync_account(inner: &Inner, report: &mut SyncReport) -> Result<(), Auth
     }
 
     let remote: Records = session
-        .authorized(inner, |token| async move {
+        .authorized::<_, AuthError, _, _>(inner, |token| async move {
             inner
                 .net
                 .call(Endpoint::ConsentsPull, None::<&()>, Some(&token))

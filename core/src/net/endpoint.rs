@@ -28,6 +28,11 @@ pub(crate) enum Endpoint {
     WebLogin,
     WebLoginConfirm,
     WebLoginDecline,
+    /// Search of the units dictionary (the query goes in the query string).
+    Units,
+    /// A unit's departments; the unit id follows the path.
+    UnitDepartments,
+    ProfileUpdate,
 }
 
 impl Endpoint {
@@ -38,7 +43,9 @@ impl Endpoint {
             | Endpoint::ConsentsPull
             | Endpoint::Interests
             | Endpoint::Export
-            | Endpoint::WebLogin => Method::GET,
+            | Endpoint::WebLogin
+            | Endpoint::Units
+            | Endpoint::UnitDepartments => Method::GET,
             Endpoint::SmsSend
             | Endpoint::SmsVerify
             | Endpoint::Refresh
@@ -52,7 +59,7 @@ impl Endpoint {
             | Endpoint::ReauthVerify
             | Endpoint::WebLoginConfirm
             | Endpoint::WebLoginDecline => Method::POST,
-            Endpoint::ConsentsPush => Method::PUT,
+            Endpoint::ConsentsPush | Endpoint::ProfileUpdate => Method::PUT,
             Endpoint::InterestTag | Endpoint::DeleteAccount => Method::DELETE,
         }
     }
@@ -78,6 +85,8 @@ impl Endpoint {
             Endpoint::WebLogin | Endpoint::WebLoginConfirm | Endpoint::WebLoginDecline => {
                 "/v1/web-logins"
             }
+            Endpoint::Units | Endpoint::UnitDepartments => "/v1/dictionaries/units",
+            Endpoint::ProfileUpdate => "/v1/me/profile",
         }
     }
 
@@ -86,6 +95,7 @@ impl Endpoint {
         match self {
             Endpoint::WebLoginConfirm => Some("confirm"),
             Endpoint::WebLoginDecline => Some("decline"),
+            Endpoint::UnitDepartments => Some("departments"),
             _ => None,
         }
     }
@@ -117,9 +127,12 @@ impl Endpoint {
             Endpoint::RiskDevice => &["device_info", "install_id", "session_token"],
             Endpoint::ReauthSend => &["phone_number", "session_token"],
             Endpoint::ReauthVerify => &["phone_number", "sms_code", "session_token"],
-            Endpoint::WebLogin | Endpoint::WebLoginConfirm | Endpoint::WebLoginDecline => {
-                &["session_token"]
-            }
+            Endpoint::WebLogin
+            | Endpoint::WebLoginConfirm
+            | Endpoint::WebLoginDecline
+            | Endpoint::Units
+            | Endpoint::UnitDepartments => &["session_token"],
+            Endpoint::ProfileUpdate => &["workplace", "session_token"],
         }
     }
 
@@ -145,7 +158,7 @@ mod tests {
     use super::*;
     use crate::privacy::inventory;
 
-    const ALL: [Endpoint; 22] = [
+    const ALL: [Endpoint; 25] = [
         Endpoint::Policy,
         Endpoint::SmsSend,
         Endpoint::SmsVerify,
@@ -168,6 +181,9 @@ mod tests {
         Endpoint::WebLogin,
         Endpoint::WebLoginConfirm,
         Endpoint::WebLoginDecline,
+        Endpoint::Units,
+        Endpoint::UnitDepartments,
+        Endpoint::ProfileUpdate,
     ];
 
     #[test]

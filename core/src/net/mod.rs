@@ -130,6 +130,20 @@ impl Net {
         self.send(endpoint, None, body, bearer).await.map(drop)
     }
 
+    /// Like [`Net::call`] with query parameters (encoded here: user input never becomes part
+    /// of the URL's syntax).
+    pub(crate) async fn call_with_query<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        query: &[(&str, &str)],
+        bearer: Option<&str>,
+    ) -> Result<T, NetError> {
+        let bytes = self
+            .send_to(endpoint, None, query, None::<&()>, bearer)
+            .await?;
+        serde_json::from_slice(&bytes).map_err(|e| NetError::Malformed(e.to_string()))
+    }
+
     /// Like [`Net::call`], for a resource of `endpoint` named by `id` (one encoded path
     /// segment, followed by the endpoint's action if it has one).
     pub(crate) async fn call_at<T: DeserializeOwned>(
@@ -161,6 +175,17 @@ impl Net {
         body: Option<&(impl Serialize + ?Sized)>,
         bearer: Option<&str>,
     ) -> Result<Vec<u8>, NetError> {
+        self.send_to(endpoint, id, &[], body, bearer).await
+    }
+
+    async fn send_to(
+        &self,
+        endpoint: Endpoint,
+        id: Option<&str>,
+        query: &[(&str, &str)],
+        body: Option<&(impl Serialize + ?Sized)>,
+        bearer: Option<&str>,
+    ) -> Result<Vec<u8>, NetError> {
         self.admit(endpoint)?;
         let body = body
             .map(serde_json::to_vec)
@@ -178,6 +203,9 @@ impl Net {
             if let Some(action) = endpoint.after_id() {
                 segments.push(action);
             }
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
         }
         let attempts = if endpoint.idempotent() {
             self.retry.attempts

@@ -15,7 +15,7 @@ pub use rights::InterestTag;
 use crate::auth::AuthError;
 use crate::client::Inner;
 use crate::consent::ConsentPurpose;
-use crate::net::NetworkProblem;
+use crate::net::{NetError, NetworkProblem};
 use crate::permissions::{Feature, Permission};
 use crate::store::StoreError;
 
@@ -92,6 +92,20 @@ pub enum PrivacyError {
     Network { problem: NetworkProblem },
     #[error("local storage failed: {detail}")]
     Storage { detail: String },
+}
+
+impl From<NetError> for PrivacyError {
+    fn from(error: NetError) -> Self {
+        match error {
+            NetError::Unauthorized { .. } => PrivacyError::SessionExpired,
+            NetError::Refused { error, .. } if error.code == "reauth_required" => {
+                PrivacyError::ReauthRequired
+            }
+            other => PrivacyError::Network {
+                problem: other.into(),
+            },
+        }
+    }
 }
 
 impl From<AuthError> for PrivacyError {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{LedgerFilter, PrivacyClient, PrivacyError};
-use crate::auth::{AuthError, SessionState};
+use crate::auth::SessionState;
 use crate::client::Inner;
 use crate::consent;
 use crate::net::Endpoint;
@@ -30,7 +30,7 @@ impl PrivacyClient {
             .run(async move {
                 let tags: Tags = inner
                     .session
-                    .authorized(&inner, |token| {
+                    .authorized::<_, PrivacyError, _, _>(&inner, |token| {
                         let inner = &inner;
                         async move {
                             inner
@@ -52,7 +52,7 @@ impl PrivacyClient {
             .run(async move {
                 inner
                     .session
-                    .authorized(&inner, |token| {
+                    .authorized::<_, PrivacyError, _, _>(&inner, |token| {
                         let (inner, id) = (&inner, &id);
                         async move {
                             match id {
@@ -91,7 +91,7 @@ impl PrivacyClient {
                 let inner = &this.inner;
                 let server = match inner
                     .session
-                    .authorized(inner, |token| async move {
+                    .authorized::<_, PrivacyError, _, _>(inner, |token| async move {
                         inner
                             .net
                             .call::<Value>(Endpoint::Export, None::<&()>, Some(&token))
@@ -100,8 +100,8 @@ impl PrivacyClient {
                     .await
                 {
                     Ok(document) => document,
-                    Err(AuthError::NotLoggedIn) => Value::Null,
-                    Err(error) => return Err(error.into()),
+                    Err(PrivacyError::NotLoggedIn) => Value::Null,
+                    Err(error) => return Err(error),
                 };
                 let device = device_data(&this)?;
                 let document = json!({
@@ -125,7 +125,7 @@ impl PrivacyClient {
                 let _no_sync = inner.consent_sync.lock().await;
                 inner
                     .session
-                    .authorized(&inner, |token| {
+                    .authorized::<_, PrivacyError, _, _>(&inner, |token| {
                         let inner = &inner;
                         async move {
                             inner

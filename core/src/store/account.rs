@@ -8,18 +8,34 @@ use sha2::{Digest, Sha256};
 use super::StoreError;
 use super::database::{Database, DatabaseSpec, remove_database_files};
 use super::migrations::Migration;
-use crate::auth::UserProfile;
+use crate::auth::{Named, UserProfile};
 use crate::secrets::SecretStore;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: "CREATE TABLE profile (
-              id TEXT PRIMARY KEY,
-              phone_masked TEXT NOT NULL,
-              nickname TEXT NOT NULL,
-              created_at INTEGER NOT NULL
-          );",
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: "CREATE TABLE profile (
+                  id TEXT PRIMARY KEY,
+                  phone_masked TEXT NOT NULL,
+                  nickname TEXT NOT NULL,
+                  created_at INTEGER NOT NULL
+              );",
+    },
+    Migration {
+        version: 2,
+        sql: "ALTER TABLE profile ADD COLUMN unit_id TEXT;
+              ALTER TABLE profile ADD COLUMN unit_name TEXT;
+              ALTER TABLE profile ADD COLUMN department_id TEXT;
+              ALTER TABLE profile ADD COLUMN department_name TEXT;",
+    },
+];
+
+fn named(id: Option<String>, name: Option<String>) -> Option<Named> {
+    Some(Named {
+        id: id?,
+        name: name?,
+    })
+}
 
 pub(crate) struct AccountStore {
     db: Database,
@@ -71,14 +87,23 @@ impl AccountStore {
 
     pub(crate) fn save_profile(&self, profile: &UserProfile) -> Result<(), StoreError> {
         self.db.conn().execute(
-            "INSERT INTO profile (id, phone_masked, nickname, created_at) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO profile (id, phone_masked, nickname, created_at, unit_id, unit_name,
+                                  department_id, department_name)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET phone_masked = excluded.phone_masked,
-                 nickname = excluded.nickname, created_at = excluded.created_at",
+                 nickname = excluded.nickname, created_at = excluded.created_at,
+                 unit_id = excluded.unit_id, unit_name = excluded.unit_name,
+                 department_id = excluded.department_id,
+                 department_name = excluded.department_name",
             params![
                 profile.id,
                 profile.phone_masked,
                 profile.nickname,
-                profile.created_at
+                profile.created_at,
+                profile.unit.as_ref().map(|u| &u.id),
+                profile.unit.as_ref().map(|u| &u.name),
+                profile.department.as_ref().map(|d| &d.id),
+                profile.department.as_ref().map(|d| &d.name),
             ],
         )?;
         Ok(())
@@ -89,7 +114,8 @@ impl AccountStore {
             .db
             .conn()
             .query_row(
-                "SELECT id, phone_masked, nickname, created_at FROM profile LIMIT 1",
+                "SELECT id, phone_masked, nickname, created_at, unit_id, unit_name,
+                        department_id, department_name FROM profile LIMIT 1",
                 [],
                 |r| {
                     Ok(UserProfile {
@@ -97,6 +123,8 @@ impl AccountStore {
                         phone_masked: r.get(1)?,
                         nickname: r.get(2)?,
                         created_at: r.get(3)?,
+                        unit: named(r.get(4)?, r.get(5)?),
+                        department: named(r.get(6)?, r.get(7)?),
                     })
                 },
             )

@@ -8,6 +8,7 @@ mod common;
 mod consents;
 mod deletion_requests;
 mod dev;
+mod dictionaries;
 mod errors;
 mod events;
 mod interests;

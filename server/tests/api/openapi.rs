@@ -40,7 +40,7 @@ async fn every_documented_operation_is_routed() {
             TestServer::production()
         };
         let operations = documented();
-        assert_eq!(operations.len(), 35);
+        assert_eq!(operations.len(), 38);
         for (method, path, dev_only) in operations {
             let mut request = server.http.request(method.clone(), server.url(&path));
             if method == Method::POST {
@@ -98,9 +98,10 @@ async fn every_error_code_the_server_uses_is_in_the_error_schema() {
         "phone_mismatch",
         "web_login_expired",
         "web_login_used",
+        "department_not_in_unit",
         "internal",
     ] {
         assert!(codes.contains(&code), "{code}");
     }
-    assert_eq!(codes.len(), 23);
+    assert_eq!(codes.len(), 24);
 }

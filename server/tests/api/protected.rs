@@ -4,7 +4,8 @@ use serde_json::{Value, json};
 use crate::common::{PHONE, TestServer, access, assert_error, count_rows};
 
 /// Every account route added with consents, deletion requests, interests, export, account
-/// deletion and device reports, with a body that would be wrong even with a token.
+/// deletion, device reports, dictionaries and the profile, with a request that would be wrong
+/// even with a token.
 fn routes() -> Vec<(Method, &'static str, Option<Value>)> {
     vec![
         (Method::GET, "/v1/me/export", None),
@@ -24,6 +25,13 @@ fn routes() -> Vec<(Method, &'static str, Option<Value>)> {
             Method::POST,
             "/v1/risk/device",
             Some(json!({ "os": "windows" })),
+        ),
+        (Method::GET, "/v1/dictionaries/units?q=协和&limit=0", None),
+        (Method::GET, "/v1/dictionaries/units/un_0/departments", None),
+        (
+            Method::PUT,
+            "/v1/me/profile",
+            Some(json!({ "unit_id": "un_1", "department_id": "dp_7" })),
         ),
     ]
 }
