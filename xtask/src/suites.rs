@@ -24,8 +24,9 @@ pub(crate) fn run_all(root: &Path) -> Result {
             .arg("test")
             .env(IN_SESSION_KEYRING, "1"));
     }
+    // The server's own tests build target/debug/medcircle-server, which the Kotlin and Swift
+    // suites start: no separate build (with other features, so other artifacts) needed.
     let rust = count_rust(&run_capturing(cargo(root).args(["test", "--workspace"]))?);
-    run(cargo(root).args(["build", "-p", "medcircle-server"]))?;
     let generated = bindings::generate(root)?;
     let target = target_dir(root);
     let kotlin = count_maven(&kotlin(root, &generated.join("kotlin"), &target)?)?;

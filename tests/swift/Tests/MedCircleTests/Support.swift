@@ -241,6 +241,71 @@ final class ReferenceServer: @unchecked Sendable {
         return CarrierToken(token: token, expiresInS: expiresIn.int64Value)
     }
 
+    /// A web login as the browser gets it when it asks for one (`POST /web/login`).
+    struct BrowserWebLogin {
+        let id: String
+        let payload: String
+        let pollToken: String
+        let expiresInS: Int64
+    }
+
+    /// The account a confirmed web login logged the browser in as.
+    struct BrowserSession: Equatable {
+        let userId: String
+        let nickname: String
+    }
+
+    /// What the browser sees polling its web login (`GET /web/login/{id}/status`): "pending",
+    /// "scanned", "confirmed" (with `session`), "declined" or "expired".
+    struct BrowserWebLoginStatus: Equatable, CustomStringConvertible {
+        let status: String
+        let session: BrowserSession?
+        var description: String {
+            session.map { "\(status) as \($0.userId) (\($0.nickname))" } ?? status
+        }
+    }
+
+    /// Plays the browser on the web login page: asks for a web login, sending `userAgent` as its
+    /// `User-Agent` (`POST /web/login`, 201).
+    func browserStartWebLogin(userAgent: String) async throws -> BrowserWebLogin {
+        guard let url = URL(string: baseURL + "/web/login") else { throw SupportError("bad URL \(baseURL)/web/login") }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue(userAgent, forHTTPHeaderField: "User-Agent")
+        request.httpBody = Data()
+        request.timeoutInterval = 10
+        let (data, status) = try await httpSend(request)
+        let text = String(decoding: data, as: UTF8.self)
+        guard status == 201 else { throw SupportError("POST /web/login -> HTTP \(status): \(text)") }
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let id = object["id"] as? String, let payload = object["payload"] as? String,
+            let pollToken = object["poll_token"] as? String, let expiresIn = object["expires_in_s"] as? NSNumber
+        else {
+            throw SupportError("POST /web/login: no id, payload, poll_token or expires_in_s in \(text)")
+        }
+        return BrowserWebLogin(id: id, payload: payload, pollToken: pollToken, expiresInS: expiresIn.int64Value)
+    }
+
+    /// Plays the browser polling `login` (`GET /web/login/{id}/status?poll=…`).
+    func browserWebLoginStatus(_ login: BrowserWebLogin) async throws -> BrowserWebLoginStatus {
+        let path = "/web/login/\(login.id)/status?poll=\(login.pollToken)"
+        guard let object = try await getJSON(path) else { throw SupportError("GET \(path) -> HTTP 404") }
+        guard let status = object["status"] as? String else {
+            throw SupportError("GET /web/login/\(login.id)/status: no status in \(object)")
+        }
+        switch object["session"] {
+        case nil:
+            return BrowserWebLoginStatus(status: status, session: nil)
+        case let session as [String: Any]:
+            guard let userId = session["user_id"] as? String, let nickname = session["nickname"] as? String else {
+                throw SupportError("GET /web/login/\(login.id)/status: malformed session in \(object)")
+            }
+            return BrowserWebLoginStatus(status: status, session: BrowserSession(userId: userId, nickname: nickname))
+        default:
+            throw SupportError("GET /web/login/\(login.id)/status: unexpected session in \(object)")
+        }
+    }
+
     /// One device report the server stored for risk control, as `/dev/risk/devices` shows it.
     struct RiskDevice: Equatable, CustomStringConvertible {
         let userId: String

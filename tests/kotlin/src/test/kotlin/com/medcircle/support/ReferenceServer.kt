@@ -34,6 +34,18 @@ data class RiskDevice(
     val receivedAt: Long,
 )
 
+/** A web login as the browser gets it when it asks for one (`POST /web/login`). */
+data class BrowserWebLogin(val id: String, val payload: String, val pollToken: String, val expiresInS: Long)
+
+/** The account a confirmed web login logged the browser in as. */
+data class BrowserSession(val userId: String, val nickname: String)
+
+/**
+ * What the browser sees when it polls its web login (`GET /web/login/{id}/status`):
+ * `pending`, `scanned`, `confirmed` (with [session]), `declined` or `expired`.
+ */
+data class BrowserWebLoginStatus(val status: String, val session: BrowserSession?)
+
 /**
  * The real `medcircle-server`, started in dev mode on a free loopback port with its own
  * temporary database, and stopped on [close].
@@ -145,6 +157,49 @@ class ReferenceServer private constructor(
         }.toList()
     }
 
+    /**
+     * Plays the browser on the web login page: asks for a web login, sending [userAgent] as its
+     * `User-Agent` (`POST /web/login`, 201).
+     */
+    fun browserStartWebLogin(userAgent: String): BrowserWebLogin {
+        val request = HttpRequest.newBuilder(URI.create("$url/web/login"))
+            .timeout(Duration.ofSeconds(10))
+            .header("User-Agent", userAgent)
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        val body = response.body()
+        if (response.statusCode() != 201) throw AssertionError("POST /web/login -> ${response.statusCode()} $body")
+        fun string(name: String): String =
+            Regex(""""$name"\s*:\s*"([^"\\]*)"""").find(body)?.groupValues?.get(1)
+                ?: throw AssertionError("no plain string $name in the web login reply: $body")
+        return BrowserWebLogin(
+            id = string("id"),
+            payload = string("payload"),
+            pollToken = string("poll_token"),
+            expiresInS = EXPIRES_IN.find(body)?.groupValues?.get(1)?.toLong()
+                ?: throw AssertionError("no expires_in_s in the web login reply: $body"),
+        )
+    }
+
+    /** Plays the browser polling [login] (`GET /web/login/{id}/status?poll=…`). */
+    fun browserWebLoginStatus(login: BrowserWebLogin): BrowserWebLoginStatus {
+        val (status, body) = get("/web/login/${login.id}/status?poll=${login.pollToken}")
+        if (status != 200) throw AssertionError("GET /web/login/${login.id}/status -> $status $body")
+        val state = STATUS.find(body)?.groupValues?.get(1)
+            ?: throw AssertionError("no status in the web login status reply: $body")
+        val session = SESSION.find(body)?.groupValues?.get(1)?.let { obj ->
+            fun string(name: String): String =
+                Regex(""""$name"\s*:\s*"([^"\\]*)"""").find(obj)?.groupValues?.get(1)
+                    ?: throw AssertionError("session without a plain string $name: $body")
+            BrowserSession(userId = string("user_id"), nickname = string("nickname"))
+        }
+        if (session == null && Regex(""""session"\s*:""").containsMatchIn(body)) {
+            throw AssertionError("unexpected session in the web login status reply: $body")
+        }
+        return BrowserWebLoginStatus(state, session)
+    }
+
     /** The server's recent stdout/stderr, for failure messages. */
     fun recentOutput(): String = output.text()
 
@@ -185,6 +240,8 @@ class ReferenceServer private constructor(
         private val PATH = Regex(""""path"\s*:\s*"([^"]*)"""")
         private val TOKEN = Regex(""""token"\s*:\s*"([A-Za-z0-9_.-]+)"""")
         private val EXPIRES_IN = Regex(""""expires_in_s"\s*:\s*(\d+)""")
+        private val STATUS = Regex(""""status"\s*:\s*"([a-z]+)"""")
+        private val SESSION = Regex(""""session"\s*:\s*(\{[^{}]*\})""")
         private val DEVICES = Regex(""""devices"\s*:\s*\[(.*)\]""", RegexOption.DOT_MATCHES_ALL)
 
         fun start(startTimeout: Duration = Duration.ofSeconds(30)): ReferenceServer {
