@@ -385,7 +385,7 @@ pub(crate) fn describe_state(state: &SessionState) -> String {
     }
 }
 
-fn prompt(label: &str) -> Result<String, String> {
+pub(crate) fn prompt(label: &str) -> Result<String, String> {
     eprint!("{label}");
     std::io::stderr().flush().map_err(|e| e.to_string())?;
     let mut line = String::new();

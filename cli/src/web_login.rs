@@ -2,7 +2,6 @@
 //! waits), `scan` plays the phone (shows who asks, confirms or declines, re-authenticates
 //! when the server wants a recent authentication).
 
-use std::io::{BufRead, Write};
 use std::time::Duration;
 
 use medcircle_core::{AuthError, Client};
@@ -10,6 +9,7 @@ use qrcode::QrCode;
 use qrcode::render::unicode::Dense1x2;
 use serde_json::json;
 
+use crate::commands::prompt;
 use crate::dev_server;
 use crate::output::Output;
 
@@ -59,17 +59,6 @@ pub(crate) async fn browser(server: &str, out: &Output) -> Result<(), String> {
         last = state;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-}
-
-fn prompt(label: &str) -> Result<String, String> {
-    eprint!("{label}");
-    std::io::stderr().flush().map_err(|e| e.to_string())?;
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    Ok(line.trim().to_string())
 }
 
 pub(crate) async fn phone(client: &Client, payload: String, out: &Output) -> Result<(), String> {

@@ -15,15 +15,52 @@ fn medcircle(args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn dev_server() -> (tempfile::TempDir, RunningServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = RunningServer::start(ServerConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        db_path: dir.path().join("server.db"),
-        dev: true,
-    })
-    .unwrap();
-    (dir, server)
+/// A dev reference server and a data directory for the shell, with the global options that
+/// point the shell at them.
+struct Shell {
+    dir: tempfile::TempDir,
+    server: RunningServer,
+}
+
+impl Shell {
+    fn start() -> Shell {
+        let dir = tempfile::tempdir().unwrap();
+        let server = RunningServer::start(ServerConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            db_path: dir.path().join("server.db"),
+            dev: true,
+        })
+        .unwrap();
+        Shell { dir, server }
+    }
+
+    fn url(&self) -> &str {
+        self.server.url()
+    }
+
+    fn data_dir(&self) -> String {
+        self.dir.path().join("cli").to_string_lossy().into_owned()
+    }
+
+    fn common(&self) -> Vec<String> {
+        [
+            "--server",
+            self.url(),
+            "--data-dir",
+            &self.data_dir(),
+            "--dev",
+            "--json",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let common = self.common();
+        let mut all: Vec<&str> = common.iter().map(String::as_str).collect();
+        all.extend_from_slice(args);
+        medcircle(&all)
+    }
 }
 
 fn json_lines(output: &Output) -> Vec<Value> {
@@ -65,21 +102,9 @@ fn demo_walks_the_whole_journey() {
 
 #[test]
 fn commands_keep_state_between_invocations() {
-    let (dir, server) = dev_server();
-    let data_dir = dir.path().join("cli");
-    let data_dir = data_dir.to_str().unwrap();
-    let run = |args: &[&str]| {
-        let mut all = vec![
-            "--server",
-            server.url(),
-            "--data-dir",
-            data_dir,
-            "--dev",
-            "--json",
-        ];
-        all.extend_from_slice(args);
-        medcircle(&all)
-    };
+    let shell = Shell::start();
+    let data_dir = shell.data_dir();
+    let run = |args: &[&str]| shell.run(args);
 
     let refused = run(&["login", "sms", "13800138020", "--code", "123456"]);
     assert!(!refused.status.success());
@@ -118,7 +143,7 @@ fn commands_keep_state_between_invocations() {
         "--server",
         "http://example.com",
         "--data-dir",
-        data_dir,
+        &data_dir,
         "--json",
         "whoami",
     ]);
@@ -133,7 +158,7 @@ fn commands_keep_state_between_invocations() {
 
 /// `login sms PHONE` without `--code`: the shell texts a code and prompts; the test reads the
 /// dev outbox and types it. Returns the login line.
-async fn login_at_the_prompt(common: &[&str], server_url: &str, phone: &str) -> Value {
+async fn login_at_the_prompt(common: &[String], server_url: &str, phone: &str) -> Value {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
 
@@ -171,32 +196,21 @@ async fn login_at_the_prompt(common: &[&str], server_url: &str, phone: &str) -> 
 
 #[tokio::test]
 async fn sms_login_prompts_for_the_code_and_the_session_persists() {
-    let (dir, server) = dev_server();
-    let data_dir = dir.path().join("cli");
-    let common = [
-        "--server",
-        server.url(),
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-        "--dev",
-        "--json",
-    ];
-    assert!(
-        medcircle(&[&common[..], &["consent", "accept"]].concat())
-            .status
-            .success()
-    );
+    let shell = Shell::start();
+    let common = shell.common();
+    let run = |args: &[&str]| shell.run(args);
+    assert!(run(&["consent", "accept"]).status.success());
 
-    let logged_in = login_at_the_prompt(&common, server.url(), "13800138021").await;
+    let logged_in = login_at_the_prompt(&common, shell.url(), "13800138021").await;
     assert_eq!(logged_in["phone_masked"], "138****8021");
 
-    let whoami = medcircle(&[&common[..], &["whoami"]].concat());
+    let whoami = run(&["whoami"]);
     assert!(whoami.status.success(), "{whoami:?}");
     assert_eq!(json_lines(&whoami)[0]["id"], logged_in["id"]);
 
-    let logout = medcircle(&[&common[..], &["logout"]].concat());
+    let logout = run(&["logout"]);
     assert_eq!(json_lines(&logout)[0]["revoked_on_server"], true);
-    let after = medcircle(&[&common[..], &["whoami"]].concat());
+    let after = run(&["whoami"]);
     assert!(!after.status.success());
     assert!(
         json_lines(&after)[0]["error"]
@@ -211,17 +225,9 @@ fn consent_purposes_and_the_permission_gate_from_the_terminal() {
     use std::io::Write;
     use std::process::Stdio;
 
-    let (dir, server) = dev_server();
-    let data_dir = dir.path().join("cli");
-    let common = [
-        "--server",
-        server.url(),
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-        "--dev",
-        "--json",
-    ];
-    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+    let shell = Shell::start();
+    let common = shell.common();
+    let run = |args: &[&str]| shell.run(args);
 
     let before = json_lines(&run(&["permissions"]));
     assert_eq!(before.len(), 5);
@@ -246,7 +252,7 @@ fn consent_purposes_and_the_permission_gate_from_the_terminal() {
 
     // The terminal plays the OS dialog; the user says no.
     let mut refuse = Command::new(env!("CARGO_BIN_EXE_medcircle"))
-        .args(common)
+        .args(&common)
         .args(["permissions", "request", "post-photos"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -291,17 +297,8 @@ fn consent_purposes_and_the_permission_gate_from_the_terminal() {
 
 #[test]
 fn the_inventory_and_the_ledger_from_the_terminal() {
-    let (dir, server) = dev_server();
-    let data_dir = dir.path().join("cli");
-    let common = [
-        "--server",
-        server.url(),
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-        "--dev",
-        "--json",
-    ];
-    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+    let shell = Shell::start();
+    let run = |args: &[&str]| shell.run(args);
 
     let inventory = json_lines(&run(&["inventory"]));
     assert!(
@@ -340,19 +337,11 @@ fn the_inventory_and_the_ledger_from_the_terminal() {
 
 #[tokio::test]
 async fn export_interests_and_account_deletion_from_the_terminal() {
-    let (dir, server) = dev_server();
-    let data_dir = dir.path().join("cli");
-    let common = [
-        "--server",
-        server.url(),
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-        "--dev",
-        "--json",
-    ];
-    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+    let shell = Shell::start();
+    let common = shell.common();
+    let run = |args: &[&str]| shell.run(args);
     assert!(run(&["consent", "accept"]).status.success());
-    let user = login_at_the_prompt(&common, server.url(), "13800138022").await;
+    let user = login_at_the_prompt(&common, shell.url(), "13800138022").await;
 
     let export = run(&["export"]);
     assert!(export.status.success());
@@ -380,17 +369,8 @@ async fn export_interests_and_account_deletion_from_the_terminal() {
 
 #[test]
 fn one_tap_login_from_the_terminal() {
-    let (dir, server) = dev_server();
-    let data_dir = dir.path().join("cli");
-    let common = [
-        "--server",
-        server.url(),
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-        "--dev",
-        "--json",
-    ];
-    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+    let shell = Shell::start();
+    let run = |args: &[&str]| shell.run(args);
     assert!(run(&["consent", "accept"]).status.success());
     let login = run(&[
         "login",
@@ -417,23 +397,15 @@ fn scan_to_login_between_two_terminals() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
 
-    let (dir, server) = dev_server();
-    let data_dir = dir.path().join("cli");
-    let common = [
-        "--server",
-        server.url(),
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-        "--dev",
-        "--json",
-    ];
-    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+    let shell = Shell::start();
+    let common = shell.common();
+    let run = |args: &[&str]| shell.run(args);
     assert!(run(&["consent", "accept"]).status.success());
     assert!(run(&["login", "one-tap", "13900139024"]).status.success());
 
     // The browser terminal shows the code and waits.
     let mut browser = Command::new(env!("CARGO_BIN_EXE_medcircle"))
-        .args(common)
+        .args(&common)
         .arg("web-login")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -446,7 +418,7 @@ fn scan_to_login_between_two_terminals() {
 
     // The phone terminal scans it and confirms.
     let mut phone = Command::new(env!("CARGO_BIN_EXE_medcircle"))
-        .args(common)
+        .args(&common)
         .args(["scan", &payload])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -487,17 +459,8 @@ fn scan_to_login_between_two_terminals() {
 
 #[test]
 fn completing_the_account_from_the_terminal() {
-    let (dir, server) = dev_server();
-    let data_dir = dir.path().join("cli");
-    let common = [
-        "--server",
-        server.url(),
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-        "--dev",
-        "--json",
-    ];
-    let run = |args: &[&str]| medcircle(&[&common[..], args].concat());
+    let shell = Shell::start();
+    let run = |args: &[&str]| shell.run(args);
     assert!(run(&["consent", "accept"]).status.success());
     assert!(run(&["login", "one-tap", "13900139025"]).status.success());
     let units = json_lines(&run(&["profile", "units", "华西"]));

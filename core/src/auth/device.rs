@@ -94,15 +94,7 @@ pub(super) async fn report(inner: &Inner) {
     };
     let sent = inner
         .session
-        .authorized::<_, super::AuthError, _, _>(inner, |token| {
-            let body = &body;
-            async move {
-                inner
-                    .net
-                    .call_no_content(Endpoint::RiskDevice, Some(body), Some(&token))
-                    .await
-            }
-        })
+        .call_no_content::<super::AuthError>(inner, Endpoint::RiskDevice, Some(&body))
         .await;
     if let Err(error) = sent {
         tracing::warn!(%error, "risk report not delivered");

@@ -28,15 +28,7 @@ pub(super) async fn request_code(inner: &Inner, input: &str) -> Result<SmsCodeSe
     let body = Send { phone: &phone };
     inner
         .session
-        .authorized(inner, |token| {
-            let body = &body;
-            async move {
-                inner
-                    .net
-                    .call(Endpoint::ReauthSend, Some(body), Some(&token))
-                    .await
-            }
-        })
+        .call(inner, Endpoint::ReauthSend, Some(&body))
         .await
 }
 
@@ -53,14 +45,6 @@ pub(super) async fn verify(
     };
     inner
         .session
-        .authorized(inner, |token| {
-            let body = &body;
-            async move {
-                inner
-                    .net
-                    .call_no_content(Endpoint::ReauthVerify, Some(body), Some(&token))
-                    .await
-            }
-        })
+        .call_no_content(inner, Endpoint::ReauthVerify, Some(&body))
         .await
 }

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::path::Path;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, watch};
 
@@ -153,12 +154,7 @@ impl Session {
 
     pub(crate) async fn whoami(&self, inner: &Inner) -> Result<UserProfile, AuthError> {
         let user: UserProfile = self
-            .authorized::<_, AuthError, _, _>(inner, |token| async move {
-                inner
-                    .net
-                    .call(Endpoint::Me, None::<&()>, Some(&token))
-                    .await
-            })
+            .call::<_, AuthError>(inner, Endpoint::Me, None::<&()>)
             .await?;
         self.updated_profile(&user).await?;
         Ok(user)
@@ -181,12 +177,7 @@ impl Session {
 
     pub(crate) async fn logout(&self, inner: &Inner) -> Result<LogoutOutcome, AuthError> {
         let revoked = self
-            .authorized::<_, AuthError, _, _>(inner, |token| async move {
-                inner
-                    .net
-                    .call_no_content(Endpoint::Logout, None::<&()>, Some(&token))
-                    .await
-            })
+            .call_no_content::<AuthError>(inner, Endpoint::Logout, None::<&()>)
             .await;
         let revoked_on_server = match revoked {
             Ok(()) => true,
@@ -250,6 +241,78 @@ impl Session {
             }
             other => Ok(other?),
         }
+    }
+
+    /// [`Net::call`](crate::net::Net) with the session's token, refreshed when needed.
+    pub(crate) async fn call<T, E>(
+        &self,
+        inner: &Inner,
+        endpoint: Endpoint,
+        body: Option<&(impl Serialize + Sync + ?Sized)>,
+    ) -> Result<T, E>
+    where
+        T: DeserializeOwned,
+        E: From<AuthError> + From<NetError>,
+    {
+        self.authorized(inner, |token| async move {
+            inner.net.call(endpoint, body, Some(&token)).await
+        })
+        .await
+    }
+
+    /// As [`Session::call`], for answers without a body worth reading.
+    pub(crate) async fn call_no_content<E>(
+        &self,
+        inner: &Inner,
+        endpoint: Endpoint,
+        body: Option<&(impl Serialize + Sync + ?Sized)>,
+    ) -> Result<(), E>
+    where
+        E: From<AuthError> + From<NetError>,
+    {
+        self.authorized(inner, |token| async move {
+            inner
+                .net
+                .call_no_content(endpoint, body, Some(&token))
+                .await
+        })
+        .await
+    }
+
+    /// As [`Session::call`], for the resource of `endpoint` named `id`.
+    pub(crate) async fn call_at<T, E>(
+        &self,
+        inner: &Inner,
+        endpoint: Endpoint,
+        id: &str,
+    ) -> Result<T, E>
+    where
+        T: DeserializeOwned,
+        E: From<AuthError> + From<NetError>,
+    {
+        self.authorized(inner, |token| async move {
+            inner.net.call_at(endpoint, id, Some(&token)).await
+        })
+        .await
+    }
+
+    /// As [`Session::call_no_content`], for the resource of `endpoint` named `id`.
+    pub(crate) async fn call_no_content_at<E>(
+        &self,
+        inner: &Inner,
+        endpoint: Endpoint,
+        id: &str,
+    ) -> Result<(), E>
+    where
+        E: From<AuthError> + From<NetError>,
+    {
+        self.authorized(inner, |token| async move {
+            inner
+                .net
+                .call_no_content_at(endpoint, id, Some(&token))
+                .await
+        })
+        .await
     }
 
     /// Exchanges the refresh token unless another caller already did since `stale` was read.

@@ -74,15 +74,7 @@ pub(crate) fn parse_payload(payload: &str) -> Result<String, AuthError> {
 }
 
 pub(super) async fn details(inner: &Inner, id: &str) -> Result<WebLoginRequest, AuthError> {
-    inner
-        .session
-        .authorized(inner, |token| async move {
-            inner
-                .net
-                .call_at(Endpoint::WebLogin, id, Some(&token))
-                .await
-        })
-        .await
+    inner.session.call_at(inner, Endpoint::WebLogin, id).await
 }
 
 pub(super) async fn answer(inner: &Inner, id: &str, confirm: bool) -> Result<(), AuthError> {
@@ -91,15 +83,7 @@ pub(super) async fn answer(inner: &Inner, id: &str, confirm: bool) -> Result<(),
     } else {
         Endpoint::WebLoginDecline
     };
-    inner
-        .session
-        .authorized(inner, |token| async move {
-            inner
-                .net
-                .call_no_content_at(endpoint, id, Some(&token))
-                .await
-        })
-        .await
+    inner.session.call_no_content_at(inner, endpoint, id).await
 }
 
 #[cfg(test)]

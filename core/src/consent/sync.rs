@@ -68,15 +68,7 @@ async fn sync_account(inner: &Inner, report: &mut SyncReport) -> Result<(), Auth
             request_id: &pending.request_id,
         };
         session
-            .authorized::<_, AuthError, _, _>(inner, |token| {
-                let body = &body;
-                async move {
-                    inner
-                        .net
-                        .call_no_content(Endpoint::DeletionRequest, Some(body), Some(&token))
-                        .await
-                }
-            })
+            .call_no_content::<AuthError>(inner, Endpoint::DeletionRequest, Some(&body))
             .await?;
         inner.app.deletion_delivered(&pending.request_id)?;
         report.deletion_requests_sent += 1;
@@ -96,15 +88,7 @@ async fn sync_account(inner: &Inner, report: &mut SyncReport) -> Result<(), Auth
                 .collect(),
         };
         session
-            .authorized::<_, AuthError, _, _>(inner, |token| {
-                let body = &body;
-                async move {
-                    inner
-                        .net
-                        .call_no_content(Endpoint::ConsentsPush, Some(body), Some(&token))
-                        .await
-                }
-            })
+            .call_no_content::<AuthError>(inner, Endpoint::ConsentsPush, Some(&body))
             .await?;
         let ids: Vec<i64> = unsynced.iter().map(|d| d.id).collect();
         inner.app.decisions_synced(&ids)?;
@@ -112,12 +96,7 @@ async fn sync_account(inner: &Inner, report: &mut SyncReport) -> Result<(), Auth
     }
 
     let remote: Records = session
-        .authorized::<_, AuthError, _, _>(inner, |token| async move {
-            inner
-                .net
-                .call(Endpoint::ConsentsPull, None::<&()>, Some(&token))
-                .await
-        })
+        .call::<_, AuthError>(inner, Endpoint::ConsentsPull, None::<&()>)
         .await?;
     for record in remote.records {
         // Only optional purposes travel; the policy is accepted on each device.

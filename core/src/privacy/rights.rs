@@ -30,15 +30,7 @@ impl PrivacyClient {
             .run(async move {
                 let tags: Tags = inner
                     .session
-                    .authorized::<_, PrivacyError, _, _>(&inner, |token| {
-                        let inner = &inner;
-                        async move {
-                            inner
-                                .net
-                                .call(Endpoint::Interests, None::<&()>, Some(&token))
-                                .await
-                        }
-                    })
+                    .call::<_, PrivacyError>(&inner, Endpoint::Interests, None::<&()>)
                     .await?;
                 Ok(tags.tags)
             })
@@ -50,32 +42,23 @@ impl PrivacyClient {
         let inner = self.inner.clone();
         self.inner
             .run(async move {
-                inner
-                    .session
-                    .authorized::<_, PrivacyError, _, _>(&inner, |token| {
-                        let (inner, id) = (&inner, &id);
-                        async move {
-                            match id {
-                                Some(id) => {
-                                    inner
-                                        .net
-                                        .call_no_content_at(Endpoint::InterestTag, id, Some(&token))
-                                        .await
-                                }
-                                None => {
-                                    inner
-                                        .net
-                                        .call_no_content(
-                                            Endpoint::InterestTag,
-                                            None::<&()>,
-                                            Some(&token),
-                                        )
-                                        .await
-                                }
-                            }
-                        }
-                    })
-                    .await?;
+                let session = &inner.session;
+                match &id {
+                    Some(id) => {
+                        session
+                            .call_no_content_at::<PrivacyError>(&inner, Endpoint::InterestTag, id)
+                            .await?
+                    }
+                    None => {
+                        session
+                            .call_no_content::<PrivacyError>(
+                                &inner,
+                                Endpoint::InterestTag,
+                                None::<&()>,
+                            )
+                            .await?
+                    }
+                }
                 Ok(())
             })
             .await
@@ -91,12 +74,7 @@ impl PrivacyClient {
                 let inner = &this.inner;
                 let server = match inner
                     .session
-                    .authorized::<_, PrivacyError, _, _>(inner, |token| async move {
-                        inner
-                            .net
-                            .call::<Value>(Endpoint::Export, None::<&()>, Some(&token))
-                            .await
-                    })
+                    .call::<Value, PrivacyError>(inner, Endpoint::Export, None::<&()>)
                     .await
                 {
                     Ok(document) => document,
@@ -125,15 +103,7 @@ impl PrivacyClient {
                 let _no_sync = inner.consent_sync.lock().await;
                 inner
                     .session
-                    .authorized::<_, PrivacyError, _, _>(&inner, |token| {
-                        let inner = &inner;
-                        async move {
-                            inner
-                                .net
-                                .call_no_content(Endpoint::DeleteAccount, None::<&()>, Some(&token))
-                                .await
-                        }
-                    })
+                    .call_no_content::<PrivacyError>(&inner, Endpoint::DeleteAccount, None::<&()>)
                     .await?;
                 forget_everything(&inner).await?;
                 tracing::info!("account deleted");

@@ -140,15 +140,7 @@ impl ProfileClient {
             .run(async move {
                 let departments: Departments = inner
                     .session
-                    .authorized::<_, ProfileError, _, _>(&inner, |token| {
-                        let (inner, unit_id) = (&inner, &unit_id);
-                        async move {
-                            inner
-                                .net
-                                .call_at(Endpoint::UnitDepartments, unit_id, Some(&token))
-                                .await
-                        }
-                    })
+                    .call_at::<_, ProfileError>(&inner, Endpoint::UnitDepartments, &unit_id)
                     .await?;
                 Ok(departments.departments)
             })
@@ -170,15 +162,7 @@ impl ProfileClient {
                 };
                 let user: UserProfile = inner
                     .session
-                    .authorized::<_, ProfileError, _, _>(&inner, |token| {
-                        let (inner, body) = (&inner, &body);
-                        async move {
-                            inner
-                                .net
-                                .call(Endpoint::ProfileUpdate, Some(body), Some(&token))
-                                .await
-                        }
-                    })
+                    .call::<_, ProfileError>(&inner, Endpoint::ProfileUpdate, Some(&body))
                     .await?;
                 inner.session.updated_profile(&user).await?;
                 Ok(user)
