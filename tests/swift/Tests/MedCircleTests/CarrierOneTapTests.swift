@@ -7,50 +7,13 @@ import Foundation
 import XCTest
 import MedCircle
 
-final class CarrierOneTapTests: XCTestCase {
-    private var server: ReferenceServer!
-    private var directories: [URL] = []
-
+final class CarrierOneTapTests: ServerTestCase {
     private static let oneTap = ReferenceServer.RecordedRequest(method: "POST", path: "/v1/auth/one-tap")
     private static let riskReport = ReferenceServer.RecordedRequest(method: "POST", path: "/v1/risk/device")
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        try requireOwnSessionKeyring()
-        server = try ReferenceServer()
-    }
-
-    override func tearDownWithError() throws {
-        server?.stop()
-        server = nil
-        for directory in directories {
-            try? FileManager.default.removeItem(at: directory)
-        }
-        directories = []
-        try super.tearDownWithError()
-    }
-
-    private func newDataDir() throws -> URL {
-        let url = try makeTemporaryDirectory("client")
-        directories.append(url)
-        return url
-    }
-
-    private func openClient(dataDir: URL) async throws -> MedCircle {
-        try await MedCircle.open(config: devConfig(server: server, dataDir: dataDir))
-    }
-
-    private func authRequests() async throws -> [ReferenceServer.RecordedRequest] {
-        try await server.devRequests().filter { $0.path.hasPrefix("/v1/auth") }
-    }
 
     /// How the server masks `phone`: the first three and the last four digits.
     private func masked(_ phone: String) -> String {
         String(phone.prefix(3)) + "****" + String(phone.suffix(4))
-    }
-
-    private func unixNow() -> Int64 {
-        Int64(Date().timeIntervalSince1970)
     }
 
     // 1. A token logs in once; SMS login with the same phone reaches the same account.

@@ -6,40 +6,7 @@ import Foundation
 import XCTest
 import MedCircle
 
-final class MedCircleTests: XCTestCase {
-    private var server: ReferenceServer!
-    private var directories: [URL] = []
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        try requireOwnSessionKeyring()
-        server = try ReferenceServer()
-    }
-
-    override func tearDownWithError() throws {
-        server?.stop()
-        server = nil
-        for directory in directories {
-            try? FileManager.default.removeItem(at: directory)
-        }
-        directories = []
-        try super.tearDownWithError()
-    }
-
-    private func newDataDir() throws -> URL {
-        let url = try makeTemporaryDirectory("client")
-        directories.append(url)
-        return url
-    }
-
-    private func openClient(dataDir: URL) async throws -> MedCircle {
-        try await MedCircle.open(config: devConfig(server: server, dataDir: dataDir))
-    }
-
-    private func authRequests() async throws -> [ReferenceServer.RecordedRequest] {
-        try await server.devRequests().filter { $0.path.hasPrefix("/v1/auth") }
-    }
-
+final class MedCircleTests: ServerTestCase {
     // 1. Nothing but the policy leaves the device before consent.
     func testConsentIsRequiredBeforeAnyAuthRequest() async throws {
         let phone = "13800138001"

@@ -7,42 +7,13 @@ import Foundation
 import XCTest
 import MedCircle
 
-final class PermissionTests: XCTestCase {
-    private var server: ReferenceServer!
-    private var directories: [URL] = []
-
+final class PermissionTests: ServerTestCase {
     private static let allFeatures: [Feature] = [
         .scanToLogin, .postPhotos, .feedbackPhotos, .certificationPhotos, .positioning,
     ]
     private static let optionalPurposes: [ConsentPurpose] = [
         .personalisation, .browsingRecords, .preciseLocation, .identityVerification, .thirdPartySharing,
     ]
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        try requireOwnSessionKeyring()
-        server = try ReferenceServer()
-    }
-
-    override func tearDownWithError() throws {
-        server?.stop()
-        server = nil
-        for directory in directories {
-            try? FileManager.default.removeItem(at: directory)
-        }
-        directories = []
-        try super.tearDownWithError()
-    }
-
-    private func newDataDir() throws -> URL {
-        let url = try makeTemporaryDirectory("client")
-        directories.append(url)
-        return url
-    }
-
-    private func openClient(dataDir: URL) async throws -> MedCircle {
-        try await MedCircle.open(config: devConfig(server: server, dataDir: dataDir))
-    }
 
     /// A client with the scripted OS registered as its permission provider.
     private func openClient(

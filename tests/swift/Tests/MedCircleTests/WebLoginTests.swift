@@ -9,40 +9,11 @@ import Foundation
 import XCTest
 import MedCircle
 
-final class WebLoginTests: XCTestCase {
-    private var server: ReferenceServer!
-    private var directories: [URL] = []
-
+final class WebLoginTests: ServerTestCase {
     private static let browser = "Mozilla/5.0 (SuiteBrowser)"
     private static let pending = ReferenceServer.BrowserWebLoginStatus(status: "pending", session: nil)
     private static let scanned = ReferenceServer.BrowserWebLoginStatus(status: "scanned", session: nil)
     private static let declined = ReferenceServer.BrowserWebLoginStatus(status: "declined", session: nil)
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        try requireOwnSessionKeyring()
-        server = try ReferenceServer()
-    }
-
-    override func tearDownWithError() throws {
-        server?.stop()
-        server = nil
-        for directory in directories {
-            try? FileManager.default.removeItem(at: directory)
-        }
-        directories = []
-        try super.tearDownWithError()
-    }
-
-    private func newDataDir() throws -> URL {
-        let url = try makeTemporaryDirectory("client")
-        directories.append(url)
-        return url
-    }
-
-    private func openClient(dataDir: URL) async throws -> MedCircle {
-        try await MedCircle.open(config: devConfig(server: server, dataDir: dataDir))
-    }
 
     /// Logs `phone` in by SMS, the code read from the dev outbox.
     private func loginWithSms(_ auth: Auth, phone: String) async throws -> UserProfile {
@@ -58,10 +29,6 @@ final class WebLoginTests: XCTestCase {
 
     private func confirmed(as user: UserProfile) -> ReferenceServer.BrowserWebLoginStatus {
         .init(status: "confirmed", session: .init(userId: user.id, nickname: user.nickname))
-    }
-
-    private func unixNow() -> Int64 {
-        Int64(Date().timeIntervalSince1970)
     }
 
     // 1. The phone sees who asks, confirms, and the code is then used.
