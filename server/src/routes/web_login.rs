@@ -162,14 +162,7 @@ pub async fn confirm(
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let now = state.clock.now();
-    let conn = state.db();
-    let session = caller(&conn, &headers, now)?;
-    session.require_recent_auth(now)?;
-    let mut login = open_login(&conn, id, now)?;
-    web_logins::settle(&conn, &mut login, Status::Confirmed, Some(&session.user_id))?;
-    tracing::info!(user = %session.user_id, web_login = %login.id, "web login confirmed");
-    Ok(Json(json!({ "status": login.status })))
+    answer(&state, &headers, id, Status::Confirmed)
 }
 
 /// `POST /v1/web-logins/{id}/decline`: refuses the browser's request.
@@ -178,12 +171,27 @@ pub async fn decline(
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    answer(&state, &headers, id, Status::Declined)
+}
+
+/// The phone's answer. Confirming logs the browser in as the caller, so it needs step-up.
+fn answer(
+    state: &Shared,
+    headers: &HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    status: Status,
+) -> Result<Json<Value>, ApiError> {
     let now = state.clock.now();
     let conn = state.db();
-    let session = caller(&conn, &headers, now)?;
+    let session = caller(&conn, headers, now)?;
+    let confirming = status == Status::Confirmed;
+    if confirming {
+        session.require_recent_auth(now)?;
+    }
     let mut login = open_login(&conn, id, now)?;
-    web_logins::settle(&conn, &mut login, Status::Declined, None)?;
-    tracing::info!(user = %session.user_id, web_login = %login.id, "web login declined");
+    let user = confirming.then_some(session.user_id.as_str());
+    web_logins::settle(&conn, &mut login, status, user)?;
+    tracing::info!(user = %session.user_id, web_login = %login.id, status = ?login.status, "web login answered");
     Ok(Json(json!({ "status": login.status })))
 }
 
