@@ -1,11 +1,12 @@
 use std::sync::Arc;
 
 use medcircle_core::{
-    AuthClient, AuthError, Client, DeviceInfoProvider, LogoutOutcome, SessionState, SmsCodeSent,
-    UserProfile, WebLoginRequest,
+    AuthClient, AuthError, Client, DeviceInfoProvider, LogoutOutcome, OAuthAuthorization,
+    ProviderAccount, SessionState, SmsCodeSent, UserProfile, WebLoginRequest,
 };
 
-use crate::task::TaskHandle;
+use crate::login::Login;
+use crate::task::{TaskHandle, observe};
 
 /// Implemented by the shell to follow the session: the first call carries the current state.
 #[uniffi::export(foreign)]
@@ -90,16 +91,38 @@ impl Auth {
     /// Calls `listener` with the current state now, then with every change, until the
     /// returned handle is cancelled or dropped.
     pub fn observe_session(&self, listener: Arc<dyn SessionListener>) -> Arc<TaskHandle> {
-        let mut updates = self.auth.session_updates();
-        let task = self.client.spawn(async move {
-            loop {
-                let state = updates.borrow_and_update().clone();
-                listener.on_update(state);
-                if updates.changed().await.is_err() {
-                    break;
-                }
-            }
-        });
-        Arc::new(TaskHandle::new(task.abort_handle()))
+        observe(&self.client, self.auth.session_updates(), move |state| {
+            listener.on_update(state)
+        })
+    }
+
+    /// A login screen's state machine: send it what the user did, render what it returns.
+    pub fn login_flow(&self) -> Arc<Login> {
+        Arc::new(Login::new(self.client.clone(), self.auth.login_flow()))
+    }
+
+    /// The third-party login providers this app offers.
+    pub fn oauth_providers(&self) -> Vec<String> {
+        self.auth.oauth_providers()
+    }
+
+    /// Open the returned URL in the system browser (or a custom tab), never a web view.
+    pub async fn start_oauth_login(
+        &self,
+        provider: String,
+    ) -> Result<OAuthAuthorization, AuthError> {
+        self.auth.start_oauth_login(provider).await
+    }
+
+    /// The URL the provider redirected to; returns what binding would copy: ask the user.
+    pub async fn complete_oauth_login(
+        &self,
+        callback_url: String,
+    ) -> Result<ProviderAccount, AuthError> {
+        self.auth.complete_oauth_login(callback_url).await
+    }
+
+    pub async fn finish_oauth_login(&self, bind_profile: bool) -> Result<UserProfile, AuthError> {
+        self.auth.finish_oauth_login(bind_profile).await
     }
 }

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use medcircle_core::{Client, ClientConfig, ClientError};
 
 use crate::auth::Auth;
+use crate::certification::Certification;
 use crate::consent::Consent;
 use crate::permissions::Permissions;
 use crate::privacy::Privacy;
@@ -26,6 +27,10 @@ impl MedCircle {
 
     pub fn auth(&self) -> Arc<Auth> {
         Arc::new(Auth::new(self.client.clone()))
+    }
+
+    pub fn certification(&self) -> Arc<Certification> {
+        Arc::new(Certification::new(self.client.clone()))
     }
 
     pub fn consent(&self) -> Arc<Consent> {

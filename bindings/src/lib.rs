@@ -5,9 +5,11 @@
 uniffi::setup_scaffolding!("medcircle");
 
 mod auth;
+mod certification;
 mod client;
 mod consent;
 mod logger;
+mod login;
 mod permissions;
 mod privacy;
 mod profile;
@@ -15,8 +17,10 @@ mod records;
 mod task;
 
 pub use auth::{Auth, SessionListener};
+pub use certification::{Certification, CertificationListener};
 pub use client::MedCircle;
 pub use consent::Consent;
+pub use login::{Login, LoginListener};
 pub use permissions::Permissions;
 pub use privacy::Privacy;
 pub use profile::Profile;

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use medcircle_core::{
-    Feature, PermissionDecision, PermissionError, PermissionProvider, PermissionsClient,
+    Feature, LocationProvider, PermissionDecision, PermissionError, PermissionProvider,
+    PermissionsClient,
 };
 
 /// The permission gate: ask it before a feature uses the camera, photos or location.
@@ -21,6 +22,12 @@ impl Permissions {
     /// Registers the shell's access to the OS permission API (once, at start).
     pub fn set_provider(&self, provider: Arc<dyn PermissionProvider>) {
         self.permissions.set_provider(provider);
+    }
+
+    /// Registers the shell's access to the OS location service (read only as positioning
+    /// allows, for identity authentication).
+    pub fn set_location_provider(&self, provider: Arc<dyn LocationProvider>) {
+        self.permissions.set_location_provider(provider);
     }
 
     pub fn check(&self, feature: Feature) -> Result<PermissionDecision, PermissionError> {

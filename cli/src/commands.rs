@@ -5,15 +5,16 @@ use std::path::PathBuf;
 
 use medcircle_core::{
     Client, ClientConfig, ConsentPurpose, DeviceInfo, DeviceInfoProvider, DeviceOs, NetworkType,
-    ProviderError, SessionState, UserProfile,
+    OAuthProviderConfig, ProviderError, SessionState, UserProfile,
 };
 use serde_json::json;
 
 use crate::output::Output;
 use crate::{
-    Command, ConsentAction, LoginMethod, PermissionAction, PolicyAction, ProfileAction, Switch,
+    CertifyAction, Command, ConsentAction, LoginMethod, PermissionAction, PolicyAction,
+    ProfileAction, Switch,
 };
-use crate::{permissions, privacy};
+use crate::{certify, permissions, privacy};
 
 pub(crate) struct Settings {
     pub(crate) server: String,
@@ -31,6 +32,17 @@ pub(crate) async fn open(
         data_dir: data_dir.to_string_lossy().into_owned(),
         dev,
         spki_pins: vec![],
+        // A dev server brings its own OpenID provider.
+        oauth_providers: if dev {
+            vec![OAuthProviderConfig {
+                name: "dev".into(),
+                issuer: format!("{}/dev/oidc", server.trim_end_matches('/')),
+                client_id: "medcircle-app".into(),
+                redirect_uri: "com.medcircle.app:/oauth/callback".into(),
+            }]
+        } else {
+            vec![]
+        },
     };
     let client = Client::open(config).await.map_err(|e| {
         let hint = if server.starts_with("http://") && !dev {
@@ -71,6 +83,18 @@ impl DeviceInfoProvider for TerminalDevice {
 
 pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> Result<(), String> {
     let client = open(&settings.server, &settings.data_dir, settings.dev).await?;
+    let result = dispatch(&client, command, settings, out).await;
+    // Background syncs started by the command finish before the process exits.
+    client.close(5_000).await;
+    result
+}
+
+async fn dispatch(
+    client: &Client,
+    command: Command,
+    settings: &Settings,
+    out: &Output,
+) -> Result<(), String> {
     match command {
         Command::Policy {
             action: PolicyAction::Show,
@@ -116,6 +140,33 @@ pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> 
         Command::Login {
             method: LoginMethod::OneTap { phone, carrier },
         } => login_one_tap(&client, &settings.server, &phone, &carrier, out).await,
+        Command::Login {
+            method:
+                LoginMethod::Oauth {
+                    provider,
+                    callback,
+                    subject,
+                    bind,
+                    no_bind,
+                },
+        } => {
+            let args = crate::oauth::OAuthArgs {
+                provider,
+                callback,
+                subject,
+                bind: (bind || no_bind).then_some(bind),
+            };
+            crate::oauth::login(&client, &settings.server, args, out).await
+        }
+        Command::Certify { action } => match action {
+            CertifyAction::Status => certify::status(&client, out).await,
+            CertifyAction::Submit {
+                id_number,
+                photo,
+                practising,
+            } => certify::submit(&client, id_number, &photo, practising.as_deref(), out).await,
+            CertifyAction::Reveal => certify::reveal(&client, out).await,
+        },
         Command::Whoami => whoami(&client, out).await,
         Command::Profile { action } => profile(&client, action, out).await,
         Command::Scan { payload } => crate::web_login::phone(&client, payload, out).await,
@@ -383,6 +434,19 @@ pub(crate) fn describe_state(state: &SessionState) -> String {
         SessionState::LoggedOut => "logged out".into(),
         SessionState::LoggedIn { user } => format!("logged in as {}", user.nickname),
     }
+}
+
+/// Confirms it is the user (an SMS code again) before a sensitive action.
+pub(crate) async fn reauthenticate(client: &Client) -> Result<(), String> {
+    let auth = client.auth();
+    let phone = prompt("confirm it is you: your phone number: ")?;
+    auth.request_reauth_code(phone.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let code = prompt("code: ")?;
+    auth.reauthenticate(phone, code)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 pub(crate) fn prompt(label: &str) -> Result<String, String> {

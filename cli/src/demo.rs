@@ -17,6 +17,7 @@ pub(crate) async fn run(out: &Output) -> Result<(), String> {
         addr: "127.0.0.1:0".parse().expect("a valid socket address"),
         db_path: workdir.path().join("server.db"),
         dev: true,
+        providers: vec![],
     })
     .map_err(|e| format!("cannot start the reference server: {e}"))?;
     let url = server.url().to_string();
@@ -94,6 +95,7 @@ async fn journey(url: &str, data_dir: &std::path::Path, out: &Output) -> Result<
         ),
         other => return Err(format!("expected to be logged out, got {other:?}")),
     }
+    client.close(5_000).await;
     out.emit("done", "demo complete", json!({ "ok": true }));
     Ok(())
 }

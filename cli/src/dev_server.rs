@@ -15,6 +15,17 @@ pub(crate) fn request(
     path: &str,
     body: Option<&Value>,
 ) -> Result<Value, String> {
+    let (_, body) = exchange(server_url, method, path, body)?;
+    serde_json::from_str(&body).map_err(|e| format!("dev server: {e}"))
+}
+
+/// One request; the response's head and body as text.
+fn exchange(
+    server_url: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<(String, String), String> {
     let authority = server_url
         .strip_prefix("http://")
         .ok_or("dev hooks are only reached over plain http on loopback")?
@@ -35,11 +46,31 @@ pub(crate) fn request(
     stream
         .read_to_string(&mut response)
         .map_err(|e| format!("dev server: {e}"))?;
-    let body = response
+    response
         .split_once("\r\n\r\n")
-        .map(|(_, body)| body)
-        .ok_or("dev server: malformed response")?;
-    serde_json::from_str(body).map_err(|e| format!("dev server: {e}"))
+        .map(|(head, body)| (head.to_string(), body.to_string()))
+        .ok_or_else(|| "dev server: malformed response".to_string())
+}
+
+/// Plays the user at the dev login provider: approves `authorization_url` as `subject` and
+/// returns where the provider sends the browser back.
+pub(crate) fn approve_authorization(
+    server_url: &str,
+    authorization_url: &str,
+    subject: &str,
+) -> Result<String, String> {
+    let path_and_query = authorization_url
+        .strip_prefix(server_url.trim_end_matches('/'))
+        .ok_or("--as works only with the dev server's own provider")?;
+    let path = format!("{path_and_query}&dev_subject={subject}");
+    let (head, _) = exchange(server_url, "GET", &path, None)?;
+    head.lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("location")
+                .then(|| value.trim().to_string())
+        })
+        .ok_or_else(|| "dev provider: no redirect (is the subject valid?)".to_string())
 }
 
 fn digits(phone: &str) -> String {

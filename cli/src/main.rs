@@ -1,9 +1,11 @@
 //! `medcircle`: a terminal shell over the same core the apps use — for developers and QA.
 
+mod certify;
 mod commands;
 mod demo;
 mod dev_server;
 mod keyring_session;
+mod oauth;
 mod output;
 mod permissions;
 mod privacy;
@@ -103,6 +105,11 @@ enum Command {
         #[command(subcommand)]
         action: ProfileAction,
     },
+    /// Physician certification: certificate photos and ID number, the review's status.
+    Certify {
+        #[command(subcommand)]
+        action: CertifyAction,
+    },
     /// Who is logged in, as the server sees it.
     Whoami,
     /// Log out: revoke the session and wipe the account's local data.
@@ -145,6 +152,26 @@ enum ProfileAction {
         unit_id: String,
         department_id: String,
     },
+}
+
+#[derive(Subcommand)]
+enum CertifyAction {
+    /// Where the application stands, from the server.
+    Status,
+    /// Upload the certificate photos (JPEG or PNG files) and apply.
+    Submit {
+        /// The 18-character resident ID number.
+        #[arg(long)]
+        id_number: String,
+        /// Photo of the physician qualification certificate.
+        #[arg(long)]
+        photo: PathBuf,
+        /// Photo of the practising certificate.
+        #[arg(long)]
+        practising: Option<PathBuf>,
+    },
+    /// Show the full ID number (asks for an SMS code if the last login is not recent).
+    Reveal,
 }
 
 #[derive(Subcommand)]
@@ -218,6 +245,23 @@ enum LoginMethod {
         phone: String,
         #[arg(long, default_value = "China Mobile")]
         carrier: String,
+    },
+    /// Log in with a third-party account: prints the provider's URL, then takes the address
+    /// the browser was sent back to.
+    Oauth {
+        provider: String,
+        /// The address the browser was sent back to (asked for when omitted).
+        #[arg(long)]
+        callback: Option<String>,
+        /// Dev provider only: sign in there as this subject instead of using a browser.
+        #[arg(long = "as")]
+        subject: Option<String>,
+        /// Copy the provider's nickname and avatar into the profile (asked when neither flag).
+        #[arg(long, conflicts_with = "no_bind")]
+        bind: bool,
+        /// Keep the default profile.
+        #[arg(long)]
+        no_bind: bool,
     },
 }
 

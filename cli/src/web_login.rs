@@ -89,14 +89,7 @@ pub(crate) async fn phone(client: &Client, payload: String, out: &Output) -> Res
     }
     match auth.confirm_web_login(request.id.clone()).await {
         Err(AuthError::ReauthRequired) => {
-            let phone = prompt("confirm it is you: your phone number: ")?;
-            auth.request_reauth_code(phone.clone())
-                .await
-                .map_err(|e| e.to_string())?;
-            let code = prompt("code: ")?;
-            auth.reauthenticate(phone, code)
-                .await
-                .map_err(|e| e.to_string())?;
+            crate::commands::reauthenticate(client).await?;
             auth.confirm_web_login(request.id)
                 .await
                 .map_err(|e| e.to_string())?;

@@ -29,6 +29,7 @@ impl Shell {
             addr: "127.0.0.1:0".parse().unwrap(),
             db_path: dir.path().join("server.db"),
             dev: true,
+            providers: vec![],
         })
         .unwrap();
         Shell { dir, server }

@@ -4,15 +4,18 @@
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::auth::{AuthClient, DeviceInfoProvider, Session};
+use crate::auth::{AuthClient, DeviceInfoProvider, OAuthProviders, Session};
+use crate::certification::{CertificationClient, CertificationStatus};
 use crate::clock::{Clock, SystemClock};
 use crate::config::ClientConfig;
 use crate::consent::{self, ConsentClient, ConsentGate, PolicyDocument};
 use crate::net::{Net, NetContext, Timeouts};
-use crate::permissions::{DialogLock, PermissionsClient, ProviderSlot};
+use crate::permissions::{DialogLock, LocationSlot, PermissionsClient, ProviderSlot};
 use crate::privacy::PrivacyClient;
 use crate::profile::ProfileClient;
 use crate::records::RecordsClient;
@@ -63,6 +66,9 @@ pub(crate) struct Inner {
     pub(crate) permission_dialog: DialogLock,
     pub(crate) consent_sync: tokio::sync::Mutex<()>,
     pub(crate) device_info_provider: std::sync::RwLock<Option<Arc<dyn DeviceInfoProvider>>>,
+    pub(crate) location_provider: LocationSlot,
+    pub(crate) oauth: OAuthProviders,
+    pub(crate) certification: watch::Sender<CertificationStatus>,
 }
 
 impl Inner {
@@ -84,7 +90,7 @@ impl Inner {
     /// Consent sync, in the background: a failure leaves the work queued for the next try.
     pub(crate) fn sync_in_background(self: &Arc<Self>) {
         let inner = self.clone();
-        self.runtime.spawn(async move {
+        self.runtime.spawn_background(async move {
             if let Err(error) = consent::sync_now(&inner).await {
                 tracing::info!(%error, "consent sync postponed");
             }
@@ -124,6 +130,7 @@ impl Client {
             reason: format!("cannot start the core runtime: {e}"),
         })?;
         let data_dir = PathBuf::from(&config.data_dir);
+        let oauth = OAuthProviders::new(config.oauth_providers.clone(), config.dev);
         let secrets = SecretStore::new(store, &config.data_dir);
         let gate = ConsentGate::default();
         let opened = {
@@ -169,12 +176,19 @@ impl Client {
                 permission_dialog: DialogLock::default(),
                 consent_sync: tokio::sync::Mutex::default(),
                 device_info_provider: std::sync::RwLock::default(),
+                location_provider: LocationSlot::default(),
+                oauth,
+                certification: watch::Sender::new(CertificationStatus::default()),
             }),
         })
     }
 
     pub fn auth(&self) -> AuthClient {
         AuthClient::new(self.inner.clone())
+    }
+
+    pub fn certification(&self) -> CertificationClient {
+        CertificationClient::new(self.inner.clone())
     }
 
     pub fn consent(&self) -> ConsentClient {
@@ -195,6 +209,16 @@ impl Client {
 
     pub fn records(&self) -> RecordsClient {
         RecordsClient::new(self.inner.clone())
+    }
+
+    /// Lets background work (syncs, outbox flushes) finish, for up to `limit_ms`: call it
+    /// before a process exits on its own (a terminal command, a test), so no write is cut
+    /// off by the exit.
+    pub async fn close(&self, limit_ms: u64) {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { inner.runtime.idle(Duration::from_millis(limit_ms)).await })
+            .await
     }
 
     /// Spawns a long-lived task (an observer) on the core's runtime.

@@ -17,6 +17,24 @@ pub struct ClientConfig {
     /// Optional certificate pins: base64 SHA-256 of a SubjectPublicKeyInfo in the server's
     /// chain. Empty means the system of trust alone; give a backup pin with the live one.
     pub spki_pins: Vec<String>,
+    /// OpenID Connect providers offered for third-party login.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
+    pub oauth_providers: Vec<OAuthProviderConfig>,
+}
+
+/// A third-party login provider: any standards-compliant OpenID provider, found by discovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct OAuthProviderConfig {
+    /// The name the app and the server know it by, e.g. `wechat`.
+    pub name: String,
+    /// The issuer URL; `/.well-known/openid-configuration` is found under it.
+    pub issuer: String,
+    /// The app's public client id at the provider (no secret: a phone cannot keep one).
+    pub client_id: String,
+    /// Where the provider sends the browser back, registered with it: a private-use scheme
+    /// of the app (RFC 8252), e.g. `com.medcircle.app:/oauth/callback`.
+    pub redirect_uri: String,
 }
 
 impl ClientConfig {
@@ -37,7 +55,7 @@ impl ClientConfig {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
@@ -56,6 +74,7 @@ mod tests {
             data_dir: "/tmp/x".into(),
             dev,
             spki_pins: vec![],
+            oauth_providers: vec![],
         }
     }
 

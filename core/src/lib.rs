@@ -6,6 +6,7 @@
 uniffi::setup_scaffolding!("medcircle_core");
 
 pub mod auth;
+pub mod certification;
 mod client;
 mod clock;
 mod config;
@@ -21,21 +22,27 @@ mod secrets;
 mod store;
 
 pub use auth::{
-    AuthClient, AuthError, DeviceInfo, DeviceInfoProvider, DeviceOs, LogoutOutcome, Named,
-    NetworkType, SessionState, SmsCodeSent, UserProfile, WebLoginRequest,
+    AuthClient, AuthError, DeviceInfo, DeviceInfoProvider, DeviceOs, LoginEvent, LoginFlow,
+    LoginScreen, LoginStep, LogoutOutcome, Named, NetworkType, OAuthAuthorization, ProviderAccount,
+    SessionState, SmsCodeSent, UserProfile, WebLoginRequest,
+};
+pub use certification::{
+    CertificateKind, CertificatePhoto, CertificationClient, CertificationError, CertificationState,
+    CertificationStatus,
 };
 pub use client::{Client, ClientError};
 pub use clock::{Clock, SystemClock};
-pub use config::ClientConfig;
+pub use config::{ClientConfig, OAuthProviderConfig};
 pub use consent::{
     ConsentClient, ConsentError, ConsentPrompt, ConsentPurpose, ConsentStatus, PolicyDocument,
     PolicySection, PurposeConsent, SyncReport,
 };
 pub use logging::{LogLevel, LogSink};
-pub use net::NetworkProblem;
+pub use net::{CancelToken, NetworkProblem, UploadProgress};
 pub use permissions::{
-    Feature, Permission, PermissionDecision, PermissionError, PermissionProvider, PermissionStatus,
-    PermissionsClient, ProviderError, Rationale, UnavailableReason,
+    Feature, Location, LocationProvider, Permission, PermissionDecision, PermissionError,
+    PermissionProvider, PermissionStatus, PermissionsClient, ProviderError, Rationale,
+    UnavailableReason,
 };
 pub use privacy::{
     CollectedDataItem, InterestTag, LedgerEntry, LedgerFilter, PermissionUse, PrivacyClient,

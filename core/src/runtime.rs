@@ -2,12 +2,18 @@
 //! that drops its future (a cancelled Kotlin coroutine) never cuts a write in half.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
 use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub(crate) struct CoreRuntime {
     runtime: Option<Runtime>,
     handle: Handle,
+    /// How many background jobs (syncs, outbox flushes) are running.
+    background: Arc<watch::Sender<usize>>,
 }
 
 impl CoreRuntime {
@@ -21,7 +27,34 @@ impl CoreRuntime {
         Ok(Self {
             runtime: Some(runtime),
             handle,
+            background: Arc::new(watch::Sender::new(0)),
         })
+    }
+
+    /// Work nobody awaits (a sync, an outbox flush), counted so `idle` can wait for it.
+    pub(crate) fn spawn_background<F>(&self, job: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let count = self.background.clone();
+        count.send_modify(|n| *n += 1);
+        self.handle.spawn(async move {
+            // Decremented even if the job panics or the runtime drops it.
+            struct Done(Arc<watch::Sender<usize>>);
+            impl Drop for Done {
+                fn drop(&mut self) {
+                    self.0.send_modify(|n| *n -= 1);
+                }
+            }
+            let _done = Done(count);
+            job.await;
+        });
+    }
+
+    /// Waits until no background job runs, or `limit` passes.
+    pub(crate) async fn idle(&self, limit: Duration) {
+        let mut count = self.background.subscribe();
+        let _ = tokio::time::timeout(limit, count.wait_for(|n| *n == 0)).await;
     }
 
     pub(crate) fn spawn_blocking<F, R>(&self, work: F) -> JoinHandle<R>

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Harness, files_under};
+use common::{Harness, ID_NUMBER, files_under};
 
 #[tokio::test]
 async fn no_personal_data_in_clear_under_the_data_directory() {
@@ -18,6 +18,8 @@ async fn no_personal_data_in_clear_under_the_data_directory() {
         .await
         .unwrap();
     client.auth().whoami().await.unwrap();
+    h.certify(&client).await;
+    client.certification().refresh_status().await.unwrap();
 
     let files = files_under(&h.data_dir("app"));
     assert!(
@@ -36,6 +38,9 @@ async fn no_personal_data_in_clear_under_the_data_directory() {
         &user.phone_masked,
         &user.nickname,
         &user.id,
+        ID_NUMBER,
+        // The part masking hides, alone: not even a fragment is kept.
+        &ID_NUMBER[4..14],
         "mca_",
         "mcr_",
         "SQLite format 3",

@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::Harness;
+use common::{Harness, ID_NUMBER};
 use medcircle_core::{LogLevel, LogSink};
 
 #[derive(Default)]
@@ -39,6 +39,8 @@ async fn no_personal_data_reaches_a_log_line() {
         .verify_sms_code(phone.into(), code.clone())
         .await
         .unwrap();
+    h.certify(&client).await;
+    client.certification().refresh_status().await.unwrap();
     h.advance_clock(901).await;
     client.auth().whoami().await.unwrap();
     client.auth().logout().await.unwrap();
@@ -49,8 +51,17 @@ async fn no_personal_data_reaches_a_log_line() {
         "the journey was logged: {lines:#?}"
     );
     assert!(lines.iter().any(|l| l.contains("session refreshed")));
+    assert!(lines.iter().any(|l| l.contains("certification submitted")));
     for line in &lines {
-        for secret in [phone, code.as_str(), "mca_", "mcr_", "138 0013 8011"] {
+        for secret in [
+            phone,
+            code.as_str(),
+            "mca_",
+            "mcr_",
+            "138 0013 8011",
+            ID_NUMBER,
+            &ID_NUMBER[4..14],
+        ] {
             assert!(!line.contains(secret), "{line:?} leaks {secret:?}");
         }
     }

@@ -97,10 +97,20 @@ async fn the_in_app_lists_come_from_the_inventory() {
 
     let sharing = privacy.third_party_sharing();
     let recipients: Vec<_> = sharing.iter().map(|s| s.recipient.as_str()).collect();
-    assert_eq!(recipients, ["SMS delivery provider", "Your mobile carrier"]);
-    assert!(sharing.iter().all(|s| s.processor && !s.why.is_empty()));
+    assert_eq!(
+        recipients,
+        [
+            "SMS delivery provider",
+            "Your mobile carrier",
+            "The third-party account provider you log in with"
+        ]
+    );
+    assert!(sharing.iter().all(|s| !s.why.is_empty()));
+    assert!(sharing[0].processor && sharing[1].processor);
+    assert!(!sharing[2].processor, "a login provider acts for itself");
     assert_eq!(sharing[0].items, ["Mobile phone number"]);
     assert_eq!(sharing[1].items, ["Carrier login token"]);
+    assert_eq!(sharing[2].items, ["Third-party login authorization"]);
 
     let uses = privacy.permission_uses();
     assert_eq!(uses.len(), 5);

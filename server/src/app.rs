@@ -14,11 +14,15 @@ use rusqlite::Connection;
 use crate::carrier::Carrier;
 use crate::clock::Clock;
 use crate::keyed::Keyed;
+use crate::oidc::Oidc;
+use crate::oidc::dev_provider::{self, DevProvider};
 use crate::policy::Policies;
+use crate::routes::feed;
 use crate::routes::{
     account, consents, deletion_requests, dev, dictionaries, events, interests, one_tap, openapi,
     policy, profile, reauth, risk, session, sms, web_login,
 };
+use crate::routes::{certification, dev_oidc, oauth};
 use crate::{ServerConfig, access_log, db, error};
 
 const BODY_LIMIT: usize = 64 * 1024;
@@ -33,6 +37,8 @@ pub struct AppState {
     pub policy: Policies,
     /// Present only in dev mode: the clear codes and the request log live here, in memory.
     pub dev: Option<dev::DevState>,
+    /// The trusted OpenID providers (and, in dev mode, the dev provider).
+    pub oidc: Oidc,
 }
 
 pub type Shared = Arc<AppState>;
@@ -49,11 +55,18 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Opens the database and builds the router for `config`.
-pub fn build(config: &ServerConfig) -> io::Result<Router> {
+/// Opens the database and builds the router for `config`, served at `base_url` (e.g.
+/// `http://127.0.0.1:41234`, known once the listener is bound).
+pub fn build(config: &ServerConfig, base_url: &str) -> io::Result<Router> {
     let conn = db::open(&config.db_path)?;
     let secret = db::server_secret(&conn)?;
     let carrier_key = db::carrier_key(&conn)?;
+    let dev_provider = if config.dev {
+        let key = db::oidc_signing_key(&conn, dev_provider::generate_key)?;
+        Some(DevProvider::new(base_url, &key)?)
+    } else {
+        None
+    };
     let state = Arc::new(AppState {
         db: Mutex::new(conn),
         keyed: Keyed::new(secret),
@@ -61,9 +74,12 @@ pub fn build(config: &ServerConfig) -> io::Result<Router> {
         carrier: Carrier::new(carrier_key),
         policy: Policies::new(),
         dev: config.dev.then(dev::DevState::default),
+        oidc: Oidc::new(&config.providers, dev_provider)?,
     });
     if config.dev {
         tracing::warn!("dev mode: /dev routes are enabled; never expose this server");
+        crate::feed::seed::demo(&mut state.db(), state.clock.now())
+            .map_err(|error| io::Error::other(format!("seeding the demo feed: {error}")))?;
     }
     Ok(router(state, config.dev))
 }
@@ -100,6 +116,7 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/v1/auth/sms/send", false, sms::send),
         entry(Method::POST, "/v1/auth/sms/verify", false, sms::verify),
         entry(Method::POST, "/v1/auth/one-tap", false, one_tap::log_in),
+        entry(Method::POST, "/v1/auth/oauth", false, oauth::log_in),
         entry(
             Method::POST,
             "/v1/auth/reauth/sms/send",
@@ -118,6 +135,31 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::DELETE, "/v1/me", false, account::delete),
         entry(Method::PUT, "/v1/me/profile", false, profile::put),
         entry(Method::GET, "/v1/me/export", false, account::export),
+        entry(
+            Method::POST,
+            "/v1/me/certification/photos",
+            false,
+            certification::upload_photo,
+        )
+        .with_body_limit(crate::certification::image::MAX_BYTES),
+        entry(
+            Method::PUT,
+            "/v1/me/certification",
+            false,
+            certification::submit,
+        ),
+        entry(
+            Method::GET,
+            "/v1/me/certification",
+            false,
+            certification::get,
+        ),
+        entry(
+            Method::GET,
+            "/v1/me/certification/id-number",
+            false,
+            certification::id_number,
+        ),
         entry(Method::PUT, "/v1/me/consents", false, consents::put),
         entry(Method::GET, "/v1/me/consents", false, consents::get),
         entry(
@@ -186,6 +228,70 @@ fn table() -> Vec<RouteEntry> {
             false,
             web_login::decline,
         ),
+        entry(Method::GET, "/v1/limits", false, feed::posts::limits),
+        entry(Method::GET, "/v1/feed", false, feed::posts::feed),
+        entry(Method::POST, "/v1/posts", false, feed::posts::create),
+        entry(Method::GET, "/v1/posts/{id}", false, feed::posts::get),
+        entry(Method::DELETE, "/v1/posts/{id}", false, feed::posts::delete),
+        entry(Method::POST, "/v1/photos", false, feed::photos::upload)
+            .with_body_limit(crate::feed::limits::MAX_PHOTO_BYTES),
+        entry(Method::GET, "/v1/photos/{id}", false, feed::photos::get),
+        entry(
+            Method::GET,
+            "/v1/posts/{id}/comments",
+            false,
+            feed::comments::list,
+        ),
+        entry(
+            Method::POST,
+            "/v1/posts/{id}/comments",
+            false,
+            feed::comments::create,
+        ),
+        entry(
+            Method::DELETE,
+            "/v1/comments/{id}",
+            false,
+            feed::comments::delete,
+        ),
+        entry(
+            Method::PUT,
+            "/v1/posts/{id}/like",
+            false,
+            feed::reactions::like,
+        ),
+        entry(
+            Method::DELETE,
+            "/v1/posts/{id}/like",
+            false,
+            feed::reactions::like,
+        ),
+        entry(
+            Method::PUT,
+            "/v1/posts/{id}/collect",
+            false,
+            feed::reactions::collect,
+        ),
+        entry(
+            Method::DELETE,
+            "/v1/posts/{id}/collect",
+            false,
+            feed::reactions::collect,
+        ),
+        entry(
+            Method::GET,
+            "/v1/me/collections",
+            false,
+            feed::reactions::collections,
+        ),
+        entry(
+            Method::POST,
+            "/v1/posts/{id}/share",
+            false,
+            feed::share::share,
+        ),
+        entry(Method::GET, "/p/{code}", false, feed::share::landing),
+        entry(Method::GET, "/v1/search", false, feed::search::search),
         entry(Method::GET, "/dev/sms/outbox", true, dev::outbox),
         entry(Method::POST, "/dev/clock/advance", true, dev::advance_clock),
         entry(Method::GET, "/dev/requests", true, dev::requests),
@@ -198,7 +304,49 @@ fn table() -> Vec<RouteEntry> {
         ),
         entry(Method::POST, "/dev/carrier/token", true, dev::carrier_token),
         entry(Method::GET, "/dev/risk/devices", true, dev::risk_devices),
+        entry(
+            Method::GET,
+            "/dev/oidc/.well-known/openid-configuration",
+            true,
+            dev_oidc::metadata,
+        ),
+        entry(
+            Method::GET,
+            "/dev/oidc/authorize",
+            true,
+            dev_oidc::authorize,
+        ),
+        entry(Method::POST, "/dev/oidc/token", true, dev_oidc::token),
+        entry(Method::GET, "/dev/oidc/jwks", true, dev_oidc::jwks),
+        entry(Method::GET, "/dev/oidc/mint", true, dev_oidc::mint),
+        entry(
+            Method::POST,
+            "/dev/certification/decide",
+            true,
+            certification::dev_decide,
+        ),
+        entry(
+            Method::GET,
+            "/dev/certifications",
+            true,
+            certification::dev_list,
+        ),
+        entry(Method::GET, "/dev/feed/stats", true, feed::dev::stats),
+        entry(
+            Method::POST,
+            "/dev/posts/{id}/delete",
+            true,
+            feed::dev::delete_post,
+        ),
     ]
+}
+
+impl RouteEntry {
+    /// Lets this route take bodies up to `limit` bytes instead of the API's 64 KiB.
+    fn with_body_limit(mut self, limit: usize) -> Self {
+        self.service = self.service.layer(DefaultBodyLimit::max(limit));
+        self
+    }
 }
 
 fn entry<H, T>(method: Method, path: &'static str, dev_only: bool, handler: H) -> RouteEntry

@@ -221,6 +221,118 @@ const MIGRATIONS: &[&str] = &[
         ('dp_62', 'un_12', '中医科 Traditional Chinese Medicine'),
         ('dp_63', 'un_12', '康复科 Rehabilitation');
 ",
+    r"
+    -- The feed. `seq` orders rows created in the same second, so (time, seq) keys a page.
+    -- A post's photos, comments, likes and collections go with it (ON DELETE CASCADE).
+    CREATE TABLE posts (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        author_id TEXT NOT NULL REFERENCES users(id),
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        share_code TEXT UNIQUE
+    );
+    CREATE INDEX posts_by_time ON posts(created_at, seq);
+    CREATE INDEX posts_by_author ON posts(author_id);
+    -- Uploaded photos belong to their uploader and to no post until one uses them.
+    CREATE TABLE photos (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL REFERENCES users(id),
+        post_id TEXT REFERENCES posts(id) ON DELETE CASCADE,
+        position INTEGER,
+        content_type TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX photos_by_post ON photos(post_id, position);
+    CREATE INDEX photos_by_owner ON photos(owner_id);
+    CREATE TABLE comments (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        post_id TEXT NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+        author_id TEXT NOT NULL REFERENCES users(id),
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX comments_by_post ON comments(post_id, created_at, seq);
+    CREATE INDEX comments_by_author ON comments(author_id);
+    CREATE TABLE likes (
+        post_id TEXT NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        PRIMARY KEY (post_id, user_id)
+    );
+    CREATE INDEX likes_by_user ON likes(user_id);
+    CREATE TABLE collections (
+        seq INTEGER PRIMARY KEY,
+        post_id TEXT NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        collected_at INTEGER NOT NULL,
+        UNIQUE (user_id, post_id)
+    );
+    CREATE INDEX collections_by_post ON collections(post_id);
+    -- The first successful answer to each (user, Idempotency-Key), kept 24 h for replays.
+    CREATE TABLE idempotency_keys (
+        user_id TEXT NOT NULL REFERENCES users(id),
+        key TEXT NOT NULL,
+        fingerprint BLOB NOT NULL,
+        status INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, key)
+    );
+    CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
+",
+    r"
+    -- Third-party login: a picture URL, set only when the user binds a provider's profile.
+    ALTER TABLE users ADD COLUMN avatar_url TEXT;
+    CREATE TABLE oauth_identities (
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        bound_at INTEGER,
+        PRIMARY KEY (issuer, subject)
+    );
+    CREATE INDEX oauth_identities_by_user ON oauth_identities(user_id);
+    -- ID tokens already used to log in, each until it would be refused as expired anyway.
+    CREATE TABLE used_id_tokens (
+        issuer TEXT NOT NULL,
+        token_id TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (issuer, token_id)
+    );
+    CREATE INDEX used_id_tokens_by_expiry ON used_id_tokens(expires_at);
+    -- The dev OpenID provider's P-256 signing key, PKCS#8: the provider's, not the server's.
+    CREATE TABLE oidc_signing_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        secret BLOB NOT NULL
+    );
+    -- Physician certification: photos first, then one submission per user.
+    CREATE TABLE certification_photos (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        kind TEXT NOT NULL CHECK (kind IN ('physician', 'practising')),
+        content_type TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        uploaded_at INTEGER NOT NULL
+    );
+    CREATE INDEX certification_photos_by_user ON certification_photos(user_id);
+    CREATE TABLE certifications (
+        user_id TEXT PRIMARY KEY REFERENCES users(id),
+        id_number TEXT NOT NULL,
+        id_number_masked TEXT NOT NULL,
+        photo_ids TEXT NOT NULL,
+        latitude REAL,
+        longitude REAL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+        reason TEXT,
+        submitted_at INTEGER NOT NULL,
+        decided_at INTEGER
+    );
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.
@@ -270,27 +382,51 @@ pub fn carrier_key(conn: &Connection) -> io::Result<Vec<u8>> {
     secret(conn, "carrier_key", "carrier key")
 }
 
+/// The dev OpenID provider's signing key (PKCS#8): the provider's own, like the carrier's,
+/// made by `generate` at first start, then kept.
+pub fn oidc_signing_key(
+    conn: &Connection,
+    generate: impl FnOnce() -> io::Result<Vec<u8>>,
+) -> io::Result<Vec<u8>> {
+    kept(conn, "oidc_signing_key", "OIDC signing key", generate)
+}
+
 /// The 32 random bytes kept in the one-row `table`, generated the first time.
 fn secret(conn: &Connection, table: &str, what: &str) -> io::Result<Vec<u8>> {
-    let load = || -> rusqlite::Result<Vec<u8>> {
-        let existing = conn
-            .query_row(
-                &format!("SELECT secret FROM {table} WHERE id = 1"),
-                [],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if let Some(secret) = existing {
-            return Ok(secret);
-        }
-        let secret = rand::random::<[u8; 32]>().to_vec();
-        conn.execute(
-            &format!("INSERT INTO {table} (id, secret) VALUES (1, ?1)"),
-            [&secret],
-        )?;
-        Ok(secret)
-    };
-    load().map_err(|error| io::Error::other(format!("{what}: {error}")))
+    kept(
+        conn,
+        table,
+        what,
+        || Ok(rand::random::<[u8; 32]>().to_vec()),
+    )
+}
+
+/// The bytes kept in the one-row `table`, made by `generate` the first time.
+fn kept(
+    conn: &Connection,
+    table: &str,
+    what: &str,
+    generate: impl FnOnce() -> io::Result<Vec<u8>>,
+) -> io::Result<Vec<u8>> {
+    let context = |error: rusqlite::Error| io::Error::other(format!("{what}: {error}"));
+    let existing = conn
+        .query_row(
+            &format!("SELECT secret FROM {table} WHERE id = 1"),
+            [],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(context)?;
+    if let Some(secret) = existing {
+        return Ok(secret);
+    }
+    let secret = generate()?;
+    conn.execute(
+        &format!("INSERT INTO {table} (id, secret) VALUES (1, ?1)"),
+        [&secret],
+    )
+    .map_err(context)?;
+    Ok(secret)
 }
 
 #[cfg(test)]

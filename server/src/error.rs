@@ -44,6 +44,30 @@ pub enum ApiError {
     CarrierTokenExpired,
     #[error("the carrier token was already used; get a new one from the carrier")]
     CarrierTokenUsed,
+    #[error("no login provider of this name is configured")]
+    UnknownProvider,
+    #[error("the ID token was refused: {0}")]
+    InvalidIdToken(&'static str),
+    #[error("the ID token has expired; sign in with the provider again")]
+    IdTokenExpired,
+    #[error("the ID token's nonce is not the one sent; sign in with the provider again")]
+    NonceMismatch,
+    #[error("the ID token was already used; sign in with the provider again")]
+    IdTokenUsed,
+    #[error("the login provider cannot be reached or answered nonsense; retry later")]
+    ProviderUnavailable,
+    #[error("the image is larger than 5 MiB")]
+    ImageTooLarge,
+    #[error("kind must be physician or practising")]
+    InvalidKind,
+    #[error("id_number is not a valid resident identity card number")]
+    InvalidIdNumber,
+    #[error("name at least one photo of the physician certificate, and only your own photos")]
+    PhotosRequired,
+    #[error("the certification was already approved")]
+    AlreadyCertified,
+    #[error("a rejection needs a reason")]
+    ReasonRequired,
     #[error("this action needs a recent login; verify your phone again (step-up)")]
     ReauthRequired,
     #[error("this phone is not the account's phone")]
@@ -54,6 +78,34 @@ pub enum ApiError {
     WebLoginUsed,
     #[error("the department does not belong to this unit")]
     DepartmentNotInUnit,
+    #[error("no such post, or it was deleted")]
+    PostNotFound,
+    #[error("no such comment, or it was deleted")]
+    CommentNotFound,
+    #[error("no such photo")]
+    PhotoNotFound,
+    #[error("only the author may do this")]
+    NotAuthor,
+    #[error("the text is empty or too long")]
+    InvalidText,
+    #[error("a photo is unknown, not yours, or already used in a post")]
+    InvalidPhoto,
+    #[error("too many photos for one post")]
+    TooManyPhotos,
+    #[error("the photo's width or height is larger than the limit in GET /v1/limits")]
+    PhotoTooLargeDimensions,
+    #[error("photos must be image/jpeg or image/png")]
+    UnsupportedImage,
+    #[error("the body is not an image of its Content-Type")]
+    InvalidImage,
+    #[error("the search query must be 1 to 100 characters")]
+    InvalidQuery,
+    #[error("the cursor is not one this server gave")]
+    InvalidCursor,
+    #[error("Idempotency-Key must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -")]
+    InvalidIdempotencyKey,
+    #[error("this Idempotency-Key was already used for a different request")]
+    IdempotencyKeyReused,
     #[error("internal server error")]
     Internal,
 }
@@ -79,11 +131,37 @@ impl ApiError {
             ApiError::InvalidCarrierToken => "invalid_carrier_token",
             ApiError::CarrierTokenExpired => "carrier_token_expired",
             ApiError::CarrierTokenUsed => "carrier_token_used",
+            ApiError::UnknownProvider => "unknown_provider",
+            ApiError::InvalidIdToken(_) => "invalid_id_token",
+            ApiError::IdTokenExpired => "id_token_expired",
+            ApiError::NonceMismatch => "nonce_mismatch",
+            ApiError::IdTokenUsed => "id_token_used",
+            ApiError::ProviderUnavailable => "provider_unavailable",
+            ApiError::ImageTooLarge => "too_large",
+            ApiError::InvalidKind => "invalid_kind",
+            ApiError::InvalidIdNumber => "invalid_id_number",
+            ApiError::PhotosRequired => "photos_required",
+            ApiError::AlreadyCertified => "already_certified",
+            ApiError::ReasonRequired => "reason_required",
             ApiError::ReauthRequired => "reauth_required",
             ApiError::PhoneMismatch => "phone_mismatch",
             ApiError::WebLoginExpired => "web_login_expired",
             ApiError::WebLoginUsed => "web_login_used",
             ApiError::DepartmentNotInUnit => "department_not_in_unit",
+            ApiError::PostNotFound => "post_not_found",
+            ApiError::CommentNotFound => "comment_not_found",
+            ApiError::PhotoNotFound => "photo_not_found",
+            ApiError::NotAuthor => "not_author",
+            ApiError::InvalidText => "invalid_text",
+            ApiError::InvalidPhoto => "invalid_photo",
+            ApiError::TooManyPhotos => "too_many_photos",
+            ApiError::PhotoTooLargeDimensions => "photo_too_large_dimensions",
+            ApiError::UnsupportedImage => "unsupported_image",
+            ApiError::InvalidImage => "invalid_image",
+            ApiError::InvalidQuery => "invalid_query",
+            ApiError::InvalidCursor => "invalid_cursor",
+            ApiError::InvalidIdempotencyKey => "invalid_idempotency_key",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::Internal => "internal",
         }
     }
@@ -104,11 +182,37 @@ impl ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::CodeExpired | ApiError::WebLoginExpired => StatusCode::GONE,
             ApiError::CodeLocked => StatusCode::LOCKED,
+            ApiError::UnknownProvider
+            | ApiError::InvalidKind
+            | ApiError::InvalidIdNumber
+            | ApiError::PhotosRequired
+            | ApiError::ReasonRequired => StatusCode::BAD_REQUEST,
+            ApiError::InvalidIdToken(_)
+            | ApiError::IdTokenExpired
+            | ApiError::NonceMismatch
+            | ApiError::IdTokenUsed => StatusCode::UNAUTHORIZED,
+            ApiError::ProviderUnavailable => StatusCode::BAD_GATEWAY,
+            ApiError::ImageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::AlreadyCertified => StatusCode::CONFLICT,
             ApiError::InvalidToken
             | ApiError::TokenExpired
             | ApiError::InvalidCarrierToken
             | ApiError::CarrierTokenExpired
             | ApiError::CarrierTokenUsed => StatusCode::UNAUTHORIZED,
+            ApiError::InvalidText
+            | ApiError::InvalidPhoto
+            | ApiError::TooManyPhotos
+            | ApiError::PhotoTooLargeDimensions
+            | ApiError::InvalidImage
+            | ApiError::InvalidQuery
+            | ApiError::InvalidCursor
+            | ApiError::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
+            ApiError::PostNotFound | ApiError::CommentNotFound | ApiError::PhotoNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::NotAuthor => StatusCode::FORBIDDEN,
+            ApiError::UnsupportedImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -187,11 +291,37 @@ mod tests {
             ApiError::InvalidCarrierToken,
             ApiError::CarrierTokenExpired,
             ApiError::CarrierTokenUsed,
+            ApiError::UnknownProvider,
+            ApiError::InvalidIdToken(""),
+            ApiError::IdTokenExpired,
+            ApiError::NonceMismatch,
+            ApiError::IdTokenUsed,
+            ApiError::ProviderUnavailable,
+            ApiError::ImageTooLarge,
+            ApiError::InvalidKind,
+            ApiError::InvalidIdNumber,
+            ApiError::PhotosRequired,
+            ApiError::AlreadyCertified,
+            ApiError::ReasonRequired,
             ApiError::ReauthRequired,
             ApiError::PhoneMismatch,
             ApiError::WebLoginExpired,
             ApiError::WebLoginUsed,
             ApiError::DepartmentNotInUnit,
+            ApiError::PostNotFound,
+            ApiError::CommentNotFound,
+            ApiError::PhotoNotFound,
+            ApiError::NotAuthor,
+            ApiError::InvalidText,
+            ApiError::InvalidPhoto,
+            ApiError::TooManyPhotos,
+            ApiError::PhotoTooLargeDimensions,
+            ApiError::UnsupportedImage,
+            ApiError::InvalidImage,
+            ApiError::InvalidQuery,
+            ApiError::InvalidCursor,
+            ApiError::InvalidIdempotencyKey,
+            ApiError::IdempotencyKeyReused,
             ApiError::Internal,
         ];
         for error in all {

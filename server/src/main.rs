@@ -1,5 +1,6 @@
-//! `medcircle-server --addr ADDR --db PATH [--dev]`: runs the reference backend until SIGINT
-//! or SIGTERM. The first line on stdout is `listening on <url>`, for programs that start it.
+//! `medcircle-server --addr ADDR --db PATH [--dev] [--oidc-provider NAME=ISSUER_URL,CLIENT_ID]...`:
+//! runs the reference backend until SIGINT or SIGTERM. The first line on stdout is
+//! `listening on <url>`, for programs that start it.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -7,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use medcircle_server::{RunningServer, ServerConfig};
+use medcircle_server::{OidcProvider, RunningServer, ServerConfig};
 
 /// MedCircle reference backend (development, QA and tests).
 #[derive(Parser)]
@@ -22,6 +23,10 @@ struct Args {
     /// Enable the /dev routes (SMS outbox, clock, request log). Never in production.
     #[arg(long)]
     dev: bool,
+    /// An OpenID provider whose ID tokens log users in, as NAME=ISSUER_URL,CLIENT_ID (e.g.
+    /// `acme=https://id.acme.example,medcircle`); repeatable. NAME is what the app sends.
+    #[arg(long = "oidc-provider", value_name = "NAME=ISSUER_URL,CLIENT_ID")]
+    oidc_providers: Vec<OidcProvider>,
 }
 
 fn main() -> ExitCode {
@@ -31,6 +36,7 @@ fn main() -> ExitCode {
         addr: args.addr,
         db_path: args.db,
         dev: args.dev,
+        providers: args.oidc_providers,
     }) {
         Ok(server) => server,
         Err(error) => {

@@ -21,7 +21,7 @@ impl RunningServer {
         let listener = std::net::TcpListener::bind(config.addr)?;
         listener.set_nonblocking(true)?;
         let url = url_for(listener.local_addr()?);
-        let app = app::build(&config)?;
+        let app = app::build(&config, &url)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -78,7 +78,7 @@ impl Drop for RunningServer {
 }
 
 /// A URL clients can connect to: a wildcard bind address is reachable on loopback.
-fn url_for(addr: SocketAddr) -> String {
+pub(crate) fn url_for(addr: SocketAddr) -> String {
     let ip = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),

@@ -8,7 +8,8 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::app;
+use crate::oidc::OidcProvider;
+use crate::{app, running};
 
 /// How long in-flight requests may run after shutdown was asked before the server stops anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -22,6 +23,9 @@ pub struct ServerConfig {
     pub db_path: PathBuf,
     /// Enables the `/dev/*` routes (SMS outbox, clock, request log). Never in production.
     pub dev: bool,
+    /// OpenID providers whose ID tokens log users in (`POST /v1/auth/oauth`). In dev mode the
+    /// server's own dev provider is trusted too, as `dev`.
+    pub providers: Vec<OidcProvider>,
 }
 
 /// Serves `config` on `listener` until `shutdown` resolves, then stops gracefully.
@@ -32,7 +36,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app::build(&config)?;
+    let app = app::build(&config, &running::url_for(listener.local_addr()?))?;
     run(app, listener, shutdown).await
 }
 

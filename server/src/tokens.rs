@@ -37,6 +37,11 @@ pub fn poll_token() -> String {
     format!("wlp_{}", random_hex::<32>())
 }
 
+/// A certification photo: `cp_` and 16 hex characters.
+pub fn photo_id() -> String {
+    format!("cp_{}", random_hex::<8>())
+}
+
 /// Tokens are stored only as this digest, so the database cannot be used to impersonate anyone.
 pub fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()

@@ -1,4 +1,5 @@
-//! Accounts, keyed by phone; the clear number is never stored.
+//! Accounts, keyed by phone; the clear number is never stored. An account created by
+//! third-party login has no phone: a random key no phone hashes to, and an empty mask.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
@@ -18,11 +19,16 @@ pub struct User {
     /// The institution the user works at, from the dictionary; none until the profile is set.
     pub unit: Option<Entry>,
     pub department: Option<Entry>,
+    /// A picture URL, set only by binding a third-party profile; null otherwise.
+    pub avatar_url: Option<String>,
 }
+
+/// The nickname of an account created by third-party login, until a profile is bound.
+pub const DEFAULT_NICKNAME: &str = "MedCircle user";
 
 /// The user's columns, with the names of their unit and department.
 const SELECT: &str = "SELECT users.id, users.phone_masked, users.nickname, users.created_at,
-        units.id, units.name, departments.id, departments.name
+        units.id, units.name, departments.id, departments.name, users.avatar_url
     FROM users
     LEFT JOIN units ON units.id = users.unit_id
     LEFT JOIN departments ON departments.id = users.department_id";
@@ -36,6 +42,7 @@ impl User {
             created_at: row.get(3)?,
             unit: Entry::optional_at(row, 4)?,
             department: Entry::optional_at(row, 6)?,
+            avatar_url: row.get(8)?,
         })
     }
 }
@@ -65,7 +72,31 @@ pub fn find_or_create(
         created_at: now,
         unit: None,
         department: None,
+        avatar_url: None,
     };
+    insert(conn, &user, &phone_key)?;
+    tracing::info!(user = %user.id, phone = %phone, "user created");
+    Ok(user)
+}
+
+/// A new account without a phone, for a first third-party login.
+pub fn create_without_phone(conn: &Connection, now: i64) -> rusqlite::Result<User> {
+    let user = User {
+        id: tokens::user_id(),
+        phone_masked: String::new(),
+        nickname: DEFAULT_NICKNAME.to_owned(),
+        created_at: now,
+        unit: None,
+        department: None,
+        avatar_url: None,
+    };
+    // As long as a phone key, so it looks like one, but random: no phone will ever match it.
+    insert(conn, &user, &rand::random::<[u8; 32]>())?;
+    tracing::info!(user = %user.id, "user created without a phone");
+    Ok(user)
+}
+
+fn insert(conn: &Connection, user: &User, phone_key: &[u8]) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO users (id, phone_key, phone_masked, nickname, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -77,9 +108,7 @@ pub fn find_or_create(
             user.created_at
         ],
     )?;
-    interests::seed(conn, &user.id)?;
-    tracing::info!(user = %user.id, phone = %phone, "user created");
-    Ok(user)
+    interests::seed(conn, &user.id)
 }
 
 pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<User>> {
@@ -101,6 +130,21 @@ pub fn set_profile(
     conn.execute(
         "UPDATE users SET unit_id = ?2, department_id = ?3 WHERE id = ?1",
         params![id, unit_id, department_id],
+    )?;
+    Ok(())
+}
+
+/// Replaces the nickname and the avatar with a third-party profile's, each only if given.
+pub fn bind_profile(
+    conn: &Connection,
+    id: &str,
+    nickname: Option<&str>,
+    avatar_url: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET nickname = COALESCE(?2, nickname), avatar_url = COALESCE(?3, avatar_url)
+         WHERE id = ?1",
+        params![id, nickname, avatar_url],
     )?;
     Ok(())
 }
@@ -129,6 +173,9 @@ pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
         "interests",
         "risk_devices",
         "web_logins",
+        "oauth_identities",
+        "certifications",
+        "certification_photos",
     ] {
         conn.execute(&format!("DELETE FROM {table} WHERE user_id = ?1"), [id])?;
     }

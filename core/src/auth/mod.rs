@@ -2,6 +2,8 @@
 //! single-flight refresh, logout), and the session state a shell observes.
 
 mod device;
+mod flow;
+mod oauth;
 mod one_tap;
 mod phone;
 mod reauth;
@@ -15,6 +17,9 @@ use serde::Deserialize;
 use tokio::sync::watch;
 
 pub use device::{DeviceInfo, DeviceInfoProvider, DeviceOs, NetworkType};
+pub use flow::{LoginEvent, LoginFlow, LoginScreen, LoginStep};
+pub(crate) use oauth::OAuthProviders;
+pub use oauth::{OAuthAuthorization, ProviderAccount};
 pub(crate) use session::Session;
 pub use web_login::WebLoginRequest;
 
@@ -30,6 +35,9 @@ pub struct UserProfile {
     /// Only ever the masked form (138****8000): the full number is not kept on the phone.
     pub phone_masked: String,
     pub nickname: String,
+    /// From a third-party account, only if the user authorized binding.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
     /// The institution, once the account is completed.
@@ -104,6 +112,26 @@ pub enum AuthError {
     WebLoginExpired,
     #[error("this web login was already answered")]
     WebLoginUsed,
+    #[error("no login provider named {name}")]
+    UnknownProvider { name: String },
+    /// The provider's configuration is unusable (wrong issuer, plain http, no PKCE).
+    #[error("the login provider is misconfigured: {reason}")]
+    ProviderMisconfigured { reason: String },
+    /// The provider (or the user there) refused the login.
+    #[error("the login provider refused: {reason}")]
+    ProviderDenied { reason: String },
+    /// The callback URL is not the answer to this app's request (or is malformed).
+    #[error("{reason}")]
+    InvalidCallback { reason: String },
+    /// The third-party authorization took too long or was already used: start again.
+    #[error("the authorization has expired; start again")]
+    AuthorizationExpired,
+    /// The server did not accept the provider's ID token.
+    #[error("the login provider's answer was refused: {reason}")]
+    IdTokenRejected { reason: String },
+    /// The login screen sent an event its current step does not take (a shell bug).
+    #[error("{reason}")]
+    UnexpectedLoginEvent { reason: String },
     #[error("too many requests; retry in {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
     #[error("consent required: {purpose:?}")]
@@ -128,6 +156,9 @@ impl From<NetError> for AuthError {
                 "invalid_carrier_token" => AuthError::CarrierTokenInvalid,
                 "carrier_token_expired" => AuthError::CarrierTokenExpired,
                 "carrier_token_used" => AuthError::CarrierTokenUsed,
+                "invalid_id_token" | "id_token_expired" | "nonce_mismatch" | "id_token_used" => {
+                    AuthError::IdTokenRejected { reason: code }
+                }
                 _ => AuthError::SessionExpired,
             },
             NetError::Refused { status, error } => refused(status, error),
@@ -163,6 +194,9 @@ fn refused(status: u16, error: ApiError) -> AuthError {
             reason: "this is not the signed-in account's phone".into(),
         },
         "not_found" => AuthError::WebLoginNotFound,
+        "unknown_provider" => AuthError::UnknownProvider {
+            name: error.message,
+        },
         "web_login_expired" => AuthError::WebLoginExpired,
         "web_login_used" => AuthError::WebLoginUsed,
         _ => AuthError::Network {
@@ -220,6 +254,48 @@ impl AuthClient {
         self.inner
             .run(async move {
                 let user = one_tap::login(&inner, &token).await?;
+                after_login(&inner).await;
+                Ok(user)
+            })
+            .await
+    }
+
+    /// The third-party login providers this app offers.
+    pub fn oauth_providers(&self) -> Vec<String> {
+        self.inner.oauth.names()
+    }
+
+    /// Starts a third-party login: open the returned URL in the system browser, then pass
+    /// the URL the provider redirects to to `complete_oauth_login`.
+    pub async fn start_oauth_login(
+        &self,
+        provider: String,
+    ) -> Result<OAuthAuthorization, AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { oauth::start(&inner, &provider).await })
+            .await
+    }
+
+    /// Checks the provider's callback and collects its answer. Returns what binding would
+    /// copy into the profile: ask the user, then call `finish_oauth_login`.
+    pub async fn complete_oauth_login(
+        &self,
+        callback_url: String,
+    ) -> Result<ProviderAccount, AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move { oauth::complete(&inner, &callback_url).await })
+            .await
+    }
+
+    /// Logs in; `bind_profile` is the user's explicit answer to copying the provider's
+    /// nickname and avatar (recorded as third-party sharing consent).
+    pub async fn finish_oauth_login(&self, bind_profile: bool) -> Result<UserProfile, AuthError> {
+        let inner = self.inner.clone();
+        self.inner
+            .run(async move {
+                let user = oauth::finish(&inner, bind_profile).await?;
                 after_login(&inner).await;
                 Ok(user)
             })

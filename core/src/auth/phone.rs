@@ -28,6 +28,14 @@ pub(crate) fn normalize_mainland_phone(input: &str) -> Result<String, String> {
 }
 
 /// An SMS code is exactly six digits.
+/// The form a number is shown in: 138****8000.
+pub(crate) fn mask(input: &str) -> String {
+    match normalize_mainland_phone(input) {
+        Ok(phone) => format!("{}****{}", &phone[..3], &phone[phone.len() - 4..]),
+        Err(_) => "***".into(),
+    }
+}
+
 pub(crate) fn normalize_sms_code(input: &str) -> Option<String> {
     let code = input.trim();
     (code.len() == 6 && code.chars().all(|c| c.is_ascii_digit())).then(|| code.to_string())
@@ -72,6 +80,12 @@ mod tests {
             let err = normalize_mainland_phone(input).unwrap_err();
             assert!(err.contains(reason), "{input:?} gave {err:?}");
         }
+    }
+
+    #[test]
+    fn numbers_are_shown_masked() {
+        assert_eq!(mask("+86 138 0013 8000"), "138****8000");
+        assert_eq!(mask("garbage"), "***");
     }
 
     #[test]

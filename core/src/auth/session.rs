@@ -96,6 +96,7 @@ impl Session {
                         id: tokens.account_id.clone(),
                         phone_masked: String::new(),
                         nickname: String::new(),
+                        avatar_url: None,
                         created_at: 0,
                         unit: None,
                         department: None,
@@ -201,6 +202,17 @@ impl Session {
         }
         self.state.send_replace(SessionState::LoggedOut);
         Ok(())
+    }
+
+    /// Runs `f` on the signed-in account's database; none when logged out.
+    pub(crate) async fn with_store<R>(
+        &self,
+        f: impl FnOnce(&AccountStore) -> Result<R, StoreError>,
+    ) -> Result<Option<R>, StoreError> {
+        match self.active.lock().await.as_ref() {
+            Some(active) => f(&active.store).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Empties the account's cache; the session stays.

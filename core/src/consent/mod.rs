@@ -241,7 +241,7 @@ impl ConsentClient {
     }
 }
 
-fn decide(
+pub(crate) fn decide(
     inner: &Inner,
     purpose: ConsentPurpose,
     granted: bool,

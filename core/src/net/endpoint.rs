@@ -33,6 +33,47 @@ pub(crate) enum Endpoint {
     /// A unit's departments; the unit id follows the path.
     UnitDepartments,
     ProfileUpdate,
+    /// A login provider's OpenID configuration (absolute URL, outside the API).
+    OidcDiscovery,
+    /// A login provider's token endpoint: the authorization code for the ID token.
+    OidcToken,
+    /// Login with a provider's ID token, the provider's profile left out.
+    OAuthLogin,
+    /// Login with a provider's ID token, its nickname and avatar copied into the profile.
+    OAuthLoginBound,
+    /// One certificate photo (raw image body).
+    CertificationPhoto,
+    /// The certification application, without a position.
+    CertificationSubmit,
+    /// The certification application with the position (positioning on and allowed).
+    CertificationSubmitLocated,
+    CertificationStatus,
+    /// The full ID number, back to its owner after a step-up.
+    CertificationIdNumber,
+    /// The feed, not personalised (the user's interests unused).
+    Feed,
+    /// The feed chosen from the user's interests (needs the personalisation consent).
+    FeedPersonalised,
+    /// One post; the id follows the path.
+    Post,
+    /// A post's comments.
+    PostComments,
+    /// The server's limits for posts and photos.
+    Limits,
+    /// A post photo (raw image body).
+    PhotoUpload,
+    PostCreate,
+    PostDelete,
+    CommentCreate,
+    /// One comment; the id follows the path.
+    CommentDelete,
+    Like,
+    Unlike,
+    Collect,
+    Uncollect,
+    Collections,
+    Share,
+    Search,
 }
 
 impl Endpoint {
@@ -45,7 +86,17 @@ impl Endpoint {
             | Endpoint::Export
             | Endpoint::WebLogin
             | Endpoint::Units
-            | Endpoint::UnitDepartments => Method::GET,
+            | Endpoint::UnitDepartments
+            | Endpoint::OidcDiscovery
+            | Endpoint::CertificationStatus
+            | Endpoint::CertificationIdNumber
+            | Endpoint::Feed
+            | Endpoint::FeedPersonalised
+            | Endpoint::Post
+            | Endpoint::PostComments
+            | Endpoint::Limits
+            | Endpoint::Collections
+            | Endpoint::Search => Method::GET,
             Endpoint::SmsSend
             | Endpoint::SmsVerify
             | Endpoint::Refresh
@@ -58,9 +109,27 @@ impl Endpoint {
             | Endpoint::ReauthSend
             | Endpoint::ReauthVerify
             | Endpoint::WebLoginConfirm
-            | Endpoint::WebLoginDecline => Method::POST,
-            Endpoint::ConsentsPush | Endpoint::ProfileUpdate => Method::PUT,
-            Endpoint::InterestTag | Endpoint::DeleteAccount => Method::DELETE,
+            | Endpoint::WebLoginDecline
+            | Endpoint::OidcToken
+            | Endpoint::OAuthLogin
+            | Endpoint::OAuthLoginBound
+            | Endpoint::CertificationPhoto
+            | Endpoint::PhotoUpload
+            | Endpoint::PostCreate
+            | Endpoint::CommentCreate
+            | Endpoint::Share => Method::POST,
+            Endpoint::ConsentsPush
+            | Endpoint::ProfileUpdate
+            | Endpoint::CertificationSubmit
+            | Endpoint::CertificationSubmitLocated
+            | Endpoint::Like
+            | Endpoint::Collect => Method::PUT,
+            Endpoint::InterestTag
+            | Endpoint::DeleteAccount
+            | Endpoint::PostDelete
+            | Endpoint::CommentDelete
+            | Endpoint::Unlike
+            | Endpoint::Uncollect => Method::DELETE,
         }
     }
 
@@ -87,6 +156,31 @@ impl Endpoint {
             }
             Endpoint::Units | Endpoint::UnitDepartments => "/v1/dictionaries/units",
             Endpoint::ProfileUpdate => "/v1/me/profile",
+            Endpoint::OAuthLogin | Endpoint::OAuthLoginBound => "/v1/auth/oauth",
+            Endpoint::CertificationPhoto => "/v1/me/certification/photos",
+            Endpoint::CertificationSubmit
+            | Endpoint::CertificationSubmitLocated
+            | Endpoint::CertificationStatus => "/v1/me/certification",
+            Endpoint::CertificationIdNumber => "/v1/me/certification/id-number",
+            Endpoint::Feed | Endpoint::FeedPersonalised => "/v1/feed",
+            Endpoint::Post
+            | Endpoint::PostComments
+            | Endpoint::PostDelete
+            | Endpoint::CommentCreate
+            | Endpoint::Like
+            | Endpoint::Unlike
+            | Endpoint::Collect
+            | Endpoint::Uncollect
+            | Endpoint::Share => "/v1/posts",
+            Endpoint::PostCreate => "/v1/posts",
+            Endpoint::Limits => "/v1/limits",
+            Endpoint::PhotoUpload => "/v1/photos",
+            Endpoint::CommentDelete => "/v1/comments",
+            Endpoint::Collections => "/v1/me/collections",
+            Endpoint::Search => "/v1/search",
+            // Labels for the ledger: these URLs come from the provider's configuration.
+            Endpoint::OidcDiscovery => "/.well-known/openid-configuration",
+            Endpoint::OidcToken => "(login provider) token endpoint",
         }
     }
 
@@ -96,6 +190,10 @@ impl Endpoint {
             Endpoint::WebLoginConfirm => Some("confirm"),
             Endpoint::WebLoginDecline => Some("decline"),
             Endpoint::UnitDepartments => Some("departments"),
+            Endpoint::PostComments | Endpoint::CommentCreate => Some("comments"),
+            Endpoint::Like | Endpoint::Unlike => Some("like"),
+            Endpoint::Collect | Endpoint::Uncollect => Some("collect"),
+            Endpoint::Share => Some("share"),
             _ => None,
         }
     }
@@ -133,7 +231,43 @@ impl Endpoint {
             | Endpoint::Units
             | Endpoint::UnitDepartments => &["session_token"],
             Endpoint::ProfileUpdate => &["workplace", "session_token"],
+            Endpoint::OidcDiscovery => &[],
+            Endpoint::OidcToken => &["oauth_authorization_code"],
+            Endpoint::OAuthLogin => &["oauth_id_token", "install_id"],
+            // The binding: needs its own consent, so it cannot happen by accident.
+            Endpoint::OAuthLoginBound => &["oauth_id_token", "install_id", "provider_profile"],
+            Endpoint::CertificationPhoto => &["certificate_photos", "session_token"],
+            Endpoint::CertificationSubmit => &["id_number", "session_token"],
+            // The position goes with an application only: the one purpose declared for it.
+            Endpoint::CertificationSubmitLocated => {
+                &["id_number", "precise_location", "session_token"]
+            }
+            Endpoint::CertificationStatus | Endpoint::CertificationIdNumber => &["session_token"],
+            Endpoint::Feed
+            | Endpoint::Post
+            | Endpoint::PostComments
+            | Endpoint::Limits
+            | Endpoint::PostDelete
+            | Endpoint::CommentDelete
+            | Endpoint::Collections => &["session_token"],
+            // Personalised: the server reads the user's interests for this request.
+            Endpoint::FeedPersonalised => &["interest_profile", "session_token"],
+            Endpoint::PhotoUpload => &["post_photos", "session_token"],
+            Endpoint::PostCreate | Endpoint::CommentCreate => {
+                &["published_content", "session_token"]
+            }
+            Endpoint::Like
+            | Endpoint::Unlike
+            | Endpoint::Collect
+            | Endpoint::Uncollect
+            | Endpoint::Share => &["interactions", "session_token"],
+            Endpoint::Search => &["search_queries", "session_token"],
         }
+    }
+
+    /// A login provider's endpoint, called at an absolute URL rather than under the API.
+    pub(crate) fn external(self) -> bool {
+        matches!(self, Endpoint::OidcDiscovery | Endpoint::OidcToken)
     }
 
     /// Requests that erase data the user withdrew consent for. They must go out after the
@@ -158,7 +292,7 @@ mod tests {
     use super::*;
     use crate::privacy::inventory;
 
-    const ALL: [Endpoint; 25] = [
+    const ALL: [Endpoint; 51] = [
         Endpoint::Policy,
         Endpoint::SmsSend,
         Endpoint::SmsVerify,
@@ -184,6 +318,32 @@ mod tests {
         Endpoint::Units,
         Endpoint::UnitDepartments,
         Endpoint::ProfileUpdate,
+        Endpoint::OidcDiscovery,
+        Endpoint::OidcToken,
+        Endpoint::OAuthLogin,
+        Endpoint::OAuthLoginBound,
+        Endpoint::CertificationPhoto,
+        Endpoint::CertificationSubmit,
+        Endpoint::CertificationSubmitLocated,
+        Endpoint::CertificationStatus,
+        Endpoint::CertificationIdNumber,
+        Endpoint::Feed,
+        Endpoint::FeedPersonalised,
+        Endpoint::Post,
+        Endpoint::PostComments,
+        Endpoint::Limits,
+        Endpoint::PhotoUpload,
+        Endpoint::PostCreate,
+        Endpoint::PostDelete,
+        Endpoint::CommentCreate,
+        Endpoint::CommentDelete,
+        Endpoint::Like,
+        Endpoint::Unlike,
+        Endpoint::Collect,
+        Endpoint::Uncollect,
+        Endpoint::Collections,
+        Endpoint::Share,
+        Endpoint::Search,
     ];
 
     #[test]
@@ -206,6 +366,43 @@ mod tests {
                 assert!(!items.contains(&"session_token"), "{endpoint:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_login_providers_profile_travels_only_with_third_party_sharing() {
+        for endpoint in ALL {
+            if endpoint.items().contains(&"provider_profile") {
+                assert_eq!(endpoint, Endpoint::OAuthLoginBound);
+            }
+        }
+        let profile = inventory().item("provider_profile").unwrap();
+        assert_eq!(
+            profile.purpose(),
+            crate::consent::ConsentPurpose::ThirdPartySharing
+        );
+    }
+
+    #[test]
+    fn the_position_goes_only_with_an_identity_authentication_application() {
+        for endpoint in ALL {
+            if endpoint.items().contains(&"precise_location") {
+                assert_eq!(endpoint, Endpoint::CertificationSubmitLocated);
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_personalised_feed_request_uses_the_interests() {
+        for endpoint in ALL {
+            if endpoint.items().contains(&"interest_profile") {
+                assert_eq!(endpoint, Endpoint::FeedPersonalised);
+            }
+        }
+        let interests = inventory().item("interest_profile").unwrap();
+        assert_eq!(
+            interests.purpose(),
+            crate::consent::ConsentPurpose::Personalisation
+        );
     }
 
     #[test]

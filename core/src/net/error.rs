@@ -19,6 +19,8 @@ pub enum NetworkProblem {
     MalformedResponse { detail: String },
     /// The answer exceeded the size the app accepts.
     ResponseTooLarge { limit_bytes: u64 },
+    /// The user cancelled it.
+    Cancelled,
     /// TLS failed: certificate invalid or not matching the pinned keys.
     InsecureConnection { detail: String },
     /// The server refused the request for a reason this area has no better error for.
@@ -34,6 +36,7 @@ impl std::fmt::Display for NetworkProblem {
         match self {
             NetworkProblem::Offline => write!(f, "offline"),
             NetworkProblem::Timeout => write!(f, "timed out"),
+            NetworkProblem::Cancelled => write!(f, "cancelled"),
             NetworkProblem::ServerUnavailable { status } => write!(f, "server error {status}"),
             NetworkProblem::MalformedResponse { detail } => {
                 write!(f, "malformed response: {detail}")
@@ -51,7 +54,7 @@ impl std::fmt::Display for NetworkProblem {
 
 /// The server's error body: `{"error": {"code", "message", ...}}`.
 #[derive(Debug, Deserialize)]
-pub(crate) struct ApiErrorBody {
+struct ApiErrorBody {
     pub(crate) error: ApiError,
 }
 
@@ -66,7 +69,31 @@ pub(crate) struct ApiError {
     pub(crate) attempts_left: Option<u32>,
 }
 
+/// A login provider's error body (RFC 6749 §5.2): `{"error", "error_description"}`.
+#[derive(Debug, Deserialize)]
+struct OAuthErrorBody {
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
 impl ApiError {
+    /// The error a body describes, in our API's shape or a login provider's.
+    pub(crate) fn parse(status: StatusCode, body: &[u8]) -> Self {
+        if let Ok(api) = serde_json::from_slice::<ApiErrorBody>(body) {
+            return api.error;
+        }
+        match serde_json::from_slice::<OAuthErrorBody>(body) {
+            Ok(oauth) => Self {
+                code: oauth.error,
+                message: oauth.error_description,
+                retry_after_s: None,
+                attempts_left: None,
+            },
+            Err(_) => Self::unparsed(status),
+        }
+    }
+
     pub(crate) fn unparsed(status: StatusCode) -> Self {
         Self {
             code: format!("http_{}", status.as_u16()),
@@ -102,6 +129,9 @@ pub(crate) enum NetError {
     TooLarge(usize),
     #[error("insecure connection: {0}")]
     Insecure(String),
+    /// The user cancelled (an upload).
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl NetError {
@@ -126,6 +156,7 @@ impl NetError {
                 | NetError::Undeclared(_)
                 | NetError::Offline(_)
                 | NetError::Insecure(_)
+                | NetError::Cancelled
         )
     }
 
@@ -164,6 +195,7 @@ impl From<NetError> for NetworkProblem {
                 limit_bytes: limit as u64,
             },
             NetError::Insecure(detail) => NetworkProblem::InsecureConnection { detail },
+            NetError::Cancelled => NetworkProblem::Cancelled,
             NetError::Refused { status, error } => NetworkProblem::Rejected {
                 status,
                 code: error.code,

@@ -6,11 +6,14 @@ mod endpoint;
 mod error;
 mod retry;
 mod tls;
+mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderMap, IF_NONE_MATCH, RETRY_AFTER,
+};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -20,6 +23,7 @@ pub(crate) use endpoint::Endpoint;
 pub use error::NetworkProblem;
 pub(crate) use error::{ApiError, NetError};
 use retry::RetryPolicy;
+pub use upload::{CancelToken, UploadProgress};
 
 use crate::client::ClientError;
 use crate::clock::Clock;
@@ -39,6 +43,37 @@ pub(crate) struct Transmission {
 /// Where the network layer writes what it sent.
 pub(crate) trait TransmissionLog: Send + Sync {
     fn record(&self, sent: &[Transmission]);
+}
+
+/// Request headers beyond the usual: a conditional GET, an idempotent mutation.
+#[derive(Default)]
+pub(crate) struct Headers<'a> {
+    pub(crate) if_none_match: Option<&'a str>,
+    pub(crate) idempotency_key: Option<&'a str>,
+}
+
+/// A successful answer: its body, or that what the client holds is still current.
+pub(crate) struct Answer {
+    pub(crate) not_modified: bool,
+    pub(crate) etag: Option<String>,
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// A request body and its media type; an upload also reports its progress.
+struct Payload {
+    content_type: &'static str,
+    bytes: bytes::Bytes,
+    progress: Option<Arc<dyn UploadProgress>>,
+}
+
+impl Payload {
+    fn new(content_type: &'static str, bytes: impl Into<bytes::Bytes>) -> Self {
+        Self {
+            content_type,
+            bytes: bytes.into(),
+            progress: None,
+        }
+    }
 }
 
 /// Larger responses are refused: nothing the API returns comes near it, and a hostile or
@@ -186,11 +221,23 @@ impl Net {
         body: Option<&(impl Serialize + ?Sized)>,
         bearer: Option<&str>,
     ) -> Result<Vec<u8>, NetError> {
-        self.admit(endpoint)?;
+        let (url, body) = self.prepare(endpoint, id, query, body)?;
+        self.dispatch(endpoint, url, body.as_ref(), bearer).await
+    }
+
+    /// The URL of `endpoint` (for the resource `id`, with `query`) and its JSON body.
+    fn prepare(
+        &self,
+        endpoint: Endpoint,
+        id: Option<&str>,
+        query: &[(&str, &str)],
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<(Url, Option<Payload>), NetError> {
         let body = body
             .map(serde_json::to_vec)
             .transpose()
-            .map_err(|e| NetError::Malformed(format!("request body: {e}")))?;
+            .map_err(|e| NetError::Malformed(format!("request body: {e}")))?
+            .map(|bytes| Payload::new("application/json", bytes));
         let mut url = self
             .base
             .join(endpoint.path().trim_start_matches('/'))
@@ -207,7 +254,68 @@ impl Net {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
-        let attempts = if endpoint.idempotent() {
+        Ok((url, body))
+    }
+
+    /// The general form, for the feed and its outbox: a resource named by `id`, a query,
+    /// conditional and idempotency headers; the raw answer.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn exchange(
+        &self,
+        endpoint: Endpoint,
+        id: Option<&str>,
+        query: &[(&str, &str)],
+        body: Option<&(impl Serialize + ?Sized)>,
+        bearer: Option<&str>,
+        headers: &Headers<'_>,
+    ) -> Result<Answer, NetError> {
+        let (url, body) = self.prepare(endpoint, id, query, body)?;
+        self.dispatch_with(endpoint, url, body.as_ref(), bearer, headers)
+            .await
+    }
+
+    /// Sends one request to a login provider (discovery, token endpoint): an absolute URL
+    /// outside the API, under the same gate, ledger and limits; a form body if any.
+    pub(crate) async fn call_provider<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        url: Url,
+        form: Option<&[(&str, &str)]>,
+    ) -> Result<T, NetError> {
+        debug_assert!(endpoint.external());
+        let body = form.map(|pairs| {
+            let encoded = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
+            Payload::new("application/x-www-form-urlencoded", encoded)
+        });
+        let bytes = self.dispatch(endpoint, url, body.as_ref(), None).await?;
+        serde_json::from_slice(&bytes).map_err(|e| NetError::Malformed(e.to_string()))
+    }
+
+    async fn dispatch(
+        &self,
+        endpoint: Endpoint,
+        url: Url,
+        body: Option<&Payload>,
+        bearer: Option<&str>,
+    ) -> Result<Vec<u8>, NetError> {
+        self.dispatch_with(endpoint, url, body, bearer, &Headers::default())
+            .await
+            .map(|answer| answer.bytes)
+    }
+
+    async fn dispatch_with(
+        &self,
+        endpoint: Endpoint,
+        url: Url,
+        body: Option<&Payload>,
+        bearer: Option<&str>,
+        headers: &Headers<'_>,
+    ) -> Result<Answer, NetError> {
+        self.admit(endpoint)?;
+        // With an idempotency key the server answers a repeat with the first result.
+        let attempts = if endpoint.idempotent() || headers.idempotency_key.is_some() {
             self.retry.attempts
         } else {
             1
@@ -216,7 +324,7 @@ impl Net {
         loop {
             attempt += 1;
             let result = self
-                .send_once(endpoint.method(), url.clone(), body.as_deref(), bearer)
+                .send_once(endpoint.method(), url.clone(), body, bearer, headers)
                 .await;
             if result.as_ref().err().is_none_or(NetError::reached_server) {
                 self.record(endpoint, &url);
@@ -294,14 +402,25 @@ impl Net {
         &self,
         method: Method,
         url: Url,
-        body: Option<&[u8]>,
+        body: Option<&Payload>,
         bearer: Option<&str>,
-    ) -> Result<Vec<u8>, NetError> {
+        extra: &Headers<'_>,
+    ) -> Result<Answer, NetError> {
         let mut request = self.http.request(method, url);
+        if let Some(etag) = extra.if_none_match {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(key) = extra.idempotency_key {
+            request = request.header("idempotency-key", key);
+        }
         if let Some(body) = body {
-            request = request
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.to_vec());
+            request = request.header(CONTENT_TYPE, body.content_type);
+            request = match &body.progress {
+                Some(progress) => request
+                    .header(CONTENT_LENGTH, body.bytes.len())
+                    .body(upload::reporting_body(body.bytes.clone(), progress.clone())),
+                None => request.body(body.bytes.clone()),
+            };
         }
         if let Some(token) = bearer {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
@@ -321,17 +440,22 @@ impl Net {
             }
             bytes.extend_from_slice(&chunk);
         }
-        if status.is_success() {
-            return Ok(bytes);
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            return Ok(Answer {
+                not_modified: status == StatusCode::NOT_MODIFIED,
+                etag: headers
+                    .get(ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
+                bytes,
+            });
         }
         Err(error_from_status(status, &headers, &bytes))
     }
 }
 
 fn error_from_status(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> NetError {
-    let api = serde_json::from_slice::<error::ApiErrorBody>(body)
-        .map(|b| b.error)
-        .unwrap_or_else(|_| ApiError::unparsed(status));
+    let api = ApiError::parse(status, body);
     match status {
         StatusCode::TOO_MANY_REQUESTS => {
             let header = headers

@@ -4,8 +4,11 @@
 //! feature and saw the rationale: never on start-up, never again within 48 hours of a refusal.
 
 mod gate;
+mod location;
 mod rationale;
 
+pub use location::{Location, LocationProvider};
+pub(crate) use location::{LocationSlot, for_identity_authentication};
 pub(crate) use rationale::for_feature as rationale_for;
 use std::sync::{Arc, RwLock};
 
@@ -193,6 +196,16 @@ impl PermissionsClient {
         *self
             .inner
             .permission_provider
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(provider);
+    }
+
+    /// Registers the shell's access to the OS location service; read only as `Positioning`
+    /// allows, for identity authentication.
+    pub fn set_location_provider(&self, provider: Arc<dyn LocationProvider>) {
+        *self
+            .inner
+            .location_provider
             .write()
             .unwrap_or_else(|p| p.into_inner()) = Some(provider);
     }

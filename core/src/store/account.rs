@@ -9,6 +9,7 @@ use super::StoreError;
 use super::database::{Database, DatabaseSpec, remove_database_files};
 use super::migrations::Migration;
 use crate::auth::{Named, UserProfile};
+use crate::certification::{CertificationState, CertificationStatus};
 use crate::secrets::SecretStore;
 
 const MIGRATIONS: &[Migration] = &[
@@ -27,6 +28,23 @@ const MIGRATIONS: &[Migration] = &[
               ALTER TABLE profile ADD COLUMN unit_name TEXT;
               ALTER TABLE profile ADD COLUMN department_id TEXT;
               ALTER TABLE profile ADD COLUMN department_name TEXT;",
+    },
+    Migration {
+        version: 3,
+        sql: "ALTER TABLE profile ADD COLUMN avatar_url TEXT;",
+    },
+    Migration {
+        version: 4,
+        // The ID number only ever masked: the full one is never written on the phone.
+        sql: "CREATE TABLE certification (
+                  id INTEGER PRIMARY KEY CHECK (id = 1),
+                  state TEXT NOT NULL,
+                  reason TEXT,
+                  id_number_masked TEXT,
+                  photo_count INTEGER NOT NULL,
+                  submitted_at INTEGER,
+                  decided_at INTEGER
+              );",
     },
 ];
 
@@ -88,13 +106,14 @@ impl AccountStore {
     pub(crate) fn save_profile(&self, profile: &UserProfile) -> Result<(), StoreError> {
         self.db.conn().execute(
             "INSERT INTO profile (id, phone_masked, nickname, created_at, unit_id, unit_name,
-                                  department_id, department_name)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                  department_id, department_name, avatar_url)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(id) DO UPDATE SET phone_masked = excluded.phone_masked,
                  nickname = excluded.nickname, created_at = excluded.created_at,
                  unit_id = excluded.unit_id, unit_name = excluded.unit_name,
                  department_id = excluded.department_id,
-                 department_name = excluded.department_name",
+                 department_name = excluded.department_name,
+                 avatar_url = excluded.avatar_url",
             params![
                 profile.id,
                 profile.phone_masked,
@@ -104,6 +123,7 @@ impl AccountStore {
                 profile.unit.as_ref().map(|u| &u.name),
                 profile.department.as_ref().map(|d| &d.id),
                 profile.department.as_ref().map(|d| &d.name),
+                profile.avatar_url,
             ],
         )?;
         Ok(())
@@ -115,7 +135,7 @@ impl AccountStore {
             .conn()
             .query_row(
                 "SELECT id, phone_masked, nickname, created_at, unit_id, unit_name,
-                        department_id, department_name FROM profile LIMIT 1",
+                        department_id, department_name, avatar_url FROM profile LIMIT 1",
                 [],
                 |r| {
                     Ok(UserProfile {
@@ -125,6 +145,49 @@ impl AccountStore {
                         created_at: r.get(3)?,
                         unit: named(r.get(4)?, r.get(5)?),
                         department: named(r.get(6)?, r.get(7)?),
+                        avatar_url: r.get(8)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub(crate) fn save_certification(
+        &self,
+        status: &CertificationStatus,
+    ) -> Result<(), StoreError> {
+        let (state, reason) = status.state.to_columns();
+        self.db.conn().execute(
+            "INSERT OR REPLACE INTO certification
+                 (id, state, reason, id_number_masked, photo_count, submitted_at, decided_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                state,
+                reason,
+                status.id_number_masked,
+                status.photo_count,
+                status.submitted_at,
+                status.decided_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn certification(&self) -> Result<Option<CertificationStatus>, StoreError> {
+        Ok(self
+            .db
+            .conn()
+            .query_row(
+                "SELECT state, reason, id_number_masked, photo_count, submitted_at, decided_at
+                 FROM certification",
+                [],
+                |r| {
+                    Ok(CertificationStatus {
+                        state: CertificationState::from_columns(&r.get::<_, String>(0)?, r.get(1)?),
+                        id_number_masked: r.get(2)?,
+                        photo_count: r.get(3)?,
+                        submitted_at: r.get(4)?,
+                        decided_at: r.get(5)?,
                     })
                 },
             )

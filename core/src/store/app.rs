@@ -151,7 +151,7 @@ impl AppStore {
         self.db.recreate(&spec(&self.file), secrets)
     }
 
-    pub(super) fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .db
             .conn()
@@ -161,13 +161,26 @@ impl AppStore {
             .optional()?)
     }
 
-    pub(super) fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+    pub(crate) fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.db.conn().execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             params![key, value],
         )?;
         Ok(())
+    }
+
+    /// Reads and removes a setting in one step: for what may be used only once.
+    pub(crate) fn take_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .db
+            .conn()
+            .query_row(
+                "DELETE FROM settings WHERE key = ?1 RETURNING value",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// The per-install pseudonymous id (random, never derived from hardware), created on first use.

@@ -4,8 +4,12 @@
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use medcircle_core::{Client, ClientConfig, UserProfile};
+use medcircle_core::{
+    CancelToken, CertificateKind, CertificationStatus, Client, ClientConfig, ConsentPurpose,
+    OAuthProviderConfig, UploadProgress, UserProfile,
+};
 use medcircle_server::{RunningServer, ServerConfig};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -25,6 +29,7 @@ impl Harness {
             addr: "127.0.0.1:0".parse().unwrap(),
             db_path: dir.path().join("server.db"),
             dev: true,
+            providers: vec![],
         })
         .unwrap();
         Harness {
@@ -45,6 +50,17 @@ impl Harness {
             data_dir: self.data_dir(name).to_string_lossy().into_owned(),
             dev: true,
             spki_pins: vec![],
+            oauth_providers: vec![self.dev_provider()],
+        }
+    }
+
+    /// The reference server's own OpenID provider, as a client registers it.
+    pub fn dev_provider(&self) -> OAuthProviderConfig {
+        OAuthProviderConfig {
+            name: "dev".into(),
+            issuer: format!("{}/dev/oidc", self.url),
+            client_id: "medcircle-app".into(),
+            redirect_uri: "com.medcircle.app:/oauth/callback".into(),
         }
     }
 
@@ -162,11 +178,96 @@ impl Harness {
             .count()
     }
 
+    /// Plays the user at the dev provider: signs in as `subject` (or denies, with `None`) and
+    /// returns the address the browser is sent back to.
+    pub async fn authorize(&self, authorization_url: &str, subject: Option<&str>) -> String {
+        let extra = match subject {
+            Some(subject) => format!("&dev_subject={subject}"),
+            None => "&dev_decision=deny".into(),
+        };
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let response = browser
+            .get(format!("{authorization_url}{extra}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 302, "{:?}", response.text().await);
+        response.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    /// The dev reviewer's decision on a certification application.
+    pub async fn decide_certification(&self, user_id: &str, approve: bool, reason: Option<&str>) {
+        let response = self
+            .http
+            .post(format!("{}/dev/certification/decide", self.url))
+            .json(&serde_json::json!({ "user_id": user_id, "approve": approve, "reason": reason }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// Every application as the dev server holds it (never the ID number).
+    pub async fn certifications(&self) -> Vec<Value> {
+        let body = self.get_json("/dev/certifications").await;
+        match body {
+            Value::Array(items) => items,
+            other => other["certifications"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Grants the identity verification consent, uploads one certificate photo and applies.
+    pub async fn certify(&self, client: &Client) -> CertificationStatus {
+        client
+            .consent()
+            .grant(ConsentPurpose::IdentityVerification)
+            .unwrap();
+        let certification = client.certification();
+        let photo = certification
+            .upload_photo(
+                CertificateKind::Physician,
+                png(4096),
+                Arc::new(NoProgress),
+                CancelToken::new(),
+            )
+            .await
+            .unwrap();
+        certification
+            .submit(ID_NUMBER.into(), vec![photo.photo_id])
+            .await
+            .unwrap()
+    }
+
     pub fn stop_server(&mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown();
         }
     }
+}
+
+/// A valid mainland ID number (its check character is an X).
+pub const ID_NUMBER: &str = "11010519491231002X";
+
+/// A real 2×2 PNG, padded to `len` bytes after its end (the server reads its header).
+pub fn png(len: usize) -> Vec<u8> {
+    const PNG: &str = "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73\
+                       0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049\
+                       454e44ae426082";
+    let mut bytes = hex::decode(PNG.split_whitespace().collect::<String>()).unwrap();
+    bytes.resize(len.max(bytes.len()), 0);
+    bytes
+}
+
+pub struct NoProgress;
+
+impl UploadProgress for NoProgress {
+    fn progress(&self, _sent: u64, _total: u64) {}
 }
 
 /// Every file under `dir`, recursively.

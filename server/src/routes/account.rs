@@ -7,9 +7,14 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 
 use crate::app::Shared;
+use crate::certification::{self, Exported};
 use crate::consents::{self, Record};
 use crate::deletion_requests::{self, DeletionRequest};
 use crate::error::ApiError;
+use crate::feed;
+use crate::feed::comments::{self, Comment};
+use crate::feed::posts::{self, Post};
+use crate::identities::{self, Linked};
 use crate::interests::{self, Tag};
 use crate::risk::{self, Received};
 use crate::routes::session::caller;
@@ -26,6 +31,14 @@ pub struct Export {
     deletion_requests: Vec<DeletionRequest>,
     sessions: Vec<Summary>,
     devices: Vec<Received>,
+    /// The ID number masked, as everywhere but its step-up-gated endpoint.
+    certification: Exported,
+    /// Third-party identities that log in to this account.
+    oauth_identities: Vec<Linked>,
+    /// Newest first, as the user sees them.
+    posts: Vec<Post>,
+    /// Oldest first.
+    comments: Vec<Comment>,
     exported_at: i64,
 }
 
@@ -45,6 +58,10 @@ pub async fn export(
         deletion_requests: deletion_requests::list(&tx, &user.id)?,
         sessions: sessions::summaries(&tx, &user.id)?,
         devices: risk::list(&tx, &user.id)?,
+        certification: certification::export(&tx, &user.id)?,
+        oauth_identities: identities::list(&tx, &user.id)?,
+        posts: posts::by_author(&tx, &user.id)?,
+        comments: comments::by_author(&tx, &user.id)?,
         exported_at: now,
         user,
     };
@@ -62,6 +79,7 @@ pub async fn delete(
     let session = caller(&conn, &headers, now)?;
     session.require_recent_auth(now)?;
     let tx = conn.transaction()?;
+    feed::forget_user(&tx, &session.user_id)?;
     users::delete(&tx, &session.user_id)?;
     tx.commit()?;
     tracing::info!(user = %session.user_id, "account deleted");

@@ -1,12 +1,16 @@
 //! HTTP handlers, one module per area of the API.
 
 pub mod account;
+pub mod certification;
 pub mod consents;
 pub mod deletion_requests;
 pub mod dev;
+pub mod dev_oidc;
 pub mod dictionaries;
 pub mod events;
+pub mod feed;
 pub mod interests;
+pub mod oauth;
 pub mod one_tap;
 pub mod openapi;
 pub mod policy;

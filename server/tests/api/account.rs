@@ -2,7 +2,7 @@ use reqwest::{Method, StatusCode};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
-use crate::common::{PHONE, TestServer, access, assert_error, count_rows};
+use crate::common::{DEMO_AUTHORS, PHONE, TestServer, access, assert_error, count_rows};
 
 fn consent(purpose: &str, granted: bool, decided_at: i64) -> Value {
     json!({
@@ -89,6 +89,10 @@ async fn export_holds_the_accounts_data_and_no_credentials() {
         "deletion_requests",
         "sessions",
         "devices",
+        "certification",
+        "oauth_identities",
+        "posts",
+        "comments",
         "exported_at",
     ];
     expected_keys.sort_unstable();
@@ -218,7 +222,7 @@ async fn deleting_the_account_ends_every_session_and_frees_the_phone() {
     assert_error(again, StatusCode::UNAUTHORIZED, "invalid_token").await;
 
     // Only the stranger's rows are left.
-    assert_eq!(count_rows(&server, "users"), 1);
+    assert_eq!(count_rows(&server, "users"), DEMO_AUTHORS + 1);
     assert_eq!(count_rows(&server, "sessions"), 1);
     assert_eq!(count_rows(&server, "interests"), 3);
     assert_eq!(count_rows(&server, "consents"), 0);

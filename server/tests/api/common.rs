@@ -8,6 +8,8 @@ use tempfile::TempDir;
 
 pub const PHONE: &str = "13800138000";
 pub const DEVICE: &str = "device-1";
+/// The users a dev server creates to author its demo feed.
+pub const DEMO_AUTHORS: i64 = 5;
 
 /// A server on a free loopback port with a fresh database, and a client for it.
 pub struct TestServer {
@@ -233,6 +235,7 @@ pub fn config(dir: &TempDir, dev: bool) -> ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         db_path: dir.path().join("server.db"),
         dev,
+        providers: Vec::new(),
     }
 }
 

@@ -223,7 +223,8 @@ async fn the_profile_sets_unit_and_department_shown_wherever_the_user_is() {
     let before: Value = server.me(&token).await.json().await.unwrap();
     assert_eq!(before["unit"], Value::Null);
     assert_eq!(before["department"], Value::Null);
-    assert_eq!(before.as_object().unwrap().len(), 6, "{before}");
+    assert_eq!(before["avatar_url"], Value::Null);
+    assert_eq!(before.as_object().unwrap().len(), 7, "{before}");
 
     let union = search(&server, &token, "?q=武汉协和").await;
     let unit_id = &union[0].0;

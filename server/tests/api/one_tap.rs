@@ -6,7 +6,9 @@ use rusqlite::Connection;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::common::{DEVICE, PHONE, TestServer, access, assert_error, count_rows, unix_now};
+use crate::common::{
+    DEMO_AUTHORS, DEVICE, PHONE, TestServer, access, assert_error, count_rows, unix_now,
+};
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -145,7 +147,7 @@ async fn dev_token_is_a_carrier_signed_payload_and_logs_in() {
     // The same phone by SMS is the same account.
     let by_sms = server.login(PHONE).await;
     assert_eq!(&by_sms["user"], user);
-    assert_eq!(count_rows(&server, "users"), 1);
+    assert_eq!(count_rows(&server, "users"), DEMO_AUTHORS + 1);
     let export = server
         .expect(
             Method::GET,
@@ -175,7 +177,7 @@ async fn an_account_made_by_sms_is_found_by_one_tap() {
     assert_ne!(other["user"]["id"], by_sms["user"]["id"]);
     assert_eq!(other["user"]["phone_masked"], "138****8000");
     assert_eq!(other["carrier"], "China Telecom");
-    assert_eq!(count_rows(&server, "users"), 2);
+    assert_eq!(count_rows(&server, "users"), DEMO_AUTHORS + 2);
 }
 
 #[tokio::test]
@@ -184,7 +186,7 @@ async fn a_token_expires_after_120_s() {
     let token = server.carrier_token(PHONE, "China Unicom").await;
     server.advance(121).await;
     assert_refused(server.one_tap(&token).await, "carrier_token_expired").await;
-    assert_eq!(count_rows(&server, "users"), 0);
+    assert_eq!(count_rows(&server, "users"), DEMO_AUTHORS);
     assert_eq!(count_rows(&server, "carrier_nonces"), 0);
 
     // Issued on the server clock: a token minted now is good again.
@@ -274,7 +276,7 @@ async fn tampered_forged_or_garbage_tokens_are_invalid() {
     ] {
         assert_refused(server.one_tap(bad).await, "invalid_carrier_token").await;
     }
-    assert_eq!(count_rows(&server, "users"), 0);
+    assert_eq!(count_rows(&server, "users"), DEMO_AUTHORS);
     assert_eq!(count_rows(&server, "carrier_nonces"), 0);
 
     // None of that used the real token up.
@@ -399,7 +401,7 @@ async fn the_dev_carrier_checks_phone_and_carrier() {
     }
     // Issuing stores nothing.
     assert_eq!(count_rows(&server, "carrier_nonces"), 0);
-    assert_eq!(count_rows(&server, "users"), 0);
+    assert_eq!(count_rows(&server, "users"), DEMO_AUTHORS);
 }
 
 #[tokio::test]

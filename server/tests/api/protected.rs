@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::common::{PHONE, TestServer, access, assert_error, count_rows};
+use crate::common::{DEMO_AUTHORS, PHONE, TestServer, access, assert_error, count_rows};
 
 /// Every account route added with consents, deletion requests, interests, export, account
 /// deletion, device reports, dictionaries and the profile, with a request that would be wrong
@@ -70,7 +70,7 @@ async fn every_account_route_needs_a_valid_access_token_before_anything_else() {
         assert_error(response, StatusCode::UNAUTHORIZED, "token_expired").await;
     }
     // Nothing was deleted by the refused calls.
-    assert_eq!(count_rows(&server, "users"), 1);
+    assert_eq!(count_rows(&server, "users"), DEMO_AUTHORS + 1);
     assert_eq!(count_rows(&server, "interests"), 3);
 }
 

@@ -1,7 +1,7 @@
 // The fixture every test class shares: before each test, a check that the suite runs in a
 // session keyring of its own and a fresh reference server (temporary database); after it, the
 // server stopped and the test's client data directories removed. Helpers to make those
-// directories and open a dev client on the test's server.
+// directories, open a dev client on the test's server and log in by SMS.
 
 import Foundation
 import XCTest
@@ -36,9 +36,18 @@ class ServerTestCase: XCTestCase {
         return url
     }
 
-    /// A dev client of the test's server on `dataDir`.
-    func openClient(dataDir: URL) async throws -> MedCircle {
-        try await MedCircle.open(config: devConfig(server: server, dataDir: dataDir))
+    /// A dev client of the test's server on `dataDir`, offering `oauthProviders` for
+    /// third-party login (see `devOidcProvider`).
+    func openClient(dataDir: URL, oauthProviders: [OAuthProviderConfig] = []) async throws -> MedCircle {
+        try await MedCircle.open(config: devConfig(server: server, dataDir: dataDir, oauthProviders: oauthProviders))
+    }
+
+    /// Logs `phone` in by SMS, the code read from the dev outbox.
+    @discardableResult
+    func loginWithSms(_ auth: Auth, phone: String) async throws -> UserProfile {
+        _ = try await auth.requestSmsCode(phone: phone)
+        let code = try await server.devOutboxCode(phone)
+        return try await auth.verifySmsCode(phone: phone, code: code)
     }
 
     /// The `/v1/auth` requests the server received, in arrival order.

@@ -163,7 +163,7 @@ final class ReferenceServer: @unchecked Sendable {
     // MARK: /dev endpoints
 
     /// `GET path` on the server, decoded as a JSON object; nil on 404.
-    private func getJSON(_ path: String) async throws -> [String: Any]? {
+    fileprivate func getJSON(_ path: String) async throws -> [String: Any]? {
         guard let url = URL(string: baseURL + path) else { throw SupportError("bad URL \(baseURL + path)") }
         let (data, status) = try await httpGet(url)
         if status == 404 { return nil }
@@ -209,7 +209,7 @@ final class ReferenceServer: @unchecked Sendable {
     }
 
     /// `POST path` with `body` as JSON; the 200 reply decoded as a JSON object.
-    private func postJSON(_ path: String, _ body: [String: Any]) async throws -> [String: Any] {
+    fileprivate func postJSON(_ path: String, _ body: [String: Any]) async throws -> [String: Any] {
         guard let url = URL(string: baseURL + path) else { throw SupportError("bad URL \(baseURL + path)") }
         let (data, status) = try await httpPost(url, json: try JSONSerialization.data(withJSONObject: body))
         guard status == 200 else {
@@ -355,6 +355,80 @@ final class ReferenceServer: @unchecked Sendable {
     }
 }
 
+// MARK: - The dev OpenID provider and the dev certification reviewer
+
+extension ReferenceServer {
+    /// Plays the user at the dev OpenID provider (the test is the browser): opens
+    /// `authorizationUrl` signed in as `subject` and returns where the provider sends the
+    /// browser back to, the callback URL for the app (the 302's `Location`, not followed).
+    func browserAuthorize(_ authorizationUrl: String, subject: String) async throws -> String {
+        try await providerRedirect(authorizationUrl, decision: "dev_subject=\(subject)")
+    }
+
+    /// Plays the user refusing at the dev OpenID provider: the callback URL, carrying an error.
+    func browserDenyAuthorization(_ authorizationUrl: String) async throws -> String {
+        try await providerRedirect(authorizationUrl, decision: "dev_decision=deny")
+    }
+
+    private func providerRedirect(_ authorizationUrl: String, decision: String) async throws -> String {
+        guard authorizationUrl.hasPrefix(baseURL + "/dev/oidc/authorize?") else {
+            throw SupportError("not this server's dev provider: \(authorizationUrl)")
+        }
+        guard let url = URL(string: authorizationUrl + "&" + decision) else {
+            throw SupportError("bad URL \(authorizationUrl)&\(decision)")
+        }
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 10
+        let (data, response) = try await httpSendWithoutRedirects(request)
+        guard response.statusCode == 302 else {
+            throw SupportError(
+                "GET /dev/oidc/authorize (\(decision)) -> HTTP \(response.statusCode): \(String(decoding: data, as: UTF8.self))")
+        }
+        guard let location = response.value(forHTTPHeaderField: "Location") else {
+            throw SupportError("GET /dev/oidc/authorize (\(decision)): a 302 without a Location")
+        }
+        return location
+    }
+
+    /// Plays the reviewer: approves `userId`'s certification, or rejects it for `reason`
+    /// (`POST /dev/certification/decide`).
+    func devDecideCertification(userId: String, approve: Bool, reason: String? = nil) async throws {
+        _ = try await postJSON(
+            "/dev/certification/decide",
+            ["user_id": userId, "approve": approve, "reason": reason.map { $0 as Any } ?? NSNull()])
+    }
+
+    /// One certification as the server holds it (`/dev/certifications`): never the ID number
+    /// nor the position, only whether one came with the application.
+    struct HeldCertification: Equatable, CustomStringConvertible {
+        let userId: String
+        let status: String
+        let hasLocation: Bool
+        let photoCount: Int
+        var description: String {
+            "\(userId): \(status), \(photoCount) photos, \(hasLocation ? "with" : "without") a position"
+        }
+    }
+
+    /// Every submitted certification, oldest first (`GET /dev/certifications`).
+    func devCertifications() async throws -> [HeldCertification] {
+        guard let object = try await getJSON("/dev/certifications"),
+            let held = object["certifications"] as? [[String: Any]]
+        else {
+            throw SupportError("GET /dev/certifications: no certifications array")
+        }
+        return try held.map { entry in
+            guard let userId = entry["user_id"] as? String, let status = entry["status"] as? String,
+                let hasLocation = entry["has_location"] as? Bool, let photoCount = entry["photo_count"] as? NSNumber
+            else {
+                throw SupportError("malformed /dev/certifications entry: \(entry)")
+            }
+            return HeldCertification(
+                userId: userId, status: status, hasLocation: hasLocation, photoCount: photoCount.intValue)
+        }
+    }
+}
+
 private func httpGet(_ url: URL) async throws -> (Data, Int) {
     var request = URLRequest(url: url)
     request.timeoutInterval = 10
@@ -387,10 +461,75 @@ private func httpSend(_ request: URLRequest) async throws -> (Data, Int) {
     }
 }
 
+/// Refuses every redirect, so that the caller sees the 3xx itself, as a test playing a browser
+/// that hands a custom-scheme redirect to an app must.
+private final class RefusingRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
+    }
+}
+
+private func httpSendWithoutRedirects(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
+    let session = URLSession(configuration: .ephemeral, delegate: RefusingRedirects(), delegateQueue: nil)
+    defer { session.finishTasksAndInvalidate() }
+    return try await withCheckedThrowingContinuation { continuation in
+        let task = session.dataTask(with: request) { data, response, error in
+            if let error {
+                continuation.resume(throwing: error)
+            } else if let http = response as? HTTPURLResponse {
+                continuation.resume(returning: (data ?? Data(), http))
+            } else {
+                continuation.resume(
+                    throwing: SupportError("GET \(request.url?.absoluteString ?? "?"): no HTTP response"))
+            }
+        }
+        task.resume()
+    }
+}
+
 // MARK: - Client helpers
 
-func devConfig(server: ReferenceServer, dataDir: URL) -> ClientConfig {
-    ClientConfig(serverUrl: server.baseURL, dataDir: dataDir.path, dev: true, spkiPins: [])
+func devConfig(server: ReferenceServer, dataDir: URL, oauthProviders: [OAuthProviderConfig] = []) -> ClientConfig {
+    ClientConfig(
+        serverUrl: server.baseURL, dataDir: dataDir.path, dev: true, spkiPins: [], oauthProviders: oauthProviders)
+}
+
+/// The dev server's own OpenID provider ("DevID", `{server}/dev/oidc`), registered as a dev
+/// build of the app registers it: its one public client and private-use redirect URI.
+func devOidcProvider(server: ReferenceServer) -> OAuthProviderConfig {
+    OAuthProviderConfig(
+        name: "dev", issuer: server.baseURL + "/dev/oidc", clientId: "medcircle-app",
+        redirectUri: "com.medcircle.app:/oauth/callback")
+}
+
+/// Whether the user has granted `purpose` (`consent.purposes()`).
+func granted(_ purpose: ConsentPurpose, in client: MedCircle) throws -> Bool {
+    try client.consent().purposes().contains { $0.purpose == purpose && $0.granted }
+}
+
+/// The decoded values of `name` in `url`'s query (an authorization or callback URL).
+func queryValues(_ url: String, _ name: String) -> [String] {
+    guard let query = url.split(separator: "?", maxSplits: 1).dropFirst().first else { return [] }
+    return query.split(separator: "&", omittingEmptySubsequences: false).compactMap { pair in
+        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        guard key == name else { return nil }
+        let value = parts.count > 1 ? String(parts[1]) : ""
+        return value.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}
+
+/// The one value of `name` in `url`'s query (nil, with a test failure, unless there is exactly one).
+func queryValue(_ url: String, _ name: String, file: StaticString = #filePath, line: UInt = #line) -> String? {
+    let values = queryValues(url, name)
+    guard values.count == 1 else {
+        XCTFail("expected one \(name) in \(url), found \(values)", file: file, line: line)
+        return nil
+    }
+    return values[0]
 }
 
 /// Fetches the policy and accepts it, as the app does before anything else.
@@ -655,4 +794,114 @@ final class ScriptedDeviceInfoProvider: DeviceInfoProvider, @unchecked Sendable 
 
     /// How many times the core read the device information.
     var calls: Int { lock.withLock { reads } }
+}
+
+// MARK: - Recorded callbacks
+
+/// Everything a core callback delivered, in order. The core calls back on its own threads, so
+/// every access goes through the lock.
+final class Recorded<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Value] = []
+
+    func add(_ value: Value) {
+        lock.withLock { values.append(value) }
+    }
+
+    /// What was delivered so far.
+    var all: [Value] { lock.withLock { values } }
+}
+
+/// Records every login screen the flow shows it.
+final class RecordingLoginListener: LoginListener, @unchecked Sendable {
+    let screens = Recorded<LoginScreen>()
+
+    func onScreen(screen: LoginScreen) {
+        screens.add(screen)
+    }
+}
+
+/// Records every certification status it is given.
+final class RecordingCertificationListener: CertificationListener, @unchecked Sendable {
+    let statuses = Recorded<CertificationStatus>()
+
+    func onStatus(status: CertificationStatus) {
+        statuses.add(status)
+    }
+}
+
+/// Records every progress report of an upload, as (sent, total).
+final class RecordingUploadProgress: UploadProgress, @unchecked Sendable {
+    struct Report: Equatable, Sendable, CustomStringConvertible {
+        let sent: UInt64
+        let total: UInt64
+        var description: String { "\(sent)/\(total)" }
+    }
+
+    let reports = Recorded<Report>()
+
+    func progress(sentBytes: UInt64, totalBytes: UInt64) {
+        reports.add(Report(sent: sentBytes, total: totalBytes))
+    }
+}
+
+// MARK: - Certification
+
+/// A valid mainland ID number (its check character is an X), and how the app may show it.
+let validIdNumber = "11010519491231002X"
+let maskedIdNumber = "1101**********002X"
+
+/// A certificate photo of `size` bytes: a real 2×2 PNG padded with zero bytes after its end
+/// (the server reads the header only), as a camera or picker would hand it to the app.
+func certificatePng(size: Int) -> Data {
+    let hex =
+        "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+        + "0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049454e44ae426082"
+    var bytes = [UInt8]()
+    var index = hex.startIndex
+    while index < hex.endIndex {
+        let next = hex.index(index, offsetBy: 2)
+        bytes.append(UInt8(hex[index..<next], radix: 16)!)
+        index = next
+    }
+    precondition(size >= bytes.count, "a PNG needs at least \(bytes.count) bytes")
+    bytes.append(contentsOf: [UInt8](repeating: 0, count: size - bytes.count))
+    return Data(bytes)
+}
+
+/// Applies for certification as the app does for a logged-in user: grants identity
+/// verification, uploads one physician certificate photo and submits `validIdNumber`.
+@discardableResult
+func certify(_ client: MedCircle) async throws -> CertificationStatus {
+    _ = try client.consent().grant(purpose: .identityVerification)
+    let certification = client.certification()
+    let photo = try await certification.uploadPhoto(
+        kind: .physician, image: certificatePng(size: 4096), progress: RecordingUploadProgress(),
+        cancel: CancelToken())
+    return try await certification.submit(idNumber: validIdNumber, photoIds: [photo.photoId])
+}
+
+// MARK: - Location
+
+/// The OS location service, scripted: every reading answers `location`, and the readings are
+/// counted, so a test can tell whether the core read the position at all. The core reads it
+/// on its own threads, so the count goes through the lock.
+final class ScriptedLocationProvider: LocationProvider, @unchecked Sendable {
+    private let lock = NSLock()
+    private let location: Location
+    private var readings = 0
+
+    init(_ location: Location) {
+        self.location = location
+    }
+
+    func currentLocation() async throws -> Location {
+        lock.withLock {
+            readings += 1
+            return location
+        }
+    }
+
+    /// How many times the core read the position.
+    var reads: Int { lock.withLock { readings } }
 }

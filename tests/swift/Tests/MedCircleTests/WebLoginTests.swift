@@ -15,13 +15,6 @@ final class WebLoginTests: ServerTestCase {
     private static let scanned = ReferenceServer.BrowserWebLoginStatus(status: "scanned", session: nil)
     private static let declined = ReferenceServer.BrowserWebLoginStatus(status: "declined", session: nil)
 
-    /// Logs `phone` in by SMS, the code read from the dev outbox.
-    private func loginWithSms(_ auth: Auth, phone: String) async throws -> UserProfile {
-        _ = try await auth.requestSmsCode(phone: phone)
-        let code = try await server.devOutboxCode(phone)
-        return try await auth.verifySmsCode(phone: phone, code: code)
-    }
-
     /// The phone's side of web logins, as the server received it.
     private func webLoginRequests() async throws -> [ReferenceServer.RecordedRequest] {
         try await server.devRequests().filter { $0.path.hasPrefix("/v1/web-logins") }

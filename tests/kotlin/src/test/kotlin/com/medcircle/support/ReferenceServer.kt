@@ -47,6 +47,12 @@ data class BrowserSession(val userId: String, val nickname: String)
 data class BrowserWebLoginStatus(val status: String, val session: BrowserSession?)
 
 /**
+ * One certification as the server holds it (`/dev/certifications`): never the ID number nor
+ * the position, only whether one came with the application.
+ */
+data class HeldCertification(val userId: String, val status: String, val hasLocation: Boolean, val photoCount: Int)
+
+/**
  * The real `medcircle-server`, started in dev mode on a free loopback port with its own
  * temporary database, and stopped on [close].
  */
@@ -200,6 +206,70 @@ class ReferenceServer private constructor(
         return BrowserWebLoginStatus(state, session)
     }
 
+    /**
+     * Plays the user at the dev OpenID provider (the test is the browser): opens
+     * [authorizationUrl] signed in as [subject] and returns where the provider sends the browser
+     * back to, the callback URL for the app (the 302's `Location`, not followed).
+     */
+    fun browserAuthorize(authorizationUrl: String, subject: String): String =
+        providerRedirect(authorizationUrl, "dev_subject=$subject")
+
+    /** Plays the user refusing at the dev OpenID provider: the callback URL, carrying an error. */
+    fun browserDenyAuthorization(authorizationUrl: String): String =
+        providerRedirect(authorizationUrl, "dev_decision=deny")
+
+    private fun providerRedirect(authorizationUrl: String, decision: String): String {
+        if (!authorizationUrl.startsWith("$url/dev/oidc/authorize?")) {
+            throw AssertionError("not this server's dev provider: $authorizationUrl")
+        }
+        // The client never follows redirects (HttpClient.Redirect.NEVER, the default).
+        val request = HttpRequest.newBuilder(URI.create("$authorizationUrl&$decision"))
+            .timeout(Duration.ofSeconds(10))
+            .GET()
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        if (response.statusCode() != 302) {
+            throw AssertionError("GET /dev/oidc/authorize ($decision) -> ${response.statusCode()} ${response.body()}")
+        }
+        return response.headers().firstValue("location").orElseThrow {
+            AssertionError("GET /dev/oidc/authorize ($decision): a 302 without a Location")
+        }
+    }
+
+    /**
+     * Plays the reviewer: approves [userId]'s certification, or rejects it for [reason]
+     * (`POST /dev/certification/decide`).
+     */
+    fun devDecideCertification(userId: String, approve: Boolean, reason: String? = null) {
+        val quoted = reason?.let { "\"" + it.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" } ?: "null"
+        val (status, body) = post(
+            "/dev/certification/decide",
+            """{"user_id":"$userId","approve":$approve,"reason":$quoted}""",
+        )
+        if (status != 200) throw AssertionError("POST /dev/certification/decide -> $status $body")
+    }
+
+    /** Every submitted certification as the server holds it, oldest first (`GET /dev/certifications`). */
+    fun devCertifications(): List<HeldCertification> {
+        val (status, body) = get("/dev/certifications")
+        if (status != 200) throw AssertionError("GET /dev/certifications -> $status $body")
+        val array = CERTIFICATIONS.find(body)?.groupValues?.get(1)
+            ?: throw AssertionError("no certifications array in: $body")
+        return OBJECT.findAll(array).map { match ->
+            val obj = match.value
+            fun field(name: String): String =
+                Regex(""""$name"\s*:\s*("([^"\\]*)"|true|false|\d+)""").find(obj)?.groupValues?.let {
+                    if (it[1].startsWith("\"")) it[2] else it[1]
+                } ?: throw AssertionError("certification without a plain $name: $obj")
+            HeldCertification(
+                userId = field("user_id"),
+                status = field("status"),
+                hasLocation = field("has_location").toBooleanStrict(),
+                photoCount = field("photo_count").toInt(),
+            )
+        }.toList()
+    }
+
     /** The server's recent stdout/stderr, for failure messages. */
     fun recentOutput(): String = output.text()
 
@@ -242,6 +312,7 @@ class ReferenceServer private constructor(
         private val EXPIRES_IN = Regex(""""expires_in_s"\s*:\s*(\d+)""")
         private val STATUS = Regex(""""status"\s*:\s*"([a-z]+)"""")
         private val SESSION = Regex(""""session"\s*:\s*(\{[^{}]*\})""")
+        private val CERTIFICATIONS = Regex(""""certifications"\s*:\s*\[(.*)\]""", RegexOption.DOT_MATCHES_ALL)
         private val DEVICES = Regex(""""devices"\s*:\s*\[(.*)\]""", RegexOption.DOT_MATCHES_ALL)
 
         fun start(startTimeout: Duration = Duration.ofSeconds(30)): ReferenceServer {

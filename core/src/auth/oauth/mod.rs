@@ -1,0 +1,277 @@
+//! Third-party login with OpenID Connect (authorization code + PKCE, RFC 8252): discovery,
+//! the authorization URL, the callback, the code exchange at the provider, then the ID token
+//! handed to our server, which verifies it. The provider's nickname and avatar reach the
+//! profile only when the user authorizes binding, which is recorded as a consent.
+
+mod callback;
+mod discovery;
+mod id_token;
+mod pkce;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::session::TokenResponse;
+use super::{AuthError, UserProfile};
+use crate::client::Inner;
+use crate::config::OAuthProviderConfig;
+use crate::consent::{self, ConsentError, ConsentPurpose};
+use crate::net::{Endpoint, NetError};
+use discovery::ProviderMetadata;
+
+/// The app settings key of the authorization in progress (kept across a process death while
+/// the user is in the browser).
+const PENDING: &str = "oauth_pending";
+/// After this, an unfinished authorization is abandoned.
+const PENDING_TTL_S: i64 = 600;
+
+/// Where to send the user: open it in the system browser (or a custom tab), never a web view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct OAuthAuthorization {
+    pub provider: String,
+    pub authorization_url: String,
+}
+
+/// What binding would copy from the provider into the profile: show it, then ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct ProviderAccount {
+    pub provider: String,
+    pub nickname: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+pub(crate) struct OAuthProviders {
+    configured: Vec<OAuthProviderConfig>,
+    dev: bool,
+    /// Discovery documents, fetched once per run.
+    metadata: tokio::sync::Mutex<HashMap<String, ProviderMetadata>>,
+    /// The provider's answer, in memory only, until the user decides on binding.
+    awaiting_binding: Mutex<Option<ProviderAnswer>>,
+}
+
+struct ProviderAnswer {
+    provider: String,
+    id_token: String,
+    nonce: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PendingAuthorization {
+    provider: String,
+    state: String,
+    nonce: String,
+    verifier: String,
+    started_at: i64,
+}
+
+#[derive(Deserialize)]
+struct ProviderTokens {
+    id_token: String,
+}
+
+#[derive(Serialize)]
+struct LoginRequest<'a> {
+    provider: &'a str,
+    id_token: &'a str,
+    nonce: &'a str,
+    install_id: &'a str,
+    bind_profile: bool,
+}
+
+impl OAuthProviders {
+    pub(crate) fn new(configured: Vec<OAuthProviderConfig>, dev: bool) -> Self {
+        Self {
+            configured,
+            dev,
+            metadata: tokio::sync::Mutex::default(),
+            awaiting_binding: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.configured.iter().map(|p| p.name.clone()).collect()
+    }
+
+    fn config(&self, name: &str) -> Result<&OAuthProviderConfig, AuthError> {
+        self.configured
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| AuthError::UnknownProvider { name: name.into() })
+    }
+
+    fn answer(&self) -> std::sync::MutexGuard<'_, Option<ProviderAnswer>> {
+        self.awaiting_binding
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn metadata(
+        &self,
+        inner: &Inner,
+        provider: &OAuthProviderConfig,
+    ) -> Result<ProviderMetadata, AuthError> {
+        let mut cache = self.metadata.lock().await;
+        if let Some(known) = cache.get(&provider.name) {
+            return Ok(known.clone());
+        }
+        let url = discovery::configuration_url(&provider.issuer, self.dev)?;
+        let document: ProviderMetadata = inner
+            .net
+            .call_provider(Endpoint::OidcDiscovery, url, None)
+            .await
+            .map_err(provider_error)?;
+        let checked = document.checked(&provider.issuer, self.dev)?;
+        cache.insert(provider.name.clone(), checked.clone());
+        Ok(checked)
+    }
+}
+
+/// Builds the authorization URL and remembers what the callback must match.
+pub(super) async fn start(inner: &Inner, name: &str) -> Result<OAuthAuthorization, AuthError> {
+    let providers = &inner.oauth;
+    let provider = providers.config(name)?;
+    let metadata = providers.metadata(inner, provider).await?;
+    let pending = PendingAuthorization {
+        provider: provider.name.clone(),
+        state: pkce::random_token(),
+        nonce: pkce::random_token(),
+        verifier: pkce::random_token(),
+        started_at: inner.clock.now_unix(),
+    };
+    let mut url = Url::parse(&metadata.authorization_endpoint).map_err(|e| {
+        AuthError::ProviderMisconfigured {
+            reason: e.to_string(),
+        }
+    })?;
+    url.query_pairs_mut().extend_pairs([
+        ("response_type", "code"),
+        ("client_id", provider.client_id.as_str()),
+        ("redirect_uri", provider.redirect_uri.as_str()),
+        ("scope", "openid profile"),
+        ("state", pending.state.as_str()),
+        ("nonce", pending.nonce.as_str()),
+        (
+            "code_challenge",
+            pkce::challenge(&pending.verifier).as_str(),
+        ),
+        ("code_challenge_method", "S256"),
+    ]);
+    let json = serde_json::to_string(&pending).expect("a pending authorization serialises");
+    inner.app.set_setting(PENDING, &json)?;
+    providers.answer().take();
+    tracing::info!(provider = name, "third-party authorization started");
+    Ok(OAuthAuthorization {
+        provider: provider.name.clone(),
+        authorization_url: url.into(),
+    })
+}
+
+/// Checks the callback, trades the code for the provider's ID token, and returns what binding
+/// would copy. The authorization is single-use: whatever happens, it is spent.
+pub(super) async fn complete(
+    inner: &Inner,
+    callback_url: &str,
+) -> Result<ProviderAccount, AuthError> {
+    let pending: PendingAuthorization = inner
+        .app
+        .take_setting(PENDING)?
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .ok_or_else(|| AuthError::InvalidCallback {
+            reason: "no third-party login is in progress".into(),
+        })?;
+    if inner.clock.now_unix() - pending.started_at > PENDING_TTL_S {
+        return Err(AuthError::AuthorizationExpired);
+    }
+    let providers = &inner.oauth;
+    let provider = providers.config(&pending.provider)?;
+    let code = callback::authorization_code(callback_url, &provider.redirect_uri, &pending.state)?;
+    let metadata = providers.metadata(inner, provider).await?;
+    let token_url =
+        Url::parse(&metadata.token_endpoint).map_err(|e| AuthError::ProviderMisconfigured {
+            reason: e.to_string(),
+        })?;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", provider.redirect_uri.as_str()),
+        ("client_id", provider.client_id.as_str()),
+        ("code_verifier", pending.verifier.as_str()),
+    ];
+    let tokens: ProviderTokens = inner
+        .net
+        .call_provider(Endpoint::OidcToken, token_url, Some(&form))
+        .await
+        .map_err(provider_error)?;
+    let claims = id_token::claims(&tokens.id_token)?;
+    // The server checks it too; refusing here spares a round trip with a replayed token.
+    if claims.nonce.as_deref() != Some(pending.nonce.as_str()) {
+        return Err(AuthError::IdTokenRejected {
+            reason: "the ID token is not for this login (nonce)".into(),
+        });
+    }
+    let account = ProviderAccount {
+        provider: provider.name.clone(),
+        nickname: claims.nickname.or(claims.name),
+        avatar_url: claims.picture,
+    };
+    *providers.answer() = Some(ProviderAnswer {
+        provider: provider.name.clone(),
+        id_token: tokens.id_token,
+        nonce: pending.nonce,
+    });
+    Ok(account)
+}
+
+/// Logs in with the provider's answer. Binding first records the user's consent to share
+/// the provider's profile; declining logs in with a default profile.
+pub(super) async fn finish(inner: &Inner, bind_profile: bool) -> Result<UserProfile, AuthError> {
+    let answer = inner
+        .oauth
+        .answer()
+        .take()
+        .ok_or_else(|| AuthError::InvalidCallback {
+            reason: "no third-party login is waiting for a decision".into(),
+        })?;
+    if bind_profile && !inner.gate.allows(ConsentPurpose::ThirdPartySharing) {
+        consent::decide(inner, ConsentPurpose::ThirdPartySharing, true).map_err(|e| match e {
+            ConsentError::Storage { detail } => AuthError::Storage { detail },
+            _ => AuthError::ConsentRequired {
+                purpose: ConsentPurpose::ThirdPartySharing,
+            },
+        })?;
+    }
+    let install_id = inner.app.install_id()?;
+    let body = LoginRequest {
+        provider: &answer.provider,
+        id_token: &answer.id_token,
+        nonce: &answer.nonce,
+        install_id: &install_id,
+        bind_profile,
+    };
+    let endpoint = if bind_profile {
+        Endpoint::OAuthLoginBound
+    } else {
+        Endpoint::OAuthLogin
+    };
+    let response: TokenResponse = inner.net.call(endpoint, Some(&body), None).await?;
+    tracing::info!(provider = %answer.provider, bind_profile, "third-party login");
+    inner.session.establish(inner, response).await
+}
+
+/// The provider's refusals: a spent or expired code means starting again.
+fn provider_error(error: NetError) -> AuthError {
+    match error {
+        NetError::Refused { error, .. } if error.code == "invalid_grant" => {
+            AuthError::AuthorizationExpired
+        }
+        NetError::Refused { error, .. } => AuthError::ProviderDenied {
+            reason: format!("{}: {}", error.code, error.message),
+        },
+        other => other.into(),
+    }
+}

@@ -1,0 +1,218 @@
+//! Checking that an uploaded photo is the PNG or JPEG it claims to be, down to a header that
+//! states its size: a file named `.jpg` that is something else is refused, not stored.
+
+use crate::error::ApiError;
+
+/// The largest photo accepted, in bytes.
+pub const MAX_BYTES: usize = 5 * 1024 * 1024;
+
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+const JPEG_START: &[u8] = b"\xff\xd8\xff";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageType {
+    Png,
+    Jpeg,
+}
+
+impl ImageType {
+    /// The type a `Content-Type` header declares, if it is one of ours.
+    pub fn declared(content_type: &str) -> Option<ImageType> {
+        let essence = content_type.split(';').next()?.trim();
+        if essence.eq_ignore_ascii_case("image/png") {
+            Some(ImageType::Png)
+        } else if essence.eq_ignore_ascii_case("image/jpeg") {
+            Some(ImageType::Jpeg)
+        } else {
+            None
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageType::Png => "image/png",
+            ImageType::Jpeg => "image/jpeg",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dimensions {
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The dimensions of `bytes` as an image of the `declared` type: 413 `too_large` past the
+/// limit, 400 `invalid_image` if they are not that type or have no usable header (as feed
+/// photo uploads answer).
+pub fn inspect(declared: ImageType, bytes: &[u8]) -> Result<Dimensions, ApiError> {
+    if bytes.len() > MAX_BYTES {
+        return Err(ApiError::ImageTooLarge);
+    }
+    let size = match declared {
+        ImageType::Png => png(bytes),
+        ImageType::Jpeg => jpeg(bytes),
+    };
+    size.filter(|size| size.width > 0 && size.height > 0)
+        .ok_or(ApiError::InvalidImage)
+}
+
+/// After the signature, the IHDR chunk, which must come first: length 13, then width and
+/// height.
+fn png(bytes: &[u8]) -> Option<Dimensions> {
+    let ihdr = bytes.strip_prefix(PNG_SIGNATURE)?.get(..16)?;
+    if ihdr[..8] != *b"\0\0\0\x0dIHDR" {
+        return None;
+    }
+    Some(Dimensions {
+        width: u32::from_be_bytes(ihdr[8..12].try_into().ok()?),
+        height: u32::from_be_bytes(ihdr[12..16].try_into().ok()?),
+    })
+}
+
+/// After the start of image, the first start-of-frame (SOFn) segment, found by walking the
+/// marker segments.
+fn jpeg(bytes: &[u8]) -> Option<Dimensions> {
+    if !bytes.starts_with(JPEG_START) {
+        return None;
+    }
+    let mut at = 2;
+    loop {
+        if *bytes.get(at)? != 0xff {
+            return None;
+        }
+        // Any number of 0xFF fill bytes may precede a marker.
+        while *bytes.get(at)? == 0xff {
+            at += 1;
+        }
+        let marker = bytes[at];
+        at += 1;
+        match marker {
+            // Standalone markers: no length.
+            0x01 | 0xd0..=0xd7 => continue,
+            // Scan data or the end before any frame header.
+            0xd9 | 0xda => return None,
+            _ => {}
+        }
+        let length = usize::from(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]));
+        if length < 2 {
+            return None;
+        }
+        // SOF0-15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
+        if matches!(marker, 0xc0..=0xcf) && !matches!(marker, 0xc4 | 0xc8 | 0xcc) {
+            let frame = bytes.get(at + 2..at + 7)?;
+            return Some(Dimensions {
+                height: u32::from(u16::from_be_bytes([frame[1], frame[2]])),
+                width: u32::from(u16::from_be_bytes([frame[3], frame[4]])),
+            });
+        }
+        at += length;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PNG that is only a signature and an IHDR chunk (CRC not checked).
+    fn png_bytes(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = PNG_SIGNATURE.to_vec();
+        bytes.extend_from_slice(b"\0\0\0\x0dIHDR");
+        bytes.extend_from_slice(&width.to_be_bytes());
+        bytes.extend_from_slice(&height.to_be_bytes());
+        bytes.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+        bytes
+    }
+
+    /// A JPEG start: SOI, an APP0 segment, then a baseline SOF0 frame header.
+    fn jpeg_bytes(width: u16, height: u16) -> Vec<u8> {
+        let mut bytes = vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10];
+        bytes.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        bytes.extend_from_slice(&[0xff, 0xc0, 0x00, 0x11, 0x08]);
+        bytes.extend_from_slice(&height.to_be_bytes());
+        bytes.extend_from_slice(&width.to_be_bytes());
+        bytes.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9]);
+        bytes
+    }
+
+    #[test]
+    fn reads_png_and_jpeg_dimensions() {
+        let size = |width, height| Dimensions { width, height };
+        assert_eq!(
+            inspect(ImageType::Png, &png_bytes(640, 480)).unwrap(),
+            size(640, 480)
+        );
+        assert_eq!(
+            inspect(ImageType::Jpeg, &jpeg_bytes(1024, 768)).unwrap(),
+            size(1024, 768)
+        );
+        // Fill bytes before a marker, and a progressive frame (SOF2).
+        let mut progressive = jpeg_bytes(3, 2);
+        progressive.insert(2, 0xff);
+        let sof = progressive
+            .windows(2)
+            .position(|w| w == [0xff, 0xc0])
+            .unwrap();
+        progressive[sof + 1] = 0xc2;
+        assert_eq!(inspect(ImageType::Jpeg, &progressive).unwrap(), size(3, 2));
+    }
+
+    #[test]
+    fn refuses_bytes_that_are_not_the_declared_type_or_lack_a_header() {
+        for (declared, bytes) in [
+            (ImageType::Png, jpeg_bytes(1, 1)),
+            (ImageType::Jpeg, png_bytes(1, 1)),
+            (ImageType::Png, b"GIF89a\x01\0\x01\0".to_vec()),
+            (ImageType::Jpeg, b"%PDF-1.7".to_vec()),
+            (ImageType::Png, Vec::new()),
+        ] {
+            let error = inspect(declared, &bytes).unwrap_err();
+            assert_eq!(error.code(), "invalid_image", "{declared:?}");
+        }
+        let mut no_ihdr = png_bytes(1, 1);
+        no_ihdr[12..16].copy_from_slice(b"IDAT");
+        let sof = |bytes: &[u8]| bytes.windows(2).position(|w| w == [0xff, 0xc0]).unwrap();
+        let mut no_sof = jpeg_bytes(1, 1);
+        let at = sof(&no_sof);
+        no_sof[at + 1] = 0xda;
+        let jpeg = jpeg_bytes(1, 1);
+        for (declared, bytes) in [
+            (ImageType::Png, png_bytes(0, 10)),
+            (ImageType::Png, png_bytes(10, 0)),
+            (ImageType::Png, PNG_SIGNATURE.to_vec()),
+            (ImageType::Png, no_ihdr),
+            (ImageType::Jpeg, jpeg_bytes(0, 10)),
+            (ImageType::Jpeg, jpeg_bytes(10, 0)),
+            (ImageType::Jpeg, JPEG_START.to_vec()),
+            (ImageType::Jpeg, no_sof),
+            (ImageType::Jpeg, jpeg[..sof(&jpeg) + 6].to_vec()),
+        ] {
+            let error = inspect(declared, &bytes).unwrap_err();
+            assert_eq!(error.code(), "invalid_image", "{declared:?} {bytes:02x?}");
+        }
+    }
+
+    #[test]
+    fn refuses_more_than_5_mib() {
+        let mut big = png_bytes(1, 1);
+        big.resize(MAX_BYTES, 0);
+        assert!(inspect(ImageType::Png, &big).is_ok());
+        big.push(0);
+        assert_eq!(
+            inspect(ImageType::Png, &big).unwrap_err().code(),
+            "too_large"
+        );
+    }
+
+    #[test]
+    fn reads_the_declared_content_type() {
+        assert_eq!(ImageType::declared("image/png"), Some(ImageType::Png));
+        assert_eq!(
+            ImageType::declared("Image/JPEG; q=1"),
+            Some(ImageType::Jpeg)
+        );
+        for other in ["image/jpg", "image/gif", "application/octet-stream", ""] {
+            assert_eq!(ImageType::declared(other), None, "{other}");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! What the feed accepts, published at `GET /v1/limits` so the app can check before sending.
+
+use serde::Serialize;
+
+/// What photo uploads accept, certification's or the feed's.
+pub const MAX_PHOTO_BYTES: usize = crate::certification::image::MAX_BYTES;
+pub const MAX_PHOTO_DIMENSION: u32 = 4096;
+pub const MAX_PHOTOS_PER_POST: usize = 9;
+pub const MAX_TEXT_CHARS: usize = 2000;
+pub const MAX_COMMENT_CHARS: usize = 500;
+pub const ACCEPTED_TYPES: [&str; 2] = ["image/jpeg", "image/png"];
+
+#[derive(Serialize)]
+pub struct Limits {
+    max_photo_bytes: usize,
+    max_photo_dimension: u32,
+    max_photos_per_post: usize,
+    max_text_chars: usize,
+    max_comment_chars: usize,
+    accepted_types: [&'static str; 2],
+}
+
+pub const LIMITS: Limits = Limits {
+    max_photo_bytes: MAX_PHOTO_BYTES,
+    max_photo_dimension: MAX_PHOTO_DIMENSION,
+    max_photos_per_post: MAX_PHOTOS_PER_POST,
+    max_text_chars: MAX_TEXT_CHARS,
+    max_comment_chars: MAX_COMMENT_CHARS,
+    accepted_types: ACCEPTED_TYPES,
+};
+
+/// Whether `text` may be a post's or comment's text: at most `max` characters (not bytes), and
+/// not blank unless `may_be_empty` (a post with photos).
+pub fn text_fits(text: &str, max: usize, may_be_empty: bool) -> bool {
+    (may_be_empty || !text.trim().is_empty()) && text.chars().count() <= max
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_characters_not_bytes() {
+        assert!(text_fits(
+            &"心".repeat(MAX_TEXT_CHARS),
+            MAX_TEXT_CHARS,
+            false
+        ));
+        assert!(!text_fits(
+            &"心".repeat(MAX_TEXT_CHARS + 1),
+            MAX_TEXT_CHARS,
+            false
+        ));
+        assert!(!text_fits(" \n", MAX_TEXT_CHARS, false));
+        assert!(text_fits("", MAX_TEXT_CHARS, true));
+    }
+}

@@ -1,0 +1,149 @@
+//! Photo uploads: checked as certification photos are (the declared type against the bytes,
+//! the size from the PNG or JPEG header), then bounded in size, and kept in the database until
+//! their post is deleted.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::certification::image::{self, Dimensions, ImageType};
+use crate::error::ApiError;
+use crate::feed::limits::MAX_PHOTO_DIMENSION;
+
+/// A photo as a post shows it.
+#[derive(Debug, Serialize)]
+pub struct PhotoRef {
+    pub id: String,
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl PhotoRef {
+    fn new(id: String, width: u32, height: u32) -> PhotoRef {
+        PhotoRef {
+            url: format!("/v1/photos/{id}"),
+            id,
+            width,
+            height,
+        }
+    }
+}
+
+/// Checks an upload: `content_type` must be an accepted type (415 otherwise) and `bytes` an
+/// image of that type (400) no wider or taller than the limit (400).
+pub fn check(content_type: &str, bytes: &[u8]) -> Result<(ImageType, Dimensions), ApiError> {
+    let declared = ImageType::declared(content_type).ok_or(ApiError::UnsupportedImage)?;
+    let size = image::inspect(declared, bytes)?;
+    if size.width > MAX_PHOTO_DIMENSION || size.height > MAX_PHOTO_DIMENSION {
+        return Err(ApiError::PhotoTooLargeDimensions);
+    }
+    Ok((declared, size))
+}
+
+/// Keeps an upload of `owner`, in no post yet; returns it as a post would show it.
+pub fn store(
+    conn: &Connection,
+    owner: &str,
+    image_type: ImageType,
+    bytes: &[u8],
+    size: Dimensions,
+    now: i64,
+) -> rusqlite::Result<PhotoRef> {
+    let id = super::random_id("ph_");
+    conn.execute(
+        "INSERT INTO photos (id, owner_id, content_type, width, height, bytes, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            id,
+            owner,
+            image_type.mime(),
+            size.width,
+            size.height,
+            bytes,
+            now
+        ],
+    )?;
+    Ok(PhotoRef::new(id, size.width, size.height))
+}
+
+/// Puts the photos `ids` in post `post_id`, in that order. Each must be `owner`'s and in no
+/// post yet, else `invalid_photo` (the caller's transaction then undoes the post).
+pub fn attach(
+    conn: &Connection,
+    owner: &str,
+    post_id: &str,
+    ids: &[String],
+) -> Result<(), ApiError> {
+    let mut attach = conn.prepare(
+        "UPDATE photos SET post_id = ?1, position = ?2
+         WHERE id = ?3 AND owner_id = ?4 AND post_id IS NULL",
+    )?;
+    for (position, id) in (0_i64..).zip(ids) {
+        // A repeated id finds its photo already attached, so it is refused too.
+        if attach.execute(params![post_id, position, id, owner])? != 1 {
+            return Err(ApiError::InvalidPhoto);
+        }
+    }
+    Ok(())
+}
+
+pub fn of_post(conn: &Connection, post_id: &str) -> rusqlite::Result<Vec<PhotoRef>> {
+    let mut statement =
+        conn.prepare("SELECT id, width, height FROM photos WHERE post_id = ?1 ORDER BY position")?;
+    statement
+        .query_map([post_id], |row| {
+            Ok(PhotoRef::new(row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect()
+}
+
+/// The type and bytes of photo `id`, if `viewer` may see it: any post's photo, or their own
+/// upload not used yet.
+pub fn get(
+    conn: &Connection,
+    viewer: &str,
+    id: &str,
+) -> rusqlite::Result<Option<(String, Vec<u8>)>> {
+    conn.query_row(
+        "SELECT content_type, bytes FROM photos
+         WHERE id = ?1 AND (post_id IS NOT NULL OR owner_id = ?2)",
+        params![id, viewer],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PNG that is only a signature and an IHDR chunk.
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        bytes.extend_from_slice(&width.to_be_bytes());
+        bytes.extend_from_slice(&height.to_be_bytes());
+        bytes.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+        bytes
+    }
+
+    #[test]
+    fn accepts_only_jpeg_and_png_up_to_4096_pixels_a_side() {
+        let code =
+            |content_type: &str, bytes: &[u8]| check(content_type, bytes).unwrap_err().code();
+        let (image_type, size) = check("image/png", &png(4096, 1)).unwrap();
+        assert_eq!(
+            (image_type, size.width, size.height),
+            (ImageType::Png, 4096, 1)
+        );
+        assert_eq!(code("image/gif", &png(1, 1)), "unsupported_image");
+        assert_eq!(code("image/jpeg", &png(1, 1)), "invalid_image");
+        assert_eq!(
+            code("image/png", &png(4097, 1)),
+            "photo_too_large_dimensions"
+        );
+        assert_eq!(
+            code("image/png", &png(1, 4097)),
+            "photo_too_large_dimensions"
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! `POST /v1/photos` (the raw image as the body, up to the photo limit rather than the API's
+//! 64 KiB) and `GET /v1/photos/{id}`.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::app::Shared;
+use crate::error::ApiError;
+use crate::feed::idempotency::{self, Idempotency, Reply};
+use crate::feed::photos;
+use crate::routes::session::caller;
+
+use super::id;
+
+pub async fn upload(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    method: Method,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Reply, ApiError> {
+    let now = state.clock.now();
+    let mut conn = state.db();
+    let session = caller(&conn, &headers, now)?;
+    let bytes = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::ImageTooLarge
+        } else {
+            ApiError::InvalidImage
+        }
+    })?;
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let (image_type, size) = photos::check(declared, &bytes)?;
+    let key = Idempotency::of(
+        &headers,
+        &method,
+        uri.path(),
+        &[image_type.mime().as_bytes(), &bytes],
+    )?;
+    let user = &session.user_id;
+    idempotency::once(&mut conn, user, key, now, |tx| {
+        let photo = photos::store(tx, user, image_type, &bytes, size, now)?;
+        tracing::info!(%user, photo = %photo.id, bytes = bytes.len(), "photo uploaded");
+        Ok(Reply::json(StatusCode::CREATED, &photo))
+    })
+}
+
+pub async fn get(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let conn = state.db();
+    let session = caller(&conn, &headers, state.clock.now())?;
+    let id = id(path, ApiError::PhotoNotFound)?;
+    let (content_type, bytes) =
+        photos::get(&conn, &session.user_id, &id)?.ok_or(ApiError::PhotoNotFound)?;
+    let content_type = HeaderValue::from_str(&content_type).map_err(|_| ApiError::Internal)?;
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}

@@ -1,0 +1,169 @@
+//! `GET /v1/feed`, `GET /v1/limits`, `POST /v1/posts`, `GET` and `DELETE /v1/posts/{id}`.
+
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::app::Shared;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::feed::idempotency::{self, Idempotency, Reply};
+use crate::feed::limits::{LIMITS, Limits};
+use crate::feed::pages::{Page, Window};
+use crate::feed::personalise;
+use crate::feed::posts::{self, List, Post};
+use crate::interests;
+use crate::routes::session::caller;
+
+use super::{bad_query, id};
+
+#[derive(Deserialize)]
+pub struct FeedQuery {
+    cursor: Option<String>,
+    limit: Option<u32>,
+    personalised: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct FeedPage {
+    #[serde(flatten)]
+    page: Page<Post>,
+    /// Whether the order was personalised: asked for, and the caller has interest tags.
+    personalised: bool,
+}
+
+/// Newest first. The first page carries a strong ETag over its whole body, so anything the
+/// caller would see change (posts, counts, their likes, the order) changes it.
+pub async fn feed(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    query: Result<Query<FeedQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let (body, first) = {
+        let conn = state.db();
+        let session = caller(&conn, &headers, state.clock.now())?;
+        let Query(query) = query.map_err(bad_query)?;
+        let window = Window::parse(query.cursor.as_deref(), query.limit)?;
+        let rows = posts::list(&conn, &session.user_id, &List::Recent, &window)?;
+        let mut page = Page::cut(rows, &window);
+        // Not personalised: the caller's interests are not even read.
+        let mut personalised = false;
+        if query.personalised == Some(true) {
+            let tags = interests::list(&conn, &session.user_id)?;
+            let keywords = personalise::keywords(tags.iter().map(|tag| tag.label.as_str()));
+            personalise::rank(&mut page.items, &keywords);
+            personalised = !tags.is_empty();
+        }
+        let first = window.after.is_none();
+        let body =
+            serde_json::to_vec(&FeedPage { page, personalised }).map_err(|_| ApiError::Internal)?;
+        (body, first)
+    };
+    let etag = first.then(|| etag(&body));
+    let mut response = match &etag {
+        Some(etag) if matches(&headers, etag) => StatusCode::NOT_MODIFIED.into_response(),
+        _ => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+    };
+    let response_headers = response.headers_mut();
+    if let Some(etag) = etag {
+        response_headers.insert(header::ETAG, etag);
+    }
+    response_headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(response)
+}
+
+/// A strong validator: the first 128 bits of the body's SHA-256, quoted.
+fn etag(body: &[u8]) -> HeaderValue {
+    let digest = Sha256::digest(body);
+    HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16])))
+        .expect("hex in quotes is a valid header value")
+}
+
+/// Whether `If-None-Match` lists `etag` (compared weakly, as RFC 9110 says for this header).
+fn matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let Ok(etag) = etag.to_str() else {
+        return false;
+    };
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == etag)
+}
+
+/// What the feed accepts; needs no session, so the app can fetch it before login.
+pub async fn limits() -> Json<Limits> {
+    Json(LIMITS)
+}
+
+pub async fn get(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Post>, ApiError> {
+    let conn = state.db();
+    let session = caller(&conn, &headers, state.clock.now())?;
+    let id = id(path, ApiError::PostNotFound)?;
+    posts::get(&conn, &session.user_id, &id)?
+        .map(Json)
+        .ok_or(ApiError::PostNotFound)
+}
+
+#[derive(Deserialize, Serialize)]
+pub struct NewPost {
+    text: String,
+    #[serde(default)]
+    photo_ids: Vec<String>,
+}
+
+pub async fn create(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    method: Method,
+    uri: Uri,
+    body: Result<ApiJson<NewPost>, ApiError>,
+) -> Result<Reply, ApiError> {
+    let now = state.clock.now();
+    let mut conn = state.db();
+    let session = caller(&conn, &headers, now)?;
+    let ApiJson(request) = body?;
+    // The parsed body is the request: the same post sent with other spacing is a repeat.
+    let canonical = serde_json::to_vec(&request).map_err(|_| ApiError::Internal)?;
+    let key = Idempotency::of(&headers, &method, uri.path(), &[&canonical])?;
+    let user = &session.user_id;
+    idempotency::once(&mut conn, user, key, now, |tx| {
+        let id = posts::create(tx, user, &request.text, &request.photo_ids, now)?;
+        let post = posts::get(tx, user, &id)?.ok_or(ApiError::Internal)?;
+        tracing::info!(%user, post = %id, photos = post.photos.len(), "post created");
+        Ok(Reply::json(StatusCode::CREATED, &post))
+    })
+}
+
+pub async fn delete(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    method: Method,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Reply, ApiError> {
+    let now = state.clock.now();
+    let mut conn = state.db();
+    let session = caller(&conn, &headers, now)?;
+    let id = id(path, ApiError::PostNotFound)?;
+    let key = Idempotency::of(&headers, &method, uri.path(), &[])?;
+    let user = &session.user_id;
+    idempotency::once(&mut conn, user, key, now, |tx| {
+        posts::delete_own(tx, user, &id)?;
+        tracing::info!(%user, post = %id, "post deleted");
+        Ok(Reply::no_content())
+    })
+}

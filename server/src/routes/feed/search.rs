@@ -1,0 +1,38 @@
+//! `GET /v1/search?q=`: posts whose text contains `q`, newest first.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use serde::Deserialize;
+
+use crate::app::Shared;
+use crate::error::ApiError;
+use crate::feed::pages::{Page, Window};
+use crate::feed::posts::{self, List, Post};
+use crate::feed::search;
+use crate::routes::session::caller;
+
+use super::bad_query;
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn search(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    query: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<Json<Page<Post>>, ApiError> {
+    let conn = state.db();
+    let session = caller(&conn, &headers, state.clock.now())?;
+    let Query(query) = query.map_err(bad_query)?;
+    let pattern = search::pattern(&query.q)?;
+    let window = Window::parse(query.cursor.as_deref(), query.limit)?;
+    let rows = posts::list(&conn, &session.user_id, &List::Matching(&pattern), &window)?;
+    Ok(Json(Page::cut(rows, &window)))
+}

@@ -1,0 +1,107 @@
+//! `POST /v1/posts/{id}/share` and the public landing page `GET /p/{code}` it links to.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Html;
+use serde::Serialize;
+
+use crate::app::Shared;
+use crate::error::ApiError;
+use crate::feed::idempotency::{self, Idempotency, Reply};
+use crate::feed::{posts, share};
+use crate::routes::session::caller;
+
+use super::id;
+
+#[derive(Serialize)]
+struct Link {
+    /// A path on this server: the server does not know the address clients reach it by.
+    url: String,
+    text: String,
+}
+
+pub async fn share(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    method: Method,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Reply, ApiError> {
+    let now = state.clock.now();
+    let mut conn = state.db();
+    let session = caller(&conn, &headers, now)?;
+    let post_id = id(path, ApiError::PostNotFound)?;
+    let key = Idempotency::of(&headers, &method, uri.path(), &[])?;
+    let user = &session.user_id;
+    idempotency::once(&mut conn, user, key, now, |tx| {
+        let post = posts::get(tx, user, &post_id)?.ok_or(ApiError::PostNotFound)?;
+        let code = share::code(tx, &post_id)?;
+        let link = Link {
+            url: format!("/p/{code}"),
+            text: share::text(&post.text),
+        };
+        Ok(Reply::json(StatusCode::OK, &link))
+    })
+}
+
+/// Public: anyone with the link sees the post's author and text (not its photos).
+pub async fn landing(
+    State(state): State<Shared>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<(StatusCode, Html<String>), ApiError> {
+    let found = match path {
+        Ok(Path(code)) => share::find(&state.db(), &code)?,
+        Err(_) => None,
+    };
+    Ok(match found {
+        Some((nickname, text)) => (
+            StatusCode::OK,
+            page(
+                &format!("{} on MedCircle", escape(&nickname)),
+                &format!("<p>{}</p>", escape(&text).replace('\n', "<br>")),
+            ),
+        ),
+        None => (
+            StatusCode::NOT_FOUND,
+            page("MedCircle", "<p>This post is no longer available.</p>"),
+        ),
+    })
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title></head>\n<body><h1>{title}</h1>\n{body}\n</body></html>\n"
+    ))
+}
+
+/// Text as HTML: posts are user input, and this page is served to anyone.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            _ => escaped.push(character),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape(r#"<script>alert("x&'y")</script>"#),
+            "&lt;script&gt;alert(&quot;x&amp;&#39;y&quot;)&lt;/script&gt;"
+        );
+    }
+}

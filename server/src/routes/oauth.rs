@@ -1,0 +1,94 @@
+//! `POST /v1/auth/oauth`: login with an ID token from a trusted OpenID provider, obtained by
+//! the app (authorization code flow with PKCE). Answers exactly what an SMS login answers.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+
+use crate::app::Shared;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::routes::session::SessionBody;
+use crate::{ident, identities, sessions, users};
+
+/// Profile values longer than this are not copied.
+const MAX_NICKNAME_CHARS: usize = 64;
+const MAX_AVATAR_URL_BYTES: usize = 2048;
+
+#[derive(Deserialize)]
+pub struct OAuthRequest {
+    provider: String,
+    id_token: String,
+    nonce: String,
+    install_id: String,
+    /// Whether to copy the provider's nickname and picture into the profile.
+    bind_profile: bool,
+}
+
+pub async fn log_in(
+    State(state): State<Shared>,
+    ApiJson(request): ApiJson<OAuthRequest>,
+) -> Result<Json<SessionBody>, ApiError> {
+    ident::device_id("install_id", &request.install_id)?;
+    if request.nonce.is_empty() {
+        return Err(ApiError::InvalidRequest("nonce must not be empty".into()));
+    }
+    // Awaited with no lock held: the provider may be this very server.
+    let verified = state
+        .oidc
+        .verify(
+            &request.provider,
+            &request.id_token,
+            &request.nonce,
+            state.clock.now(),
+        )
+        .await
+        .inspect_err(|error| {
+            // The reason only: never the token nor its claims.
+            tracing::info!(reason = %error, "id token refused");
+        })?;
+    let now = state.clock.now();
+    let mut conn = state.db();
+    let tx = conn.transaction()?;
+    identities::redeem(&tx, &verified, now)?;
+    let (issuer, subject) = (&verified.issuer, &verified.subject);
+    let user_id = match identities::user_of(&tx, issuer, subject)? {
+        Some(user_id) => user_id,
+        None => {
+            let user = users::create_without_phone(&tx, now)?;
+            identities::link(&tx, issuer, subject, &user.id)?;
+            user.id
+        }
+    };
+    if request.bind_profile {
+        let profile = &verified.profile;
+        let nickname = profile
+            .nickname
+            .as_deref()
+            .map(str::trim)
+            .filter(|nickname| {
+                !nickname.is_empty()
+                    && nickname.chars().count() <= MAX_NICKNAME_CHARS
+                    && !nickname.chars().any(char::is_control)
+            });
+        let avatar_url = profile.picture.as_deref().filter(|url| web_url(url));
+        users::bind_profile(&tx, &user_id, nickname, avatar_url)?;
+        identities::bound(&tx, issuer, subject, now)?;
+    }
+    let tokens = sessions::start(&tx, &user_id, now)?;
+    let user = users::get(&tx, &user_id)?.ok_or(ApiError::Internal)?;
+    tx.commit()?;
+    tracing::info!(
+        user = %user_id,
+        provider = %request.provider,
+        bound = request.bind_profile,
+        "logged in with an id token"
+    );
+    Ok(Json(SessionBody::new(tokens, user)))
+}
+
+/// An absolute http(s) URL of reasonable length: what the app can load as an avatar.
+fn web_url(raw: &str) -> bool {
+    raw.len() <= MAX_AVATAR_URL_BYTES
+        && url::Url::parse(raw).is_ok_and(|url| matches!(url.scheme(), "https" | "http"))
+}
