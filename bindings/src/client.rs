@@ -5,6 +5,7 @@ use medcircle_core::{Client, ClientConfig, ClientError};
 use crate::auth::Auth;
 use crate::certification::Certification;
 use crate::consent::Consent;
+use crate::feed::Feed;
 use crate::permissions::Permissions;
 use crate::privacy::Privacy;
 use crate::profile::Profile;
@@ -35,6 +36,10 @@ impl MedCircle {
 
     pub fn consent(&self) -> Arc<Consent> {
         Arc::new(Consent::new(self.client.consent()))
+    }
+
+    pub fn feed(&self) -> Arc<Feed> {
+        Arc::new(Feed::new(self.client.clone()))
     }
 
     pub fn permissions(&self) -> Arc<Permissions> {

@@ -14,7 +14,8 @@ use serde_json::json;
 use crate::commands::reauthenticate;
 use crate::output::Output;
 
-struct ProgressBar;
+/// Upload progress on stderr.
+pub(crate) struct ProgressBar;
 
 impl UploadProgress for ProgressBar {
     fn progress(&self, sent_bytes: u64, total_bytes: u64) {

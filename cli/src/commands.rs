@@ -98,48 +98,48 @@ async fn dispatch(
     match command {
         Command::Policy {
             action: PolicyAction::Show,
-        } => policy_show(&client, out, true).await,
+        } => policy_show(client, out, true).await,
         Command::Consent {
             action: ConsentAction::Accept,
-        } => consent_accept(&client, out).await,
+        } => consent_accept(client, out).await,
         Command::Consent {
             action: ConsentAction::Show,
-        } => consent_show(&client, out).await,
+        } => consent_show(client, out).await,
         Command::Consent {
             action: ConsentAction::Grant { purpose },
-        } => consent_decide(&client, purpose.into(), true, out),
+        } => consent_decide(client, purpose.into(), true, out),
         Command::Consent {
             action: ConsentAction::Withdraw { purpose },
-        } => consent_decide(&client, purpose.into(), false, out),
+        } => consent_decide(client, purpose.into(), false, out),
         Command::Permissions { action } => match action.unwrap_or(PermissionAction::Show) {
-            PermissionAction::Show => permissions::show(&client, out),
+            PermissionAction::Show => permissions::show(client, out),
             PermissionAction::Request { feature } => {
-                permissions::request(&client, feature.into(), out).await
+                permissions::request(client, feature.into(), out).await
             }
         },
         Command::Inventory => {
-            privacy::inventory(&client, out);
+            privacy::inventory(client, out);
             Ok(())
         }
         Command::Ledger {
             item,
             since,
             export,
-        } => privacy::ledger(&client, item, since, export, out),
-        Command::Export => privacy::export(&client).await,
-        Command::DeleteAccount { yes } => privacy::delete_account(&client, yes, out).await,
+        } => privacy::ledger(client, item, since, export, out),
+        Command::Export => privacy::export(client).await,
+        Command::DeleteAccount { yes } => privacy::delete_account(client, yes, out).await,
         Command::Interests { delete, delete_all } => {
-            privacy::interests(&client, delete, delete_all, out).await
+            privacy::interests(client, delete, delete_all, out).await
         }
         Command::Positioning { state } => {
-            permissions::set_positioning(&client, matches!(state, Switch::On), out)
+            permissions::set_positioning(client, matches!(state, Switch::On), out)
         }
         Command::Login {
             method: LoginMethod::Sms { phone, code },
-        } => login_sms(&client, &phone, code, out).await,
+        } => login_sms(client, &phone, code, out).await,
         Command::Login {
             method: LoginMethod::OneTap { phone, carrier },
-        } => login_one_tap(&client, &settings.server, &phone, &carrier, out).await,
+        } => login_one_tap(client, &settings.server, &phone, &carrier, out).await,
         Command::Login {
             method:
                 LoginMethod::Oauth {
@@ -156,21 +156,40 @@ async fn dispatch(
                 subject,
                 bind: (bind || no_bind).then_some(bind),
             };
-            crate::oauth::login(&client, &settings.server, args, out).await
+            crate::oauth::login(client, &settings.server, args, out).await
         }
         Command::Certify { action } => match action {
-            CertifyAction::Status => certify::status(&client, out).await,
+            CertifyAction::Status => certify::status(client, out).await,
             CertifyAction::Submit {
                 id_number,
                 photo,
                 practising,
-            } => certify::submit(&client, id_number, &photo, practising.as_deref(), out).await,
-            CertifyAction::Reveal => certify::reveal(&client, out).await,
+            } => certify::submit(client, id_number, &photo, practising.as_deref(), out).await,
+            CertifyAction::Reveal => certify::reveal(client, out).await,
         },
-        Command::Whoami => whoami(&client, out).await,
-        Command::Profile { action } => profile(&client, action, out).await,
-        Command::Scan { payload } => crate::web_login::phone(&client, payload, out).await,
-        Command::Logout => logout(&client, out).await,
+        Command::Feed { more, offline } => crate::feed::show(client, more, offline, out).await,
+        Command::Post { text, photos } => crate::feed::publish(client, text, photos, out).await,
+        Command::Comment { post_id, text } => {
+            crate::feed::comment(client, post_id, text, out).await
+        }
+        Command::Comments { post_id } => crate::feed::comments(client, post_id, out).await,
+        Command::Like { post_id, undo } => {
+            crate::feed::toggle(client, post_id, false, undo, out).await
+        }
+        Command::Collect { post_id, undo } => {
+            crate::feed::toggle(client, post_id, true, undo, out).await
+        }
+        Command::Collections => crate::feed::collections(client, out).await,
+        Command::Share { post_id } => crate::feed::share(client, post_id, out).await,
+        Command::Search { query, local } => crate::feed::search(client, query, local, out).await,
+        Command::Delete { post_id, comment } => {
+            crate::feed::delete(client, post_id, comment, out).await
+        }
+        Command::Outbox { flush } => crate::feed::outbox(client, flush, out).await,
+        Command::Whoami => whoami(client, out).await,
+        Command::Profile { action } => profile(client, action, out).await,
+        Command::Scan { payload } => crate::web_login::phone(client, payload, out).await,
+        Command::Logout => logout(client, out).await,
         Command::Demo | Command::WebLogin => {
             unreachable!("the demo and the browser run without a client")
         }

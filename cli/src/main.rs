@@ -4,6 +4,7 @@ mod certify;
 mod commands;
 mod demo;
 mod dev_server;
+mod feed;
 mod keyring_session;
 mod oauth;
 mod output;
@@ -109,6 +110,58 @@ enum Command {
     Certify {
         #[command(subcommand)]
         action: CertifyAction,
+    },
+    /// The feed: the cache at once, then refreshed.
+    Feed {
+        /// Also load this many further pages.
+        #[arg(long, default_value_t = 0)]
+        more: u32,
+        /// Only the cache, no request.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Publish a post (with `--photo FILE`, repeatable: JPEG or PNG).
+    Post {
+        text: String,
+        #[arg(long = "photo")]
+        photos: Vec<PathBuf>,
+    },
+    /// Comment on a post.
+    Comment { post_id: String, text: String },
+    /// A post's comments.
+    Comments { post_id: String },
+    /// Like a post (`--undo` to unlike).
+    Like {
+        post_id: String,
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Collect a post (`--undo` to uncollect).
+    Collect {
+        post_id: String,
+        #[arg(long)]
+        undo: bool,
+    },
+    /// The posts you collected.
+    Collections,
+    /// A share link and text for a post.
+    Share { post_id: String },
+    /// Search posts on the server, or in the cache with `--local` (works offline).
+    Search {
+        query: String,
+        #[arg(long)]
+        local: bool,
+    },
+    /// Delete your post, or with `--comment ID` your comment on it.
+    Delete {
+        post_id: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// What waits to reach the server; `--flush` sends it now.
+    Outbox {
+        #[arg(long)]
+        flush: bool,
     },
     /// Who is logged in, as the server sees it.
     Whoami,

@@ -477,3 +477,105 @@ fn completing_the_account_from_the_terminal() {
         unit.as_str()
     );
 }
+
+/// Dev server counts: posts, comments, idempotency records.
+async fn feed_stats(http: &reqwest::Client, url: &str) -> Value {
+    http.get(format!("{url}/dev/feed/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flush_killed_midway_resumes_without_losing_or_duplicating() {
+    use medcircle_core::{Client, ClientConfig};
+
+    rustls::crypto::ring::default_provider()
+        .install_default()
+        .ok();
+    let shell = Shell::start();
+    let run = |args: &[&str]| shell.run(args);
+    assert!(run(&["consent", "accept"]).status.success());
+    assert!(run(&["login", "one-tap", "13900139031"]).status.success());
+    let feed = json_lines(&run(&["feed"]));
+    let post_id = feed[0]["posts"][0]["id"].as_str().unwrap().to_string();
+
+    // Written on a train: the same account, no server reachable.
+    const QUEUED: i64 = 300;
+    let offline = Client::open(ClientConfig {
+        server_url: "http://127.0.0.1:9".into(),
+        data_dir: shell.data_dir(),
+        dev: true,
+        spki_pins: vec![],
+        oauth_providers: vec![],
+    })
+    .await
+    .unwrap();
+    for i in 0..QUEUED {
+        offline
+            .feed()
+            .comment(post_id.clone(), format!("comment {i:03}"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        offline.feed().outbox().await.unwrap().len(),
+        QUEUED as usize
+    );
+    offline.close(1_000).await;
+    drop(offline);
+
+    // A real process flushes; it is killed (SIGKILL) once some comments are through.
+    let http = reqwest::Client::new();
+    let before = feed_stats(&http, shell.url()).await["comments"]
+        .as_i64()
+        .unwrap();
+    let common = shell.common();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_medcircle"))
+        .args(&common)
+        .args(["outbox", "--flush"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let at_kill = loop {
+        let sent = feed_stats(&http, shell.url()).await["comments"]
+            .as_i64()
+            .unwrap()
+            - before;
+        if sent >= 20 {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break sent;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the flush ended before the kill"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    };
+    assert!(at_kill < QUEUED, "killed midway ({at_kill} sent)");
+
+    // The next run sends the rest: nothing lost, nothing twice, in order.
+    let resumed = json_lines(&run(&["outbox", "--flush"]));
+    assert_eq!(resumed[0]["remaining"], 0, "{resumed:?}");
+    assert_eq!(resumed[1]["entries"].as_array().unwrap().len(), 0);
+    let after = feed_stats(&http, shell.url()).await["comments"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(after - before, QUEUED);
+    let comments = json_lines(&run(&["comments", &post_id]));
+    let mine: Vec<_> = comments[0]["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["mine"] == true)
+        .map(|c| c["text"].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<_> = (0..mine.len()).map(|i| format!("comment {i:03}")).collect();
+    assert!(!mine.is_empty());
+    assert_eq!(mine, expected, "replayed in order, each once");
+}

@@ -14,6 +14,7 @@ use crate::certification::{CertificationClient, CertificationStatus};
 use crate::clock::{Clock, SystemClock};
 use crate::config::ClientConfig;
 use crate::consent::{self, ConsentClient, ConsentGate, PolicyDocument};
+use crate::feed::{FeedClient, FeedRuntime};
 use crate::net::{Net, NetContext, Timeouts};
 use crate::permissions::{DialogLock, LocationSlot, PermissionsClient, ProviderSlot};
 use crate::privacy::PrivacyClient;
@@ -69,6 +70,7 @@ pub(crate) struct Inner {
     pub(crate) location_provider: LocationSlot,
     pub(crate) oauth: OAuthProviders,
     pub(crate) certification: watch::Sender<CertificationStatus>,
+    pub(crate) feed: FeedRuntime,
 }
 
 impl Inner {
@@ -87,10 +89,27 @@ impl Inner {
 }
 
 impl Inner {
+    /// Work nobody awaits; a closing client lets it finish.
+    pub(crate) fn spawn_background(&self, job: impl Future<Output = ()> + Send + 'static) {
+        self.runtime.spawn_background(job);
+    }
+
+    /// Runs `job` after `delay` (a retry); the wait itself does not hold a closing client.
+    pub(crate) fn spawn_timer(
+        &self,
+        delay: Duration,
+        job: impl Future<Output = ()> + Send + 'static,
+    ) {
+        self.runtime.spawn(async move {
+            tokio::time::sleep(delay).await;
+            job.await;
+        });
+    }
+
     /// Consent sync, in the background: a failure leaves the work queued for the next try.
     pub(crate) fn sync_in_background(self: &Arc<Self>) {
         let inner = self.clone();
-        self.runtime.spawn_background(async move {
+        self.spawn_background(async move {
             if let Err(error) = consent::sync_now(&inner).await {
                 tracing::info!(%error, "consent sync postponed");
             }
@@ -161,7 +180,7 @@ impl Client {
             Ok(result) => result?,
             Err(error) => std::panic::resume_unwind(error.into_panic()),
         };
-        Ok(Client {
+        let client = Client {
             inner: Arc::new(Inner {
                 runtime,
                 data_dir,
@@ -179,8 +198,11 @@ impl Client {
                 location_provider: LocationSlot::default(),
                 oauth,
                 certification: watch::Sender::new(CertificationStatus::default()),
+                feed: FeedRuntime::default(),
             }),
-        })
+        };
+        crate::feed::resume(&client.inner);
+        Ok(client)
     }
 
     pub fn auth(&self) -> AuthClient {
@@ -189,6 +211,10 @@ impl Client {
 
     pub fn certification(&self) -> CertificationClient {
         CertificationClient::new(self.inner.clone())
+    }
+
+    pub fn feed(&self) -> FeedClient {
+        FeedClient::new(self.inner.clone())
     }
 
     pub fn consent(&self) -> ConsentClient {

@@ -11,7 +11,9 @@ mod client;
 mod clock;
 mod config;
 pub mod consent;
+pub mod feed;
 pub mod logging;
+mod media;
 pub mod net;
 pub mod permissions;
 pub mod privacy;
@@ -36,6 +38,14 @@ pub use config::{ClientConfig, OAuthProviderConfig};
 pub use consent::{
     ConsentClient, ConsentError, ConsentPrompt, ConsentPurpose, ConsentStatus, PolicyDocument,
     PolicySection, PurposeConsent, SyncReport,
+};
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+pub use feed::bench_support as bench;
+pub use feed::{
+    Author, Comment, Delivery, Draft, FeedClient, FeedDiff, FeedError, FeedItem, FeedStatus,
+    FeedUpdates, FlushOutcome, OutboxEntry, OutboxNotice, Post, PostPhoto, RefreshOutcome,
+    SearchPage, ShareLink,
 };
 pub use logging::{LogLevel, LogSink};
 pub use net::{CancelToken, NetworkProblem, UploadProgress};

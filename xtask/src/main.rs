@@ -1,5 +1,6 @@
-//! Project tasks: `cargo xtask bindings`, `cargo xtask test`.
+//! Project tasks: `cargo xtask bindings`, `cargo xtask test`, `cargo xtask bench`.
 
+mod bench;
 mod bindings;
 mod cmd;
 mod suites;
@@ -12,7 +13,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   bindings   build medcircle-ffi and generate the Kotlin and Swift bindings into target/bindings
   test       run every suite: Rust (workspace), Kotlin on the JVM, Swift on Linux
-  privacy    regenerate the store declarations from core/privacy/inventory.toml";
+  privacy    regenerate the store declarations from core/privacy/inventory.toml
+  bench      run the core's benchmarks (encrypted store vs plain SQLite) and summarise them
+             against the budgets; further arguments go to criterion, e.g. a filter: `bench page_read`";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,6 +24,7 @@ fn main() -> ExitCode {
             println!("bindings written to {}", out.display());
         }),
         Some("test") => suites::run_all(&root()),
+        Some("bench") => bench::run_all(&root(), &args[1..]),
         Some("privacy") => cmd::run(
             cmd::cargo(&root())
                 .args([

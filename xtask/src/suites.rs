@@ -74,7 +74,8 @@ fn kotlin(root: &Path, generated: &Path, target: &Path) -> Result<String> {
     run_capturing(
         Command::new("mvn")
             .current_dir(root.join("tests/kotlin"))
-            .args(["-B", "--no-transfer-progress", "test"])
+            // `clean`: classes compiled against older bindings must not survive a change.
+            .args(["-B", "--no-transfer-progress", "clean", "test"])
             .arg(format!("-Dmedcircle.bindings={}", generated.display()))
             .arg(format!("-Dmedcircle.libDir={}", debug.display()))
             .arg(format!(

@@ -116,6 +116,24 @@ fn action(step: &LoginStep, event: LoginEvent) -> Result<Action, AuthError> {
     })
 }
 
+/// Where a failed event leaves the login: where it was, unless what it needed is spent (a
+/// provider's authorization is single-use), then back to the start.
+fn after_failure(step: LoginStep, error: &AuthError) -> LoginStep {
+    let spent = matches!(
+        error,
+        AuthError::InvalidCallback { .. }
+            | AuthError::ProviderDenied { .. }
+            | AuthError::AuthorizationExpired
+            | AuthError::IdTokenRejected { .. }
+    );
+    match step {
+        LoginStep::ProviderAuthorization { .. } | LoginStep::ConfirmBinding { .. } if spent => {
+            LoginStep::Start
+        }
+        step => step,
+    }
+}
+
 fn step_name(step: &LoginStep) -> &'static str {
     match step {
         LoginStep::Start => "the start",
@@ -190,7 +208,7 @@ impl LoginFlow {
         });
         match self.perform(action).await {
             Ok(next) => self.show(next, None),
-            Err(error) => self.show(step, Some(error)),
+            Err(error) => self.show(after_failure(step, &error), Some(error)),
         }
     }
 
@@ -383,6 +401,28 @@ mod tests {
         let logged_in = LoginStep::LoggedIn { user };
         assert!(action(&logged_in, LoginEvent::Back).is_err());
         assert!(action(&logged_in, LoginEvent::RequestSmsCode { phone: "1".into() }).is_err());
+    }
+
+    #[test]
+    fn a_spent_authorization_sends_the_login_back_to_the_start() {
+        let denied = AuthError::ProviderDenied {
+            reason: "access_denied".into(),
+        };
+        assert_eq!(after_failure(authorizing(), &denied), LoginStep::Start);
+        assert_eq!(
+            after_failure(binding(), &AuthError::AuthorizationExpired),
+            LoginStep::Start
+        );
+        let offline = AuthError::Network {
+            problem: crate::net::NetworkProblem::Offline,
+        };
+        assert_eq!(
+            after_failure(binding(), &offline),
+            binding(),
+            "retry the same step"
+        );
+        let wrong = AuthError::WrongCode { attempts_left: 4 };
+        assert_eq!(after_failure(code_entry(), &wrong), code_entry());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use crate::auth::AuthError;
 use crate::client::Inner;
 use crate::consent::ConsentPurpose;
-use crate::net::{CancelToken, Endpoint, NetError, NetworkProblem, UploadProgress};
+use crate::net::{CancelToken, Endpoint, Headers, NetError, NetworkProblem, UploadProgress};
 use crate::permissions::{Location, for_identity_authentication};
 use crate::store::StoreError;
 use id_number::IdNumber;
@@ -300,6 +300,7 @@ impl CertificationClient {
                                     media_type,
                                     image,
                                     &token,
+                                    &Headers::default(),
                                     progress,
                                     &cancel,
                                 )

@@ -12,13 +12,9 @@ pub(crate) fn media_type(bytes: &[u8]) -> Result<&'static str, PhotoProblem> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(PhotoProblem::TooLarge);
     }
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Ok("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Ok("image/png")
-    } else {
-        Err(PhotoProblem::UnsupportedType)
-    }
+    crate::media::sniff(bytes)
+        .map(|kind| kind.media_type())
+        .ok_or(PhotoProblem::UnsupportedType)
 }
 
 #[derive(Debug, PartialEq, Eq)]

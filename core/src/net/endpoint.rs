@@ -74,6 +74,8 @@ pub(crate) enum Endpoint {
     Collections,
     Share,
     Search,
+    /// A post photo's bytes; the id follows the path.
+    Photo,
 }
 
 impl Endpoint {
@@ -96,7 +98,8 @@ impl Endpoint {
             | Endpoint::PostComments
             | Endpoint::Limits
             | Endpoint::Collections
-            | Endpoint::Search => Method::GET,
+            | Endpoint::Search
+            | Endpoint::Photo => Method::GET,
             Endpoint::SmsSend
             | Endpoint::SmsVerify
             | Endpoint::Refresh
@@ -174,7 +177,7 @@ impl Endpoint {
             | Endpoint::Share => "/v1/posts",
             Endpoint::PostCreate => "/v1/posts",
             Endpoint::Limits => "/v1/limits",
-            Endpoint::PhotoUpload => "/v1/photos",
+            Endpoint::PhotoUpload | Endpoint::Photo => "/v1/photos",
             Endpoint::CommentDelete => "/v1/comments",
             Endpoint::Collections => "/v1/me/collections",
             Endpoint::Search => "/v1/search",
@@ -249,7 +252,8 @@ impl Endpoint {
             | Endpoint::Limits
             | Endpoint::PostDelete
             | Endpoint::CommentDelete
-            | Endpoint::Collections => &["session_token"],
+            | Endpoint::Collections
+            | Endpoint::Photo => &["session_token"],
             // Personalised: the server reads the user's interests for this request.
             Endpoint::FeedPersonalised => &["interest_profile", "session_token"],
             Endpoint::PhotoUpload => &["post_photos", "session_token"],
@@ -262,6 +266,15 @@ impl Endpoint {
             | Endpoint::Uncollect
             | Endpoint::Share => &["interactions", "session_token"],
             Endpoint::Search => &["search_queries", "session_token"],
+        }
+    }
+
+    /// A larger answer than the network layer's usual limit: a photo is larger than any
+    /// JSON the API returns.
+    pub(crate) fn max_response_bytes(self) -> Option<usize> {
+        match self {
+            Endpoint::Photo => Some(6 * 1024 * 1024),
+            _ => None,
         }
     }
 
@@ -292,7 +305,7 @@ mod tests {
     use super::*;
     use crate::privacy::inventory;
 
-    const ALL: [Endpoint; 51] = [
+    const ALL: [Endpoint; 52] = [
         Endpoint::Policy,
         Endpoint::SmsSend,
         Endpoint::SmsVerify,
@@ -344,6 +357,7 @@ mod tests {
         Endpoint::Collections,
         Endpoint::Share,
         Endpoint::Search,
+        Endpoint::Photo,
     ];
 
     #[test]

@@ -11,10 +11,10 @@ mod upload;
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::StatusCode;
 use reqwest::header::{
     AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderMap, IF_NONE_MATCH, RETRY_AFTER,
 };
-use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -314,8 +314,9 @@ impl Net {
         headers: &Headers<'_>,
     ) -> Result<Answer, NetError> {
         self.admit(endpoint)?;
-        // With an idempotency key the server answers a repeat with the first result.
-        let attempts = if endpoint.idempotent() || headers.idempotency_key.is_some() {
+        // Mutations are not retried here, even with an idempotency key: the outbox retries
+        // them with its own backoff, and a user waiting on one gets the failure at once.
+        let attempts = if endpoint.idempotent() {
             self.retry.attempts
         } else {
             1
@@ -324,7 +325,7 @@ impl Net {
         loop {
             attempt += 1;
             let result = self
-                .send_once(endpoint.method(), url.clone(), body, bearer, headers)
+                .send_once(endpoint, url.clone(), body, bearer, headers)
                 .await;
             if result.as_ref().err().is_none_or(NetError::reached_server) {
                 self.record(endpoint, &url);
@@ -400,13 +401,16 @@ impl Net {
 
     async fn send_once(
         &self,
-        method: Method,
+        endpoint: Endpoint,
         url: Url,
         body: Option<&Payload>,
         bearer: Option<&str>,
         extra: &Headers<'_>,
     ) -> Result<Answer, NetError> {
-        let mut request = self.http.request(method, url);
+        let limit = endpoint
+            .max_response_bytes()
+            .unwrap_or(self.max_response_bytes);
+        let mut request = self.http.request(endpoint.method(), url);
         if let Some(etag) = extra.if_none_match {
             request = request.header(IF_NONE_MATCH, etag);
         }
@@ -429,14 +433,14 @@ impl Net {
         let status = response.status();
         let headers = response.headers().clone();
         if let Some(len) = response.content_length()
-            && len > self.max_response_bytes as u64
+            && len > limit as u64
         {
-            return Err(NetError::TooLarge(self.max_response_bytes));
+            return Err(NetError::TooLarge(limit));
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(NetError::from_transport)? {
-            if bytes.len() + chunk.len() > self.max_response_bytes {
-                return Err(NetError::TooLarge(self.max_response_bytes));
+            if bytes.len() + chunk.len() > limit {
+                return Err(NetError::TooLarge(limit));
             }
             bytes.extend_from_slice(&chunk);
         }

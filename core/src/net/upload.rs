@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
 use url::Url;
 
-use super::{Endpoint, Net, NetError, Payload};
+use super::{Endpoint, Headers, Net, NetError, Payload};
 
 /// Small enough for smooth progress, large enough to cost nothing.
 const CHUNK: usize = 64 * 1024;
@@ -86,6 +86,7 @@ impl Net {
         content_type: &'static str,
         bytes: Bytes,
         bearer: &str,
+        headers: &Headers<'_>,
         progress: Arc<dyn UploadProgress>,
         cancel: &CancelToken,
     ) -> Result<T, NetError> {
@@ -106,7 +107,9 @@ impl Net {
             progress: Some(progress.clone()),
         };
         let sent = tokio::select! {
-            sent = self.dispatch(endpoint, url, Some(&payload), Some(bearer)) => sent?,
+            sent = self.dispatch_with(endpoint, url, Some(&payload), Some(bearer), headers) => {
+                sent?.bytes
+            }
             () = cancel.cancelled() => return Err(NetError::Cancelled),
         };
         progress.progress(total, total);

@@ -107,13 +107,33 @@ impl RecordsClient {
         if redact(target) != target {
             return Err(RecordsError::PersonalDataRefused);
         }
-        if !self.inner.gate.allows(ConsentPurpose::BrowsingRecords) {
-            return Ok(false);
-        }
-        let at = self.inner.clock.now_unix();
-        self.inner.app.queue_record(kind, target, at)?;
-        Ok(true)
+        queue(&self.inner, kind, target)
     }
+}
+
+/// A post viewed or clicked in the feed. Its id is the server's (random, not personal), so
+/// the shell-input heuristic above does not apply: digits in a random id are not a phone.
+pub(crate) fn post_event(inner: &Inner, kind: &str, post_id: &str) -> Result<bool, RecordsError> {
+    let is_id = !post_id.is_empty()
+        && post_id.len() <= 64
+        && post_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !is_id {
+        return Err(RecordsError::InvalidTarget);
+    }
+    queue(inner, kind, &format!("post:{post_id}"))
+}
+
+/// Kept only with consent: without it nothing is written, not even locally.
+fn queue(inner: &Inner, kind: &str, target: &str) -> Result<bool, RecordsError> {
+    if !inner.gate.allows(ConsentPurpose::BrowsingRecords) {
+        return Ok(false);
+    }
+    inner
+        .app
+        .queue_record(kind, target, inner.clock.now_unix())?;
+    Ok(true)
 }
 
 pub(crate) async fn flush(inner: &Inner) -> Result<u32, RecordsError> {

@@ -46,6 +46,10 @@ const MIGRATIONS: &[Migration] = &[
                   decided_at INTEGER
               );",
     },
+    Migration {
+        version: 5,
+        sql: crate::feed::SCHEMA,
+    },
 ];
 
 fn named(id: Option<String>, name: Option<String>) -> Option<Named> {
@@ -152,6 +156,11 @@ impl AccountStore {
             .optional()?)
     }
 
+    /// The connection, for an area that owns its tables here (the feed).
+    pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
+        self.db.conn()
+    }
+
     pub(crate) fn save_certification(
         &self,
         status: &CertificationStatus,
@@ -195,7 +204,8 @@ impl AccountStore {
     }
 
     pub(crate) fn clear_cache(&self) -> Result<(), StoreError> {
-        self.db.conn().execute("DELETE FROM profile", [])?;
-        Ok(())
+        let conn = self.db.conn();
+        conn.execute("DELETE FROM profile", [])?;
+        crate::feed::clear_cache(&conn)
     }
 }

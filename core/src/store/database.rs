@@ -84,7 +84,7 @@ fn open_connection(
             key
         }
     };
-    let mut conn = match open_with_key(&spec.file, &key) {
+    let mut conn = match open_file(&spec.file, Some(&key)) {
         Err(StoreError::Sqlite(e)) if is_unreadable(&e) => {
             tracing::warn!(
                 db = spec.label,
@@ -92,7 +92,7 @@ fn open_connection(
                 "recreating unreadable database"
             );
             remove_database_files(&spec.file)?;
-            open_with_key(&spec.file, &key)?
+            open_file(&spec.file, Some(&key))?
         }
         other => other?,
     };
@@ -100,10 +100,14 @@ fn open_connection(
     Ok(conn)
 }
 
-fn open_with_key(file: &Path, key: &[u8]) -> Result<Connection, StoreError> {
+/// Opens `file` with the store's settings; encrypted with `key` (none only for benchmarks
+/// that compare with plain SQLite).
+pub(crate) fn open_file(file: &Path, key: Option<&[u8]>) -> Result<Connection, StoreError> {
     let conn = Connection::open(file)?;
-    // A raw key skips SQLCipher's per-open PBKDF2: the key is already 256 random bits.
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))?;
+    if let Some(key) = key {
+        // A raw key skips SQLCipher's per-open PBKDF2: the key is already 256 random bits.
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))?;
+    }
     // The first read is what fails on a wrong key or a damaged file.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
         row.get::<_, i64>(0)

@@ -9,6 +9,8 @@ mod pending;
 
 pub(crate) use account::AccountStore;
 pub(crate) use app::{AppStore, PermissionRefusal, PolicyAcceptance, PurposeDecision};
+#[cfg(feature = "bench")]
+pub(crate) use database::open_file;
 pub(crate) use pending::{PendingDeletion, UnsyncedDecision};
 
 #[derive(Debug, thiserror::Error)]

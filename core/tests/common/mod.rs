@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod proxy;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -242,6 +244,29 @@ impl Harness {
             .submit(ID_NUMBER.into(), vec![photo.photo_id])
             .await
             .unwrap()
+    }
+
+    /// Counts of the server's posts, comments and idempotency records.
+    pub async fn feed_stats(&self) -> Value {
+        self.get_json("/dev/feed/stats").await
+    }
+
+    /// Deletes a post as its author would, behind the client's back.
+    pub async fn delete_post_behind(&self, post_id: &str) {
+        let response = self
+            .http
+            .post(format!("{}/dev/posts/{post_id}/delete", self.url))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// A client that reaches the server through `via` (a fault proxy's URL).
+    pub async fn client_via(&self, name: &str, via: &str) -> Client {
+        let mut config = self.config(name);
+        config.server_url = via.to_string();
+        Client::open(config).await.unwrap()
     }
 
     pub fn stop_server(&mut self) {

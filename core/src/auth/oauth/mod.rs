@@ -237,6 +237,19 @@ pub(super) async fn finish(inner: &Inner, bind_profile: bool) -> Result<UserProf
         .ok_or_else(|| AuthError::InvalidCallback {
             reason: "no third-party login is waiting for a decision".into(),
         })?;
+    let result = log_in(inner, &answer, bind_profile).await;
+    // Offline or a server failure: the answer stays for another try at the same decision.
+    if let Err(AuthError::Network { .. }) = &result {
+        *inner.oauth.answer() = Some(answer);
+    }
+    result
+}
+
+async fn log_in(
+    inner: &Inner,
+    answer: &ProviderAnswer,
+    bind_profile: bool,
+) -> Result<UserProfile, AuthError> {
     if bind_profile && !inner.gate.allows(ConsentPurpose::ThirdPartySharing) {
         consent::decide(inner, ConsentPurpose::ThirdPartySharing, true).map_err(|e| match e {
             ConsentError::Storage { detail } => AuthError::Storage { detail },

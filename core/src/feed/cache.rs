@@ -1,0 +1,456 @@
+//! The feed's part of the account's encrypted database: posts, the feed's order, comments,
+//! collections, cached photos, and a trigram full-text index for offline search. Plain
+//! functions over a connection, so benchmarks can run them on plain SQLite too.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::model::{Comment, Post};
+use crate::store::StoreError;
+
+/// The feed tables (account migration 5).
+pub(crate) const SCHEMA: &str = "
+    -- search_key: the post's row in the search index, ordered by time (created_at * 1024 +
+    -- a counter), so a search reads newest first and stops at its limit.
+    CREATE TABLE posts (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        search_key INTEGER NOT NULL UNIQUE
+    );
+    CREATE TABLE feed_entries (position INTEGER PRIMARY KEY, post_id TEXT NOT NULL);
+    CREATE INDEX feed_entries_by_post ON feed_entries (post_id);
+    CREATE TABLE feed_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        etag TEXT,
+        next_cursor TEXT,
+        end_reached INTEGER NOT NULL DEFAULT 0,
+        personalised INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE collections (position INTEGER PRIMARY KEY, post_id TEXT NOT NULL);
+    CREATE TABLE comments (
+        id TEXT PRIMARY KEY,
+        post_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX comments_by_post ON comments (post_id, created_at);
+    CREATE TABLE media (
+        photo_id TEXT PRIMARY KEY,
+        post_id TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        bytes BLOB NOT NULL
+    );
+    -- Substring search that works for Chinese as for English (trigrams, case-insensitive).
+    CREATE VIRTUAL TABLE posts_fts USING fts5(text, tokenize = 'trigram');
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        mutation TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        failed TEXT
+    );
+    CREATE TABLE outbox_photos (
+        key TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        photo_id TEXT,
+        PRIMARY KEY (key, position)
+    );
+    CREATE TABLE drafts (id INTEGER PRIMARY KEY CHECK (id = 1), text TEXT NOT NULL);
+    CREATE TABLE draft_photos (position INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+";
+
+/// Where paging stands.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct PageState {
+    pub(crate) etag: Option<String>,
+    pub(crate) next_cursor: Option<String>,
+    pub(crate) end_reached: bool,
+    pub(crate) personalised: bool,
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("feed rows always serialise")
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(json).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Inserts or refreshes posts (and their search index).
+pub(crate) fn save_posts(tx: &Connection, posts: &[Post]) -> Result<(), StoreError> {
+    let mut known = tx.prepare_cached("SELECT search_key FROM posts WHERE id = ?1")?;
+    let mut next_key = tx.prepare_cached(
+        "SELECT COALESCE(MAX(search_key) + 1, ?1 * 1024) FROM posts
+         WHERE search_key BETWEEN ?1 * 1024 AND ?1 * 1024 + 1023",
+    )?;
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO posts (id, created_at, body, search_key) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(id) DO UPDATE SET created_at = excluded.created_at, body = excluded.body",
+    )?;
+    let mut unindex = tx.prepare_cached("DELETE FROM posts_fts WHERE rowid = ?1")?;
+    let mut index = tx.prepare_cached("INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)")?;
+    for post in posts {
+        let key: i64 = match known.query_row([&post.id], |r| r.get(0)).optional()? {
+            Some(key) => {
+                unindex.execute([key])?;
+                key
+            }
+            None => next_key.query_row([post.created_at], |r| r.get(0))?,
+        };
+        upsert.execute(params![post.id, post.created_at, to_json(post), key])?;
+        index.execute(params![key, post.text])?;
+    }
+    Ok(())
+}
+
+/// The first page replaces the feed: what it no longer lists is no longer in it.
+pub(crate) fn replace_feed(
+    conn: &mut Connection,
+    posts: &[Post],
+    state: &PageState,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM feed_entries", [])?;
+    append_entries(&tx, posts)?;
+    save_state(&tx, state)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A further page, after what is there.
+pub(crate) fn append_feed(
+    conn: &mut Connection,
+    posts: &[Post],
+    state: &PageState,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    append_entries(&tx, posts)?;
+    save_state(&tx, state)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn append_entries(tx: &Connection, posts: &[Post]) -> Result<(), StoreError> {
+    save_posts(tx, posts)?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO feed_entries (position, post_id)
+         SELECT (SELECT COALESCE(MAX(position), -1) + 1 FROM feed_entries), ?1
+         WHERE NOT EXISTS (SELECT 1 FROM feed_entries WHERE post_id = ?1)",
+    )?;
+    for post in posts {
+        insert.execute([&post.id])?;
+    }
+    Ok(())
+}
+
+fn save_state(tx: &Connection, state: &PageState) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT OR REPLACE INTO feed_state (id, etag, next_cursor, end_reached, personalised)
+         VALUES (1, ?1, ?2, ?3, ?4)",
+        params![
+            state.etag,
+            state.next_cursor,
+            state.end_reached,
+            state.personalised
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn page_state(conn: &Connection) -> Result<PageState, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT etag, next_cursor, end_reached, personalised FROM feed_state",
+            [],
+            |r| {
+                Ok(PageState {
+                    etag: r.get(0)?,
+                    next_cursor: r.get(1)?,
+                    end_reached: r.get(2)?,
+                    personalised: r.get(3)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// The cached feed in the server's order, at most `limit` posts.
+pub(crate) fn feed(conn: &Connection, limit: u32) -> Result<Vec<Post>, StoreError> {
+    let mut query = conn.prepare_cached(
+        "SELECT p.body FROM feed_entries e JOIN posts p ON p.id = e.post_id
+         ORDER BY e.position LIMIT ?1",
+    )?;
+    let rows = query.query_map([limit], |r| from_json(&r.get::<_, String>(0)?))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn post(conn: &Connection, id: &str) -> Result<Option<Post>, StoreError> {
+    Ok(conn
+        .query_row("SELECT body FROM posts WHERE id = ?1", [id], |r| {
+            from_json(&r.get::<_, String>(0)?)
+        })
+        .optional()?)
+}
+
+pub(crate) fn update_post(conn: &Connection, post: &Post) -> Result<(), StoreError> {
+    save_posts(conn, std::slice::from_ref(post))
+}
+
+/// Puts a post just published at the top of the feed.
+pub(crate) fn prepend_to_feed(conn: &Connection, post: &Post) -> Result<(), StoreError> {
+    save_posts(conn, std::slice::from_ref(post))?;
+    conn.execute(
+        "INSERT INTO feed_entries (position, post_id)
+         SELECT (SELECT COALESCE(MIN(position), 1) - 1 FROM feed_entries), ?1
+         WHERE NOT EXISTS (SELECT 1 FROM feed_entries WHERE post_id = ?1)",
+        [&post.id],
+    )?;
+    Ok(())
+}
+
+/// Removes a post and everything cached with it: its place in the feed and collections, its
+/// comments, its photos and its search entry. Run it inside the caller's transaction.
+pub(crate) fn remove_post(tx: &Connection, id: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM posts_fts WHERE rowid = (SELECT search_key FROM posts WHERE id = ?1)",
+        [id],
+    )?;
+    for sql in [
+        "DELETE FROM posts WHERE id = ?1",
+        "DELETE FROM feed_entries WHERE post_id = ?1",
+        "DELETE FROM collections WHERE post_id = ?1",
+        "DELETE FROM comments WHERE post_id = ?1",
+        "DELETE FROM media WHERE post_id = ?1",
+    ] {
+        tx.execute(sql, [id])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn replace_comments(
+    conn: &mut Connection,
+    post_id: &str,
+    comments: &[Comment],
+) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    // The user's own comments still in the outbox stay.
+    tx.execute(
+        "DELETE FROM comments WHERE post_id = ?1 AND id NOT LIKE 'local:%'",
+        [post_id],
+    )?;
+    for comment in comments {
+        save_comment(&tx, comment)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub(crate) fn save_comment(conn: &Connection, comment: &Comment) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR REPLACE INTO comments (id, post_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            comment.id,
+            comment.post_id,
+            comment.created_at,
+            to_json(comment)
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn remove_comment(conn: &Connection, id: &str) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM comments WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub(crate) fn comments(conn: &Connection, post_id: &str) -> Result<Vec<Comment>, StoreError> {
+    let mut query = conn.prepare_cached(
+        // Within a second, the order the server gave (rows are written in that order).
+        "SELECT body FROM comments WHERE post_id = ?1 ORDER BY created_at, rowid",
+    )?;
+    let rows = query.query_map([post_id], |r| from_json(&r.get::<_, String>(0)?))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn replace_collections(conn: &mut Connection, posts: &[Post]) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    save_posts(&tx, posts)?;
+    tx.execute("DELETE FROM collections", [])?;
+    for (position, post) in posts.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO collections (position, post_id) VALUES (?1, ?2)",
+            params![position as i64, post.id],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub(crate) fn collections(conn: &Connection) -> Result<Vec<Post>, StoreError> {
+    let mut query = conn.prepare_cached(
+        "SELECT p.body FROM collections c JOIN posts p ON p.id = c.post_id ORDER BY c.position",
+    )?;
+    let rows = query.query_map([], |r| from_json(&r.get::<_, String>(0)?))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn save_media(
+    conn: &Connection,
+    photo_id: &str,
+    post_id: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR REPLACE INTO media (photo_id, post_id, content_type, bytes)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![photo_id, post_id, content_type, bytes],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn media(conn: &Connection, photo_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT bytes FROM media WHERE photo_id = ?1",
+            [photo_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Cached posts whose text contains `query` (case-insensitive), newest first. The query is a
+/// bound parameter and, for the index, one quoted phrase: never SQL or FTS syntax.
+pub(crate) fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<Post>, StoreError> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Trigrams index sequences of three characters; shorter queries scan with LIKE. Both
+    // read the index newest first (its rowids follow time) and stop at the limit.
+    let (sql, pattern) = if query.chars().count() >= 3 {
+        (
+            "SELECT p.body FROM posts_fts f JOIN posts p ON p.search_key = f.rowid
+             WHERE posts_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2",
+            format!("\"{}\"", query.replace('"', "\"\"")),
+        )
+    } else {
+        (
+            "SELECT p.body FROM posts_fts f JOIN posts p ON p.search_key = f.rowid
+             WHERE f.text LIKE ?1 ESCAPE '\\' ORDER BY f.rowid DESC LIMIT ?2",
+            format!(
+                "%{}%",
+                query
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            ),
+        )
+    };
+    let mut statement = conn.prepare_cached(sql)?;
+    let rows = statement.query_map(params![pattern, limit], |r| {
+        from_json(&r.get::<_, String>(0)?)
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Empties the feed's cache (not the outbox or drafts: those are the user's work).
+pub(crate) fn clear(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "DELETE FROM posts; DELETE FROM feed_entries; DELETE FROM feed_state;
+         DELETE FROM collections; DELETE FROM comments; DELETE FROM media;
+         DELETE FROM posts_fts;",
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::model::Author;
+
+    fn post(id: &str, text: &str, at: i64) -> Post {
+        Post {
+            id: id.into(),
+            author: Author {
+                id: "a".into(),
+                nickname: "A".into(),
+                avatar_url: None,
+            },
+            text: text.into(),
+            photos: vec![],
+            created_at: at,
+            like_count: 0,
+            comment_count: 0,
+            collect_count: 0,
+            liked_by_me: false,
+            collected_by_me: false,
+            mine: false,
+        }
+    }
+
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        conn
+    }
+
+    fn ids(posts: &[Post]) -> Vec<&str> {
+        posts.iter().map(|p| p.id.as_str()).collect()
+    }
+
+    #[test]
+    fn pages_append_and_a_first_page_replaces() {
+        let mut conn = db();
+        let state = PageState::default();
+        replace_feed(&mut conn, &[post("a", "", 3), post("b", "", 2)], &state).unwrap();
+        append_feed(&mut conn, &[post("b", "", 2), post("c", "", 1)], &state).unwrap();
+        assert_eq!(ids(&feed(&conn, 50).unwrap()), ["a", "b", "c"]);
+        replace_feed(&mut conn, &[post("x", "", 4), post("a", "", 3)], &state).unwrap();
+        assert_eq!(ids(&feed(&conn, 50).unwrap()), ["x", "a"]);
+        assert_eq!(ids(&feed(&conn, 1).unwrap()), ["x"]);
+    }
+
+    #[test]
+    fn search_finds_chinese_and_english_substrings_and_takes_input_literally() {
+        let mut conn = db();
+        let posts = [
+            post("1", "今天的病例讨论：急性心肌梗死的早期识别", 1),
+            post("2", "Tips for the NIGHT shift", 2),
+            post("3", "100% sure: use_case \"quoted\" OR NOT", 3),
+        ];
+        replace_feed(&mut conn, &posts, &PageState::default()).unwrap();
+        assert_eq!(ids(&search(&conn, "心肌梗死", 10).unwrap()), ["1"]);
+        assert_eq!(ids(&search(&conn, "心梗", 10).unwrap()), Vec::<&str>::new());
+        assert_eq!(ids(&search(&conn, "心肌", 10).unwrap()), ["1"]);
+        assert_eq!(ids(&search(&conn, "night", 10).unwrap()), ["2"]);
+        assert_eq!(ids(&search(&conn, "\"quoted\" OR", 10).unwrap()), ["3"]);
+        assert_eq!(ids(&search(&conn, "0%", 10).unwrap()), ["3"]);
+        assert_eq!(ids(&search(&conn, "e_c", 10).unwrap()), ["3"]);
+        assert!(search(&conn, "x%", 10).unwrap().is_empty());
+        assert!(search(&conn, "NOT *", 10).unwrap().is_empty());
+        assert!(search(&conn, "  ", 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn removing_a_post_removes_everything_cached_with_it() {
+        let mut conn = db();
+        replace_feed(
+            &mut conn,
+            &[post("a", "hello world", 1)],
+            &PageState::default(),
+        )
+        .unwrap();
+        save_media(&conn, "ph", "a", "image/png", b"x").unwrap();
+        remove_post(&conn, "a").unwrap();
+        assert!(feed(&conn, 10).unwrap().is_empty());
+        assert!(media(&conn, "ph").unwrap().is_none());
+        assert!(search(&conn, "hello", 10).unwrap().is_empty());
+    }
+}

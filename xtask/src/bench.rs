@@ -1,0 +1,540 @@
+//! `cargo xtask bench`: the core's criterion benchmarks, then a summary of their means read from
+//! criterion's estimates and marked against the design budgets. A missed budget is reported
+//! (OVER BUDGET), never failed; a benchmark that does not run fails the task.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+use crate::bindings::{LIBRARY, target_dir};
+use crate::cmd::{Result, cargo, run};
+
+/// The bench targets of medcircle-core (`core/benches/<name>.rs`).
+const BENCHES: &[&str] = &["store"];
+
+/// The product's id in each pair; its baseline is `plain` with the same case.
+const PRODUCT: &str = "encrypted";
+const BASELINE: &str = "plain";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Budget {
+    /// The product's mean, in nanoseconds, at most.
+    Mean(f64),
+    /// The product's mean over the baseline's, at most.
+    Ratio(f64),
+}
+
+/// The budgets, by criterion group.
+const BUDGETS: &[(&str, Budget)] = &[
+    ("cold_start_first_page", Budget::Mean(5e6)),
+    ("page_read", Budget::Ratio(1.3)),
+    ("local_search_100k", Budget::Mean(10e6)),
+];
+
+pub(crate) fn run_all(root: &Path, criterion_args: &[String]) -> Result {
+    let started = SystemTime::now();
+    for bench in BENCHES {
+        run(cargo(root)
+            .args(["bench", "-p", "medcircle-core", "--features", "bench"])
+            .args(["--bench", bench, "--"])
+            .args(criterion_args))?;
+    }
+    let target = target_dir(root);
+    let results = read_results(&target.join("criterion"), started)?;
+    println!();
+    print!("{}", summary(&results));
+    println!("{}", cdylib_line(&target.join("release").join(LIBRARY)));
+    Ok(())
+}
+
+/// One benchmark of this run.
+#[derive(Debug, Clone, PartialEq)]
+struct Measured {
+    group: String,
+    /// `encrypted` or `plain` for a pair, else any name.
+    function: Option<String>,
+    /// The case within a group (`zh_4char`, `1_page`), if any.
+    case: Option<String>,
+    full_id: String,
+    mean_ns: f64,
+}
+
+/// Every benchmark whose estimates were written since `since`, in the order they ran.
+fn read_results(dir: &Path, since: SystemTime) -> Result<Vec<Measured>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !path.is_dir() {
+                continue;
+            }
+            let estimates = path.join("estimates.json");
+            if path.file_name().is_some_and(|n| n == "new") && estimates.is_file() {
+                let written = fs::metadata(&estimates)
+                    .and_then(|m| m.modified())
+                    .map_err(|e| format!("{}: {e}", estimates.display()))?;
+                if written >= since {
+                    found.push((written, read_measured(&path)?));
+                }
+            } else {
+                pending.push(path);
+            }
+        }
+    }
+    found.sort_by_key(|(written, _)| *written);
+    Ok(found.into_iter().map(|(_, m)| m).collect())
+}
+
+/// A criterion `new/` directory: its `benchmark.json` (the id) and `estimates.json` (the mean).
+fn read_measured(new: &Path) -> Result<Measured> {
+    let read = |name: &str| -> Result<Json> {
+        let path = new.join(name);
+        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Json::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let id = read("benchmark.json")?;
+    let estimates = read("estimates.json")?;
+    let text = |key: &str| id.get(key).and_then(Json::as_str).map(str::to_owned);
+    let bad = |what: &str| format!("{}: no {what}", new.display());
+    Ok(Measured {
+        group: text("group_id").ok_or_else(|| bad("group_id"))?,
+        function: text("function_id"),
+        case: text("value_str"),
+        full_id: text("full_id").ok_or_else(|| bad("full_id"))?,
+        mean_ns: estimates
+            .get("mean")
+            .and_then(|m| m.get("point_estimate"))
+            .and_then(Json::as_f64)
+            .ok_or_else(|| bad("mean.point_estimate"))?,
+    })
+}
+
+fn budget(group: &str) -> Option<Budget> {
+    BUDGETS.iter().find(|(g, _)| *g == group).map(|(_, b)| *b)
+}
+
+/// The table: each benchmark's mean, and after each encrypted/plain pair their ratio, with the
+/// verdict where a budget applies; then the misses.
+fn summary(results: &[Measured]) -> String {
+    if results.is_empty() {
+        return "xtask: no benchmark ran (did the filter match none?)\n".into();
+    }
+    let mut rows: Vec<[String; 3]> = Vec::new();
+    let mut over = Vec::new();
+    let mut verdict = |id: &str, within: bool, limit: String| {
+        if within {
+            format!("≤ {limit}  ok")
+        } else {
+            over.push(id.to_owned());
+            format!("≤ {limit}  OVER BUDGET")
+        }
+    };
+    for (i, m) in results.iter().enumerate() {
+        let role = m.function.as_deref();
+        let mark = match budget(&m.group) {
+            Some(Budget::Mean(limit)) if role != Some(BASELINE) => {
+                verdict(&m.full_id, m.mean_ns <= limit, round(duration(limit)))
+            }
+            _ if role == Some(BASELINE) => "baseline".into(),
+            _ => String::new(),
+        };
+        rows.push([m.full_id.clone(), duration(m.mean_ns), mark]);
+        // A pair's ratio follows whichever of the two ran last.
+        let Some(other_role) = (match role {
+            Some(PRODUCT) => Some(BASELINE),
+            Some(BASELINE) => Some(PRODUCT),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let Some(other) = results[..i].iter().find(|o| {
+            o.group == m.group && o.case == m.case && o.function.as_deref() == Some(other_role)
+        }) else {
+            continue;
+        };
+        let (product, baseline) = if role == Some(PRODUCT) {
+            (m, other)
+        } else {
+            (other, m)
+        };
+        let ratio = product.mean_ns / baseline.mean_ns;
+        let label = match &m.case {
+            Some(case) => format!("  {}/{case}: {PRODUCT}/{BASELINE}", m.group),
+            None => format!("  {}: {PRODUCT}/{BASELINE}", m.group),
+        };
+        let mark = match budget(&m.group) {
+            Some(Budget::Ratio(limit)) => verdict(&label, ratio <= limit, format!("{limit}×")),
+            _ => String::new(),
+        };
+        rows.push([label, format!("{ratio:.2}×"), mark]);
+    }
+    let width = |col: usize| {
+        rows.iter()
+            .map(|r| r[col].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1) = (width(0), width(1));
+    let mut out = format!("{:<w0$}  {:>w1$}  budget\n", "benchmark (mean)", "");
+    for [id, value, mark] in &rows {
+        out.push_str(format!("{id:<w0$}  {value:>w1$}  {mark}").trim_end());
+        out.push('\n');
+    }
+    if over.is_empty() {
+        out.push_str("xtask: every budget met\n");
+    } else {
+        out.push_str(&format!("xtask: {} OVER BUDGET:\n", over.len()));
+        for id in over {
+            out.push_str(&format!("  {}\n", id.trim()));
+        }
+    }
+    out
+}
+
+/// A duration given in nanoseconds, in the unit that suits it.
+fn duration(ns: f64) -> String {
+    let (value, unit) = if ns >= 1e9 {
+        (ns / 1e9, "s")
+    } else if ns >= 1e6 {
+        (ns / 1e6, "ms")
+    } else if ns >= 1e3 {
+        (ns / 1e3, "µs")
+    } else {
+        (ns, "ns")
+    };
+    let decimals = if value >= 100.0 {
+        0
+    } else if value >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{value:.decimals$} {unit}")
+}
+
+/// `5.00 ms` as `5 ms`, for a budget.
+fn round(text: String) -> String {
+    match text.split_once(' ') {
+        Some((value, unit)) if value.contains('.') => {
+            format!(
+                "{} {unit}",
+                value.trim_end_matches('0').trim_end_matches('.')
+            )
+        }
+        _ => text,
+    }
+}
+
+/// The release cdylib's size, stripped, if one was built (this task builds none).
+fn cdylib_line(library: &Path) -> String {
+    let Ok(meta) = fs::metadata(library) else {
+        return format!(
+            "cdylib: no {} (build it with `cargo build --release -p medcircle-ffi` to see its size)",
+            library.display()
+        );
+    };
+    let as_built = meta.len();
+    let stripped = stripped_size(library);
+    let size = match stripped {
+        Some(bytes) if bytes != as_built => {
+            format!("{} stripped ({} as built)", mib(bytes), mib(as_built))
+        }
+        Some(bytes) => format!("{} stripped", mib(bytes)),
+        None => format!("{} as built (no `strip` to check it)", mib(as_built)),
+    };
+    let age = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .map(|d| format!(", built {} h ago", d.as_secs() / 3600))
+        .unwrap_or_default();
+    format!("cdylib: {} {size}{age}", library.display())
+}
+
+/// The size of a `strip --strip-all` copy (the release profile strips already; this checks).
+fn stripped_size(library: &Path) -> Option<u64> {
+    let copy: PathBuf =
+        std::env::temp_dir().join(format!("xtask-bench-{}-{LIBRARY}", std::process::id()));
+    let stripped = Command::new("strip")
+        .arg("--strip-all")
+        .arg("-o")
+        .arg(&copy)
+        .arg(library)
+        .status()
+        .ok()
+        .filter(|s| s.success())
+        .and_then(|_| fs::metadata(&copy).ok())
+        .map(|m| m.len());
+    let _ = fs::remove_file(&copy);
+    stripped
+}
+
+fn mib(bytes: u64) -> String {
+    format!(
+        "{:.2} MiB ({bytes} bytes)",
+        bytes as f64 / (1024.0 * 1024.0)
+    )
+}
+
+/// Just enough JSON for criterion's files (xtask has no dependencies).
+#[derive(Debug, Clone, PartialEq)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    fn parse(text: &str) -> std::result::Result<Json, String> {
+        let mut parser = Parser {
+            chars: text.chars().collect(),
+            at: 0,
+        };
+        let value = parser.value()?;
+        parser.space();
+        if parser.at != parser.chars.len() {
+            return Err(format!("trailing text at {}", parser.at));
+        }
+        Ok(value)
+    }
+
+    fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Json::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+struct Parser {
+    chars: Vec<char>,
+    at: usize,
+}
+
+impl Parser {
+    fn space(&mut self) {
+        while self.chars.get(self.at).is_some_and(|c| c.is_whitespace()) {
+            self.at += 1;
+        }
+    }
+
+    fn next(&mut self) -> std::result::Result<char, String> {
+        let c = *self.chars.get(self.at).ok_or("unexpected end")?;
+        self.at += 1;
+        Ok(c)
+    }
+
+    fn expect(&mut self, word: &str) -> std::result::Result<(), String> {
+        for w in word.chars() {
+            if self.next()? != w {
+                return Err(format!("expected `{word}` at {}", self.at));
+            }
+        }
+        Ok(())
+    }
+
+    fn value(&mut self) -> std::result::Result<Json, String> {
+        self.space();
+        match self.chars.get(self.at).copied().ok_or("unexpected end")? {
+            'n' => self.expect("null").map(|_| Json::Null),
+            't' => self.expect("true").map(|_| Json::Bool(true)),
+            'f' => self.expect("false").map(|_| Json::Bool(false)),
+            '"' => self.string().map(Json::String),
+            '[' => {
+                self.at += 1;
+                let mut items = Vec::new();
+                if !self.close(']') {
+                    loop {
+                        items.push(self.value()?);
+                        if self.separator(']')? {
+                            break;
+                        }
+                    }
+                }
+                Ok(Json::Array(items))
+            }
+            '{' => {
+                self.at += 1;
+                let mut fields = Vec::new();
+                if !self.close('}') {
+                    loop {
+                        self.space();
+                        let key = self.string()?;
+                        self.space();
+                        self.expect(":")?;
+                        fields.push((key, self.value()?));
+                        if self.separator('}')? {
+                            break;
+                        }
+                    }
+                }
+                Ok(Json::Object(fields))
+            }
+            _ => {
+                let start = self.at;
+                while self
+                    .chars
+                    .get(self.at)
+                    .is_some_and(|c| c.is_ascii_digit() || "+-.eE".contains(*c))
+                {
+                    self.at += 1;
+                }
+                let number: String = self.chars[start..self.at].iter().collect();
+                number
+                    .parse()
+                    .map(Json::Number)
+                    .map_err(|_| format!("bad value at {start}"))
+            }
+        }
+    }
+
+    /// After `[` or `{`: an empty container?
+    fn close(&mut self, end: char) -> bool {
+        self.space();
+        let empty = self.chars.get(self.at) == Some(&end);
+        if empty {
+            self.at += 1;
+        }
+        empty
+    }
+
+    /// After an item: `,` (more follow) or `end` (the last).
+    fn separator(&mut self, end: char) -> std::result::Result<bool, String> {
+        self.space();
+        match self.next()? {
+            ',' => Ok(false),
+            c if c == end => Ok(true),
+            c => Err(format!("unexpected `{c}` at {}", self.at - 1)),
+        }
+    }
+
+    fn string(&mut self) -> std::result::Result<String, String> {
+        self.expect("\"")?;
+        let mut out = String::new();
+        loop {
+            match self.next()? {
+                '"' => return Ok(out),
+                '\\' => match self.next()? {
+                    'n' => out.push('\n'),
+                    't' => out.push('\t'),
+                    'r' => out.push('\r'),
+                    'b' => out.push('\u{8}'),
+                    'f' => out.push('\u{c}'),
+                    'u' => {
+                        let hex: String = (0..4)
+                            .map(|_| self.next())
+                            .collect::<std::result::Result<_, _>>()?;
+                        let unit = u32::from_str_radix(&hex, 16).map_err(|e| e.to_string())?;
+                        out.push(char::from_u32(unit).unwrap_or('\u{fffd}'));
+                    }
+                    c => out.push(c),
+                },
+                c => out.push(c),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(full_id: &str, mean_ns: f64) -> Measured {
+        let mut parts = full_id.split('/');
+        Measured {
+            group: parts.next().unwrap().into(),
+            function: parts.next().map(Into::into),
+            case: parts.next().map(Into::into),
+            full_id: full_id.into(),
+            mean_ns,
+        }
+    }
+
+    #[test]
+    fn criterion_files_parse() {
+        let id = Json::parse(
+            r#"{"group_id":"local_search_100k","function_id":"encrypted","value_str":"zh_4char",
+               "throughput":null,"full_id":"local_search_100k/encrypted/zh_4char","title":"a \"b\" \u00e9"}"#,
+        )
+        .unwrap();
+        assert_eq!(id.get("value_str").and_then(Json::as_str), Some("zh_4char"));
+        assert_eq!(id.get("title").and_then(Json::as_str), Some("a \"b\" é"));
+        let estimates = Json::parse(
+            r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":3.5e3},
+               "point_estimate":1234.5,"standard_error":2.0},"median":{"point_estimate":9.0},"slope":null,"x":[1,-2,[]],"y":{}}"#,
+        )
+        .unwrap();
+        let mean = estimates.get("mean").and_then(|m| m.get("point_estimate"));
+        assert_eq!(mean.and_then(Json::as_f64), Some(1234.5));
+        assert!(Json::parse("{\"a\":1,}").is_err());
+        assert!(Json::parse("{\"a\":1} x").is_err());
+    }
+
+    #[test]
+    fn the_summary_marks_budgets_and_pairs_without_failing() {
+        let table = summary(&[
+            measured("cold_start_first_page/encrypted", 3.2e6),
+            measured("cold_start_first_page/plain", 2.0e6),
+            measured("page_read/encrypted", 140e3),
+            measured("page_read/plain", 100e3),
+            measured("local_search_100k/encrypted/zh_4char", 42e6),
+            measured("local_search_100k/encrypted/rare", 80e3),
+            measured("local_search_100k/plain/zh_4char", 40e6),
+            measured("bulk_cache_pages/encrypted/1_page", 2e6),
+        ]);
+        let line = |start: &str| {
+            table
+                .lines()
+                .find(|l| l.trim_start().starts_with(start))
+                .unwrap_or_else(|| panic!("no `{start}` in\n{table}"))
+                .to_owned()
+        };
+        assert!(line("cold_start_first_page/encrypted ").ends_with("≤ 5 ms  ok"));
+        assert!(line("cold_start_first_page/plain ").ends_with("baseline"));
+        assert!(line("cold_start_first_page: encrypted/plain").contains("1.60×"));
+        assert!(line("page_read: encrypted/plain").ends_with("≤ 1.3×  OVER BUDGET"));
+        assert!(line("local_search_100k/encrypted/zh_4char ").contains("42.0 ms"));
+        assert!(line("local_search_100k/encrypted/zh_4char ").ends_with("OVER BUDGET"));
+        assert!(line("local_search_100k/encrypted/rare ").ends_with("≤ 10 ms  ok"));
+        assert!(line("local_search_100k/zh_4char: encrypted/plain").contains("1.05×"));
+        assert!(line("bulk_cache_pages/encrypted/1_page ").ends_with("2.00 ms"));
+        assert!(line("xtask: 2 OVER BUDGET").ends_with(':'));
+        assert_eq!(
+            summary(&[]),
+            "xtask: no benchmark ran (did the filter match none?)\n"
+        );
+    }
+
+    #[test]
+    fn durations_read_in_their_unit() {
+        assert_eq!(duration(850.0), "850 ns");
+        assert_eq!(duration(12_345.0), "12.3 µs");
+        assert_eq!(duration(4.5e6), "4.50 ms");
+        assert_eq!(duration(2.0e9), "2.00 s");
+        assert_eq!(round(duration(5e6)), "5 ms");
+        assert_eq!(round(duration(2.5e6)), "2.5 ms");
+        assert_eq!(round(duration(850.0)), "850 ns");
+    }
+}
