@@ -85,6 +85,7 @@ async fn journey(url: &str, data_dir: &std::path::Path, out: &Output) -> Result<
         .map_err(|e| e.to_string())?;
     emit_user(out, "login", "logged in as", &user);
     commands::whoami(&client, out).await?;
+    feed_tour(&client, out).await?;
     commands::logout(&client, out).await?;
 
     match auth.whoami().await {
@@ -98,4 +99,28 @@ async fn journey(url: &str, data_dir: &std::path::Path, out: &Output) -> Result<
     client.close(5_000).await;
     out.emit("done", "demo complete", json!({ "ok": true }));
     Ok(())
+}
+
+/// The feed: the first page, a post, a like and a comment on it, a search in the cache.
+async fn feed_tour(client: &medcircle_core::Client, out: &Output) -> Result<(), String> {
+    crate::feed::show(client, 0, false, out).await?;
+    let feed = client.feed();
+    let posted = feed
+        .publish(
+            "第一次查房记录 — my first ward round notes".into(),
+            vec![],
+            std::sync::Arc::new(crate::certify::ProgressBar),
+            medcircle_core::CancelToken::new(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let id = posted.post.id.clone();
+    out.emit(
+        "post",
+        &format!("published {id}: {}", posted.post.text),
+        json!({ "ok": true, "id": id }),
+    );
+    crate::feed::toggle(client, id.clone(), false, false, out).await?;
+    crate::feed::comment(client, id, "欢迎 welcome".into(), out).await?;
+    crate::feed::search(client, "查房".into(), true, out).await
 }

@@ -94,6 +94,12 @@ fn demo_walks_the_whole_journey() {
             "wrong_code",
             "login",
             "whoami",
+            "feed",
+            "feed_status",
+            "post",
+            "like",
+            "comment",
+            "search",
             "logout",
             "after_logout",
             "done"
@@ -578,4 +584,136 @@ async fn a_flush_killed_midway_resumes_without_losing_or_duplicating() {
     let expected: Vec<_> = (0..mine.len()).map(|i| format!("comment {i:03}")).collect();
     assert!(!mine.is_empty());
     assert_eq!(mine, expected, "replayed in order, each once");
+}
+
+#[test]
+fn the_feed_from_the_terminal() {
+    let shell = Shell::start();
+    let run = |args: &[&str]| shell.run(args);
+    assert!(run(&["consent", "accept"]).status.success());
+    assert!(run(&["login", "one-tap", "13900139041"]).status.success());
+
+    let feed = json_lines(&run(&["feed", "--more", "1"]));
+    let posts = feed[0]["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 40);
+    let first = posts[0]["id"].as_str().unwrap().to_string();
+    let offline = json_lines(&run(&["feed", "--offline"]));
+    assert_eq!(
+        offline[0]["posts"].as_array().unwrap().len(),
+        40,
+        "the cache"
+    );
+
+    let photo = shell.dir.path().join("ward.png");
+    std::fs::write(&photo, common_png()).unwrap();
+    let posted = run(&[
+        "post",
+        "查房记录 ward round",
+        "--photo",
+        photo.to_str().unwrap(),
+    ]);
+    assert!(posted.status.success(), "{posted:?}");
+    assert!(
+        String::from_utf8_lossy(&posted.stderr).contains("bytes"),
+        "a progress bar on stderr"
+    );
+    let mine = json_lines(&posted)[0]["posts"][0].clone();
+    assert_eq!(mine["delivery"], "sent");
+    assert_eq!(mine["photos"].as_array().unwrap().len(), 1);
+    let mine = mine["id"].as_str().unwrap().to_string();
+
+    assert_eq!(
+        json_lines(&run(&["like", &first]))[0]["posts"][0]["liked"],
+        true
+    );
+    assert_eq!(
+        json_lines(&run(&["like", &first, "--undo"]))[0]["posts"][0]["liked"],
+        false
+    );
+    assert_eq!(
+        json_lines(&run(&["collect", &first]))[0]["posts"][0]["collected"],
+        true
+    );
+    let collections = json_lines(&run(&["collections"]));
+    assert_eq!(collections[0]["posts"][0]["id"], first.as_str());
+    let comment = json_lines(&run(&["comment", &mine, "补充一点"]));
+    let comment_id = comment[0]["id"].as_str().unwrap().to_string();
+    let share = json_lines(&run(&["share", &first]));
+    assert!(share[0]["url"].as_str().unwrap().contains("/p/"));
+    let found = json_lines(&run(&["search", "查房"]));
+    assert_eq!(found[0]["posts"][0]["id"], mine.as_str());
+    let local = json_lines(&run(&["search", "ward round", "--local"]));
+    assert_eq!(local[0]["posts"][0]["id"], mine.as_str());
+
+    assert!(
+        run(&["delete", &mine, "--comment", &comment_id])
+            .status
+            .success()
+    );
+    assert!(run(&["delete", &mine]).status.success());
+    assert!(
+        json_lines(&run(&["search", "ward round", "--local"]))[0]["posts"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let outbox = json_lines(&run(&["outbox"]));
+    assert!(outbox[0]["entries"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn third_party_login_and_certification_from_the_terminal() {
+    let shell = Shell::start();
+    let run = |args: &[&str]| shell.run(args);
+    assert!(run(&["consent", "accept"]).status.success());
+    let login = run(&["login", "oauth", "dev", "--as", "doctor-li", "--bind"]);
+    assert!(login.status.success(), "{login:?}");
+    let steps = json_lines(&login);
+    assert!(
+        steps[0]["authorization_url"]
+            .as_str()
+            .unwrap()
+            .contains("code_challenge_method=S256")
+    );
+    assert_eq!(steps[1]["nickname"], "Dr. Demo");
+    assert_eq!(steps[2]["nickname"], "Dr. Demo");
+
+    let photo = shell.dir.path().join("certificate.png");
+    std::fs::write(&photo, common_png()).unwrap();
+    let args = [
+        "certify",
+        "submit",
+        "--id-number",
+        "11010519491231002X",
+        "--photo",
+        photo.to_str().unwrap(),
+    ];
+    let refused = run(&args);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stdout).contains("identity-verification"),
+        "{refused:?}"
+    );
+    assert!(
+        run(&["consent", "grant", "identity-verification"])
+            .status
+            .success()
+    );
+    let submitted = json_lines(&run(&args));
+    assert_eq!(submitted[0]["status"], "pending");
+    assert_eq!(submitted[0]["id_number_masked"], "1101**********002X");
+    let status = json_lines(&run(&["certify", "status"]));
+    assert_eq!(status[0]["status"], "pending");
+    assert!(!String::from_utf8_lossy(&run(&["certify", "status"]).stdout).contains("19491231"));
+}
+
+/// A real 2×2 PNG.
+fn common_png() -> Vec<u8> {
+    let hex = "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73\
+               0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049\
+               454e44ae426082";
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
 }

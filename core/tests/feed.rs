@@ -33,6 +33,16 @@ async fn logged_in(h: &Harness, name: &str, phone: &str) -> Client {
     client
 }
 
+/// A logged-in client that reaches the server through a fault proxy.
+async fn behind_a_proxy(h: &Harness, phone: &str) -> (FaultProxy, Client) {
+    let proxy = FaultProxy::start(&h.url);
+    let client = h.client_via("app", &proxy.url).await;
+    let policy = client.consent().fetch_policy().await.unwrap();
+    client.consent().accept(policy.version).await.unwrap();
+    h.login(&client, phone).await;
+    (proxy, client)
+}
+
 async fn server_posts(h: &Harness) -> i64 {
     h.feed_stats().await["posts"].as_i64().unwrap()
 }
@@ -212,29 +222,13 @@ async fn bad_posts_are_refused_before_any_request() {
 #[tokio::test]
 async fn offline_actions_wait_in_the_outbox_and_go_out_once_when_the_network_returns() {
     let h = Harness::start();
-    let proxy = FaultProxy::start(&h.url);
-    let client = h.client_via("app", &proxy.url).await;
-    let policy = client.consent().fetch_policy().await.unwrap();
-    client.consent().accept(policy.version).await.unwrap();
-    h.login(&client, "13800138204").await;
+    let (proxy, client) = behind_a_proxy(&h, "13800138204").await;
     let feed = client.feed();
     feed.refresh().await.unwrap();
-    let target = feed.subscribe().await.unwrap();
-    drop(target);
-    let first = client
-        .feed()
-        .search_local("MedCircle".into(), 1)
-        .await
-        .unwrap();
-    let post_id = match first.first() {
-        Some(post) => post.id.clone(),
-        None => {
-            let mut updates = feed.subscribe().await.unwrap();
-            let mut shown = Vec::new();
-            apply(&mut shown, updates.next().await.unwrap());
-            shown[0].post.id.clone()
-        }
-    };
+    let mut updates = feed.subscribe().await.unwrap();
+    let mut shown = Vec::new();
+    apply(&mut shown, updates.next().await.unwrap());
+    let post_id = shown[0].post.id.clone();
     let posts_before = server_posts(&h).await;
 
     proxy.set(Fault::Down);
@@ -289,11 +283,7 @@ async fn offline_actions_wait_in_the_outbox_and_go_out_once_when_the_network_ret
 #[tokio::test]
 async fn an_answer_lost_on_the_way_back_is_replayed_by_key_not_duplicated() {
     let h = Harness::start();
-    let proxy = FaultProxy::start(&h.url);
-    let client = h.client_via("app", &proxy.url).await;
-    let policy = client.consent().fetch_policy().await.unwrap();
-    client.consent().accept(policy.version).await.unwrap();
-    h.login(&client, "13800138205").await;
+    let (proxy, client) = behind_a_proxy(&h, "13800138205").await;
     let feed = client.feed();
     let before = server_posts(&h).await;
 
@@ -331,11 +321,7 @@ async fn an_answer_lost_on_the_way_back_is_replayed_by_key_not_duplicated() {
 #[tokio::test]
 async fn an_action_on_a_post_deleted_meanwhile_is_dropped_with_a_notice() {
     let h = Harness::start();
-    let proxy = FaultProxy::start(&h.url);
-    let client = h.client_via("app", &proxy.url).await;
-    let policy = client.consent().fetch_policy().await.unwrap();
-    client.consent().accept(policy.version).await.unwrap();
-    h.login(&client, "13800138206").await;
+    let (proxy, client) = behind_a_proxy(&h, "13800138206").await;
     let feed = client.feed();
     feed.refresh().await.unwrap();
     let mut updates = feed.subscribe().await.unwrap();
@@ -413,11 +399,7 @@ async fn a_cancelled_upload_leaves_the_post_failed_for_retry_edit_or_discard() {
 #[tokio::test]
 async fn deleting_an_own_post_removes_it_and_what_is_cached_with_it() {
     let h = Harness::start();
-    let proxy = FaultProxy::start(&h.url);
-    let client = h.client_via("app", &proxy.url).await;
-    let policy = client.consent().fetch_policy().await.unwrap();
-    client.consent().accept(policy.version).await.unwrap();
-    h.login(&client, "13800138208").await;
+    let (proxy, client) = behind_a_proxy(&h, "13800138208").await;
     let feed = client.feed();
     let photo = png(1024);
     let post = feed
@@ -537,12 +519,20 @@ async fn the_feed_is_personalised_only_with_consent() {
         .unwrap();
     feed.refresh().await.unwrap();
     assert_eq!(interests(&client), 1);
+    assert!(
+        feed.status_updates().borrow().personalised,
+        "the server chose by the account's interests"
+    );
     client
         .consent()
         .withdraw(ConsentPurpose::Personalisation)
         .unwrap();
     feed.refresh().await.unwrap();
     assert_eq!(interests(&client), 1, "withdrawn: back to non-personalised");
+    assert!(
+        !feed.status_updates().borrow().personalised,
+        "and the server honours it"
+    );
 }
 
 #[tokio::test]

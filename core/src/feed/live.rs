@@ -9,9 +9,8 @@ use tokio::sync::{broadcast, watch};
 
 use super::cache;
 use super::diff::{FeedDiff, diff};
-use super::model::{Author, Delivery, FeedItem, FeedStatus, Limits, OutboxNotice, Post};
+use super::model::{Delivery, FeedItem, FeedStatus, Limits, OutboxNotice, Post};
 use super::outbox::{self, Mutation};
-use crate::auth::SessionState;
 use crate::client::Inner;
 use crate::store::StoreError;
 
@@ -77,24 +76,9 @@ pub(super) fn subscribe(inner: &Inner) -> FeedUpdates {
     }
 }
 
-fn me(inner: &Inner) -> Author {
-    match inner.session.state() {
-        SessionState::LoggedIn { user } => Author {
-            id: user.id,
-            nickname: user.nickname,
-            avatar_url: user.avatar_url,
-        },
-        SessionState::LoggedOut => Author {
-            id: String::new(),
-            nickname: String::new(),
-            avatar_url: None,
-        },
-    }
-}
-
 /// Recomposes the list from the cache and the outbox and tells subscribers what changed.
 pub(super) async fn republish(inner: &Inner) -> Result<(), StoreError> {
-    let author = me(inner);
+    let author = super::publish::me(inner);
     let composed = inner
         .session
         .with_store(|store| {
