@@ -99,6 +99,16 @@ async fn the_feed_comes_from_the_cache_first_then_by_diffs_and_an_unchanged_refr
     let diffs = updates.next().await.unwrap();
     assert!(matches!(&diffs[..], [FeedDiff::Update { index: 3, item }] if item.post.liked_by_me));
 
+    // Another account on this phone sees nothing of this one's feed.
+    client.auth().logout().await.unwrap();
+    apply(&mut shown, updates.next().await.unwrap());
+    assert!(shown.is_empty(), "{} left after logout", shown.len());
+    h.advance_clock(61).await;
+    h.login(&client, "13800138201").await;
+    feed.refresh().await.unwrap();
+    feed.load_more().await.unwrap();
+    feed.like(liked.clone(), true).await.unwrap();
+
     // Another run, the server gone: the cached feed is there at once.
     drop(updates);
     client.close(2_000).await;

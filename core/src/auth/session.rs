@@ -200,6 +200,8 @@ impl Session {
         if let Some(active) = self.active.lock().await.take() {
             wipe(inner, active)?;
         }
+        // A screen still subscribed shows nothing of the account that left.
+        crate::feed::forget(inner);
         self.state.send_replace(SessionState::LoggedOut);
         Ok(())
     }

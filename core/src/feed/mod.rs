@@ -185,6 +185,12 @@ pub(crate) fn resume(inner: &Arc<Inner>) {
     });
 }
 
+/// The account left: the live feed and its status empty at once.
+pub(crate) fn forget(inner: &Inner) {
+    inner.feed.items.send_replace(Arc::new(Vec::new()));
+    inner.feed.status.send_replace(FeedStatus::default());
+}
+
 pub(crate) fn clear_cache(conn: &rusqlite::Connection) -> Result<(), StoreError> {
     cache::clear(conn)
 }
