@@ -49,6 +49,32 @@ pub async fn publish(server: &TestServer, token: &str, text: &str) -> Value {
         .await
 }
 
+/// Comments `text` on `post` as `token`; returns the comment.
+pub async fn comment_on(server: &TestServer, token: &str, post: &str, text: &str) -> Value {
+    server
+        .expect(
+            Method::POST,
+            &format!("/v1/posts/{post}/comments"),
+            token,
+            Some(json!({ "text": text })),
+            StatusCode::CREATED,
+        )
+        .await
+}
+
+/// `PUT /v1/posts/{post}/{mark}` (`like` or `collect`) as `token`; returns the new counts.
+pub async fn mark(server: &TestServer, token: &str, post: &str, mark: &str) -> Value {
+    server
+        .expect(
+            Method::PUT,
+            &format!("/v1/posts/{post}/{mark}"),
+            token,
+            None,
+            StatusCode::OK,
+        )
+        .await
+}
+
 pub async fn get(server: &TestServer, token: &str, path: &str) -> Value {
     server
         .expect(Method::GET, path, token, None, StatusCode::OK)
@@ -498,15 +524,7 @@ async fn comments_are_listed_oldest_first_and_deleted_by_their_author_only() {
     let path = format!("/v1/posts/{post}/comments");
     let mut written = Vec::new();
     for (token, text) in [(&mine, "first"), (&theirs, "second"), (&mine, "third")] {
-        let comment = server
-            .expect(
-                Method::POST,
-                &path,
-                token,
-                Some(json!({ "text": text })),
-                StatusCode::CREATED,
-            )
-            .await;
+        let comment = comment_on(&server, token, &post, text).await;
         assert_eq!(comment.as_object().unwrap().len(), 6, "{comment}");
         assert_eq!(comment["post_id"], post.as_str());
         assert_eq!(comment["text"], text);
@@ -586,14 +604,10 @@ async fn likes_and_collections_are_idempotent_and_collections_list_newest_first(
     let newer = id(&publish(&server, &theirs, "newer").await);
     let like = format!("/v1/posts/{older}/like");
     for _ in 0..2 {
-        let liked = server
-            .expect(Method::PUT, &like, &mine, None, StatusCode::OK)
-            .await;
+        let liked = mark(&server, &mine, &older, "like").await;
         assert_eq!(liked, json!({ "like_count": 1, "liked_by_me": true }));
     }
-    let liked = server
-        .expect(Method::PUT, &like, &theirs, None, StatusCode::OK)
-        .await;
+    let liked = mark(&server, &theirs, &older, "like").await;
     assert_eq!(liked, json!({ "like_count": 2, "liked_by_me": true }));
     for _ in 0..2 {
         let unliked = server
@@ -604,25 +618,14 @@ async fn likes_and_collections_are_idempotent_and_collections_list_newest_first(
 
     // Collected newer first, then older: the collection lists older (collected last) first.
     for post in [&newer, &older] {
-        let collect = format!("/v1/posts/{post}/collect");
-        let collected = server
-            .expect(Method::PUT, &collect, &mine, None, StatusCode::OK)
-            .await;
+        let collected = mark(&server, &mine, post, "collect").await;
         assert_eq!(
             collected,
             json!({ "collect_count": 1, "collected_by_me": true })
         );
         server.advance(1).await;
     }
-    server
-        .expect(
-            Method::PUT,
-            &format!("/v1/posts/{newer}/collect"),
-            &mine,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    mark(&server, &mine, &newer, "collect").await;
     let collections = get(&server, &mine, "/v1/me/collections").await;
     assert_eq!(ids(&collections), [older.clone(), newer.clone()]);
     assert_eq!(collections["items"][0]["collected_by_me"], true);
@@ -678,33 +681,9 @@ async fn deleting_a_post_takes_everything_on_it_and_only_its_author_may() {
     assert_eq!(post["photos"], json!([photo]));
     let post = id(&post);
     let path = format!("/v1/posts/{post}");
-    server
-        .expect(
-            Method::POST,
-            &format!("{path}/comments"),
-            &theirs,
-            Some(json!({ "text": "nice" })),
-            StatusCode::CREATED,
-        )
-        .await;
-    server
-        .expect(
-            Method::PUT,
-            &format!("{path}/like"),
-            &theirs,
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    server
-        .expect(
-            Method::PUT,
-            &format!("{path}/collect"),
-            &theirs,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    comment_on(&server, &theirs, &post, "nice").await;
+    mark(&server, &theirs, &post, "like").await;
+    mark(&server, &theirs, &post, "collect").await;
     let shared = server
         .expect(
             Method::POST,
@@ -822,42 +801,10 @@ async fn the_account_export_holds_the_feed_and_deleting_the_account_removes_it()
     let (mine, theirs) = (access(&first), access(&second));
     let kept = id(&publish(&server, &theirs, "stays").await);
     let post = publish(&server, &mine, "my post").await;
-    let comment = server
-        .expect(
-            Method::POST,
-            &format!("/v1/posts/{kept}/comments"),
-            &mine,
-            Some(json!({ "text": "mine" })),
-            StatusCode::CREATED,
-        )
-        .await;
-    server
-        .expect(
-            Method::PUT,
-            &format!("/v1/posts/{kept}/like"),
-            &mine,
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    server
-        .expect(
-            Method::PUT,
-            &format!("/v1/posts/{kept}/collect"),
-            &mine,
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    server
-        .expect(
-            Method::POST,
-            &format!("/v1/posts/{}/comments", id(&post)),
-            &theirs,
-            Some(json!({ "text": "theirs" })),
-            StatusCode::CREATED,
-        )
-        .await;
+    let comment = comment_on(&server, &mine, &kept, "mine").await;
+    mark(&server, &mine, &kept, "like").await;
+    mark(&server, &mine, &kept, "collect").await;
+    comment_on(&server, &theirs, &id(&post), "theirs").await;
     crate::feed_photos::upload_png(&server, &mine, 1, 1).await;
     let keyed = send(
         &server,

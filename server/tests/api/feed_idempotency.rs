@@ -1,4 +1,4 @@
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::{PHONE, TestServer, access, assert_error};
@@ -7,33 +7,30 @@ use crate::feed_photos::{png, upload};
 
 const REPLAY: &str = "Idempotent-Replay";
 
+/// `POST /v1/posts` with `body` as `token`, under the Idempotency-Key `key`.
+async fn create(server: &TestServer, token: &str, key: &str, body: Value) -> Response {
+    send(
+        server,
+        Method::POST,
+        "/v1/posts",
+        token,
+        Some(key),
+        Some(body),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_repeated_key_replays_the_first_answer_without_acting_again() {
     let server = TestServer::dev();
     let token = access(&server.login(PHONE).await);
     let body = json!({ "text": "Only once, please" });
-    let first = send(
-        &server,
-        Method::POST,
-        "/v1/posts",
-        &token,
-        Some("post-1"),
-        Some(body.clone()),
-    )
-    .await;
+    let first = create(&server, &token, "post-1", body.clone()).await;
     assert_eq!(first.status(), StatusCode::CREATED);
     assert!(first.headers().get(REPLAY).is_none());
     let first: Value = first.json().await.unwrap();
 
-    let again = send(
-        &server,
-        Method::POST,
-        "/v1/posts",
-        &token,
-        Some("post-1"),
-        Some(body),
-    )
-    .await;
+    let again = create(&server, &token, "post-1", body).await;
     assert_eq!(again.status(), StatusCode::CREATED);
     assert_eq!(again.headers()[REPLAY], "true");
     assert_eq!(
@@ -81,15 +78,7 @@ async fn keys_belong_to_a_user_and_expire_after_24_hours() {
     let (first, second) = two_users(&server).await;
     let body = json!({ "text": "Same key, two users" });
     for session in [&first, &second] {
-        let response = send(
-            &server,
-            Method::POST,
-            "/v1/posts",
-            &access(session),
-            Some("shared"),
-            Some(body.clone()),
-        )
-        .await;
+        let response = create(&server, &access(session), "shared", body.clone()).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         assert!(response.headers().get(REPLAY).is_none());
     }
@@ -101,15 +90,7 @@ async fn keys_belong_to_a_user_and_expire_after_24_hours() {
         .await;
     let token = access(&refreshed.json::<Value>().await.unwrap());
     assert_eq!(stats(&server).await["idempotency_keys"], 0);
-    let response = send(
-        &server,
-        Method::POST,
-        "/v1/posts",
-        &token,
-        Some("shared"),
-        Some(json!({ "text": "new day" })),
-    )
-    .await;
+    let response = create(&server, &token, "shared", json!({ "text": "new day" })).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     assert!(response.headers().get(REPLAY).is_none());
     assert_eq!(stats(&server).await["posts"], 43);
@@ -120,49 +101,17 @@ async fn malformed_keys_are_refused_and_failures_keep_nothing() {
     let server = TestServer::dev();
     let token = access(&server.login(PHONE).await);
     for key in ["has space", "ключ", "a.b", &"k".repeat(65)] {
-        let response = send(
-            &server,
-            Method::POST,
-            "/v1/posts",
-            &token,
-            Some(key),
-            Some(json!({ "text": "x" })),
-        )
-        .await;
+        let response = create(&server, &token, key, json!({ "text": "x" })).await;
         assert_error(response, StatusCode::BAD_REQUEST, "invalid_idempotency_key").await;
     }
     let long = "K_-9".repeat(16);
-    let response = send(
-        &server,
-        Method::POST,
-        "/v1/posts",
-        &token,
-        Some(&long),
-        Some(json!({ "text": "x" })),
-    )
-    .await;
+    let response = create(&server, &token, &long, json!({ "text": "x" })).await;
     assert_eq!(response.status(), StatusCode::CREATED);
 
     // A refused request stores no answer: fixed, the same key then acts.
-    let response = send(
-        &server,
-        Method::POST,
-        "/v1/posts",
-        &token,
-        Some("retry"),
-        Some(json!({ "text": "" })),
-    )
-    .await;
+    let response = create(&server, &token, "retry", json!({ "text": "" })).await;
     assert_error(response, StatusCode::BAD_REQUEST, "invalid_text").await;
-    let response = send(
-        &server,
-        Method::POST,
-        "/v1/posts",
-        &token,
-        Some("retry"),
-        Some(json!({ "text": "fixed" })),
-    )
-    .await;
+    let response = create(&server, &token, "retry", json!({ "text": "fixed" })).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(
         stats(&server).await,
@@ -276,16 +225,7 @@ async fn concurrent_repeats_act_once() {
     let server = TestServer::dev();
     let token = access(&server.login(PHONE).await);
     let body = json!({ "text": "Sent five times at once" });
-    let once = || {
-        send(
-            &server,
-            Method::POST,
-            "/v1/posts",
-            &token,
-            Some("burst"),
-            Some(body.clone()),
-        )
-    };
+    let once = || create(&server, &token, "burst", body.clone());
     let (a, b, c, d, e) = tokio::join!(once(), once(), once(), once(), once());
     let mut posts = Vec::new();
     let mut replays = 0;

@@ -3,19 +3,19 @@
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::feed::comments::{self, Comment};
-use crate::feed::idempotency::{self, Idempotency, Reply};
+use crate::feed::idempotency::Reply;
 use crate::feed::pages::Page;
 use crate::feed::posts;
 use crate::routes::session::caller;
 
-use super::{PageQuery, bad_query, id};
+use super::{Mutation, PageQuery, bad_query, canonical, id};
 
 /// Oldest first.
 pub async fn list(
@@ -42,42 +42,27 @@ pub struct NewComment {
 }
 
 pub async fn create(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    method: Method,
-    uri: Uri,
+    request: Mutation,
     path: Result<Path<String>, PathRejection>,
     body: Result<ApiJson<NewComment>, ApiError>,
 ) -> Result<Reply, ApiError> {
-    let now = state.clock.now();
-    let mut conn = state.db();
-    let session = caller(&conn, &headers, now)?;
+    let session = request.authenticate()?;
     let post_id = id(path, ApiError::PostNotFound)?;
-    let ApiJson(request) = body?;
-    let canonical = serde_json::to_vec(&request).map_err(|_| ApiError::Internal)?;
-    let key = Idempotency::of(&headers, &method, uri.path(), &[&canonical])?;
-    let user = &session.user_id;
-    idempotency::once(&mut conn, user, key, now, |tx| {
-        let comment = comments::add(tx, user, &post_id, &request.text, now)?;
+    let ApiJson(body) = body?;
+    session.once(&[&canonical(&body)?], |tx, user, now| {
+        let comment = comments::add(tx, user, &post_id, &body.text, now)?;
         tracing::info!(%user, post = %post_id, comment = %comment.id, "comment added");
         Ok(Reply::json(StatusCode::CREATED, &comment))
     })
 }
 
 pub async fn delete(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    method: Method,
-    uri: Uri,
+    request: Mutation,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Reply, ApiError> {
-    let now = state.clock.now();
-    let mut conn = state.db();
-    let session = caller(&conn, &headers, now)?;
+    let session = request.authenticate()?;
     let id = id(path, ApiError::CommentNotFound)?;
-    let key = Idempotency::of(&headers, &method, uri.path(), &[])?;
-    let user = &session.user_id;
-    idempotency::once(&mut conn, user, key, now, |tx| {
+    session.once(&[], |tx, user, _| {
         comments::delete_own(tx, user, &id)?;
         tracing::info!(%user, comment = %id, "comment deleted");
         Ok(Reply::no_content())

@@ -9,13 +9,21 @@ pub mod reactions;
 pub mod search;
 pub mod share;
 
-use axum::extract::Path;
+use std::convert::Infallible;
+use std::sync::MutexGuard;
+
 use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, Uri};
+use rusqlite::{Connection, Transaction};
+use serde::{Deserialize, Serialize};
 
-use serde::Deserialize;
-
+use crate::app::Shared;
 use crate::error::ApiError;
+use crate::feed::idempotency::{self, Idempotency, Reply};
 use crate::feed::pages::Window;
+use crate::routes::session::caller;
 
 /// `?cursor=&limit=` of a paged list.
 #[derive(Deserialize)]
@@ -37,4 +45,70 @@ fn id(path: Result<Path<String>, PathRejection>, missing: ApiError) -> Result<St
 
 fn bad_query(_: QueryRejection) -> ApiError {
     ApiError::InvalidRequest("a query parameter has the wrong type".into())
+}
+
+/// A feed write's request: the caller's token and what its `Idempotency-Key` is bound to.
+pub struct Mutation {
+    state: Shared,
+    headers: HeaderMap,
+    method: Method,
+    uri: Uri,
+}
+
+impl FromRequestParts<Shared> for Mutation {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Infallible> {
+        Ok(Mutation {
+            state: state.clone(),
+            headers: parts.headers.clone(),
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+        })
+    }
+}
+
+impl Mutation {
+    /// Locks the database and authenticates the caller. Handlers call this before reading
+    /// their path or body, so a request without a valid token is 401 whatever else is wrong.
+    fn authenticate(&self) -> Result<Session<'_>, ApiError> {
+        let now = self.state.clock.now();
+        let conn = self.state.db();
+        let user = caller(&conn, &self.headers, now)?.user_id;
+        Ok(Session {
+            request: self,
+            conn,
+            user,
+            now,
+        })
+    }
+}
+
+/// An authenticated write, holding the database lock from the session check to the commit.
+struct Session<'a> {
+    request: &'a Mutation,
+    conn: MutexGuard<'a, Connection>,
+    user: String,
+    now: i64,
+}
+
+impl Session<'_> {
+    /// Runs `action(tx, user, now)` once per idempotency key (see `idempotency::once`);
+    /// `body` is each part of the request that a repeat must send identically.
+    fn once(
+        mut self,
+        body: &[&[u8]],
+        action: impl FnOnce(&Transaction<'_>, &str, i64) -> Result<Reply, ApiError>,
+    ) -> Result<Reply, ApiError> {
+        let request = self.request;
+        let key = Idempotency::of(&request.headers, &request.method, request.uri.path(), body)?;
+        let (user, now) = (&self.user, self.now);
+        idempotency::once(&mut self.conn, user, key, now, |tx| action(tx, user, now))
+    }
+}
+
+/// A JSON body as its idempotency fingerprint: the parsed body is the request, so the same
+/// one sent with other spacing is a repeat.
+fn canonical(body: &impl Serialize) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(body).map_err(|_| ApiError::Internal)
 }

@@ -4,27 +4,22 @@
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::Shared;
 use crate::error::ApiError;
-use crate::feed::idempotency::{self, Idempotency, Reply};
+use crate::feed::idempotency::Reply;
 use crate::feed::photos;
 use crate::routes::session::caller;
 
-use super::id;
+use super::{Mutation, id};
 
 pub async fn upload(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    method: Method,
-    uri: Uri,
+    request: Mutation,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Reply, ApiError> {
-    let now = state.clock.now();
-    let mut conn = state.db();
-    let session = caller(&conn, &headers, now)?;
+    let session = request.authenticate()?;
     let bytes = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::ImageTooLarge
@@ -32,19 +27,13 @@ pub async fn upload(
             ApiError::InvalidImage
         }
     })?;
-    let declared = headers
+    let declared = request
+        .headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
     let (image_type, size) = photos::check(declared, &bytes)?;
-    let key = Idempotency::of(
-        &headers,
-        &method,
-        uri.path(),
-        &[image_type.mime().as_bytes(), &bytes],
-    )?;
-    let user = &session.user_id;
-    idempotency::once(&mut conn, user, key, now, |tx| {
+    session.once(&[image_type.mime().as_bytes(), &bytes], |tx, user, now| {
         let photo = photos::store(tx, user, image_type, &bytes, size, now)?;
         tracing::info!(%user, photo = %photo.id, bytes = bytes.len(), "photo uploaded");
         Ok(Reply::json(StatusCode::CREATED, &photo))

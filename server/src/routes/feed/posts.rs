@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::feed::idempotency::{self, Idempotency, Reply};
+use crate::feed::idempotency::Reply;
 use crate::feed::limits::{LIMITS, Limits};
 use crate::feed::pages::{Page, Window};
 use crate::feed::personalise;
@@ -19,7 +19,7 @@ use crate::feed::posts::{self, List, Post};
 use crate::interests;
 use crate::routes::session::caller;
 
-use super::{bad_query, id};
+use super::{Mutation, bad_query, canonical, id};
 
 #[derive(Deserialize)]
 pub struct FeedQuery {
@@ -126,22 +126,13 @@ pub struct NewPost {
 }
 
 pub async fn create(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    method: Method,
-    uri: Uri,
+    request: Mutation,
     body: Result<ApiJson<NewPost>, ApiError>,
 ) -> Result<Reply, ApiError> {
-    let now = state.clock.now();
-    let mut conn = state.db();
-    let session = caller(&conn, &headers, now)?;
-    let ApiJson(request) = body?;
-    // The parsed body is the request: the same post sent with other spacing is a repeat.
-    let canonical = serde_json::to_vec(&request).map_err(|_| ApiError::Internal)?;
-    let key = Idempotency::of(&headers, &method, uri.path(), &[&canonical])?;
-    let user = &session.user_id;
-    idempotency::once(&mut conn, user, key, now, |tx| {
-        let id = posts::create(tx, user, &request.text, &request.photo_ids, now)?;
+    let session = request.authenticate()?;
+    let ApiJson(body) = body?;
+    session.once(&[&canonical(&body)?], |tx, user, now| {
+        let id = posts::create(tx, user, &body.text, &body.photo_ids, now)?;
         let post = posts::get(tx, user, &id)?.ok_or(ApiError::Internal)?;
         tracing::info!(%user, post = %id, photos = post.photos.len(), "post created");
         Ok(Reply::json(StatusCode::CREATED, &post))
@@ -149,19 +140,12 @@ pub async fn create(
 }
 
 pub async fn delete(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    method: Method,
-    uri: Uri,
+    request: Mutation,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Reply, ApiError> {
-    let now = state.clock.now();
-    let mut conn = state.db();
-    let session = caller(&conn, &headers, now)?;
+    let session = request.authenticate()?;
     let id = id(path, ApiError::PostNotFound)?;
-    let key = Idempotency::of(&headers, &method, uri.path(), &[])?;
-    let user = &session.user_id;
-    idempotency::once(&mut conn, user, key, now, |tx| {
+    session.once(&[], |tx, user, _| {
         posts::delete_own(tx, user, &id)?;
         tracing::info!(%user, post = %id, "post deleted");
         Ok(Reply::no_content())

@@ -3,55 +3,53 @@
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode};
+use rusqlite::Transaction;
+use serde::Serialize;
 
 use crate::app::Shared;
 use crate::error::ApiError;
-use crate::feed::idempotency::{self, Idempotency, Reply};
+use crate::feed::idempotency::Reply;
 use crate::feed::pages::Page;
 use crate::feed::posts::{self, List, Post};
 use crate::feed::reactions;
 use crate::routes::session::caller;
 
-use super::{PageQuery, bad_query, id};
+use super::{Mutation, PageQuery, bad_query, id};
 
 /// PUT likes, DELETE takes the like back.
 pub async fn like(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    method: Method,
-    uri: Uri,
+    request: Mutation,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Reply, ApiError> {
-    let now = state.clock.now();
-    let mut conn = state.db();
-    let session = caller(&conn, &headers, now)?;
-    let post_id = id(path, ApiError::PostNotFound)?;
-    let key = Idempotency::of(&headers, &method, uri.path(), &[])?;
-    let user = &session.user_id;
-    idempotency::once(&mut conn, user, key, now, |tx| {
-        let liked = reactions::like(tx, user, &post_id, method == Method::PUT)?;
-        Ok(Reply::json(StatusCode::OK, &liked))
+    toggle(request, path, |tx, user, post_id, on, _| {
+        reactions::like(tx, user, post_id, on)
     })
 }
 
 /// PUT collects, DELETE removes from the collection.
 pub async fn collect(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    method: Method,
-    uri: Uri,
+    request: Mutation,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Reply, ApiError> {
-    let now = state.clock.now();
-    let mut conn = state.db();
-    let session = caller(&conn, &headers, now)?;
+    toggle(request, path, |tx, user, post_id, on, now| {
+        reactions::collect(tx, user, post_id, on, now)
+    })
+}
+
+/// Sets (PUT) or clears (DELETE) the caller's mark on the post in `path`; answers with what
+/// `action` returns.
+fn toggle<T: Serialize>(
+    request: Mutation,
+    path: Result<Path<String>, PathRejection>,
+    action: impl FnOnce(&Transaction<'_>, &str, &str, bool, i64) -> Result<T, ApiError>,
+) -> Result<Reply, ApiError> {
+    let on = request.method == Method::PUT;
+    let session = request.authenticate()?;
     let post_id = id(path, ApiError::PostNotFound)?;
-    let key = Idempotency::of(&headers, &method, uri.path(), &[])?;
-    let user = &session.user_id;
-    idempotency::once(&mut conn, user, key, now, |tx| {
-        let collected = reactions::collect(tx, user, &post_id, method == Method::PUT, now)?;
-        Ok(Reply::json(StatusCode::OK, &collected))
+    session.once(&[], |tx, user, now| {
+        let marked = action(tx, user, &post_id, on, now)?;
+        Ok(Reply::json(StatusCode::OK, &marked))
     })
 }
 

@@ -2,17 +2,16 @@
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::Html;
 use serde::Serialize;
 
 use crate::app::Shared;
 use crate::error::ApiError;
-use crate::feed::idempotency::{self, Idempotency, Reply};
+use crate::feed::idempotency::Reply;
 use crate::feed::{posts, share};
-use crate::routes::session::caller;
 
-use super::id;
+use super::{Mutation, id};
 
 #[derive(Serialize)]
 struct Link {
@@ -22,19 +21,12 @@ struct Link {
 }
 
 pub async fn share(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    method: Method,
-    uri: Uri,
+    request: Mutation,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Reply, ApiError> {
-    let now = state.clock.now();
-    let mut conn = state.db();
-    let session = caller(&conn, &headers, now)?;
+    let session = request.authenticate()?;
     let post_id = id(path, ApiError::PostNotFound)?;
-    let key = Idempotency::of(&headers, &method, uri.path(), &[])?;
-    let user = &session.user_id;
-    idempotency::once(&mut conn, user, key, now, |tx| {
+    session.once(&[], |tx, user, _| {
         let post = posts::get(tx, user, &post_id)?.ok_or(ApiError::PostNotFound)?;
         let code = share::code(tx, &post_id)?;
         let link = Link {
