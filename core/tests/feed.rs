@@ -202,10 +202,16 @@ async fn bad_posts_are_refused_before_any_request() {
             CancelToken::new(),
         )
     };
+    let sent = h.requests().await.len();
     assert!(matches!(
         publish("   ", vec![]).await,
         Err(FeedError::InvalidText { .. })
     ));
+    assert_eq!(
+        h.requests().await.len(),
+        sent,
+        "a blank post costs no request"
+    );
     assert!(matches!(
         publish(&"字".repeat(2001), vec![]).await,
         Err(FeedError::InvalidText { .. })
@@ -226,6 +232,8 @@ async fn bad_posts_are_refused_before_any_request() {
     );
     assert_eq!(h.count_requests("/v1/posts").await, 0);
     assert_eq!(h.count_requests("/v1/photos").await, 0);
+    let blank = feed.comment("p_any".into(), " ".into()).await;
+    assert!(matches!(blank, Err(FeedError::InvalidText { .. })));
     assert!(feed.outbox().await.unwrap().is_empty());
 }
 
@@ -287,7 +295,12 @@ async fn offline_actions_wait_in_the_outbox_and_go_out_once_when_the_network_ret
     let collections = feed.collections().await.unwrap();
     assert!(collections.iter().any(|p| p.id == post_id));
     let share = feed.share(post_id).await.unwrap();
-    assert!(share.url.contains("/p/") && share.text.ends_with("on MedCircle"));
+    assert!(
+        share.url.starts_with(&proxy.url) && share.url.contains("/p/"),
+        "{}",
+        share.url
+    );
+    assert!(share.text.ends_with("on MedCircle"));
 }
 
 #[tokio::test]

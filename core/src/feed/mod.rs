@@ -414,7 +414,9 @@ impl FeedClient {
                     return Err(FeedError::NotYetSent);
                 }
                 let bytes = request(&inner, Endpoint::Share, Some(&post_id), &[], None).await?;
-                let link: ShareLink = parse(&bytes)?;
+                let mut link: ShareLink = parse(&bytes)?;
+                // The server may answer a path: the shell's share sheet needs a whole link.
+                link.url = inner.net.absolute(&link.url)?;
                 Ok(link)
             })
             .await
@@ -807,6 +809,7 @@ async fn comment(inner: &Arc<Inner>, post_id: &str, text: String) -> Result<Comm
     if is_local(post_id) {
         return Err(FeedError::NotYetSent);
     }
+    publish::checked_text(&text, usize::MAX, false)?;
     let limits = publish::limits(inner).await;
     let text = publish::checked_text(&text, limits.max_comment_chars, false)?;
     let author = publish::me(inner);

@@ -96,6 +96,8 @@ pub(super) async fn publish(
     progress: Arc<dyn UploadProgress>,
     cancel: Arc<CancelToken>,
 ) -> Result<FeedItem, FeedError> {
+    // What needs no limits is checked before they are asked for.
+    checked_text(&text, usize::MAX, !photos.is_empty())?;
     let limits = limits(inner).await;
     let text = checked_text(&text, limits.max_text_chars, !photos.is_empty())?;
     if photos.len() > limits.max_photos_per_post {

@@ -257,6 +257,14 @@ impl Net {
         Ok((url, body))
     }
 
+    /// `link` as an absolute URL: a path is resolved against the server's base.
+    pub(crate) fn absolute(&self, link: &str) -> Result<String, NetError> {
+        self.base
+            .join(link)
+            .map(String::from)
+            .map_err(|e| NetError::Malformed(format!("link: {e}")))
+    }
+
     /// The general form, for the feed and its outbox: a resource named by `id`, a query,
     /// conditional and idempotency headers; the raw answer.
     #[allow(clippy::too_many_arguments)]

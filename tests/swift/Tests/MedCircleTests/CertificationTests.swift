@@ -31,14 +31,6 @@ final class CertificationTests: ServerTestCase {
         try await server.devRequests().filter { $0.path.hasPrefix("/v1/me/certification") }
     }
 
-    /// A client whose user accepted the policy and logged in with `phone`.
-    private func loggedIn(phone: String) async throws -> (MedCircle, UserProfile) {
-        let client = try await openClient(dataDir: try newDataDir())
-        try await acceptPolicy(client)
-        let user = try await loginWithSms(client.auth(), phone: phone)
-        return (client, user)
-    }
-
     // 1. Certificates and the ID number need their own consent.
     func testCertificatesAndTheIdNumberNeedTheirOwnConsent() async throws {
         let (client, _) = try await loggedIn(phone: "13800139201")

@@ -50,6 +50,15 @@ class ServerTestCase: XCTestCase {
         return try await auth.verifySmsCode(phone: phone, code: code)
     }
 
+    /// A client on `dataDir` (a fresh one by default) whose user accepted the policy and
+    /// logged in with `phone`.
+    func loggedIn(phone: String, dataDir: URL? = nil) async throws -> (MedCircle, UserProfile) {
+        let client = try await openClient(dataDir: try dataDir ?? newDataDir())
+        try await acceptPolicy(client)
+        let user = try await loginWithSms(client.auth(), phone: phone)
+        return (client, user)
+    }
+
     /// The `/v1/auth` requests the server received, in arrival order.
     func authRequests() async throws -> [ReferenceServer.RecordedRequest] {
         try await server.devRequests().filter { $0.path.hasPrefix("/v1/auth") }

@@ -1,5 +1,6 @@
 // Test support: the reference server as a child process, its /dev endpoints, temporary
-// directories, and small waiting / error-capturing helpers.
+// directories, small waiting / error-capturing helpers, and the OS and screens the core calls
+// back (scripted providers, recording listeners).
 
 import Foundation
 import XCTest
@@ -426,6 +427,20 @@ extension ReferenceServer {
             return HeldCertification(
                 userId: userId, status: status, hasLocation: hasLocation, photoCount: photoCount.intValue)
         }
+    }
+}
+
+// MARK: - Public pages
+
+extension ReferenceServer {
+    /// Plays anyone opening a link to `path` on this server in a browser, without a session
+    /// (e.g. a share link's `/p/{code}` landing page): the status and the page.
+    func browserOpen(_ path: String) async throws -> (status: Int, page: String) {
+        guard path.hasPrefix("/"), let url = URL(string: baseURL + path) else {
+            throw SupportError("not a path on this server: \(path)")
+        }
+        let (data, status) = try await httpGet(url)
+        return (status, String(decoding: data, as: UTF8.self))
     }
 }
 
@@ -879,6 +894,70 @@ func certify(_ client: MedCircle) async throws -> CertificationStatus {
         kind: .physician, image: certificatePng(size: 4096), progress: RecordingUploadProgress(),
         cancel: CancelToken())
     return try await certification.submit(idNumber: validIdNumber, photoIds: [photo.photoId])
+}
+
+// MARK: - Feed
+
+/// Applies `diffs` to `list` in order, as a feed screen applies them to its rows.
+func applyFeedDiffs(_ diffs: [FeedDiff], to list: inout [FeedItem]) {
+    for diff in diffs {
+        switch diff {
+        case .reset(let items): list = items
+        case .insert(let index, let item): list.insert(item, at: Int(index))
+        case .update(let index, let item): list[Int(index)] = item
+        case .remove(let index): list.remove(at: Int(index))
+        }
+    }
+}
+
+/// Plays the feed screen: applies every batch of diffs to its own list and records the batch,
+/// the list after it, and every status and notice. The core calls it on its own threads.
+final class RecordingFeedListener: FeedListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var rows: [FeedItem] = []
+
+    /// Every batch of diffs, in order.
+    let diffs = Recorded<[FeedDiff]>()
+    /// The list as the screen shows it after each batch.
+    let shown = Recorded<[FeedItem]>()
+    let statuses = Recorded<FeedStatus>()
+    let notices = Recorded<OutboxNotice>()
+
+    func onDiffs(diffs: [FeedDiff]) {
+        let after = lock.withLock {
+            applyFeedDiffs(diffs, to: &rows)
+            return rows
+        }
+        self.diffs.add(diffs)
+        shown.add(after)
+    }
+
+    func onStatus(status: FeedStatus) {
+        statuses.add(status)
+    }
+
+    func onNotice(notice: OutboxNotice) {
+        notices.add(notice)
+    }
+
+    /// The list as the screen shows it now.
+    var items: [FeedItem] { lock.withLock { rows } }
+
+    /// Waits until the list shown satisfies `condition`; returns it.
+    func awaitItems(
+        _ what: @autoclosure () -> String,
+        file: StaticString = #filePath,
+        line: UInt = #line,
+        _ condition: ([FeedItem]) -> Bool
+    ) async -> [FeedItem] {
+        var satisfying: [FeedItem]?
+        await eventually(what(), file: file, line: line) {
+            guard let last = shown.all.last, condition(last) else { return false }
+            satisfying = last
+            return true
+        }
+        return satisfying ?? items
+    }
 }
 
 // MARK: - Location

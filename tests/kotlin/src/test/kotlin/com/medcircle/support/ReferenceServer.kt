@@ -270,6 +270,15 @@ class ReferenceServer private constructor(
         }.toList()
     }
 
+    /**
+     * Plays anyone opening a link to [path] on this server in a browser, without a session
+     * (e.g. a share link's `/p/{code}` landing page): the status and the page.
+     */
+    fun browserOpen(path: String): Pair<Int, String> {
+        if (!path.startsWith("/")) throw AssertionError("not a path on this server: $path")
+        return get(path)
+    }
+
     /** The server's recent stdout/stderr, for failure messages. */
     fun recentOutput(): String = output.text()
 
