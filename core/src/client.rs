@@ -80,6 +80,9 @@ impl Inner {
         &self,
         work: impl Future<Output = T> + Send + 'static,
     ) -> T {
+        // Boxed: one task type per result type rather than one per call site, which keeps
+        // the library small (every distinct spawned future is a copy of the task machinery).
+        let work: std::pin::Pin<Box<dyn Future<Output = T> + Send>> = Box::pin(work);
         match self.runtime.spawn(work).await {
             Ok(value) => value,
             Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
