@@ -74,7 +74,7 @@ pub struct LoginScreen {
 }
 
 /// What an allowed event asks the flow to do.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Action {
     SendCode(String),
     ResendCode,
@@ -116,22 +116,16 @@ fn action(step: &LoginStep, event: LoginEvent) -> Result<Action, AuthError> {
     })
 }
 
-/// Where a failed event leaves the login: where it was, unless what it needed is spent (a
-/// provider's authorization is single-use), then back to the start.
-fn after_failure(step: LoginStep, error: &AuthError) -> LoginStep {
-    let spent = matches!(
-        error,
-        AuthError::InvalidCallback { .. }
-            | AuthError::ProviderDenied { .. }
-            | AuthError::AuthorizationExpired
-            | AuthError::IdTokenRejected { .. }
-    );
-    match step {
-        LoginStep::ProviderAuthorization { .. } | LoginStep::ConfirmBinding { .. } if spent => {
-            LoginStep::Start
-        }
-        step => step,
-    }
+/// Where a failed action leaves the login: where it was, unless what it needed is spent. A
+/// provider's authorization is single-use, so a failed callback spends it; the provider's
+/// answer survives a failed binding only when the network failed.
+fn after_failure(step: LoginStep, failed: &Action, error: &AuthError) -> LoginStep {
+    let spent = match failed {
+        Action::Callback(_) => true,
+        Action::Bind(_) => !matches!(error, AuthError::Network { .. }),
+        _ => false,
+    };
+    if spent { LoginStep::Start } else { step }
 }
 
 fn step_name(step: &LoginStep) -> &'static str {
@@ -206,9 +200,10 @@ impl LoginFlow {
             screen.busy = true;
             screen.error = None;
         });
+        let kind = action.clone();
         match self.perform(action).await {
             Ok(next) => self.show(next, None),
-            Err(error) => self.show(after_failure(step, &error), Some(error)),
+            Err(error) => self.show(after_failure(step, &kind, &error), Some(error)),
         }
     }
 
@@ -405,24 +400,37 @@ mod tests {
 
     #[test]
     fn a_spent_authorization_sends_the_login_back_to_the_start() {
-        let denied = AuthError::ProviderDenied {
-            reason: "access_denied".into(),
-        };
-        assert_eq!(after_failure(authorizing(), &denied), LoginStep::Start);
-        assert_eq!(
-            after_failure(binding(), &AuthError::AuthorizationExpired),
-            LoginStep::Start
-        );
+        let callback = Action::Callback("x".into());
         let offline = AuthError::Network {
             problem: crate::net::NetworkProblem::Offline,
         };
+        let denied = AuthError::ProviderDenied {
+            reason: "access_denied".into(),
+        };
+        // The callback spent the authorization whatever went wrong after.
         assert_eq!(
-            after_failure(binding(), &offline),
-            binding(),
-            "retry the same step"
+            after_failure(authorizing(), &callback, &denied),
+            LoginStep::Start
+        );
+        assert_eq!(
+            after_failure(authorizing(), &callback, &offline),
+            LoginStep::Start
+        );
+        // The provider's answer is kept for another try only when the network failed.
+        let bind = Action::Bind(true);
+        assert_eq!(after_failure(binding(), &bind, &offline), binding());
+        assert_eq!(
+            after_failure(binding(), &bind, &AuthError::AuthorizationExpired),
+            LoginStep::Start
         );
         let wrong = AuthError::WrongCode { attempts_left: 4 };
-        assert_eq!(after_failure(code_entry(), &wrong), code_entry());
+        let verify = Action::VerifyCode("000000".into());
+        assert_eq!(after_failure(code_entry(), &verify, &wrong), code_entry());
+        let restart = Action::Authorize("dev".into());
+        assert_eq!(
+            after_failure(authorizing(), &restart, &offline),
+            authorizing()
+        );
     }
 
     #[test]

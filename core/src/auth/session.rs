@@ -200,10 +200,30 @@ impl Session {
         if let Some(active) = self.active.lock().await.take() {
             wipe(inner, active)?;
         }
-        // A screen still subscribed shows nothing of the account that left.
-        crate::feed::forget(inner);
         self.state.send_replace(SessionState::LoggedOut);
         Ok(())
+    }
+
+    /// The signed-in account's id.
+    pub(crate) async fn account_id(&self) -> Option<String> {
+        self.active
+            .lock()
+            .await
+            .as_ref()
+            .map(|a| a.tokens.account_id.clone())
+    }
+
+    /// Like [`Session::with_store`], only while `account_id` is the one signed in: work that
+    /// began for one account never writes into another's database.
+    pub(crate) async fn with_store_of<R>(
+        &self,
+        account_id: &str,
+        f: impl FnOnce(&AccountStore) -> Result<R, StoreError>,
+    ) -> Result<Option<R>, StoreError> {
+        match self.active.lock().await.as_ref() {
+            Some(active) if active.tokens.account_id == account_id => f(&active.store).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// Runs `f` on the signed-in account's database; none when logged out.
@@ -368,6 +388,9 @@ impl Session {
 fn wipe(inner: &Inner, active: Active) -> Result<(), StoreError> {
     let account_id = active.tokens.account_id.clone();
     drop(active.store);
+    // A screen still subscribed shows nothing of the account that left.
+    crate::feed::forget(inner);
+    inner.certification.send_replace(Default::default());
     inner.secrets.delete(SESSION_SECRET)?;
     AccountStore::destroy(&inner.data_dir, &account_id, &inner.secrets)
 }

@@ -194,6 +194,10 @@ impl From<AuthError> for CertificationError {
             AuthError::NotLoggedIn => CertificationError::NotLoggedIn,
             AuthError::Storage { detail } => CertificationError::Storage { detail },
             AuthError::Network { problem } => CertificationError::Network { problem },
+            // A refused token refresh is not the end of the session.
+            AuthError::RateLimited { retry_after_s } => CertificationError::Network {
+                problem: NetError::RateLimited { retry_after_s }.into(),
+            },
             _ => CertificationError::SessionExpired,
         }
     }

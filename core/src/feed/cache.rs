@@ -84,9 +84,15 @@ fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> rusqlite::Result<T> 
 /// Inserts or refreshes posts (and their search index).
 pub(crate) fn save_posts(tx: &Connection, posts: &[Post]) -> Result<(), StoreError> {
     let mut known = tx.prepare_cached("SELECT search_key FROM posts WHERE id = ?1")?;
+    // The next free key in the post's second, or after every key when that second's 1024
+    // are taken (the order is then approximate; the key stays unique).
     let mut next_key = tx.prepare_cached(
-        "SELECT COALESCE(MAX(search_key) + 1, ?1 * 1024) FROM posts
-         WHERE search_key BETWEEN ?1 * 1024 AND ?1 * 1024 + 1023",
+        "SELECT CASE
+             WHEN MAX(search_key) IS NULL THEN ?1 * 1024
+             WHEN MAX(search_key) < ?1 * 1024 + 1023 THEN MAX(search_key) + 1
+             ELSE (SELECT MAX(search_key) + 1 FROM posts)
+         END
+         FROM posts WHERE search_key BETWEEN ?1 * 1024 AND ?1 * 1024 + 1023",
     )?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO posts (id, created_at, body, search_key) VALUES (?1, ?2, ?3, ?4)
@@ -436,6 +442,19 @@ mod tests {
         assert!(search(&conn, "x%", 10).unwrap().is_empty());
         assert!(search(&conn, "NOT *", 10).unwrap().is_empty());
         assert!(search(&conn, "  ", 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn more_posts_in_one_second_than_its_keys_still_cache() {
+        let mut conn = db();
+        let posts: Vec<_> = (0..1100)
+            .map(|i| post(&format!("p{i}"), "same second", 5))
+            .collect();
+        let later = [post("later", "the next second", 6)];
+        replace_feed(&mut conn, &later, &PageState::default()).unwrap();
+        append_feed(&mut conn, &posts, &PageState::default()).unwrap();
+        assert_eq!(feed(&conn, 2000).unwrap().len(), 1101);
+        assert_eq!(search(&conn, "second", 2000).unwrap().len(), 1101);
     }
 
     #[test]

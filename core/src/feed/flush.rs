@@ -28,10 +28,6 @@ pub(crate) struct FlushReport {
     pub(crate) sent: u32,
     pub(crate) dropped: u32,
     pub(crate) remaining: u32,
-    /// Posts published by this flush, by outbox key.
-    pub(crate) published: Vec<(String, Post)>,
-    /// Comments sent by this flush, by their local id.
-    pub(crate) comments: Vec<(String, Comment)>,
     /// Why the flush stopped early, if it did.
     pub(crate) stopped: Option<FeedError>,
 }
@@ -44,10 +40,26 @@ pub(crate) struct UploadControl {
 }
 
 /// What the server made of a sent entry, when the caller may want it.
-enum Made {
+pub(crate) enum Made {
     Nothing,
     Post(Post),
     Comment(String, Comment),
+}
+
+/// One flush, bound to the account it started for: if another account signs in meanwhile,
+/// nothing of this one is written into its database.
+struct Run<'a> {
+    inner: &'a Inner,
+    account: String,
+}
+
+impl Run<'_> {
+    async fn store<R>(
+        &self,
+        f: impl FnOnce(&crate::store::AccountStore) -> Result<R, StoreError>,
+    ) -> Result<Option<R>, StoreError> {
+        self.inner.session.with_store_of(&self.account, f).await
+    }
 }
 
 enum Step {
@@ -56,8 +68,11 @@ enum Step {
     Transient(FeedError),
     /// Needs the user (a post refused, an upload cancelled): kept, marked failed.
     Park(String),
-    /// Refused for good: dropped, the user told.
-    Drop(String),
+    /// Refused for good: dropped, the user told; `gone` when the post no longer exists.
+    Drop {
+        reason: String,
+        gone: bool,
+    },
     /// The session ended: nothing can go out.
     Stop(FeedError),
 }
@@ -93,22 +108,24 @@ impl Failure {
             Failure::Net(NetError::Refused { status: 404, .. }) if gone_means_done => {
                 Step::Sent(Made::Nothing)
             }
-            Failure::Net(NetError::Refused { status: 404, .. }) => {
-                Step::Drop("the post was deleted".into())
-            }
-            Failure::Net(NetError::Refused { error, .. }) => {
-                Step::Drop(if error.message.is_empty() {
+            Failure::Net(NetError::Refused { status: 404, .. }) => Step::Drop {
+                reason: "the post was deleted".into(),
+                gone: true,
+            },
+            Failure::Net(NetError::Refused { error, .. }) => Step::Drop {
+                reason: if error.message.is_empty() {
                     error.code
                 } else {
                     error.message
-                })
-            }
+                },
+                gone: false,
+            },
             Failure::Net(error @ (NetError::ConsentRequired { .. } | NetError::Undeclared(_))) => {
                 Step::Stop(error.into())
             }
             Failure::Net(error) => Step::Transient(error.into()),
-            Failure::Auth(AuthError::Network { problem }) => {
-                Step::Transient(FeedError::Network { problem })
+            Failure::Auth(error @ (AuthError::Network { .. } | AuthError::RateLimited { .. })) => {
+                Step::Transient(error.into())
             }
             Failure::Auth(error) => Step::Stop(error.into()),
             Failure::Store(error) => Step::Stop(error.into()),
@@ -123,41 +140,51 @@ pub(crate) async fn flush(
 ) -> Result<FlushReport, FeedError> {
     let _turn = inner.feed.flushing.lock().await;
     let mut report = FlushReport::default();
+    let Some(account) = inner.session.account_id().await else {
+        return Ok(report);
+    };
+    let run = Run {
+        inner: inner.as_ref(),
+        account,
+    };
     loop {
-        let next = inner
-            .session
-            .with_store(|store| outbox::next(&store.conn()))
+        let next = run
+            .store(|store| outbox::next(&store.conn()))
             .await?
             .flatten();
         let Some(queued) = next else { break };
         let control = control.filter(|c| c.key == queued.key);
-        match perform(inner, &queued, control).await {
+        match perform(&run, &queued, control).await {
             Step::Sent(made) => {
                 report.sent += 1;
+                // Whichever flush sent it, the caller waiting for it finds it here.
                 match made {
-                    Made::Post(post) => report.published.push((queued.key.clone(), post)),
-                    Made::Comment(local_id, comment) => report.comments.push((local_id, comment)),
+                    Made::Post(post) => inner.feed.remember(&queued.key, Made::Post(post)),
+                    Made::Comment(local_id, comment) => inner
+                        .feed
+                        .remember(&local_id, Made::Comment(local_id.clone(), comment)),
                     Made::Nothing => {}
                 }
             }
-            Step::Park(reason) | Step::Drop(reason) => {
+            // A post never silently disappears: it waits for retry, edit or discard.
+            Step::Park(reason) | Step::Drop { reason, .. }
+                if matches!(queued.mutation, Mutation::CreatePost { .. }) =>
+            {
                 let key = queued.key.clone();
-                if matches!(queued.mutation, Mutation::CreatePost { .. }) {
-                    // A post never silently disappears: it waits for retry, edit or discard.
-                    inner
-                        .session
-                        .with_store(|store| outbox::set_failed(&store.conn(), &key, Some(&reason)))
-                        .await?;
-                } else {
-                    drop_entry(inner, &queued, reason).await?;
-                    report.dropped += 1;
-                }
+                run.store(|store| outbox::set_failed(&store.conn(), &key, Some(&reason)))
+                    .await?;
+            }
+            Step::Park(reason) => {
+                drop_entry(&run, &queued, reason, false).await?;
+                report.dropped += 1;
+            }
+            Step::Drop { reason, gone } => {
+                drop_entry(&run, &queued, reason, gone).await?;
+                report.dropped += 1;
             }
             Step::Transient(error) => {
                 let key = queued.key.clone();
-                inner
-                    .session
-                    .with_store(|store| outbox::record_attempt(&store.conn(), &key))
+                run.store(|store| outbox::record_attempt(&store.conn(), &key))
                     .await?;
                 super::live::set_offline(inner, error.is_offline());
                 schedule_retry(inner, queued.attempts + 1);
@@ -205,27 +232,39 @@ fn schedule_retry(inner: &Arc<Inner>, attempts: u32) {
     });
 }
 
-async fn drop_entry(inner: &Inner, queued: &Queued, reason: String) -> Result<(), StoreError> {
-    let gone = reason == "the post was deleted";
+/// Drops an entry the server refused for good, undoing what it showed, and tells the user.
+async fn drop_entry(
+    run: &Run<'_>,
+    queued: &Queued,
+    reason: String,
+    gone: bool,
+) -> Result<(), StoreError> {
     let post_id = queued.mutation.post_id().map(str::to_string);
-    inner
-        .session
-        .with_store(|store| {
-            let mut conn = store.conn();
-            let tx = conn.transaction()?;
-            outbox::remove(&tx, &queued.key)?;
-            if let Mutation::CreateComment { local_id, .. } = &queued.mutation {
-                cache::remove_comment(&tx, local_id)?;
+    run.store(|store| {
+        let mut conn = store.conn();
+        let tx = conn.transaction()?;
+        outbox::remove(&tx, &queued.key)?;
+        match (&post_id, gone) {
+            (Some(post_id), true) => cache::remove_post(&tx, post_id)?,
+            (Some(post_id), false) => {
+                if let Mutation::CreateComment { local_id, .. } = &queued.mutation {
+                    cache::remove_comment(&tx, local_id)?;
+                    update_cached(&tx, post_id, |post| {
+                        post.comment_count = post.comment_count.saturating_sub(1);
+                    })?;
+                }
+                if let Some(undo) = queued.mutation.undone() {
+                    update_cached(&tx, post_id, |post| undo.show_on(post))?;
+                }
             }
-            if gone && let Some(post_id) = &post_id {
-                cache::remove_post(&tx, post_id)?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
-        .await?;
+            (None, _) => {}
+        }
+        tx.commit()?;
+        Ok(())
+    })
+    .await?;
     tracing::info!(action = queued.mutation.action(), "outbox entry dropped");
-    let _ = inner.feed.notices.send(OutboxNotice {
+    let _ = run.inner.feed.notices.send(OutboxNotice {
         action: queued.mutation.action().into(),
         post_id,
         message: reason,
@@ -275,38 +314,38 @@ fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {
     serde_json::from_slice(bytes).map_err(|e| Failure::Net(NetError::Malformed(e.to_string())))
 }
 
-async fn perform(inner: &Inner, queued: &Queued, control: Option<&UploadControl>) -> Step {
+async fn perform(run: &Run<'_>, queued: &Queued, control: Option<&UploadControl>) -> Step {
     let gone_means_done = matches!(
         queued.mutation,
         Mutation::DeletePost { .. } | Mutation::DeleteComment { .. }
     );
-    match apply(inner, queued, control).await {
+    match apply(run, queued, control).await {
         Ok(made) => Step::Sent(made),
         Err(failure) => failure.step(gone_means_done),
     }
 }
 
 async fn apply(
-    inner: &Inner,
+    run: &Run<'_>,
     queued: &Queued,
     control: Option<&UploadControl>,
 ) -> Result<Made, Failure> {
+    let inner = run.inner;
     let key = queued.key.as_str();
     match &queued.mutation {
         Mutation::CreatePost { text, .. } => {
-            let photo_ids = upload_photos(inner, key, control).await?;
+            let photo_ids = upload_photos(run, key, control).await?;
             let body = NewPost {
                 text,
                 photo_ids: &photo_ids,
             };
             let post: Post =
                 parse(&send(inner, Endpoint::PostCreate, None, Some(&body), key).await?)?;
-            let photos = inner
-                .session
-                .with_store(|store| outbox::photos(&store.conn(), key))
+            let photos = run
+                .store(|store| outbox::photos(&store.conn(), key))
                 .await?
                 .unwrap_or_default();
-            finish(inner, key, |tx| {
+            finish(run, key, |tx| {
                 cache::prepend_to_feed(tx, &post)?;
                 // Our own photos are cached as sent: no download to show them.
                 for (photo, queued) in post.photos.iter().zip(&photos) {
@@ -326,7 +365,7 @@ async fn apply(
         Mutation::DeletePost { post_id } => {
             let sent = send(inner, Endpoint::PostDelete, Some(post_id), None::<&()>, key).await;
             done_if_gone(sent)?;
-            finish(inner, key, |tx| cache::remove_post(tx, post_id)).await?;
+            finish(run, key, |tx| cache::remove_post(tx, post_id)).await?;
             Ok(Made::Nothing)
         }
         Mutation::CreateComment {
@@ -344,7 +383,7 @@ async fn apply(
             )
             .await?;
             let comment: Comment = parse(&bytes)?;
-            finish(inner, key, |tx| {
+            finish(run, key, |tx| {
                 cache::remove_comment(tx, local_id)?;
                 cache::save_comment(tx, &comment)
             })
@@ -361,7 +400,7 @@ async fn apply(
             )
             .await;
             done_if_gone(sent)?;
-            finish(inner, key, |_| Ok(())).await?;
+            finish(run, key, |_| Ok(())).await?;
             Ok(Made::Nothing)
         }
         Mutation::Like { post_id, on } => {
@@ -372,7 +411,7 @@ async fn apply(
             };
             let state: LikeState =
                 parse(&send(inner, endpoint, Some(post_id), None::<&()>, key).await?)?;
-            finish(inner, key, |tx| {
+            finish(run, key, |tx| {
                 update_cached(tx, post_id, |post| {
                     post.like_count = state.like_count;
                     post.liked_by_me = state.liked_by_me;
@@ -389,7 +428,7 @@ async fn apply(
             };
             let state: CollectState =
                 parse(&send(inner, endpoint, Some(post_id), None::<&()>, key).await?)?;
-            finish(inner, key, |tx| {
+            finish(run, key, |tx| {
                 update_cached(tx, post_id, |post| {
                     post.collect_count = state.collect_count;
                     post.collected_by_me = state.collected_by_me;
@@ -423,33 +462,31 @@ pub(super) fn update_cached(
 
 /// Removes the entry and applies its effect, together.
 async fn finish(
-    inner: &Inner,
+    run: &Run<'_>,
     key: &str,
     effect: impl FnOnce(&rusqlite::Connection) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    inner
-        .session
-        .with_store(|store| {
-            let mut conn = store.conn();
-            let tx = conn.transaction()?;
-            effect(&tx)?;
-            outbox::remove(&tx, key)?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await?;
+    run.store(|store| {
+        let mut conn = store.conn();
+        let tx = conn.transaction()?;
+        effect(&tx)?;
+        outbox::remove(&tx, key)?;
+        tx.commit()?;
+        Ok(())
+    })
+    .await?;
     Ok(())
 }
 
 /// Uploads the entry's photos not uploaded yet, remembering each id as it comes back.
 async fn upload_photos(
-    inner: &Inner,
+    run: &Run<'_>,
     key: &str,
     control: Option<&UploadControl>,
 ) -> Result<Vec<String>, Failure> {
-    let photos = inner
-        .session
-        .with_store(|store| outbox::photos(&store.conn(), key))
+    let inner = run.inner;
+    let photos = run
+        .store(|store| outbox::photos(&store.conn(), key))
         .await?
         .unwrap_or_default();
     let mut ids = Vec::new();
@@ -498,9 +535,7 @@ async fn upload_photos(
             })
             .await?;
         let position = photo.position;
-        inner
-            .session
-            .with_store(|store| outbox::set_photo_id(&store.conn(), key, position, &uploaded.id))
+        run.store(|store| outbox::set_photo_id(&store.conn(), key, position, &uploaded.id))
             .await?;
         ids.push(uploaded.id);
     }

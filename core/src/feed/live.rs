@@ -2,6 +2,7 @@
 //! still sending on top, posts being deleted hidden), published to every subscriber, each of
 //! which gets a reset first and then the diffs from what it last saw.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -9,7 +10,8 @@ use tokio::sync::{broadcast, watch};
 
 use super::cache;
 use super::diff::{FeedDiff, diff};
-use super::model::{Delivery, FeedItem, FeedStatus, Limits, OutboxNotice, Post};
+use super::flush::Made;
+use super::model::{Author, Delivery, FeedItem, FeedStatus, Limits, OutboxNotice, Post};
 use super::outbox::{self, Mutation};
 use crate::client::Inner;
 use crate::store::StoreError;
@@ -26,6 +28,29 @@ pub(crate) struct FeedRuntime {
     /// A retry is already scheduled.
     pub(super) retry_scheduled: AtomicBool,
     pub(super) limits: std::sync::Mutex<Option<Limits>>,
+    /// What recent flushes made (posts by outbox key, comments by local id), for the caller
+    /// of `publish` or `comment` whose entry another flush sent. Bounded.
+    recent: std::sync::Mutex<VecDeque<(String, Made)>>,
+}
+
+/// Enough for every call waiting at once; older results nobody asked for are dropped.
+const RECENT: usize = 64;
+
+impl FeedRuntime {
+    pub(super) fn remember(&self, id: &str, made: Made) {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if recent.len() == RECENT {
+            recent.pop_front();
+        }
+        recent.push_back((id.to_string(), made));
+    }
+
+    /// What a flush made for `id`, taken (each result is handed out once).
+    pub(super) fn take(&self, id: &str) -> Option<Made> {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let at = recent.iter().position(|(known, _)| known == id)?;
+        recent.remove(at).map(|(_, made)| made)
+    }
 }
 
 impl Default for FeedRuntime {
@@ -37,6 +62,7 @@ impl Default for FeedRuntime {
             flushing: tokio::sync::Mutex::default(),
             retry_scheduled: AtomicBool::new(false),
             limits: std::sync::Mutex::default(),
+            recent: std::sync::Mutex::default(),
         }
     }
 }
@@ -79,7 +105,9 @@ pub(super) fn subscribe(inner: &Inner) -> FeedUpdates {
 /// Recomposes the list from the cache and the outbox and tells subscribers what changed.
 pub(super) async fn republish(inner: &Inner) -> Result<(), StoreError> {
     let author = super::publish::me(inner);
-    let composed = inner
+    // Published while the account's store is held: a logout cannot slip in between and be
+    // followed by this account's list.
+    let published = inner
         .session
         .with_store(|store| {
             let conn = store.conn();
@@ -87,13 +115,19 @@ pub(super) async fn republish(inner: &Inner) -> Result<(), StoreError> {
             let queued = outbox::shown_in_feed(&conn)?;
             let state = cache::page_state(&conn)?;
             let pending = outbox::pending_count(&conn)?;
-            Ok((posts, queued, state, pending))
+            publish(inner, compose(posts, &queued, &author), &state, pending);
+            Ok(())
         })
         .await?;
-    let Some((posts, queued, state, pending)) = composed else {
+    if published.is_none() {
         inner.feed.items.send_replace(Arc::new(Vec::new()));
-        return Ok(());
-    };
+    }
+    Ok(())
+}
+
+/// The list: posts still in the outbox on top (newest first), then the cached feed without
+/// the posts being deleted.
+fn compose(posts: Vec<Post>, queued: &[outbox::Queued], author: &Author) -> Vec<FeedItem> {
     let hidden: Vec<&str> = queued
         .iter()
         .filter_map(|q| match &q.mutation {
@@ -142,6 +176,10 @@ pub(super) async fn republish(inner: &Inner) -> Result<(), StoreError> {
                 delivery: Delivery::Sent,
             }),
     );
+    items
+}
+
+fn publish(inner: &Inner, items: Vec<FeedItem>, state: &cache::PageState, pending: u32) {
     inner.feed.items.send_if_modified(|current| {
         let changed = **current != items;
         if changed {
@@ -160,7 +198,6 @@ pub(super) async fn republish(inner: &Inner) -> Result<(), StoreError> {
         *status = fresh;
         changed
     });
-    Ok(())
 }
 
 pub(super) fn set_offline(inner: &Inner, offline: bool) {

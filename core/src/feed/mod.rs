@@ -31,7 +31,7 @@ use crate::client::Inner;
 use crate::consent::ConsentPurpose;
 use crate::net::{CancelToken, Endpoint, Headers, NetError, NetworkProblem, UploadProgress};
 use crate::store::StoreError;
-use flush::{FlushReport, flush, flush_soon, update_cached};
+use flush::{FlushReport, Made, flush, flush_soon, update_cached};
 use live::{republish, set_offline};
 use model::Page;
 use outbox::Mutation;
@@ -59,6 +59,12 @@ pub enum FeedError {
     /// The post is still in the outbox: wait until it is sent.
     #[error("this post has not been sent yet")]
     NotYetSent,
+    /// The post is on its way: it can be edited or discarded only if sending fails.
+    #[error("this post is being sent")]
+    StillSending,
+    /// The post reached the server before it could be discarded: delete it instead.
+    #[error("this post has already been published")]
+    AlreadySent,
     #[error("{reason}")]
     InvalidText { reason: String },
     #[error("{reason}")]
@@ -97,6 +103,10 @@ impl From<AuthError> for FeedError {
             AuthError::Storage { detail } => FeedError::Storage { detail },
             AuthError::Network { problem } => FeedError::Network { problem },
             AuthError::ConsentRequired { purpose } => FeedError::ConsentRequired { purpose },
+            // A refused token refresh is not the end of the session.
+            AuthError::RateLimited { retry_after_s } => FeedError::Network {
+                problem: NetError::RateLimited { retry_after_s }.into(),
+            },
             _ => FeedError::SessionExpired,
         }
     }
@@ -774,25 +784,7 @@ async fn toggle(inner: &Arc<Inner>, mutation: Mutation) -> Result<Post, FeedErro
     }
     let optimistic = mutation.clone();
     enqueue(inner, &mutation, move |conn| {
-        update_cached(conn, &post_id, |post| match optimistic {
-            Mutation::Like { on, .. } if post.liked_by_me != on => {
-                post.liked_by_me = on;
-                post.like_count = if on {
-                    post.like_count + 1
-                } else {
-                    post.like_count.saturating_sub(1)
-                };
-            }
-            Mutation::Collect { on, .. } if post.collected_by_me != on => {
-                post.collected_by_me = on;
-                post.collect_count = if on {
-                    post.collect_count + 1
-                } else {
-                    post.collect_count.saturating_sub(1)
-                };
-            }
-            _ => {}
-        })
+        update_cached(conn, &post_id, |post| optimistic.show_on(post))
     })
     .await?;
     settle(inner).await?;
@@ -833,14 +825,12 @@ async fn comment(inner: &Arc<Inner>, post_id: &str, text: String) -> Result<Comm
         update_cached(conn, &saved.post_id, |post| post.comment_count += 1)
     })
     .await?;
-    let report = settle(inner).await?;
-    // The server's copy once sent; the local one while it waits.
-    Ok(report
-        .comments
-        .into_iter()
-        .find(|(id, _)| *id == local.id)
-        .map(|(_, sent)| sent)
-        .unwrap_or(local))
+    settle(inner).await?;
+    // The server's copy once sent (by this flush or another); the local one while it waits.
+    match inner.feed.take(&local.id) {
+        Some(Made::Comment(_, sent)) => Ok(sent),
+        _ => Ok(local),
+    }
 }
 
 async fn delete_comment(
@@ -848,34 +838,47 @@ async fn delete_comment(
     post_id: &str,
     comment_id: &str,
 ) -> Result<(), FeedError> {
-    let uncount = |conn: &rusqlite::Connection| {
-        cache::remove_comment(conn, comment_id)?;
+    let uncount = |conn: &rusqlite::Connection, id: &str| {
+        cache::remove_comment(conn, id)?;
         update_cached(conn, post_id, |post| {
             post.comment_count = post.comment_count.saturating_sub(1);
         })
     };
-    if is_local(comment_id) {
-        // Not sent yet: taking it out of the outbox is the whole deletion.
-        inner
+    let mut comment_id = comment_id.to_string();
+    if is_local(&comment_id) {
+        // Not sent yet: taking it out of the outbox is the whole deletion. Not while a flush
+        // may be sending it.
+        let turn = inner.feed.flushing.lock().await;
+        let cancelled = inner
             .session
             .with_store(|store| {
                 let mut conn = store.conn();
                 let tx = conn.transaction()?;
-                if let Some(key) = outbox::key_of_local_comment(&tx, comment_id)? {
-                    outbox::remove(&tx, &key)?;
-                }
-                uncount(&tx)?;
+                let Some(key) = outbox::key_of_local_comment(&tx, &comment_id)? else {
+                    return Ok(false);
+                };
+                outbox::remove(&tx, &key)?;
+                uncount(&tx, &comment_id)?;
                 tx.commit()?;
-                Ok(())
+                Ok(true)
             })
-            .await?;
-        return Ok(republish(inner).await?);
+            .await?
+            .ok_or(FeedError::NotLoggedIn)?;
+        drop(turn);
+        if cancelled {
+            return Ok(republish(inner).await?);
+        }
+        // Sent meanwhile: the server's copy is the one to delete.
+        comment_id = match inner.feed.take(&comment_id) {
+            Some(Made::Comment(_, sent)) => sent.id,
+            _ => return Err(FeedError::CommentNotFound),
+        };
     }
     let mutation = Mutation::DeleteComment {
-        comment_id: comment_id.to_string(),
+        comment_id: comment_id.clone(),
         post_id: post_id.to_string(),
     };
-    enqueue(inner, &mutation, uncount).await?;
+    enqueue(inner, &mutation, |conn| uncount(conn, &comment_id)).await?;
     settle(inner).await.map(drop)
 }
 

@@ -3,10 +3,10 @@
 //! transaction, so a kill at any point neither loses nor duplicates: a repeat carries the same
 //! key and the server answers it with the first result.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::model::OutboxEntry;
+use super::model::{OutboxEntry, Post};
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +50,40 @@ impl Mutation {
             Mutation::Like { on: false, .. } => "unlike",
             Mutation::Collect { on: true, .. } => "collect",
             Mutation::Collect { on: false, .. } => "uncollect",
+        }
+    }
+
+    /// A like's or collect's effect on the post as shown: the user's state and the count.
+    pub(crate) fn show_on(&self, post: &mut Post) {
+        let (mine, count, on) = match self {
+            Mutation::Like { on, .. } => (&mut post.liked_by_me, &mut post.like_count, *on),
+            Mutation::Collect { on, .. } => {
+                (&mut post.collected_by_me, &mut post.collect_count, *on)
+            }
+            _ => return,
+        };
+        if *mine != on {
+            *mine = on;
+            *count = if on {
+                *count + 1
+            } else {
+                count.saturating_sub(1)
+            };
+        }
+    }
+
+    /// What undoes a like or collect shown before the server refused it.
+    pub(crate) fn undone(&self) -> Option<Mutation> {
+        match self {
+            Mutation::Like { post_id, on } => Some(Mutation::Like {
+                post_id: post_id.clone(),
+                on: !on,
+            }),
+            Mutation::Collect { post_id, on } => Some(Mutation::Collect {
+                post_id: post_id.clone(),
+                on: !on,
+            }),
+            _ => None,
         }
     }
 
@@ -130,9 +164,26 @@ pub(crate) fn entries(conn: &Connection) -> Result<Vec<Queued>, StoreError> {
     select(conn, "ORDER BY seq", [])
 }
 
-/// The next entry to send: the oldest not parked.
+/// The next entry to send: the oldest not parked. One this version cannot read (written by
+/// a newer one) is parked, so it neither blocks the rest nor is lost.
 pub(crate) fn next(conn: &Connection) -> Result<Option<Queued>, StoreError> {
-    Ok(select(conn, "WHERE failed IS NULL ORDER BY seq LIMIT 1", [])?.pop())
+    loop {
+        let oldest: Option<(String, String)> = conn
+            .query_row(
+                "SELECT key, mutation FROM outbox WHERE failed IS NULL ORDER BY seq LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((key, json)) = oldest else {
+            return Ok(None);
+        };
+        if serde_json::from_str::<Mutation>(&json).is_ok() {
+            return get(conn, &key);
+        }
+        tracing::warn!("unreadable outbox entry parked");
+        set_failed(conn, &key, Some("written by a newer version of the app"))?;
+    }
 }
 
 /// The entries that change what the feed shows: posts sending, posts being deleted.
@@ -225,10 +276,11 @@ pub(crate) fn set_photo_id(
     Ok(())
 }
 
-pub(crate) fn remove(conn: &Connection, key: &str) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM outbox WHERE key = ?1", [key])?;
+/// Removes an entry and its photos (inside the caller's transaction); whether it was there.
+pub(crate) fn remove(conn: &Connection, key: &str) -> Result<bool, StoreError> {
+    let removed = conn.execute("DELETE FROM outbox WHERE key = ?1", [key])?;
     conn.execute("DELETE FROM outbox_photos WHERE key = ?1", [key])?;
-    Ok(())
+    Ok(removed > 0)
 }
 
 pub(crate) fn record_attempt(conn: &Connection, key: &str) -> Result<(), StoreError> {
@@ -315,6 +367,57 @@ mod tests {
         );
         remove(&conn, "k1").unwrap();
         assert_eq!(entries(&conn).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_like_shown_at_once_is_undone_exactly() {
+        let mut post: Post = serde_json::from_value(serde_json::json!({
+            "id": "p", "author": {"id": "a", "nickname": "A"}, "text": "", "created_at": 0,
+            "like_count": 3, "comment_count": 0, "collect_count": 1,
+            "liked_by_me": false, "collected_by_me": true, "mine": false
+        }))
+        .unwrap();
+        let before = post.clone();
+        let like = Mutation::Like {
+            post_id: "p".into(),
+            on: true,
+        };
+        like.show_on(&mut post);
+        assert_eq!((post.like_count, post.liked_by_me), (4, true));
+        like.show_on(&mut post);
+        assert_eq!(post.like_count, 4, "a repeat changes nothing");
+        like.undone().unwrap().show_on(&mut post);
+        assert_eq!(post, before);
+        let uncollect = Mutation::Collect {
+            post_id: "p".into(),
+            on: false,
+        };
+        uncollect.show_on(&mut post);
+        assert_eq!((post.collect_count, post.collected_by_me), (0, false));
+        uncollect.undone().unwrap().show_on(&mut post);
+        assert_eq!(post, before);
+    }
+
+    #[test]
+    fn an_entry_this_version_cannot_read_is_parked_not_blocking() {
+        let conn = db();
+        conn.execute(
+            "INSERT INTO outbox (key, mutation, created_at) VALUES ('new', '{\"kind\":\"poll\"}', 1)",
+            [],
+        )
+        .unwrap();
+        let like = Mutation::Like {
+            post_id: "p".into(),
+            on: true,
+        };
+        enqueue(&conn, "k", &like, 2).unwrap();
+        assert_eq!(next(&conn).unwrap().unwrap().mutation, like);
+        let failed: Option<String> = conn
+            .query_row("SELECT failed FROM outbox WHERE key = 'new'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(failed.is_some(), "kept, parked");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rusqlite::OptionalExtension;
 
-use super::flush::{UploadControl, flush};
+use super::flush::{Made, UploadControl, flush};
 use super::live::republish;
 use super::model::{Author, Delivery, Draft, FeedItem, Limits};
 use super::outbox::{self, Mutation};
@@ -152,7 +152,7 @@ async fn send_now(
         cancel,
     };
     let report = flush(inner, Some(&control)).await?;
-    if let Some((_, post)) = report.published.into_iter().find(|(k, _)| k == key) {
+    if let Some(Made::Post(post)) = inner.feed.take(key) {
         return Ok(FeedItem {
             post,
             delivery: Delivery::Sent,
@@ -184,12 +184,17 @@ pub(super) async fn retry(
 ) -> Result<FeedItem, FeedError> {
     let key = key_of(local_id)?;
     let limits = limits(inner).await;
+    // Only a post parked as failed is changed, and not while a flush is sending anything.
+    let turn = inner.feed.flushing.lock().await;
     let queued = inner
         .session
         .with_store(|store| outbox::get(&store.conn(), key))
         .await?
         .flatten()
-        .ok_or(FeedError::PostNotFound)?;
+        .ok_or(FeedError::AlreadySent)?;
+    if queued.failed.is_none() {
+        return Err(FeedError::StillSending);
+    }
     let Mutation::CreatePost {
         local_id: id,
         text: old,
@@ -214,6 +219,7 @@ pub(super) async fn retry(
         .session
         .with_store(|store| outbox::replace_mutation(&store.conn(), key, &mutation))
         .await?;
+    drop(turn);
     republish(inner).await?;
     send_now(
         inner,
@@ -230,12 +236,22 @@ pub(super) async fn discard(inner: &Inner, local_id: &str) -> Result<(), FeedErr
         return Err(FeedError::PostNotFound);
     }
     let key = key_of(local_id)?.to_string();
-    // Not while a flush may be sending it.
+    // Not while a flush may be sending it; if one sent it meanwhile, it is not discarded.
     let _turn = inner.feed.flushing.lock().await;
-    inner
+    let removed = inner
         .session
-        .with_store(|store| outbox::remove(&store.conn(), &key))
-        .await?;
+        .with_store(|store| {
+            let mut conn = store.conn();
+            let tx = conn.transaction()?;
+            let removed = outbox::remove(&tx, &key)?;
+            tx.commit()?;
+            Ok(removed)
+        })
+        .await?
+        .ok_or(FeedError::NotLoggedIn)?;
+    if !removed {
+        return Err(FeedError::AlreadySent);
+    }
     Ok(republish(inner).await?)
 }
 
