@@ -169,6 +169,30 @@ impl From<NetError> for AuthError {
     }
 }
 
+/// A session's failure as another area sees it when an authorized call fails.
+pub(crate) enum SessionFailure {
+    NotLoggedIn,
+    /// Log in again.
+    Ended,
+    /// Includes a refused token refresh (rate limited): not the end of the session.
+    Network(NetworkProblem),
+    Storage(String),
+}
+
+impl AuthError {
+    pub(crate) fn into_session_failure(self) -> SessionFailure {
+        match self {
+            AuthError::NotLoggedIn => SessionFailure::NotLoggedIn,
+            AuthError::Storage { detail } => SessionFailure::Storage(detail),
+            AuthError::Network { problem } => SessionFailure::Network(problem),
+            AuthError::RateLimited { retry_after_s } => {
+                SessionFailure::Network(NetError::RateLimited { retry_after_s }.into())
+            }
+            _ => SessionFailure::Ended,
+        }
+    }
+}
+
 /// Part of every login: the risk report, then consent decisions made on other devices come
 /// back and what was decided here while logged out goes out. Failures wait for next time.
 async fn after_login(inner: &Inner) {

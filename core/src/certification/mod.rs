@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, SessionFailure};
 use crate::client::Inner;
 use crate::consent::ConsentPurpose;
 use crate::net::{CancelToken, Endpoint, Headers, NetError, NetworkProblem, UploadProgress};
@@ -190,15 +190,11 @@ pub enum CertificationError {
 
 impl From<AuthError> for CertificationError {
     fn from(error: AuthError) -> Self {
-        match error {
-            AuthError::NotLoggedIn => CertificationError::NotLoggedIn,
-            AuthError::Storage { detail } => CertificationError::Storage { detail },
-            AuthError::Network { problem } => CertificationError::Network { problem },
-            // A refused token refresh is not the end of the session.
-            AuthError::RateLimited { retry_after_s } => CertificationError::Network {
-                problem: NetError::RateLimited { retry_after_s }.into(),
-            },
-            _ => CertificationError::SessionExpired,
+        match error.into_session_failure() {
+            SessionFailure::NotLoggedIn => CertificationError::NotLoggedIn,
+            SessionFailure::Ended => CertificationError::SessionExpired,
+            SessionFailure::Network(problem) => CertificationError::Network { problem },
+            SessionFailure::Storage(detail) => CertificationError::Storage { detail },
         }
     }
 }

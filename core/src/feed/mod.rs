@@ -26,7 +26,7 @@ pub use model::{
     PostPhoto, SearchPage, ShareLink,
 };
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, SessionFailure};
 use crate::client::Inner;
 use crate::consent::ConsentPurpose;
 use crate::net::{CancelToken, Endpoint, Headers, NetError, NetworkProblem, UploadProgress};
@@ -98,16 +98,14 @@ impl FeedError {
 
 impl From<AuthError> for FeedError {
     fn from(error: AuthError) -> Self {
-        match error {
-            AuthError::NotLoggedIn => FeedError::NotLoggedIn,
-            AuthError::Storage { detail } => FeedError::Storage { detail },
-            AuthError::Network { problem } => FeedError::Network { problem },
-            AuthError::ConsentRequired { purpose } => FeedError::ConsentRequired { purpose },
-            // A refused token refresh is not the end of the session.
-            AuthError::RateLimited { retry_after_s } => FeedError::Network {
-                problem: NetError::RateLimited { retry_after_s }.into(),
-            },
-            _ => FeedError::SessionExpired,
+        if let AuthError::ConsentRequired { purpose } = error {
+            return FeedError::ConsentRequired { purpose };
+        }
+        match error.into_session_failure() {
+            SessionFailure::NotLoggedIn => FeedError::NotLoggedIn,
+            SessionFailure::Ended => FeedError::SessionExpired,
+            SessionFailure::Network(problem) => FeedError::Network { problem },
+            SessionFailure::Storage(detail) => FeedError::Storage { detail },
         }
     }
 }

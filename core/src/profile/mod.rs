@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{AuthError, Named, UserProfile};
+use crate::auth::{AuthError, Named, SessionFailure, UserProfile};
 use crate::client::Inner;
 use crate::net::{Endpoint, NetError, NetworkProblem};
 use crate::store::StoreError;
@@ -35,11 +35,11 @@ pub enum ProfileError {
 
 impl From<AuthError> for ProfileError {
     fn from(error: AuthError) -> Self {
-        match error {
-            AuthError::NotLoggedIn => ProfileError::NotLoggedIn,
-            AuthError::Storage { detail } => ProfileError::Storage { detail },
-            AuthError::Network { problem } => ProfileError::Network { problem },
-            _ => ProfileError::SessionExpired,
+        match error.into_session_failure() {
+            SessionFailure::NotLoggedIn => ProfileError::NotLoggedIn,
+            SessionFailure::Ended => ProfileError::SessionExpired,
+            SessionFailure::Network(problem) => ProfileError::Network { problem },
+            SessionFailure::Storage(detail) => ProfileError::Storage { detail },
         }
     }
 }
