@@ -33,6 +33,16 @@ async fn logged_in(h: &Harness, name: &str, phone: &str) -> Client {
     client
 }
 
+/// The live feed as a screen holds it: the subscription and the list after its first diffs.
+async fn subscribed(
+    feed: &medcircle_core::FeedClient,
+) -> (medcircle_core::FeedUpdates, Vec<FeedItem>) {
+    let mut updates = feed.subscribe().await.unwrap();
+    let mut shown = Vec::new();
+    apply(&mut shown, updates.next().await.unwrap());
+    (updates, shown)
+}
+
 /// A logged-in client that reaches the server through a fault proxy.
 async fn behind_a_proxy(h: &Harness, phone: &str) -> (FaultProxy, Client) {
     let proxy = FaultProxy::start(&h.url);
@@ -61,9 +71,7 @@ async fn the_feed_comes_from_the_cache_first_then_by_diffs_and_an_unchanged_refr
     let mut h = Harness::start();
     let client = logged_in(&h, "app", "13800138201").await;
     let feed = client.feed();
-    let mut updates = feed.subscribe().await.unwrap();
-    let mut shown = Vec::new();
-    apply(&mut shown, updates.next().await.unwrap());
+    let (mut updates, mut shown) = subscribed(&feed).await;
     assert!(shown.is_empty(), "nothing cached yet");
 
     let outcome = feed.refresh().await.unwrap();
@@ -150,9 +158,7 @@ async fn a_post_with_a_photo_shows_at_once_and_is_sent_with_progress() {
     let client = logged_in(&h, "app", "13800138202").await;
     let feed = client.feed();
     feed.refresh().await.unwrap();
-    let mut updates = feed.subscribe().await.unwrap();
-    let mut shown = Vec::new();
-    apply(&mut shown, updates.next().await.unwrap());
+    let (mut updates, mut shown) = subscribed(&feed).await;
 
     let progress = Arc::new(Recorded::default());
     let photo = png(200 * 1024);
@@ -243,9 +249,7 @@ async fn offline_actions_wait_in_the_outbox_and_go_out_once_when_the_network_ret
     let (proxy, client) = behind_a_proxy(&h, "13800138204").await;
     let feed = client.feed();
     feed.refresh().await.unwrap();
-    let mut updates = feed.subscribe().await.unwrap();
-    let mut shown = Vec::new();
-    apply(&mut shown, updates.next().await.unwrap());
+    let (_updates, shown) = subscribed(&feed).await;
     let post_id = shown[0].post.id.clone();
     let posts_before = server_posts(&h).await;
 
@@ -347,9 +351,7 @@ async fn an_action_on_a_post_deleted_meanwhile_is_dropped_with_a_notice() {
     let (proxy, client) = behind_a_proxy(&h, "13800138206").await;
     let feed = client.feed();
     feed.refresh().await.unwrap();
-    let mut updates = feed.subscribe().await.unwrap();
-    let mut shown = Vec::new();
-    apply(&mut shown, updates.next().await.unwrap());
+    let (_updates, shown) = subscribed(&feed).await;
     let doomed = shown[0].post.id.clone();
     let mut notices = feed.notices();
 
@@ -449,9 +451,7 @@ async fn deleting_an_own_post_removes_it_and_what_is_cached_with_it() {
         .unwrap();
     assert!(feed.comments(post.id.clone()).await.unwrap().is_empty());
 
-    let mut updates = feed.subscribe().await.unwrap();
-    let mut shown = Vec::new();
-    apply(&mut shown, updates.next().await.unwrap());
+    let (mut updates, mut shown) = subscribed(&feed).await;
     assert!(shown.iter().any(|i| i.post.id == post.id));
 
     proxy.set(Fault::Down);
