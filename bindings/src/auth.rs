@@ -8,7 +8,7 @@ use medcircle_core::{
 use crate::login::Login;
 use crate::task::{TaskHandle, observe};
 
-/// Implemented by the shell to follow the session: the first call carries the current state.
+/// Follows the session: the first call carries the current state, then every transition.
 #[uniffi::export(foreign)]
 pub trait SessionListener: Send + Sync {
     fn on_update(&self, state: SessionState);

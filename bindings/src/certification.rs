@@ -7,10 +7,10 @@ use medcircle_core::{
 
 use crate::task::{TaskHandle, observe};
 
-/// Implemented by the shell to follow the review: the first call carries the last known status.
+/// Follows the review: the first call carries the last known status, then every change.
 #[uniffi::export(foreign)]
-pub trait CertificationListener: Send + Sync {
-    fn on_status(&self, status: CertificationStatus);
+pub trait CertificationStatusListener: Send + Sync {
+    fn on_update(&self, status: CertificationStatus);
 }
 
 /// Physician certification: certificate photos, the ID number (its own consent), the review.
@@ -66,14 +66,15 @@ impl Certification {
         self.certification.status().await
     }
 
-    pub async fn observe_status(
+    pub fn observe_status(
         &self,
-        listener: Arc<dyn CertificationListener>,
-    ) -> Result<Arc<TaskHandle>, CertificationError> {
-        let updates = self.certification.status_updates().await?;
-        Ok(observe(&self.client, updates, move |status| {
-            listener.on_status(status)
-        }))
+        listener: Arc<dyn CertificationStatusListener>,
+    ) -> Arc<TaskHandle> {
+        observe(
+            &self.client,
+            self.certification.status_updates(),
+            move |status| listener.on_update(status),
+        )
     }
 
     /// The full ID number (may need `Auth.reauthenticate` first).

@@ -13,12 +13,12 @@ use crate::records::Records;
 
 /// The app's one handle on the core. Open it once at start.
 #[derive(uniffi::Object)]
-pub struct MedCircle {
+pub struct MedCircleClient {
     client: Client,
 }
 
 #[uniffi::export]
-impl MedCircle {
+impl MedCircleClient {
     /// Opens the stores (creating keys on first run) and restores the previous session.
     #[uniffi::constructor]
     pub async fn open(config: ClientConfig) -> Result<Arc<Self>, ClientError> {
@@ -56,5 +56,11 @@ impl MedCircle {
 
     pub fn records(&self) -> Arc<Records> {
         Arc::new(Records::new(self.client.records()))
+    }
+
+    /// Lets background work (consent syncs, outbox flushes) finish, for up to `limit_ms`:
+    /// before a process that exits on its own ends, so no write is cut off by the exit.
+    pub async fn finish_background_work(&self, limit_ms: u64) {
+        self.client.close(limit_ms).await
     }
 }

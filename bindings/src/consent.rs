@@ -25,20 +25,20 @@ impl Consent {
         self.consent.accept(version).await
     }
 
-    pub fn status(&self) -> Result<ConsentStatus, ConsentError> {
-        self.consent.status()
+    pub async fn status(&self) -> Result<ConsentStatus, ConsentError> {
+        self.consent.status().await
     }
 
-    pub fn grant(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
-        self.consent.grant(purpose)
+    pub async fn grant(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
+        self.consent.grant(purpose).await
     }
 
-    pub fn withdraw(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
-        self.consent.withdraw(purpose)
+    pub async fn withdraw(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
+        self.consent.withdraw(purpose).await
     }
 
-    pub fn purposes(&self) -> Result<Vec<PurposeConsent>, ConsentError> {
-        self.consent.purposes()
+    pub async fn purposes(&self) -> Result<Vec<PurposeConsent>, ConsentError> {
+        self.consent.purposes().await
     }
 
     pub async fn sync(&self) -> Result<SyncReport, ConsentError> {

@@ -2,22 +2,24 @@ use std::sync::Arc;
 
 use medcircle_core::{
     CancelToken, Client, Comment, Draft, FeedClient, FeedDiff, FeedError, FeedItem, FeedStatus,
-    FlushOutcome, OutboxEntry, OutboxNotice, Post, RefreshOutcome, SearchPage, ShareLink,
+    FlushOutcome, LocalPostId, OutboxEntry, Post, RefreshOutcome, SearchPage, ShareLink,
     UploadProgress,
 };
-use tokio::sync::broadcast::error::RecvError;
 
-use crate::task::TaskHandle;
+use crate::task::{TaskHandle, observe};
 
-/// Implemented by the shell's feed screen.
+/// Follows the live feed: the first call is a reset with the cached list, then inserts,
+/// updates and removals.
 #[uniffi::export(foreign)]
 pub trait FeedListener: Send + Sync {
-    /// The first call is a reset with the cached list; then inserts, updates, removals.
-    fn on_diffs(&self, diffs: Vec<FeedDiff>);
-    /// Offline or not, the end reached, what waits in the outbox: now, then on change.
-    fn on_status(&self, status: FeedStatus);
-    /// An action the server refused for good was dropped: tell the user.
-    fn on_notice(&self, notice: OutboxNotice);
+    fn on_update(&self, diffs: Vec<FeedDiff>);
+}
+
+/// Follows where the feed stands: offline or not, the end reached, what waits in the outbox,
+/// what the server refused: now, then on every change.
+#[uniffi::export(foreign)]
+pub trait FeedStatusListener: Send + Sync {
+    fn on_update(&self, status: FeedStatus);
 }
 
 /// The feed: browse, publish, interact, search, delete — offline-first.
@@ -38,35 +40,21 @@ impl Feed {
 
 #[uniffi::export]
 impl Feed {
-    /// Follows the live feed until the handle is cancelled or dropped.
-    pub async fn subscribe(
-        &self,
-        listener: Arc<dyn FeedListener>,
-    ) -> Result<Arc<TaskHandle>, FeedError> {
-        let mut updates = self.feed.subscribe().await?;
-        let mut status = self.feed.status_updates();
-        let mut notices = self.feed.notices();
-        let task = self.client.spawn(async move {
-            listener.on_status(status.borrow_and_update().clone());
-            loop {
-                tokio::select! {
-                    diffs = updates.next() => match diffs {
-                        Some(diffs) => listener.on_diffs(diffs),
-                        None => break,
-                    },
-                    changed = status.changed() => match changed {
-                        Ok(()) => listener.on_status(status.borrow_and_update().clone()),
-                        Err(_) => break,
-                    },
-                    notice = notices.recv() => match notice {
-                        Ok(notice) => listener.on_notice(notice),
-                        Err(RecvError::Lagged(_)) => {}
-                        Err(RecvError::Closed) => break,
-                    },
-                }
-            }
-        });
-        Ok(Arc::new(TaskHandle::new(task.abort_handle())))
+    pub fn observe_items(&self, listener: Arc<dyn FeedListener>) -> Arc<TaskHandle> {
+        observe(&self.client, self.feed.updates(), move |diffs| {
+            listener.on_update(diffs)
+        })
+    }
+
+    pub fn observe_status(&self, listener: Arc<dyn FeedStatusListener>) -> Arc<TaskHandle> {
+        observe(&self.client, self.feed.status_updates(), move |status| {
+            listener.on_update(status)
+        })
+    }
+
+    /// The user has seen the notices in the status: they leave it.
+    pub fn dismiss_notices(&self) {
+        self.feed.dismiss_notices();
     }
 
     pub async fn refresh(&self) -> Result<RefreshOutcome, FeedError> {
@@ -81,8 +69,8 @@ impl Feed {
         self.feed.post(post_id).await
     }
 
-    pub fn clicked(&self, post_id: String) {
-        self.feed.clicked(post_id);
+    pub async fn clicked(&self, post_id: String) {
+        self.feed.clicked(post_id).await;
     }
 
     pub async fn comments(&self, post_id: String) -> Result<Vec<Comment>, FeedError> {
@@ -106,13 +94,13 @@ impl Feed {
 
     pub async fn retry_post(
         &self,
-        local_id: String,
+        local_id: LocalPostId,
         text: Option<String>,
     ) -> Result<FeedItem, FeedError> {
         self.feed.retry_post(local_id, text).await
     }
 
-    pub async fn discard_post(&self, local_id: String) -> Result<(), FeedError> {
+    pub async fn discard_post(&self, local_id: LocalPostId) -> Result<(), FeedError> {
         self.feed.discard_post(local_id).await
     }
 
@@ -124,12 +112,12 @@ impl Feed {
         self.feed.draft().await
     }
 
-    pub async fn like(&self, post_id: String, on: bool) -> Result<Post, FeedError> {
-        self.feed.like(post_id, on).await
+    pub async fn set_liked(&self, post_id: String, liked: bool) -> Result<Post, FeedError> {
+        self.feed.set_liked(post_id, liked).await
     }
 
-    pub async fn collect(&self, post_id: String, on: bool) -> Result<Post, FeedError> {
-        self.feed.collect(post_id, on).await
+    pub async fn set_collected(&self, post_id: String, collected: bool) -> Result<Post, FeedError> {
+        self.feed.set_collected(post_id, collected).await
     }
 
     pub async fn comment(&self, post_id: String, text: String) -> Result<Comment, FeedError> {

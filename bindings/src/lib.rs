@@ -18,11 +18,11 @@ mod records;
 mod task;
 
 pub use auth::{Auth, SessionListener};
-pub use certification::{Certification, CertificationListener};
-pub use client::MedCircle;
+pub use certification::{Certification, CertificationStatusListener};
+pub use client::MedCircleClient;
 pub use consent::Consent;
-pub use feed::{Feed, FeedListener};
-pub use login::{Login, LoginListener};
+pub use feed::{Feed, FeedListener, FeedStatusListener};
+pub use login::{Login, LoginScreenListener};
 pub use permissions::Permissions;
 pub use privacy::Privacy;
 pub use profile::Profile;

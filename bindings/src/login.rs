@@ -4,10 +4,10 @@ use medcircle_core::{Client, LoginEvent, LoginFlow, LoginScreen};
 
 use crate::task::{TaskHandle, observe};
 
-/// Implemented by the shell's login screen: the first call carries the current screen.
+/// Follows a login screen: the first call carries the current screen, then every change.
 #[uniffi::export(foreign)]
-pub trait LoginListener: Send + Sync {
-    fn on_screen(&self, screen: LoginScreen);
+pub trait LoginScreenListener: Send + Sync {
+    fn on_update(&self, screen: LoginScreen);
 }
 
 /// One login screen's state machine: events in, screens out.
@@ -26,7 +26,8 @@ impl Login {
 #[uniffi::export]
 impl Login {
     /// Handles what the user did; the returned screen (also sent to observers) is what to
-    /// render. Failures are in `screen.error`, never thrown.
+    /// render. Failures are in `screen.error`, never thrown. The event runs to its end even
+    /// if the caller stops waiting.
     pub async fn send(&self, event: LoginEvent) -> LoginScreen {
         self.flow.send(event).await
     }
@@ -35,9 +36,9 @@ impl Login {
         self.flow.screen()
     }
 
-    pub fn observe(&self, listener: Arc<dyn LoginListener>) -> Arc<TaskHandle> {
+    pub fn observe_screen(&self, listener: Arc<dyn LoginScreenListener>) -> Arc<TaskHandle> {
         observe(&self.client, self.flow.updates(), move |screen| {
-            listener.on_screen(screen)
+            listener.on_update(screen)
         })
     }
 }

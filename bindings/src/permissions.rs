@@ -30,8 +30,8 @@ impl Permissions {
         self.permissions.set_location_provider(provider);
     }
 
-    pub fn check(&self, feature: Feature) -> Result<PermissionDecision, PermissionError> {
-        self.permissions.check(feature)
+    pub async fn check(&self, feature: Feature) -> Result<PermissionDecision, PermissionError> {
+        self.permissions.check(feature).await
     }
 
     /// Call after the user chose the feature and saw the rationale.
@@ -39,11 +39,11 @@ impl Permissions {
         self.permissions.request(feature).await
     }
 
-    pub fn set_positioning_enabled(&self, enabled: bool) -> Result<(), PermissionError> {
-        self.permissions.set_positioning_enabled(enabled)
+    pub async fn set_positioning_enabled(&self, enabled: bool) -> Result<(), PermissionError> {
+        self.permissions.set_positioning_enabled(enabled).await
     }
 
-    pub fn positioning_enabled(&self) -> Result<bool, PermissionError> {
-        self.permissions.positioning_enabled()
+    pub async fn positioning_enabled(&self) -> Result<bool, PermissionError> {
+        self.permissions.positioning_enabled().await
     }
 }

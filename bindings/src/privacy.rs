@@ -29,21 +29,24 @@ impl Privacy {
         self.privacy.permission_uses()
     }
 
-    pub fn ledger(&self, filter: LedgerFilter) -> Result<Vec<LedgerEntry>, PrivacyError> {
-        self.privacy.ledger(filter)
+    pub async fn ledger(&self, filter: LedgerFilter) -> Result<Vec<LedgerEntry>, PrivacyError> {
+        self.privacy.ledger(filter).await
     }
 
-    pub fn export_ledger(&self, filter: LedgerFilter) -> Result<String, PrivacyError> {
-        self.privacy.export_ledger(filter)
+    pub async fn export_ledger(&self, filter: LedgerFilter) -> Result<String, PrivacyError> {
+        self.privacy.export_ledger(filter).await
     }
 
     pub async fn interests(&self) -> Result<Vec<InterestTag>, PrivacyError> {
         self.privacy.interests().await
     }
 
-    /// One tag, or all with `None`.
-    pub async fn delete_interest(&self, id: Option<String>) -> Result<(), PrivacyError> {
+    pub async fn delete_interest(&self, id: String) -> Result<(), PrivacyError> {
         self.privacy.delete_interest(id).await
+    }
+
+    pub async fn clear_interests(&self) -> Result<(), PrivacyError> {
+        self.privacy.clear_interests().await
     }
 
     pub async fn export_my_data(&self) -> Result<String, PrivacyError> {

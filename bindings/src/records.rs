@@ -15,16 +15,16 @@ impl Records {
 #[uniffi::export]
 impl Records {
     /// Returns whether it was recorded (false without consent: nothing is kept).
-    pub fn viewed(&self, target: String) -> Result<bool, RecordsError> {
-        self.records.viewed(target)
+    pub async fn viewed(&self, target: String) -> Result<bool, RecordsError> {
+        self.records.viewed(target).await
     }
 
-    pub fn clicked(&self, target: String) -> Result<bool, RecordsError> {
-        self.records.clicked(target)
+    pub async fn clicked(&self, target: String) -> Result<bool, RecordsError> {
+        self.records.clicked(target).await
     }
 
-    pub fn pending(&self) -> Result<u32, RecordsError> {
-        self.records.pending()
+    pub async fn pending(&self) -> Result<u32, RecordsError> {
+        self.records.pending().await
     }
 
     pub async fn flush(&self) -> Result<u32, RecordsError> {

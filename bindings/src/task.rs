@@ -1,19 +1,12 @@
 use std::sync::Arc;
 
-use medcircle_core::Client;
-use tokio::sync::watch;
+use medcircle_core::{Client, Updates};
 use tokio::task::AbortHandle;
 
 /// A running observer. Cancelling it, or dropping the last reference, stops it.
 #[derive(uniffi::Object)]
 pub struct TaskHandle {
     abort: AbortHandle,
-}
-
-impl TaskHandle {
-    pub(crate) fn new(abort: AbortHandle) -> Self {
-        Self { abort }
-    }
 }
 
 #[uniffi::export]
@@ -33,20 +26,19 @@ impl Drop for TaskHandle {
     }
 }
 
-/// Hands `deliver` the current value now, then every change, until the handle stops it.
-pub(crate) fn observe<T: Clone + Send + Sync + 'static>(
+/// The one way anything is observed: `deliver` gets the current value first, then every
+/// change, on the core's runtime, until the handle is cancelled or dropped.
+pub(crate) fn observe<T: Send + 'static>(
     client: &Client,
-    mut updates: watch::Receiver<T>,
+    mut updates: Updates<T>,
     deliver: impl Fn(T) + Send + 'static,
 ) -> Arc<TaskHandle> {
     let task = client.spawn(async move {
-        loop {
-            let value = updates.borrow_and_update().clone();
+        while let Some(value) = updates.next().await {
             deliver(value);
-            if updates.changed().await.is_err() {
-                break;
-            }
         }
     });
-    Arc::new(TaskHandle::new(task.abort_handle()))
+    Arc::new(TaskHandle {
+        abort: task.abort_handle(),
+    })
 }

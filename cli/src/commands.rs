@@ -107,12 +107,12 @@ async fn dispatch(
         } => consent_show(client, out).await,
         Command::Consent {
             action: ConsentAction::Grant { purpose },
-        } => consent_decide(client, purpose.into(), true, out),
+        } => consent_decide(client, purpose.into(), true, out).await,
         Command::Consent {
             action: ConsentAction::Withdraw { purpose },
-        } => consent_decide(client, purpose.into(), false, out),
+        } => consent_decide(client, purpose.into(), false, out).await,
         Command::Permissions { action } => match action.unwrap_or(PermissionAction::Show) {
-            PermissionAction::Show => permissions::show(client, out),
+            PermissionAction::Show => permissions::show(client, out).await,
             PermissionAction::Request { feature } => {
                 permissions::request(client, feature.into(), out).await
             }
@@ -125,14 +125,14 @@ async fn dispatch(
             item,
             since,
             export,
-        } => privacy::ledger(client, item, since, export, out),
+        } => privacy::ledger(client, item, since, export, out).await,
         Command::Export => privacy::export(client).await,
         Command::DeleteAccount { yes } => privacy::delete_account(client, yes, out).await,
         Command::Interests { delete, delete_all } => {
             privacy::interests(client, delete, delete_all, out).await
         }
         Command::Positioning { state } => {
-            permissions::set_positioning(client, matches!(state, Switch::On), out)
+            permissions::set_positioning(client, matches!(state, Switch::On), out).await
         }
         Command::Login {
             method: LoginMethod::Sms { phone, code },
@@ -252,8 +252,8 @@ async fn consent_show(client: &Client, out: &Output) -> Result<(), String> {
     // The current version, to tell whether it asks for a new acceptance; offline, the local
     // state alone is shown.
     let _ = consent.fetch_policy().await;
-    let status = consent.status().map_err(|e| e.to_string())?;
-    let purposes = consent.purposes().map_err(|e| e.to_string())?;
+    let status = consent.status().await.map_err(|e| e.to_string())?;
+    let purposes = consent.purposes().await.map_err(|e| e.to_string())?;
     let mut text = match &status.accepted_version {
         Some(v) => format!("accepted privacy policy version {v}"),
         None => "the privacy policy has not been accepted".to_string(),
@@ -294,7 +294,7 @@ async fn consent_show(client: &Client, out: &Output) -> Result<(), String> {
     Ok(())
 }
 
-fn consent_decide(
+async fn consent_decide(
     client: &Client,
     purpose: ConsentPurpose,
     grant: bool,
@@ -302,9 +302,9 @@ fn consent_decide(
 ) -> Result<(), String> {
     let consent = client.consent();
     let decided = if grant {
-        consent.grant(purpose)
+        consent.grant(purpose).await
     } else {
-        consent.withdraw(purpose)
+        consent.withdraw(purpose).await
     }
     .map_err(|e| e.to_string())?;
     let verb = if decided.granted {

@@ -21,8 +21,8 @@ fn post_json(post: &Post) -> Value {
 fn post_line(post: &Post, delivery: &Delivery) -> String {
     let state = match delivery {
         Delivery::Sent => String::new(),
-        Delivery::Sending => " [sending]".into(),
-        Delivery::Failed { reason } => format!(" [failed: {reason}]"),
+        Delivery::Sending { .. } => " [sending]".into(),
+        Delivery::Failed { reason, .. } => format!(" [failed: {reason}]"),
     };
     let mut text: String = post.text.chars().take(60).collect();
     if post.text.chars().count() > 60 {
@@ -54,7 +54,7 @@ fn emit_items(out: &Output, step: &str, items: &[FeedItem]) {
             let mut value = post_json(&i.post);
             value["delivery"] = json!(match &i.delivery {
                 Delivery::Sent => "sent",
-                Delivery::Sending => "sending",
+                Delivery::Sending { .. } => "sending",
                 Delivery::Failed { .. } => "failed",
             });
             value
@@ -96,7 +96,7 @@ pub(crate) async fn show(
             }
         }
     }
-    let mut updates = feed.subscribe().await.map_err(|e| e.to_string())?;
+    let mut updates = feed.updates();
     let mut items = Vec::new();
     if let Some(diffs) = updates.next().await {
         for diff in diffs {
@@ -106,7 +106,7 @@ pub(crate) async fn show(
         }
     }
     emit_items(out, "feed", &items);
-    let status = feed.status_updates().borrow().clone();
+    let status = feed.status();
     out.emit(
         "feed_status",
         &format!(
@@ -202,9 +202,9 @@ pub(crate) async fn toggle(
 ) -> Result<(), String> {
     let feed = client.feed();
     let post = if collect {
-        feed.collect(post_id, !undo).await
+        feed.set_collected(post_id, !undo).await
     } else {
-        feed.like(post_id, !undo).await
+        feed.set_liked(post_id, !undo).await
     }
     .map_err(|e| e.to_string())?;
     emit_posts(out, if collect { "collect" } else { "like" }, &[post]);
@@ -264,7 +264,7 @@ pub(crate) async fn delete(
         None => feed.delete_post(post_id).await,
     }
     .map_err(|e| e.to_string())?;
-    let pending = feed.status_updates().borrow().pending;
+    let pending = feed.status().pending;
     out.emit(
         "delete",
         if pending > 0 {
@@ -316,7 +316,7 @@ pub(crate) async fn outbox(client: &Client, flush: bool, out: &Output) -> Result
     let list: Vec<_> = entries
         .iter()
         .map(|e| {
-            json!({ "key": e.key, "action": e.action, "post_id": e.post_id,
+            json!({ "key": e.key, "action": e.action.to_string(), "post_id": e.post_id,
                           "attempts": e.attempts, "failed": e.failed })
         })
         .collect();

@@ -80,12 +80,13 @@ fn describe(decision: &PermissionDecision) -> (String, serde_json::Value) {
     }
 }
 
-pub(crate) fn show(client: &Client, out: &Output) -> Result<(), String> {
+pub(crate) async fn show(client: &Client, out: &Output) -> Result<(), String> {
     with_terminal_os(client);
     for feature in Feature::ALL {
         let decision = client
             .permissions()
             .check(feature)
+            .await
             .map_err(|e| e.to_string())?;
         let (text, mut data) = describe(&decision);
         data["ok"] = json!(true);
@@ -102,8 +103,10 @@ pub(crate) fn show(client: &Client, out: &Output) -> Result<(), String> {
 pub(crate) async fn request(client: &Client, feature: Feature, out: &Output) -> Result<(), String> {
     with_terminal_os(client);
     let permissions = client.permissions();
-    if let PermissionDecision::ShowRationale { rationale } =
-        permissions.check(feature).map_err(|e| e.to_string())?
+    if let PermissionDecision::ShowRationale { rationale } = permissions
+        .check(feature)
+        .await
+        .map_err(|e| e.to_string())?
     {
         eprintln!("{}\n{}\n", rationale.title, rationale.text);
     }
@@ -118,10 +121,11 @@ pub(crate) async fn request(client: &Client, feature: Feature, out: &Output) -> 
     Ok(())
 }
 
-pub(crate) fn set_positioning(client: &Client, on: bool, out: &Output) -> Result<(), String> {
+pub(crate) async fn set_positioning(client: &Client, on: bool, out: &Output) -> Result<(), String> {
     client
         .permissions()
         .set_positioning_enabled(on)
+        .await
         .map_err(|e| e.to_string())?;
     out.emit(
         "positioning",

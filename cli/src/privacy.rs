@@ -51,7 +51,7 @@ pub(crate) fn inventory(client: &Client, out: &Output) {
     }
 }
 
-pub(crate) fn ledger(
+pub(crate) async fn ledger(
     client: &Client,
     item: Option<String>,
     since: Option<i64>,
@@ -65,11 +65,14 @@ pub(crate) fn ledger(
     };
     let privacy = client.privacy();
     if export {
-        let document = privacy.export_ledger(filter).map_err(|e| e.to_string())?;
+        let document = privacy
+            .export_ledger(filter)
+            .await
+            .map_err(|e| e.to_string())?;
         println!("{document}");
         return Ok(());
     }
-    for entry in privacy.ledger(filter).map_err(|e| e.to_string())? {
+    for entry in privacy.ledger(filter).await.map_err(|e| e.to_string())? {
         out.emit(
             "ledger",
             &format!(
@@ -118,12 +121,12 @@ pub(crate) async fn interests(
     out: &Output,
 ) -> Result<(), String> {
     let privacy = client.privacy();
-    if delete.is_some() || delete_all {
-        privacy
-            .delete_interest(delete)
-            .await
-            .map_err(|e| e.to_string())?;
+    match delete {
+        Some(id) => privacy.delete_interest(id).await,
+        None if delete_all => privacy.clear_interests().await,
+        None => Ok(()),
     }
+    .map_err(|e| e.to_string())?;
     for tag in privacy.interests().await.map_err(|e| e.to_string())? {
         out.emit(
             "interest",

@@ -1,128 +1,46 @@
-//! The facade a shell holds: built from a config, owning the runtime, the stores and the
-//! network, and handing out one sub-client per area.
+//! The facade a shell holds: it builds the platform, the account and the areas, wires what
+//! areas offer each other, and hands out one sub-client per area. Nothing below imports it.
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::auth::{AuthClient, DeviceInfoProvider, OAuthProviders, Session};
-use crate::certification::{CertificationClient, CertificationStatus};
+use crate::account::{self, Account, AccountObserver, DataExport, Withdrawal};
+use crate::auth::{AuthArea, AuthClient};
+use crate::certification::{self, CertificationArea, CertificationClient};
 use crate::clock::{Clock, SystemClock};
-use crate::config::ClientConfig;
-use crate::consent::{self, ConsentClient, ConsentGate, PolicyDocument};
-use crate::feed::{FeedClient, FeedRuntime};
+use crate::config::{ClientConfig, ClientError};
+use crate::consent::{self, ConsentArea, ConsentClient};
+use crate::feed::{self, FeedArea, FeedClient};
 use crate::net::{Net, NetContext, Timeouts};
-use crate::permissions::{DialogLock, LocationSlot, PermissionsClient, ProviderSlot};
-use crate::privacy::PrivacyClient;
-use crate::profile::ProfileClient;
-use crate::records::RecordsClient;
+use crate::permissions::{self, PermissionsArea, PermissionsClient};
+use crate::platform::Platform;
+use crate::policy::ConsentGate;
+use crate::privacy::{self, Ledger, PrivacyArea, PrivacyClient};
+use crate::profile::{ProfileArea, ProfileClient};
+use crate::records::{self, RecordsArea, RecordsClient};
 use crate::runtime::CoreRuntime;
 use crate::secrets::{CredentialStore, SecretStore};
-use crate::store::{AppStore, StoreError};
+use crate::store::{self, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Error))]
-pub enum ClientError {
-    #[error("invalid configuration: {reason}")]
-    InvalidConfig { reason: String },
-    /// Plain http is only for a loopback server in a dev build.
-    #[error("refusing insecure server URL {url}: use https")]
-    InsecureServerUrl { url: String },
-    #[error("the secure store is unavailable: {detail}")]
-    SecureStoreUnavailable { detail: String },
-    #[error("local storage failed: {detail}")]
-    Storage { detail: String },
-}
-
-impl From<StoreError> for ClientError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Secrets(e) => ClientError::SecureStoreUnavailable {
-                detail: e.to_string(),
-            },
-            other => ClientError::Storage {
-                detail: other.to_string(),
-            },
-        }
-    }
-}
-
-/// State shared by every sub-client.
-pub(crate) struct Inner {
-    runtime: CoreRuntime,
-    pub(crate) data_dir: PathBuf,
-    pub(crate) secrets: SecretStore,
-    pub(crate) app: Arc<AppStore>,
-    pub(crate) net: Net,
-    pub(crate) gate: ConsentGate,
-    /// The policy last fetched, i.e. the one the user can have been shown.
-    pub(crate) shown_policy: Mutex<Option<PolicyDocument>>,
-    pub(crate) session: Session,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) permission_provider: ProviderSlot,
-    pub(crate) permission_dialog: DialogLock,
-    pub(crate) consent_sync: tokio::sync::Mutex<()>,
-    pub(crate) device_info_provider: std::sync::RwLock<Option<Arc<dyn DeviceInfoProvider>>>,
-    pub(crate) location_provider: LocationSlot,
-    pub(crate) oauth: OAuthProviders,
-    pub(crate) certification: watch::Sender<CertificationStatus>,
-    pub(crate) feed: FeedRuntime,
-}
-
-impl Inner {
-    /// Runs `work` on the core's runtime and waits for it. Dropping the returned future does
-    /// not stop the work: a write that started finishes (or rolls back) on its own.
-    pub(crate) async fn run<T: Send + 'static>(
-        &self,
-        work: impl Future<Output = T> + Send + 'static,
-    ) -> T {
-        // Boxed: one task type per result type rather than one per call site, which keeps
-        // the library small (every distinct spawned future is a copy of the task machinery).
-        let work: std::pin::Pin<Box<dyn Future<Output = T> + Send>> = Box::pin(work);
-        match self.runtime.spawn(work).await {
-            Ok(value) => value,
-            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(error) => panic!("core task ended without a result: {error}"),
-        }
-    }
-}
-
-impl Inner {
-    /// Work nobody awaits; a closing client lets it finish.
-    pub(crate) fn spawn_background(&self, job: impl Future<Output = ()> + Send + 'static) {
-        self.runtime.spawn_background(job);
-    }
-
-    /// Runs `job` after `delay` (a retry); the wait itself does not hold a closing client.
-    pub(crate) fn spawn_timer(
-        &self,
-        delay: Duration,
-        job: impl Future<Output = ()> + Send + 'static,
-    ) {
-        self.runtime.spawn(async move {
-            tokio::time::sleep(delay).await;
-            job.await;
-        });
-    }
-
-    /// Consent sync, in the background: a failure leaves the work queued for the next try.
-    pub(crate) fn sync_in_background(self: &Arc<Self>) {
-        let inner = self.clone();
-        self.spawn_background(async move {
-            if let Err(error) = consent::sync_now(&inner).await {
-                tracing::info!(%error, "consent sync postponed");
-            }
-        });
-    }
+struct Areas {
+    platform: Arc<Platform>,
+    auth: Arc<AuthArea>,
+    certification: Arc<CertificationArea>,
+    consent: Arc<ConsentArea>,
+    feed: Arc<FeedArea>,
+    permissions: Arc<PermissionsArea>,
+    privacy: Arc<PrivacyArea>,
+    profile: Arc<ProfileArea>,
+    records: Arc<RecordsArea>,
 }
 
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    areas: Arc<Areas>,
 }
 
 impl Client {
@@ -152,7 +70,6 @@ impl Client {
             reason: format!("cannot start the core runtime: {e}"),
         })?;
         let data_dir = PathBuf::from(&config.data_dir);
-        let oauth = OAuthProviders::new(config.oauth_providers.clone(), config.dev);
         let secrets = SecretStore::new(store, &config.data_dir);
         let gate = ConsentGate::default();
         let opened = {
@@ -162,91 +79,104 @@ impl Client {
                 gate.clone(),
                 clock.clone(),
             );
+            let pins = config.spki_pins.clone();
             runtime.spawn_blocking(move || -> Result<_, ClientError> {
                 std::fs::create_dir_all(&data_dir).map_err(|e| ClientError::Storage {
                     detail: format!("cannot create the data directory: {e}"),
                 })?;
                 secrets.probe().map_err(StoreError::from)?;
-                let app = Arc::new(AppStore::open(&data_dir, &secrets)?);
-                consent::load_gate(&app, &gate)?;
+                let app_schemas = vec![
+                    consent::APP_SCHEMA,
+                    permissions::APP_SCHEMA,
+                    privacy::APP_SCHEMA,
+                    records::APP_SCHEMA,
+                ];
+                let app_db = Arc::new(store::app_database(&data_dir, app_schemas, &secrets)?);
+                consent::load_gate(&app_db.conn(), &gate)?;
                 let context = NetContext {
                     gate,
-                    ledger: app.clone(),
-                    clock: clock.clone(),
+                    ledger: Arc::new(Ledger(app_db.clone())),
+                    clock,
                 };
-                let net = Net::new(base, &config.spki_pins, context, Timeouts::default())?;
-                let session = Session::restore(&data_dir, &secrets);
-                Ok((app, net, session))
+                let net = Net::new(base, &pins, context, Timeouts::default())?;
+                Ok((app_db, net))
             })
         };
-        let (app, net, session) = match opened.await {
+        let (app_db, net) = match opened.await {
             Ok(result) => result?,
             Err(error) => std::panic::resume_unwind(error.into_panic()),
         };
-        let client = Client {
-            inner: Arc::new(Inner {
-                runtime,
-                data_dir,
-                secrets,
-                app,
-                net,
-                gate,
-                shown_policy: Mutex::new(None),
-                session,
-                clock,
-                permission_provider: ProviderSlot::default(),
-                permission_dialog: DialogLock::default(),
-                consent_sync: tokio::sync::Mutex::default(),
-                device_info_provider: std::sync::RwLock::default(),
-                location_provider: LocationSlot::default(),
-                oauth,
-                certification: watch::Sender::new(CertificationStatus::default()),
-                feed: FeedRuntime::default(),
-            }),
+        let platform = Arc::new(Platform {
+            runtime,
+            data_dir,
+            secrets,
+            app_db,
+            net,
+            gate,
+            clock,
+            dev: config.dev,
+        });
+        let account_schemas = vec![
+            account::SCHEMA,
+            certification::ACCOUNT_SCHEMA,
+            feed::ACCOUNT_SCHEMA,
+        ];
+        let restoring = platform.clone();
+        let restored = platform
+            .runtime
+            .spawn_blocking(move || Account::restore(restoring, account_schemas));
+        let account = match restored.await {
+            Ok(account) => Arc::new(account),
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
         };
-        crate::feed::resume(&client.inner);
-        Ok(client)
+        let areas = Areas::build(platform, account, config);
+        areas.feed.resume();
+        Ok(Client {
+            areas: Arc::new(areas),
+        })
     }
 
     pub fn auth(&self) -> AuthClient {
-        AuthClient::new(self.inner.clone())
+        AuthClient::new(self.areas.auth.clone())
     }
 
     pub fn certification(&self) -> CertificationClient {
-        CertificationClient::new(self.inner.clone())
-    }
-
-    pub fn feed(&self) -> FeedClient {
-        FeedClient::new(self.inner.clone())
+        CertificationClient::new(self.areas.certification.clone())
     }
 
     pub fn consent(&self) -> ConsentClient {
-        ConsentClient::new(self.inner.clone())
+        ConsentClient::new(self.areas.consent.clone())
+    }
+
+    pub fn feed(&self) -> FeedClient {
+        FeedClient::new(self.areas.feed.clone())
     }
 
     pub fn permissions(&self) -> PermissionsClient {
-        PermissionsClient::new(self.inner.clone())
+        PermissionsClient::new(self.areas.permissions.clone())
     }
 
     pub fn privacy(&self) -> PrivacyClient {
-        PrivacyClient::new(self.inner.clone())
+        PrivacyClient::new(self.areas.privacy.clone())
     }
 
     pub fn profile(&self) -> ProfileClient {
-        ProfileClient::new(self.inner.clone())
+        ProfileClient::new(self.areas.profile.clone())
     }
 
     pub fn records(&self) -> RecordsClient {
-        RecordsClient::new(self.inner.clone())
+        RecordsClient::new(self.areas.records.clone())
     }
 
     /// Lets background work (syncs, outbox flushes) finish, for up to `limit_ms`: call it
     /// before a process exits on its own (a terminal command, a test), so no write is cut
     /// off by the exit.
     pub async fn close(&self, limit_ms: u64) {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { inner.runtime.idle(Duration::from_millis(limit_ms)).await })
+        let platform = self.areas.platform.clone();
+        self.areas
+            .platform
+            .runtime
+            .run(async move { platform.runtime.idle(Duration::from_millis(limit_ms)).await })
             .await
     }
 
@@ -256,6 +186,60 @@ impl Client {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.runtime.spawn(task)
+        self.areas.platform.runtime.spawn(task)
+    }
+}
+
+impl Areas {
+    /// Every area, each given what it needs from the others as a small trait.
+    fn build(platform: Arc<Platform>, account: Arc<Account>, config: ClientConfig) -> Areas {
+        let records = Arc::new(RecordsArea::new(platform.clone()));
+        let permissions = Arc::new(PermissionsArea::new(platform.clone()));
+        let withdrawals: Vec<Arc<dyn Withdrawal>> = vec![records.clone(), permissions.clone()];
+        let consent = Arc::new(ConsentArea::new(
+            platform.clone(),
+            account.clone(),
+            withdrawals,
+        ));
+        let auth = Arc::new(AuthArea::new(
+            platform.clone(),
+            account.clone(),
+            config.oauth_providers,
+            consent.clone(),
+        ));
+        let certification = Arc::new(CertificationArea::new(
+            platform.clone(),
+            account.clone(),
+            permissions.clone(),
+        ));
+        let feed = Arc::new(FeedArea::new(
+            platform.clone(),
+            account.clone(),
+            records.clone(),
+        ));
+        let exports: Vec<Arc<dyn DataExport>> =
+            vec![consent.clone(), permissions.clone(), records.clone()];
+        let privacy = Arc::new(PrivacyArea::new(platform.clone(), account.clone(), exports));
+        let profile = Arc::new(ProfileArea::new(platform.clone(), account.clone()));
+        // Weak: the account must not keep the areas (and with them the runtime) alive.
+        let observers: [Weak<dyn AccountObserver>; 3] = [
+            Arc::downgrade(&consent) as Weak<dyn AccountObserver>,
+            Arc::downgrade(&certification) as Weak<dyn AccountObserver>,
+            Arc::downgrade(&feed) as Weak<dyn AccountObserver>,
+        ];
+        for observer in observers {
+            account.observe(observer);
+        }
+        Areas {
+            platform,
+            auth,
+            certification,
+            consent,
+            feed,
+            permissions,
+            privacy,
+            profile,
+            records,
+        }
     }
 }

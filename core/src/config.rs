@@ -3,7 +3,34 @@
 use std::net::IpAddr;
 use url::{Host, Url};
 
-use crate::client::ClientError;
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Error))]
+pub enum ClientError {
+    #[error("invalid configuration: {reason}")]
+    InvalidConfig { reason: String },
+    /// Plain http is only for a loopback server in a dev build.
+    #[error("refusing insecure server URL {url}: use https")]
+    InsecureServerUrl { url: String },
+    #[error("the secure store is unavailable: {detail}")]
+    SecureStoreUnavailable { detail: String },
+    #[error("local storage failed: {detail}")]
+    Storage { detail: String },
+}
+
+impl From<StoreError> for ClientError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Secrets(e) => ClientError::SecureStoreUnavailable {
+                detail: e.to_string(),
+            },
+            other => ClientError::Storage {
+                detail: other.to_string(),
+            },
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]

@@ -1,10 +1,21 @@
 //! MedCircle client core: every flow of the app and every rule of its privacy policy, once,
 //! in plain async Rust. The `ffi` feature derives uniffi on the data and error types so the
 //! bindings crate only adapts objects and listeners.
+//!
+//! Layers, each importing only those below it (a test reads the imports and holds them to
+//! this):
+//! - platform: `runtime`, `clock`, `config`, `secrets`, `logging`, `media`, `net`, `store`,
+//!   `policy` (what the privacy policy declares), `shell` (what shells hand back), `updates`,
+//!   `platform` (the bundle of them);
+//! - account: `account` (who is logged in; what areas offer each other);
+//! - areas: `auth`, `consent`, `permissions`, `profile`, `certification`, `feed`, `records`,
+//!   `privacy` — none imports another;
+//! - facade: `client`.
 
 #[cfg(feature = "ffi")]
 uniffi::setup_scaffolding!("medcircle_core");
 
+mod account;
 pub mod auth;
 pub mod certification;
 mod client;
@@ -16,44 +27,49 @@ pub mod logging;
 mod media;
 pub mod net;
 pub mod permissions;
+mod platform;
+mod policy;
 pub mod privacy;
 pub mod profile;
 pub mod records;
 mod runtime;
 mod secrets;
+mod shell;
 mod store;
+mod updates;
 
+pub use account::{Named, SessionState, UserProfile};
 pub use auth::{
     AuthClient, AuthError, DeviceInfo, DeviceInfoProvider, DeviceOs, LoginEvent, LoginFlow,
-    LoginScreen, LoginStep, LogoutOutcome, Named, NetworkType, OAuthAuthorization, ProviderAccount,
-    SessionState, SmsCodeSent, UserProfile, WebLoginRequest,
+    LoginScreen, LoginStep, LogoutOutcome, NetworkType, OAuthAuthorization, ProviderAccount,
+    SmsCodeSent, WebLoginRequest,
 };
 pub use certification::{
     CertificateKind, CertificatePhoto, CertificationClient, CertificationError, CertificationState,
     CertificationStatus,
 };
-pub use client::{Client, ClientError};
+pub use client::Client;
 pub use clock::{Clock, SystemClock};
-pub use config::{ClientConfig, OAuthProviderConfig};
+pub use config::{ClientConfig, ClientError, OAuthProviderConfig};
 pub use consent::{
-    ConsentClient, ConsentError, ConsentPrompt, ConsentPurpose, ConsentStatus, PolicyDocument,
-    PolicySection, PurposeConsent, SyncReport,
+    ConsentClient, ConsentError, ConsentPrompt, ConsentStatus, PolicyDocument, PolicySection,
+    PurposeConsent, SyncReport,
 };
 #[cfg(feature = "bench")]
 #[doc(hidden)]
 pub use feed::bench_support as bench;
 pub use feed::{
     Author, Comment, Delivery, Draft, FeedClient, FeedDiff, FeedError, FeedItem, FeedStatus,
-    FeedUpdates, FlushOutcome, OutboxEntry, OutboxNotice, Post, PostPhoto, RefreshOutcome,
-    SearchPage, ShareLink,
+    FlushOutcome, LocalPostId, OutboxAction, OutboxEntry, OutboxNotice, Post, PostPhoto,
+    RefreshOutcome, SearchPage, ShareLink,
 };
 pub use logging::{LogLevel, LogSink};
 pub use net::{CancelToken, NetworkProblem, UploadProgress};
 pub use permissions::{
-    Feature, Location, LocationProvider, Permission, PermissionDecision, PermissionError,
-    PermissionProvider, PermissionStatus, PermissionsClient, ProviderError, Rationale,
-    UnavailableReason,
+    LocationProvider, PermissionDecision, PermissionError, PermissionProvider, PermissionStatus,
+    PermissionsClient, UnavailableReason,
 };
+pub use policy::{ConsentPurpose, Feature, Permission, Rationale};
 pub use privacy::{
     CollectedDataItem, InterestTag, LedgerEntry, LedgerFilter, PermissionUse, PrivacyClient,
     PrivacyError, SharingEntry,
@@ -61,3 +77,5 @@ pub use privacy::{
 pub use profile::{ProfileClient, ProfileError};
 pub use records::{RecordsClient, RecordsError};
 pub use secrets::CredentialStore;
+pub use shell::{Location, ProviderError};
+pub use updates::Updates;

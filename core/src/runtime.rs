@@ -57,6 +57,33 @@ impl CoreRuntime {
         let _ = tokio::time::timeout(limit, count.wait_for(|n| *n == 0)).await;
     }
 
+    /// Runs `work` here and waits for it; dropping the returned future does not stop it.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> T {
+        // Boxed: one task type per result type rather than one per call site, which keeps
+        // the library small (every distinct spawned future is a copy of the task machinery).
+        let work: std::pin::Pin<Box<dyn Future<Output = T> + Send>> = Box::pin(work);
+        match self.handle.spawn(work).await {
+            Ok(value) => value,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(error) => panic!("core task ended without a result: {error}"),
+        }
+    }
+
+    /// Runs `job` after `delay` (a retry); the wait itself does not hold a closing client.
+    pub(crate) fn spawn_timer(
+        &self,
+        delay: Duration,
+        job: impl Future<Output = ()> + Send + 'static,
+    ) {
+        self.handle.spawn(async move {
+            tokio::time::sleep(delay).await;
+            job.await;
+        });
+    }
+
     pub(crate) fn spawn_blocking<F, R>(&self, work: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,

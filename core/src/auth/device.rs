@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::client::Inner;
+use super::AuthArea;
 use crate::net::Endpoint;
-use crate::permissions::ProviderError;
+use crate::shell::ProviderError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -59,44 +59,44 @@ fn clip(text: &str, max: usize) -> String {
 
 /// Sends the device report for the session just established; a failure is logged, never
 /// fatal to the login.
-pub(super) async fn report(inner: &Inner) {
-    let provider = inner
-        .device_info_provider
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    let Some(provider) = provider else {
-        return;
-    };
-    let device = match provider.device_info() {
-        Ok(info) => DeviceInfo {
-            model: clip(&info.model, 64),
-            os_version: clip(&info.os_version, 32),
-            app_version: clip(&info.app_version, 32),
-            carrier: info.carrier.map(|c| clip(&c, 64)).filter(|c| !c.is_empty()),
-            ..info
-        },
-        Err(error) => {
-            tracing::warn!(%error, "device information unavailable; no risk report");
+impl AuthArea {
+    /// Sends the device report for risk control, after a login (so after consent), to the
+    /// risk endpoint only. Without a provider there is nothing to send.
+    pub(super) async fn report_device(&self) {
+        let provider = self
+            .device_info
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(provider) = provider else {
             return;
+        };
+        let device = match provider.device_info() {
+            Ok(info) => DeviceInfo {
+                model: clip(&info.model, 64),
+                os_version: clip(&info.os_version, 32),
+                app_version: clip(&info.app_version, 32),
+                carrier: info.carrier.map(|c| clip(&c, 64)).filter(|c| !c.is_empty()),
+                ..info
+            },
+            Err(error) => {
+                tracing::warn!(%error, "device information unavailable; no risk report");
+                return;
+            }
+        };
+        let install_id = match self.install_id() {
+            Ok(id) => id,
+            Err(error) => {
+                tracing::warn!(%error, "no install id; no risk report");
+                return;
+            }
+        };
+        let request = Endpoint::RiskDevice.request().json(&Report {
+            device: &device,
+            install_id: &install_id,
+        });
+        if let Err(error) = self.account.send(&request).await {
+            tracing::warn!(%error, "risk report not delivered");
         }
-    };
-    let install_id = match inner.app.install_id() {
-        Ok(id) => id,
-        Err(error) => {
-            tracing::warn!(%error, "no install id; no risk report");
-            return;
-        }
-    };
-    let body = Report {
-        device: &device,
-        install_id: &install_id,
-    };
-    let sent = inner
-        .session
-        .call_no_content::<super::AuthError>(inner, Endpoint::RiskDevice, Some(&body))
-        .await;
-    if let Err(error) = sent {
-        tracing::warn!(%error, "risk report not delivered");
     }
 }

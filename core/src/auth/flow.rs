@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::watch;
 
 use super::{AuthClient, AuthError, ProviderAccount, SessionState, UserProfile};
+use crate::updates::Updates;
 
 /// Where the login stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +153,8 @@ fn event_name(event: &LoginEvent) -> &'static str {
     }
 }
 
-/// One login screen's state machine. Events are handled one at a time.
+/// One login screen's state machine. Events are handled one at a time, each to its end on the
+/// core's runtime: a screen whose caller gave up still lands on the event's outcome.
 pub struct LoginFlow {
     auth: AuthClient,
     screen: watch::Sender<LoginScreen>,
@@ -183,13 +185,19 @@ impl LoginFlow {
         self.screen.borrow().clone()
     }
 
-    /// A receiver whose current value is the screen now; it changes with every event.
-    pub fn updates(&self) -> watch::Receiver<LoginScreen> {
-        self.screen.subscribe()
+    /// The screen now, then after every change.
+    pub fn updates(&self) -> Updates<LoginScreen> {
+        Updates::watching(self.screen.subscribe(), async {})
     }
 
     /// Handles what the user did and returns the screen to render.
-    pub async fn send(&self, event: LoginEvent) -> LoginScreen {
+    pub async fn send(self: &Arc<Self>, event: LoginEvent) -> LoginScreen {
+        let flow = self.clone();
+        let runtime = &self.auth.area().platform.runtime;
+        runtime.run(async move { flow.handle(event).await }).await
+    }
+
+    async fn handle(&self, event: LoginEvent) -> LoginScreen {
         let _turn = self.one_at_a_time.lock().await;
         let step = self.screen().step;
         let action = match action(&step, event) {
@@ -281,13 +289,6 @@ impl LoginFlow {
                 LoginStep::Start
             }
         })
-    }
-}
-
-impl AuthClient {
-    /// A login screen's state machine, starting where the session stands.
-    pub fn login_flow(&self) -> Arc<LoginFlow> {
-        Arc::new(LoginFlow::new(self.clone()))
     }
 }
 

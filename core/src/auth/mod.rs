@@ -1,5 +1,8 @@
-//! Getting in and staying in: SMS-code login, the session (tokens in the secure store,
-//! single-flight refresh, logout), and the session state a shell observes.
+//! Getting in and staying in: SMS code (`sms.rs`), carrier one-tap (`one_tap.rs`),
+//! third-party login with OpenID Connect (`oauth/`), scan-to-login on the web
+//! (`web_login.rs`), the login state machine a screen renders (`flow.rs`), step-up
+//! re-authentication (`reauth.rs`), the device report for risk control (`device.rs`) and
+//! logout. The session itself (tokens, refresh, the account's store) is the account layer's.
 
 mod device;
 mod flow;
@@ -7,60 +10,28 @@ mod oauth;
 mod one_tap;
 mod phone;
 mod reauth;
-mod session;
 mod sms;
 mod web_login;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use serde::Deserialize;
-use tokio::sync::watch;
 
 pub use device::{DeviceInfo, DeviceInfoProvider, DeviceOs, NetworkType};
 pub use flow::{LoginEvent, LoginFlow, LoginScreen, LoginStep};
-pub(crate) use oauth::OAuthProviders;
 pub use oauth::{OAuthAuthorization, ProviderAccount};
-pub(crate) use session::Session;
 pub use web_login::WebLoginRequest;
 
-use crate::client::Inner;
-use crate::consent::ConsentPurpose;
-use crate::net::{ApiError, NetError, NetworkProblem};
-use crate::store::StoreError;
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
-pub struct UserProfile {
-    pub id: String,
-    /// Only ever the masked form (138****8000): the full number is not kept on the phone.
-    pub phone_masked: String,
-    pub nickname: String,
-    /// From a third-party account, only if the user authorized binding.
-    #[serde(default)]
-    pub avatar_url: Option<String>,
-    /// Unix seconds.
-    pub created_at: i64,
-    /// The institution, once the account is completed.
-    #[serde(default)]
-    pub unit: Option<Named>,
-    #[serde(default)]
-    pub department: Option<Named>,
-}
-
-/// An entry of a server dictionary (a unit, a department).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
-pub struct Named {
-    pub id: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
-pub enum SessionState {
-    LoggedOut,
-    LoggedIn { user: UserProfile },
-}
+use crate::account::{
+    Account, AreaError, ConsentRecorder, Failure, SessionState, TokenResponse, UserProfile,
+    area_error,
+};
+use crate::config::OAuthProviderConfig;
+use crate::net::{ApiCode, ApiError, Endpoint, NetworkProblem, Request};
+use crate::platform::{OnPlatform, Platform, run};
+use crate::policy::ConsentPurpose;
+use crate::updates::Updates;
+use oauth::OAuthProviders;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
@@ -147,113 +118,163 @@ pub enum AuthError {
     Storage { detail: String },
 }
 
-impl From<NetError> for AuthError {
-    fn from(error: NetError) -> Self {
-        match error {
-            NetError::ConsentRequired { purpose } => AuthError::ConsentRequired { purpose },
-            NetError::RateLimited { retry_after_s } => AuthError::RateLimited { retry_after_s },
-            NetError::Unauthorized { code } => match code.as_str() {
-                "invalid_carrier_token" => AuthError::CarrierTokenInvalid,
-                "carrier_token_expired" => AuthError::CarrierTokenExpired,
-                "carrier_token_used" => AuthError::CarrierTokenUsed,
-                "invalid_id_token" | "id_token_expired" | "nonce_mismatch" | "id_token_used" => {
-                    AuthError::IdTokenRejected { reason: code }
+impl AreaError for AuthError {
+    fn network(problem: NetworkProblem) -> Self {
+        AuthError::Network { problem }
+    }
+
+    fn storage(detail: String) -> Self {
+        AuthError::Storage { detail }
+    }
+
+    fn not_logged_in() -> Self {
+        AuthError::NotLoggedIn
+    }
+
+    fn session_expired() -> Self {
+        AuthError::SessionExpired
+    }
+
+    fn consent_required(purpose: ConsentPurpose) -> Self {
+        AuthError::ConsentRequired { purpose }
+    }
+
+    fn rate_limited(retry_after_s: u64) -> Self {
+        AuthError::RateLimited { retry_after_s }
+    }
+
+    fn unauthorized(code: &ApiCode) -> Option<Self> {
+        Some(match code {
+            ApiCode::InvalidCarrierToken => AuthError::CarrierTokenInvalid,
+            ApiCode::CarrierTokenExpired => AuthError::CarrierTokenExpired,
+            ApiCode::CarrierTokenUsed => AuthError::CarrierTokenUsed,
+            ApiCode::InvalidIdToken
+            | ApiCode::IdTokenExpired
+            | ApiCode::NonceMismatch
+            | ApiCode::IdTokenUsed => AuthError::IdTokenRejected {
+                reason: code.to_string(),
+            },
+            _ => return None,
+        })
+    }
+
+    fn refused(_status: u16, error: &ApiError) -> Option<Self> {
+        Some(match &error.code {
+            ApiCode::InvalidPhone => AuthError::InvalidPhone {
+                reason: error.message.clone(),
+            },
+            ApiCode::WrongCode => AuthError::WrongCode {
+                attempts_left: error.attempts_left.unwrap_or(0),
+            },
+            ApiCode::CodeExpired => AuthError::CodeExpired,
+            ApiCode::CodeLocked => AuthError::CodeLocked,
+            ApiCode::ReauthRequired => AuthError::ReauthRequired,
+            ApiCode::PhoneMismatch => AuthError::InvalidPhone {
+                reason: "this is not the signed-in account's phone".into(),
+            },
+            ApiCode::NotFound => AuthError::WebLoginNotFound,
+            ApiCode::UnknownProvider => AuthError::UnknownProvider {
+                name: error.message.clone(),
+            },
+            ApiCode::WebLoginExpired => AuthError::WebLoginExpired,
+            ApiCode::WebLoginUsed => AuthError::WebLoginUsed,
+            _ => return None,
+        })
+    }
+}
+
+area_error!(AuthError);
+
+pub(crate) struct AuthArea {
+    platform: Arc<Platform>,
+    account: Arc<Account>,
+    oauth: OAuthProviders,
+    device_info: RwLock<Option<Arc<dyn DeviceInfoProvider>>>,
+    /// Binding a login provider's profile records its consent.
+    consents: Arc<dyn ConsentRecorder>,
+}
+
+impl OnPlatform for AuthArea {
+    fn platform(&self) -> &Platform {
+        &self.platform
+    }
+}
+
+impl AuthArea {
+    pub(crate) fn new(
+        platform: Arc<Platform>,
+        account: Arc<Account>,
+        providers: Vec<OAuthProviderConfig>,
+        consents: Arc<dyn ConsentRecorder>,
+    ) -> Self {
+        let oauth = OAuthProviders::new(providers, platform.dev);
+        Self {
+            platform,
+            account,
+            oauth,
+            device_info: RwLock::default(),
+            consents,
+        }
+    }
+
+    fn install_id(&self) -> Result<String, Failure> {
+        Ok(crate::store::settings::install_id(
+            &self.platform.app_db.conn(),
+        )?)
+    }
+
+    /// A login request without a session: the answer is the new session.
+    async fn log_in(&self, request: Request) -> Result<UserProfile, AuthError> {
+        let response: TokenResponse = self.platform.net.send(&request, None).await?.json()?;
+        let user = self.account.establish(response).await?;
+        self.after_login().await;
+        Ok(user)
+    }
+
+    /// Part of every login: the risk report, then each area's part (consent decisions made
+    /// on other devices come back, what was decided here goes out). Failures wait.
+    async fn after_login(&self) {
+        self.report_device().await;
+        self.account.logged_in().await;
+    }
+
+    async fn logout(&self) -> Result<LogoutOutcome, AuthError> {
+        let revoked_on_server = match self.account.send(&Endpoint::Logout.request()).await {
+            Ok(_) => true,
+            Err(Failure::NotLoggedIn) => return Err(AuthError::NotLoggedIn),
+            // The server already ended it: nothing left to revoke.
+            Err(Failure::SessionEnded) => true,
+            Err(error) => {
+                let error = AuthError::from(error);
+                if matches!(error, AuthError::SessionExpired) {
+                    true
+                } else {
+                    tracing::warn!(%error, "server did not confirm logout; wiping locally anyway");
+                    false
                 }
-                _ => AuthError::SessionExpired,
-            },
-            NetError::Refused { status, error } => refused(status, error),
-            other => AuthError::Network {
-                problem: other.into(),
-            },
-        }
-    }
-}
-
-/// A session's failure as another area sees it when an authorized call fails.
-pub(crate) enum SessionFailure {
-    NotLoggedIn,
-    /// Log in again.
-    Ended,
-    /// Includes a refused token refresh (rate limited): not the end of the session.
-    Network(NetworkProblem),
-    Storage(String),
-}
-
-impl AuthError {
-    pub(crate) fn into_session_failure(self) -> SessionFailure {
-        match self {
-            AuthError::NotLoggedIn => SessionFailure::NotLoggedIn,
-            AuthError::Storage { detail } => SessionFailure::Storage(detail),
-            AuthError::Network { problem } => SessionFailure::Network(problem),
-            AuthError::RateLimited { retry_after_s } => {
-                SessionFailure::Network(NetError::RateLimited { retry_after_s }.into())
             }
-            _ => SessionFailure::Ended,
-        }
-    }
-}
-
-/// Part of every login: the risk report, then consent decisions made on other devices come
-/// back and what was decided here while logged out goes out. Failures wait for next time.
-async fn after_login(inner: &Inner) {
-    device::report(inner).await;
-    if let Err(error) = crate::consent::sync_now(inner).await {
-        tracing::info!(%error, "consent sync after login postponed");
-    }
-}
-
-/// The server's refusals this area has a typed error for.
-fn refused(status: u16, error: ApiError) -> AuthError {
-    match error.code.as_str() {
-        "invalid_phone" => AuthError::InvalidPhone {
-            reason: error.message,
-        },
-        "wrong_code" => AuthError::WrongCode {
-            attempts_left: error.attempts_left.unwrap_or(0),
-        },
-        "code_expired" => AuthError::CodeExpired,
-        "code_locked" => AuthError::CodeLocked,
-        "reauth_required" => AuthError::ReauthRequired,
-        "phone_mismatch" => AuthError::InvalidPhone {
-            reason: "this is not the signed-in account's phone".into(),
-        },
-        "not_found" => AuthError::WebLoginNotFound,
-        "unknown_provider" => AuthError::UnknownProvider {
-            name: error.message,
-        },
-        "web_login_expired" => AuthError::WebLoginExpired,
-        "web_login_used" => AuthError::WebLoginUsed,
-        _ => AuthError::Network {
-            problem: NetError::Refused { status, error }.into(),
-        },
-    }
-}
-
-impl From<StoreError> for AuthError {
-    fn from(error: StoreError) -> Self {
-        AuthError::Storage {
-            detail: error.to_string(),
-        }
+        };
+        self.account.end().await?;
+        tracing::info!(revoked_on_server, "logged out");
+        Ok(LogoutOutcome { revoked_on_server })
     }
 }
 
 /// The authentication area of a [`crate::Client`].
 #[derive(Clone)]
-pub struct AuthClient {
-    inner: Arc<Inner>,
-}
+pub struct AuthClient(Arc<AuthArea>);
 
 impl AuthClient {
-    pub(crate) fn new(inner: Arc<Inner>) -> Self {
-        Self { inner }
+    pub(crate) fn new(area: Arc<AuthArea>) -> Self {
+        Self(area)
     }
 
     /// Asks the server to text a login code to `phone` (a mainland mobile number).
     pub async fn request_sms_code(&self, phone: String) -> Result<SmsCodeSent, AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { sms::request_code(&inner, &phone).await })
-            .await
+        run(&self.0, |area| async move {
+            area.request_sms_code(&phone).await
+        })
+        .await
     }
 
     /// Checks the code; on success the session is stored and the state becomes logged in.
@@ -262,31 +283,20 @@ impl AuthClient {
         phone: String,
         code: String,
     ) -> Result<UserProfile, AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move {
-                let user = sms::verify_code(&inner, &phone, &code).await?;
-                after_login(&inner).await;
-                Ok(user)
-            })
-            .await
+        run(&self.0, |area| async move {
+            area.verify_sms_code(&phone, &code).await
+        })
+        .await
     }
 
     /// Logs in with the token the carrier SDK yields for this phone's number.
     pub async fn login_with_carrier_token(&self, token: String) -> Result<UserProfile, AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move {
-                let user = one_tap::login(&inner, &token).await?;
-                after_login(&inner).await;
-                Ok(user)
-            })
-            .await
+        run(&self.0, |area| async move { area.one_tap(&token).await }).await
     }
 
     /// The third-party login providers this app offers.
     pub fn oauth_providers(&self) -> Vec<String> {
-        self.inner.oauth.names()
+        self.0.oauth.names()
     }
 
     /// Starts a third-party login: open the returned URL in the system browser, then pass
@@ -295,10 +305,11 @@ impl AuthClient {
         &self,
         provider: String,
     ) -> Result<OAuthAuthorization, AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { oauth::start(&inner, &provider).await })
-            .await
+        run(
+            &self.0,
+            |area| async move { area.start_oauth(&provider).await },
+        )
+        .await
     }
 
     /// Checks the provider's callback and collects its answer. Returns what binding would
@@ -307,98 +318,103 @@ impl AuthClient {
         &self,
         callback_url: String,
     ) -> Result<ProviderAccount, AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { oauth::complete(&inner, &callback_url).await })
-            .await
+        run(&self.0, |area| async move {
+            area.complete_oauth(&callback_url).await
+        })
+        .await
     }
 
     /// Logs in; `bind_profile` is the user's explicit answer to copying the provider's
     /// nickname and avatar (recorded as third-party sharing consent).
     pub async fn finish_oauth_login(&self, bind_profile: bool) -> Result<UserProfile, AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move {
-                let user = oauth::finish(&inner, bind_profile).await?;
-                after_login(&inner).await;
-                Ok(user)
-            })
-            .await
+        run(&self.0, |area| async move {
+            area.finish_oauth(bind_profile).await
+        })
+        .await
     }
 
     /// Texts a fresh code to the signed-in account's phone, for a sensitive action.
     pub async fn request_reauth_code(&self, phone: String) -> Result<SmsCodeSent, AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { reauth::request_code(&inner, &phone).await })
-            .await
+        run(&self.0, |area| async move {
+            area.request_reauth_code(&phone).await
+        })
+        .await
     }
 
     /// Proves a recent authentication with that code; sensitive actions are then allowed for
     /// a few minutes.
     pub async fn reauthenticate(&self, phone: String, code: String) -> Result<(), AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { reauth::verify(&inner, &phone, &code).await })
-            .await
+        run(&self.0, |area| async move {
+            area.reauthenticate(&phone, &code).await
+        })
+        .await
     }
 
     /// The phone scanned a web login code: checks it is ours, then asks the server who is
     /// asking. Show the answer and let the user confirm or decline.
     pub async fn scan_web_login(&self, payload: String) -> Result<WebLoginRequest, AuthError> {
         let id = web_login::parse_payload(&payload)?;
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { web_login::details(&inner, &id).await })
-            .await
+        run(
+            &self.0,
+            |area| async move { area.web_login_details(&id).await },
+        )
+        .await
     }
 
     /// Logs the browser in (a sensitive action: may need `reauthenticate` first).
     pub async fn confirm_web_login(&self, id: String) -> Result<(), AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { web_login::answer(&inner, &id, true).await })
-            .await
+        run(&self.0, |area| async move {
+            area.answer_web_login(&id, true).await
+        })
+        .await
     }
 
     pub async fn decline_web_login(&self, id: String) -> Result<(), AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { web_login::answer(&inner, &id, false).await })
-            .await
+        run(&self.0, |area| async move {
+            area.answer_web_login(&id, false).await
+        })
+        .await
     }
 
     /// Registers the shell's access to device information, sent for risk control at login.
     pub fn set_device_info_provider(&self, provider: Arc<dyn DeviceInfoProvider>) {
         *self
-            .inner
-            .device_info_provider
+            .0
+            .device_info
             .write()
             .unwrap_or_else(|p| p.into_inner()) = Some(provider);
     }
 
     /// The signed-in user, as the server knows them now.
     pub async fn whoami(&self) -> Result<UserProfile, AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { inner.session.whoami(&inner).await })
-            .await
+        run(&self.0, |area| async move {
+            let user: UserProfile = area.account.send(&Endpoint::Me.request()).await?.json()?;
+            area.account.updated_profile(&user)?;
+            Ok(user)
+        })
+        .await
     }
 
     /// Revokes the session on the server and wipes the account's tokens, key and database.
     pub async fn logout(&self) -> Result<LogoutOutcome, AuthError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { inner.session.logout(&inner).await })
-            .await
+        run(&self.0, |area| async move { area.logout().await }).await
     }
 
     pub fn session_state(&self) -> SessionState {
-        self.inner.session.state()
+        self.0.account.state()
     }
 
-    /// A receiver whose current value is the state now; it changes with every transition.
-    pub fn session_updates(&self) -> watch::Receiver<SessionState> {
-        self.inner.session.subscribe()
+    /// The state now, then every transition.
+    pub fn session_updates(&self) -> Updates<SessionState> {
+        Updates::watching(self.0.account.subscribe(), async {})
+    }
+
+    /// A login screen's state machine, starting where the session stands.
+    pub fn login_flow(&self) -> Arc<LoginFlow> {
+        Arc::new(LoginFlow::new(self.clone()))
+    }
+
+    pub(crate) fn area(&self) -> &Arc<AuthArea> {
+        &self.0
     }
 }

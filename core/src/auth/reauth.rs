@@ -1,11 +1,10 @@
-//! Step-up: sensitive actions (confirming a web login, deleting the account) need a recent
-//! authentication; the user proves it with a fresh SMS code to the account's own phone.
+//! Step-up re-authentication: a fresh SMS code to the signed-in account's own phone, after
+//! which the server allows sensitive actions for a few minutes.
 
 use serde::Serialize;
 
-use super::phone::{normalize_mainland_phone, normalize_sms_code};
-use super::{AuthError, SmsCodeSent};
-use crate::client::Inner;
+use super::sms::{code, phone};
+use super::{AuthArea, AuthError, SmsCodeSent};
 use crate::net::Endpoint;
 
 #[derive(Serialize)]
@@ -19,32 +18,25 @@ struct Verify<'a> {
     code: &'a str,
 }
 
-fn phone(input: &str) -> Result<String, AuthError> {
-    normalize_mainland_phone(input).map_err(|reason| AuthError::InvalidPhone { reason })
-}
+impl AuthArea {
+    pub(super) async fn request_reauth_code(&self, input: &str) -> Result<SmsCodeSent, AuthError> {
+        let phone = phone(input)?;
+        let request = Endpoint::ReauthSend.request().json(&Send { phone: &phone });
+        Ok(self.account.send(&request).await?.json()?)
+    }
 
-pub(super) async fn request_code(inner: &Inner, input: &str) -> Result<SmsCodeSent, AuthError> {
-    let phone = phone(input)?;
-    let body = Send { phone: &phone };
-    inner
-        .session
-        .call(inner, Endpoint::ReauthSend, Some(&body))
-        .await
-}
-
-pub(super) async fn verify(
-    inner: &Inner,
-    phone_input: &str,
-    code_input: &str,
-) -> Result<(), AuthError> {
-    let phone = phone(phone_input)?;
-    let code = normalize_sms_code(code_input).ok_or(AuthError::InvalidCode)?;
-    let body = Verify {
-        phone: &phone,
-        code: &code,
-    };
-    inner
-        .session
-        .call_no_content(inner, Endpoint::ReauthVerify, Some(&body))
-        .await
+    pub(super) async fn reauthenticate(
+        &self,
+        phone_input: &str,
+        code_input: &str,
+    ) -> Result<(), AuthError> {
+        let phone = phone(phone_input)?;
+        let code = code(code_input)?;
+        let request = Endpoint::ReauthVerify.request().json(&Verify {
+            phone: &phone,
+            code: &code,
+        });
+        self.account.send(&request).await?;
+        Ok(())
+    }
 }

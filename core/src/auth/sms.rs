@@ -1,11 +1,10 @@
-//! SMS-code login: request a code for a phone number, then trade the code for a session.
+//! SMS-code login: request a code for a mainland number, verify it, and the answer is the
+//! session.
 
 use serde::Serialize;
 
 use super::phone::{normalize_mainland_phone, normalize_sms_code};
-use super::session::TokenResponse;
-use super::{AuthError, SmsCodeSent, UserProfile};
-use crate::client::Inner;
+use super::{AuthArea, AuthError, SmsCodeSent, UserProfile};
 use crate::net::Endpoint;
 
 #[derive(Serialize)]
@@ -21,36 +20,38 @@ struct VerifyRequest<'a> {
     device_id: &'a str,
 }
 
-fn phone(input: &str) -> Result<String, AuthError> {
+pub(super) fn phone(input: &str) -> Result<String, AuthError> {
     normalize_mainland_phone(input).map_err(|reason| AuthError::InvalidPhone { reason })
 }
 
-pub(super) async fn request_code(inner: &Inner, input: &str) -> Result<SmsCodeSent, AuthError> {
-    let phone = phone(input)?;
-    let device_id = inner.app.install_id()?;
-    let body = SendRequest {
-        phone: &phone,
-        device_id: &device_id,
-    };
-    Ok(inner.net.call(Endpoint::SmsSend, Some(&body), None).await?)
+pub(super) fn code(input: &str) -> Result<String, AuthError> {
+    normalize_sms_code(input).ok_or(AuthError::InvalidCode)
 }
 
-pub(super) async fn verify_code(
-    inner: &Inner,
-    phone_input: &str,
-    code_input: &str,
-) -> Result<UserProfile, AuthError> {
-    let phone = phone(phone_input)?;
-    let code = normalize_sms_code(code_input).ok_or(AuthError::InvalidCode)?;
-    let device_id = inner.app.install_id()?;
-    let body = VerifyRequest {
-        phone: &phone,
-        code: &code,
-        device_id: &device_id,
-    };
-    let response: TokenResponse = inner
-        .net
-        .call(Endpoint::SmsVerify, Some(&body), None)
-        .await?;
-    inner.session.establish(inner, response).await
+impl AuthArea {
+    pub(super) async fn request_sms_code(&self, input: &str) -> Result<SmsCodeSent, AuthError> {
+        let phone = phone(input)?;
+        let device_id = self.install_id()?;
+        let request = Endpoint::SmsSend.request().json(&SendRequest {
+            phone: &phone,
+            device_id: &device_id,
+        });
+        Ok(self.platform.net.send(&request, None).await?.json()?)
+    }
+
+    pub(super) async fn verify_sms_code(
+        &self,
+        phone_input: &str,
+        code_input: &str,
+    ) -> Result<UserProfile, AuthError> {
+        let phone = phone(phone_input)?;
+        let code = code(code_input)?;
+        let device_id = self.install_id()?;
+        let request = Endpoint::SmsVerify.request().json(&VerifyRequest {
+            phone: &phone,
+            code: &code,
+            device_id: &device_id,
+        });
+        self.log_in(request).await
+    }
 }

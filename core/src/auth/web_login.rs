@@ -4,8 +4,7 @@
 use serde::Deserialize;
 use url::Url;
 
-use super::AuthError;
-use crate::client::Inner;
+use super::{AuthArea, AuthError};
 use crate::net::Endpoint;
 
 /// Far above any code this server issues; a longer payload is not ours.
@@ -73,17 +72,21 @@ pub(crate) fn parse_payload(payload: &str) -> Result<String, AuthError> {
     Ok(id)
 }
 
-pub(super) async fn details(inner: &Inner, id: &str) -> Result<WebLoginRequest, AuthError> {
-    inner.session.call_at(inner, Endpoint::WebLogin, id).await
-}
+impl AuthArea {
+    pub(super) async fn web_login_details(&self, id: &str) -> Result<WebLoginRequest, AuthError> {
+        let request = Endpoint::WebLogin.request().id(id);
+        Ok(self.account.send(&request).await?.json()?)
+    }
 
-pub(super) async fn answer(inner: &Inner, id: &str, confirm: bool) -> Result<(), AuthError> {
-    let endpoint = if confirm {
-        Endpoint::WebLoginConfirm
-    } else {
-        Endpoint::WebLoginDecline
-    };
-    inner.session.call_no_content_at(inner, endpoint, id).await
+    pub(super) async fn answer_web_login(&self, id: &str, confirm: bool) -> Result<(), AuthError> {
+        let endpoint = if confirm {
+            Endpoint::WebLoginConfirm
+        } else {
+            Endpoint::WebLoginDecline
+        };
+        self.account.send(&endpoint.request().id(id)).await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -5,18 +5,22 @@
 
 mod id_number;
 mod photos;
+mod store;
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use crate::auth::{AuthError, SessionFailure};
-use crate::client::Inner;
-use crate::consent::ConsentPurpose;
-use crate::net::{CancelToken, Endpoint, Headers, NetError, NetworkProblem, UploadProgress};
-use crate::permissions::{Location, for_identity_authentication};
-use crate::store::StoreError;
+use crate::account::{Account, AccountObserver, AreaError, PositionSource, area_error};
+use crate::net::{
+    ApiCode, ApiError, CancelToken, Endpoint, NetworkProblem, Upload, UploadProgress,
+};
+use crate::platform::{OnPlatform, Platform, run};
+use crate::policy::ConsentPurpose;
+use crate::shell::Location;
+use crate::store::Schema;
+use crate::updates::Updates;
 use id_number::IdNumber;
 use photos::PhotoProblem;
 
@@ -188,56 +192,51 @@ pub enum CertificationError {
     Storage { detail: String },
 }
 
-impl From<AuthError> for CertificationError {
-    fn from(error: AuthError) -> Self {
-        match error.into_session_failure() {
-            SessionFailure::NotLoggedIn => CertificationError::NotLoggedIn,
-            SessionFailure::Ended => CertificationError::SessionExpired,
-            SessionFailure::Network(problem) => CertificationError::Network { problem },
-            SessionFailure::Storage(detail) => CertificationError::Storage { detail },
-        }
+impl AreaError for CertificationError {
+    fn network(problem: NetworkProblem) -> Self {
+        CertificationError::Network { problem }
+    }
+
+    fn storage(detail: String) -> Self {
+        CertificationError::Storage { detail }
+    }
+
+    fn not_logged_in() -> Self {
+        CertificationError::NotLoggedIn
+    }
+
+    fn session_expired() -> Self {
+        CertificationError::SessionExpired
+    }
+
+    fn consent_required(purpose: ConsentPurpose) -> Self {
+        CertificationError::ConsentRequired { purpose }
+    }
+
+    fn cancelled() -> Self {
+        CertificationError::Cancelled
+    }
+
+    fn refused(_status: u16, error: &ApiError) -> Option<Self> {
+        Some(match error.code {
+            ApiCode::InvalidIdNumber => CertificationError::InvalidIdNumber {
+                reason: error.message.clone(),
+            },
+            ApiCode::UnsupportedImage => CertificationError::UnsupportedImage,
+            ApiCode::TooLarge => CertificationError::ImageTooLarge {
+                limit_bytes: photos::MAX_PHOTO_BYTES as u64,
+            },
+            ApiCode::InvalidImage => CertificationError::InvalidImage,
+            ApiCode::PhotosRequired => CertificationError::PhotosRequired,
+            ApiCode::AlreadyCertified => CertificationError::AlreadyCertified,
+            ApiCode::ReauthRequired => CertificationError::ReauthRequired,
+            ApiCode::NotFound => CertificationError::NotSubmitted,
+            _ => return None,
+        })
     }
 }
 
-impl From<NetError> for CertificationError {
-    fn from(error: NetError) -> Self {
-        match error {
-            NetError::ConsentRequired { purpose } => {
-                CertificationError::ConsentRequired { purpose }
-            }
-            NetError::Unauthorized { .. } => CertificationError::SessionExpired,
-            NetError::Cancelled => CertificationError::Cancelled,
-            NetError::Refused { status, error } => match error.code.as_str() {
-                "invalid_id_number" => CertificationError::InvalidIdNumber {
-                    reason: error.message,
-                },
-                "unsupported_image" => CertificationError::UnsupportedImage,
-                "too_large" => CertificationError::ImageTooLarge {
-                    limit_bytes: photos::MAX_PHOTO_BYTES as u64,
-                },
-                "invalid_image" => CertificationError::InvalidImage,
-                "photos_required" => CertificationError::PhotosRequired,
-                "already_certified" => CertificationError::AlreadyCertified,
-                "reauth_required" => CertificationError::ReauthRequired,
-                "not_found" => CertificationError::NotSubmitted,
-                _ => CertificationError::Network {
-                    problem: NetError::Refused { status, error }.into(),
-                },
-            },
-            other => CertificationError::Network {
-                problem: other.into(),
-            },
-        }
-    }
-}
-
-impl From<StoreError> for CertificationError {
-    fn from(error: StoreError) -> Self {
-        CertificationError::Storage {
-            detail: error.to_string(),
-        }
-    }
-}
+area_error!(CertificationError);
 
 impl From<PhotoProblem> for CertificationError {
     fn from(problem: PhotoProblem) -> Self {
@@ -251,15 +250,30 @@ impl From<PhotoProblem> for CertificationError {
     }
 }
 
-/// The certification area of a [`crate::Client`].
-#[derive(Clone)]
-pub struct CertificationClient {
-    inner: Arc<Inner>,
+/// The certification area's table in an account's database.
+pub(crate) const ACCOUNT_SCHEMA: &Schema = &store::SCHEMA;
+
+pub(crate) struct CertificationArea {
+    platform: Arc<Platform>,
+    account: Arc<Account>,
+    position: Arc<dyn PositionSource>,
+    /// The last known status, for listeners.
+    status: watch::Sender<CertificationStatus>,
 }
 
+impl OnPlatform for CertificationArea {
+    fn platform(&self) -> &Platform {
+        &self.platform
+    }
+}
+
+/// The certification area of a [`crate::Client`].
+#[derive(Clone)]
+pub struct CertificationClient(Arc<CertificationArea>);
+
 impl CertificationClient {
-    pub(crate) fn new(inner: Arc<Inner>) -> Self {
-        Self { inner }
+    pub(crate) fn new(area: Arc<CertificationArea>) -> Self {
+        Self(area)
     }
 
     /// Checks a typed ID number locally (length, birth date, check digit) and returns its
@@ -281,37 +295,16 @@ impl CertificationClient {
         cancel: Arc<CancelToken>,
     ) -> Result<CertificatePhoto, CertificationError> {
         let media_type = photos::media_type(&image)?;
-        let inner = self.inner.clone();
-        let image = bytes::Bytes::from(image);
-        self.inner
-            .run(async move {
-                let inner = &inner;
-                let photo: CertificatePhoto = inner
-                    .session
-                    .authorized::<_, CertificationError, _, _>(inner, |token| {
-                        let (image, progress, cancel) =
-                            (image.clone(), progress.clone(), cancel.clone());
-                        async move {
-                            inner
-                                .net
-                                .upload(
-                                    Endpoint::CertificationPhoto,
-                                    &[("kind", kind.key())],
-                                    media_type,
-                                    image,
-                                    &token,
-                                    &Headers::default(),
-                                    progress,
-                                    &cancel,
-                                )
-                                .await
-                        }
-                    })
-                    .await?;
-                tracing::info!(kind = kind.key(), "certificate photo uploaded");
-                Ok(photo)
-            })
-            .await
+        let request = Endpoint::CertificationPhoto
+            .request()
+            .query("kind", kind.key())
+            .upload(media_type, image.into(), Upload { progress, cancel });
+        run(&self.0, |area| async move {
+            let photo: CertificatePhoto = area.account.send(&request).await?.json()?;
+            tracing::info!(kind = kind.key(), "certificate photo uploaded");
+            Ok(photo)
+        })
+        .await
     }
 
     /// Applies for certification with the ID number and the uploaded photos. The position is
@@ -326,114 +319,121 @@ impl CertificationClient {
         if photo_ids.is_empty() {
             return Err(CertificationError::PhotosRequired);
         }
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move {
-                let inner = &inner;
-                if !inner.gate.allows(ConsentPurpose::IdentityVerification) {
-                    return Err(CertificationError::ConsentRequired {
-                        purpose: ConsentPurpose::IdentityVerification,
-                    });
-                }
-                let location = for_identity_authentication(inner).await;
-                let endpoint = if location.is_some() {
-                    Endpoint::CertificationSubmitLocated
-                } else {
-                    Endpoint::CertificationSubmit
-                };
-                let body = Application {
-                    id_number: id.as_str(),
-                    photo_ids: &photo_ids,
-                    location: location.map(Position::from),
-                };
-                let status: StatusBody = inner
-                    .session
-                    .call::<_, CertificationError>(inner, endpoint, Some(&body))
-                    .await?;
-                tracing::info!(id = ?id, "certification submitted");
-                publish(inner, status.into()).await
-            })
-            .await
+        run(
+            &self.0,
+            |area| async move { area.submit(id, photo_ids).await },
+        )
+        .await
     }
 
     /// Asks the server where the application stands and tells the listeners.
     pub async fn refresh_status(&self) -> Result<CertificationStatus, CertificationError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move {
-                let inner = &inner;
-                let status: StatusBody = inner
-                    .session
-                    .call::<_, CertificationError>(
-                        inner,
-                        Endpoint::CertificationStatus,
-                        None::<&()>,
-                    )
-                    .await?;
-                publish(inner, status.into()).await
-            })
-            .await
+        run(&self.0, |area| async move {
+            let request = Endpoint::CertificationStatus.request();
+            let status: StatusBody = area.account.send(&request).await?.json()?;
+            area.publish(status.into())
+        })
+        .await
     }
 
     /// The last known status, from the account's cache (works offline).
     pub async fn status(&self) -> Result<CertificationStatus, CertificationError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { Ok(cached(&inner).await?) })
-            .await
+        run(&self.0, |area| async move { area.cached() }).await
     }
 
-    /// A receiver whose current value is the last known status; it changes with every
-    /// refresh or submission.
-    pub async fn status_updates(
-        &self,
-    ) -> Result<watch::Receiver<CertificationStatus>, CertificationError> {
-        let current = self.status().await?;
-        self.inner.certification.send_replace(current);
-        Ok(self.inner.certification.subscribe())
+    /// The status now (from the cache), then every change a refresh or submission brings.
+    pub fn status_updates(&self) -> Updates<CertificationStatus> {
+        let area = self.0.clone();
+        let load = async move {
+            match area.cached() {
+                Ok(status) => {
+                    area.status.send_replace(status);
+                }
+                Err(error) => tracing::info!(%error, "certification status not cached"),
+            }
+        };
+        Updates::watching(self.0.status.subscribe(), load)
     }
 
     /// The full ID number, for the user's own eyes (a sensitive action: may need
     /// `reauthenticate` first). Never cached.
     pub async fn reveal_id_number(&self) -> Result<String, CertificationError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move {
-                let full: FullIdNumber = inner
-                    .session
-                    .call::<_, CertificationError>(
-                        &inner,
-                        Endpoint::CertificationIdNumber,
-                        None::<&()>,
-                    )
-                    .await?;
-                Ok(full.id_number)
-            })
-            .await
+        run(&self.0, |area| async move {
+            let request = Endpoint::CertificationIdNumber.request();
+            let full: FullIdNumber = area.account.send(&request).await?.json()?;
+            Ok(full.id_number)
+        })
+        .await
     }
 }
 
-async fn cached(inner: &Inner) -> Result<CertificationStatus, StoreError> {
-    Ok(inner
-        .session
-        .with_store(|store| store.certification())
-        .await?
-        .flatten()
-        .unwrap_or_default())
+impl CertificationArea {
+    pub(crate) fn new(
+        platform: Arc<Platform>,
+        account: Arc<Account>,
+        position: Arc<dyn PositionSource>,
+    ) -> Self {
+        Self {
+            platform,
+            account,
+            position,
+            status: watch::Sender::new(CertificationStatus::default()),
+        }
+    }
+
+    async fn submit(
+        &self,
+        id: IdNumber,
+        photo_ids: Vec<String>,
+    ) -> Result<CertificationStatus, CertificationError> {
+        if !self
+            .platform
+            .gate
+            .allows(ConsentPurpose::IdentityVerification)
+        {
+            return Err(CertificationError::ConsentRequired {
+                purpose: ConsentPurpose::IdentityVerification,
+            });
+        }
+        let location = self.position.position_for_identity_authentication().await;
+        let endpoint = if location.is_some() {
+            Endpoint::CertificationSubmitLocated
+        } else {
+            Endpoint::CertificationSubmit
+        };
+        let request = endpoint.request().json(&Application {
+            id_number: id.as_str(),
+            photo_ids: &photo_ids,
+            location: location.map(Position::from),
+        });
+        let status: StatusBody = self.account.send(&request).await?.json()?;
+        tracing::info!(id = ?id, "certification submitted");
+        self.publish(status.into())
+    }
+
+    fn cached(&self) -> Result<CertificationStatus, CertificationError> {
+        let db = self.account.db()?;
+        Ok(store::load(&db.conn())?.unwrap_or_default())
+    }
+
+    fn publish(
+        &self,
+        status: CertificationStatus,
+    ) -> Result<CertificationStatus, CertificationError> {
+        let db = self.account.db()?;
+        store::save(&db.conn(), &status)?;
+        self.status.send_if_modified(|current| {
+            let changed = *current != status;
+            *current = status.clone();
+            changed
+        });
+        Ok(status)
+    }
 }
 
-async fn publish(
-    inner: &Inner,
-    status: CertificationStatus,
-) -> Result<CertificationStatus, CertificationError> {
-    inner
-        .session
-        .with_store(|store| store.save_certification(&status))
-        .await?;
-    inner.certification.send_if_modified(|current| {
-        let changed = *current != status;
-        *current = status.clone();
-        changed
-    });
-    Ok(status)
+impl AccountObserver for CertificationArea {
+    /// A screen still subscribed shows nothing of the account that left.
+    fn session_ended(&self) {
+        self.status.send_replace(CertificationStatus::default());
+    }
 }

@@ -1,23 +1,25 @@
-//! Privacy-policy consent: fetch the current policy, record the user's acceptance locally,
-//! and open the network gate only then.
+//! Consent: fetch the current policy, record the user's acceptance (the network gate opens
+//! only then), grant or withdraw each optional purpose, and keep the decisions in step with
+//! the account on the server.
 
-mod gate;
-mod purpose;
+mod store;
 mod sync;
-mod withdrawal;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 
-pub(crate) use gate::ConsentGate;
-pub use purpose::{ConsentPurpose, PurposeConsent};
 pub use sync::SyncReport;
 
-use crate::auth::AuthError;
-use crate::client::Inner;
+use crate::account::{
+    Account, AccountObserver, AreaError, ConsentRecorder, DataExport, Failure, Withdrawal,
+    area_error,
+};
 use crate::net::{Endpoint, NetError, NetworkProblem};
-use crate::store::{AppStore, PolicyAcceptance, PurposeDecision, StoreError};
+use crate::platform::{OnPlatform, Platform, run};
+use crate::policy::{ConsentGate, ConsentPurpose};
+use crate::store::{Schema, StoreError, settings};
+use store::{Decision, PendingDeletion, PolicyAcceptance};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
@@ -83,6 +85,18 @@ pub struct ConsentStatus {
     pub prompt: Option<ConsentPrompt>,
 }
 
+/// Where one optional purpose stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct PurposeConsent {
+    pub purpose: ConsentPurpose,
+    pub granted: bool,
+    /// When it was last granted or withdrawn (unix seconds); none if never decided.
+    pub decided_at: Option<i64>,
+    /// The policy version in force when it was decided.
+    pub policy_version: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Error))]
 pub enum ConsentError {
@@ -108,169 +122,271 @@ pub enum ConsentError {
     Storage { detail: String },
 }
 
-impl From<AuthError> for ConsentError {
-    fn from(error: AuthError) -> Self {
-        match error {
-            AuthError::Network { problem } => ConsentError::Network { problem },
-            AuthError::Storage { detail } => ConsentError::Storage { detail },
-            AuthError::SessionExpired | AuthError::NotLoggedIn => ConsentError::SessionExpired,
-            other => ConsentError::Network {
-                problem: NetworkProblem::Rejected {
-                    status: 0,
-                    code: "auth".into(),
-                    message: other.to_string(),
-                },
-            },
-        }
+impl AreaError for ConsentError {
+    fn network(problem: NetworkProblem) -> Self {
+        ConsentError::Network { problem }
+    }
+
+    fn storage(detail: String) -> Self {
+        ConsentError::Storage { detail }
+    }
+
+    fn session_expired() -> Self {
+        ConsentError::SessionExpired
     }
 }
 
-impl From<NetError> for ConsentError {
-    fn from(error: NetError) -> Self {
-        ConsentError::Network {
-            problem: error.into(),
-        }
-    }
+area_error!(ConsentError);
+
+/// The consent area's tables in the app database.
+pub(crate) const APP_SCHEMA: &Schema = &store::SCHEMA;
+
+pub(crate) struct ConsentArea {
+    platform: Arc<Platform>,
+    account: Arc<Account>,
+    /// The policy last fetched, i.e. the one the user can have been shown.
+    shown_policy: Mutex<Option<PolicyDocument>>,
+    /// What withdrawing a purpose does in other areas.
+    withdrawals: Vec<Arc<dyn Withdrawal>>,
 }
 
-impl From<StoreError> for ConsentError {
-    fn from(error: StoreError) -> Self {
-        ConsentError::Storage {
-            detail: error.to_string(),
-        }
+impl OnPlatform for ConsentArea {
+    fn platform(&self) -> &Platform {
+        &self.platform
     }
 }
 
 /// The consent area of a [`crate::Client`].
 #[derive(Clone)]
-pub struct ConsentClient {
-    inner: Arc<Inner>,
-}
+pub struct ConsentClient(Arc<ConsentArea>);
 
 impl ConsentClient {
-    pub(crate) fn new(inner: Arc<Inner>) -> Self {
-        Self { inner }
+    pub(crate) fn new(area: Arc<ConsentArea>) -> Self {
+        Self(area)
     }
 
     /// Fetches the policy the user must be shown. Allowed before any consent.
     pub async fn fetch_policy(&self) -> Result<PolicyDocument, ConsentError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move {
-                let policy: PolicyDocument =
-                    inner.net.call(Endpoint::Policy, None::<&()>, None).await?;
-                if policy.version.is_empty() || policy.sections.is_empty() {
-                    return Err(ConsentError::Network {
-                        problem: NetworkProblem::MalformedResponse {
-                            detail: "policy without version or sections".into(),
-                        },
-                    });
-                }
-                *inner.shown_policy.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(policy.clone());
-                Ok(policy)
-            })
-            .await
+        run(&self.0, |area| async move { area.fetch_policy().await }).await
     }
 
     /// Records that the user accepted `version`, which must be the policy last fetched (and
     /// so shown); from then on the network gate is open.
     pub async fn accept(&self, version: String) -> Result<ConsentStatus, ConsentError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move {
-                let shown = inner
-                    .shown_policy
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .clone();
-                let Some(policy) = shown.filter(|p| p.version == version) else {
-                    return Err(ConsentError::PolicyNotShown { version });
-                };
-                let acceptance = PolicyAcceptance {
-                    version: policy.version,
-                    hash: policy.hash,
-                    accepted_at: inner.clock.now_unix(),
-                    purposes: policy.purposes,
-                };
-                inner.app.record_policy_acceptance(&acceptance)?;
-                inner.gate.set_covered(&acceptance.purposes);
-                inner.gate.set(ConsentPurpose::PrivacyPolicy, true);
-                tracing::info!(version = %acceptance.version, "privacy policy accepted");
-                Ok(status(&inner)?)
-            })
-            .await
+        run(&self.0, |area| async move { area.accept(&version) }).await
     }
 
-    pub fn status(&self) -> Result<ConsentStatus, ConsentError> {
-        Ok(status(&self.inner)?)
+    pub async fn status(&self) -> Result<ConsentStatus, ConsentError> {
+        run(&self.0, |area| async move { Ok(area.status()?) }).await
     }
 
     /// Grants an optional purpose. Effective at once; synced to the account when logged in.
-    pub fn grant(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
-        let decided = decide(&self.inner, purpose, true)?;
-        self.inner.sync_in_background();
-        Ok(decided)
+    pub async fn grant(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
+        run(&self.0, |area| async move {
+            let decided = area.decide(purpose, true)?;
+            area.sync_in_background();
+            Ok(decided)
+        })
+        .await
     }
 
     /// Withdraws an optional purpose: as easy as granting, effective at once — its queued
     /// data dropped, identifiers retired, dependent switches off, only its features stop — and
     /// a deletion request queued for the server (sent in the background, kept until it is).
-    pub fn withdraw(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
-        let decided = decide(&self.inner, purpose, false)?;
-        withdrawal::apply(&self.inner, purpose)?;
-        self.inner.sync_in_background();
-        Ok(decided)
+    pub async fn withdraw(&self, purpose: ConsentPurpose) -> Result<PurposeConsent, ConsentError> {
+        run(&self.0, |area| async move {
+            let decided = area.decide(purpose, false)?;
+            area.withdrawal_effects(purpose)?;
+            area.sync_in_background();
+            Ok(decided)
+        })
+        .await
     }
 
     /// Delivers what consent changes left for the server and restores decisions made on
     /// other devices. Runs on its own after every decision and login; call it to wait.
     pub async fn sync(&self) -> Result<SyncReport, ConsentError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { sync::sync(&inner).await })
-            .await
+        run(&self.0, |area| async move { area.sync().await }).await
     }
 
     /// Every optional purpose and where it stands.
-    pub fn purposes(&self) -> Result<Vec<PurposeConsent>, ConsentError> {
-        ConsentPurpose::OPTIONAL
-            .iter()
-            .map(|&purpose| purpose_consent(&self.inner, purpose).map_err(Into::into))
-            .collect()
+    pub async fn purposes(&self) -> Result<Vec<PurposeConsent>, ConsentError> {
+        run(&self.0, |area| async move {
+            let conn = area.platform.app_db.conn();
+            ConsentPurpose::OPTIONAL
+                .iter()
+                .map(|&purpose| Ok(purpose_consent(&conn, purpose)?))
+                .collect()
+        })
+        .await
     }
 }
 
-pub(crate) fn decide(
-    inner: &Inner,
+impl ConsentArea {
+    pub(crate) fn new(
+        platform: Arc<Platform>,
+        account: Arc<Account>,
+        withdrawals: Vec<Arc<dyn Withdrawal>>,
+    ) -> Self {
+        Self {
+            platform,
+            account,
+            shown_policy: Mutex::default(),
+            withdrawals,
+        }
+    }
+
+    fn shown(&self) -> std::sync::MutexGuard<'_, Option<PolicyDocument>> {
+        self.shown_policy.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn fetch_policy(&self) -> Result<PolicyDocument, ConsentError> {
+        let answer = self
+            .platform
+            .net
+            .send(&Endpoint::Policy.request(), None)
+            .await?;
+        let policy: PolicyDocument = answer.json()?;
+        if policy.version.is_empty() || policy.sections.is_empty() {
+            return Err(ConsentError::Network {
+                problem: NetworkProblem::MalformedResponse {
+                    detail: "policy without version or sections".into(),
+                },
+            });
+        }
+        *self.shown() = Some(policy.clone());
+        Ok(policy)
+    }
+
+    fn accept(&self, version: &str) -> Result<ConsentStatus, ConsentError> {
+        let shown = self.shown().clone();
+        let Some(policy) = shown.filter(|p| p.version == version) else {
+            return Err(ConsentError::PolicyNotShown {
+                version: version.to_string(),
+            });
+        };
+        let acceptance = PolicyAcceptance {
+            version: policy.version,
+            hash: policy.hash,
+            accepted_at: self.platform.now(),
+            purposes: policy.purposes,
+        };
+        store::record_acceptance(&self.platform.app_db.conn(), &acceptance)?;
+        let gate = &self.platform.gate;
+        gate.set_covered(&acceptance.purposes);
+        gate.set(ConsentPurpose::PrivacyPolicy, true);
+        tracing::info!(version = %acceptance.version, "privacy policy accepted");
+        Ok(self.status()?)
+    }
+
+    fn decide(
+        &self,
+        purpose: ConsentPurpose,
+        granted: bool,
+    ) -> Result<PurposeConsent, ConsentError> {
+        let conn = self.platform.app_db.conn();
+        let accepted = store::latest_acceptance(&conn)?;
+        let version = self.decidable(purpose, granted, accepted)?;
+        Ok(self.record(&conn, purpose, granted, version)?)
+    }
+
+    /// The accepted policy version a decision on `purpose` is made under, or why none can be.
+    fn decidable(
+        &self,
+        purpose: ConsentPurpose,
+        granted: bool,
+        accepted: Option<PolicyAcceptance>,
+    ) -> Result<String, ConsentError> {
+        if purpose == ConsentPurpose::PrivacyPolicy {
+            return Err(ConsentError::NotOptional { purpose });
+        }
+        let accepted = accepted.ok_or(ConsentError::PolicyNotAccepted)?;
+        if granted && !self.platform.gate.covers(purpose) {
+            return Err(ConsentError::NotInAcceptedPolicy { purpose });
+        }
+        Ok(accepted.version)
+    }
+
+    fn record(
+        &self,
+        conn: &rusqlite::Connection,
+        purpose: ConsentPurpose,
+        granted: bool,
+        policy_version: String,
+    ) -> Result<PurposeConsent, StoreError> {
+        let decision = Decision {
+            purpose: purpose.key().to_string(),
+            granted,
+            policy_version,
+            decided_at: self.platform.now(),
+        };
+        store::record_decision(conn, &decision)?;
+        self.platform.gate.set(purpose, granted);
+        tracing::info!(purpose = purpose.key(), granted, "consent decided");
+        purpose_consent(conn, purpose)
+    }
+
+    /// What withdrawing does, at once and locally: each area's part, then a deletion request
+    /// for what the server holds queued (sent by `sync`, now if possible, later if not).
+    fn withdrawal_effects(&self, purpose: ConsentPurpose) -> Result<(), StoreError> {
+        for withdrawal in &self.withdrawals {
+            withdrawal.withdrawn(purpose)?;
+        }
+        store::queue_deletion(
+            &self.platform.app_db.conn(),
+            &PendingDeletion {
+                request_id: settings::random_hex(),
+                purpose: purpose.key().to_string(),
+                requested_at: self.platform.now(),
+            },
+        )
+    }
+
+    /// Consent sync, in the background: a failure leaves the work queued for the next try.
+    fn sync_in_background(self: &Arc<Self>) {
+        let area = self.clone();
+        self.platform.runtime.spawn_background(async move {
+            if let Err(error) = area.sync().await {
+                tracing::info!(%error, "consent sync postponed");
+            }
+        });
+    }
+
+    fn status(&self) -> Result<ConsentStatus, StoreError> {
+        let accepted = store::latest_acceptance(&self.platform.app_db.conn())?;
+        let shown = self.shown().clone();
+        let prompt = shown
+            .as_ref()
+            .filter(|s| accepted.as_ref().is_none_or(|a| a.version != s.version))
+            .map(|s| ConsentPrompt {
+                version: s.version.clone(),
+                changes: if accepted.is_some() {
+                    s.changes.clone()
+                } else {
+                    Vec::new()
+                },
+                new_purposes: s
+                    .purposes
+                    .iter()
+                    .copied()
+                    .filter(|p| accepted.as_ref().is_none_or(|a| !a.purposes.contains(p)))
+                    .collect(),
+            });
+        Ok(ConsentStatus {
+            needs_acceptance: accepted.is_none() || prompt.is_some(),
+            accepted_version: accepted.as_ref().map(|a| a.version.clone()),
+            accepted_at: accepted.map(|a| a.accepted_at),
+            current_version: shown.map(|s| s.version),
+            prompt,
+        })
+    }
+}
+
+fn purpose_consent(
+    conn: &rusqlite::Connection,
     purpose: ConsentPurpose,
-    granted: bool,
-) -> Result<PurposeConsent, ConsentError> {
-    if purpose == ConsentPurpose::PrivacyPolicy {
-        return Err(ConsentError::NotOptional { purpose });
-    }
-    let accepted = inner
-        .app
-        .latest_policy_acceptance()?
-        .ok_or(ConsentError::PolicyNotAccepted)?;
-    if granted && !inner.gate.covers(purpose) {
-        return Err(ConsentError::NotInAcceptedPolicy { purpose });
-    }
-    let decision = PurposeDecision {
-        granted,
-        policy_version: accepted.version,
-        decided_at: inner.clock.now_unix(),
-    };
-    inner
-        .app
-        .record_purpose_decision(purpose.key(), &decision)?;
-    inner.gate.set(purpose, granted);
-    tracing::info!(purpose = purpose.key(), granted, "consent decided");
-    Ok(purpose_consent(inner, purpose)?)
-}
-
-fn purpose_consent(inner: &Inner, purpose: ConsentPurpose) -> Result<PurposeConsent, StoreError> {
-    let latest = inner.app.latest_purpose_decision(purpose.key())?;
+) -> Result<PurposeConsent, StoreError> {
+    let latest = store::latest_decision(conn, purpose)?;
     Ok(PurposeConsent {
         purpose,
         granted: latest.as_ref().is_some_and(|d| d.granted),
@@ -279,53 +395,66 @@ fn purpose_consent(inner: &Inner, purpose: ConsentPurpose) -> Result<PurposeCons
     })
 }
 
-pub(crate) async fn sync_now(inner: &Inner) -> Result<SyncReport, ConsentError> {
-    sync::sync(inner).await
-}
-
 /// The consents in force, from the app database: what the gate starts with.
-pub(crate) fn load_gate(app: &AppStore, gate: &ConsentGate) -> Result<(), StoreError> {
-    let acceptance = app.latest_policy_acceptance()?;
+pub(crate) fn load_gate(conn: &rusqlite::Connection, gate: &ConsentGate) -> Result<(), StoreError> {
+    let acceptance = store::latest_acceptance(conn)?;
     gate.set_covered(acceptance.as_ref().map_or(&[], |a| &a.purposes));
     gate.set(ConsentPurpose::PrivacyPolicy, acceptance.is_some());
     for purpose in ConsentPurpose::OPTIONAL {
-        let granted = app
-            .latest_purpose_decision(purpose.key())?
-            .is_some_and(|d| d.granted);
+        let granted = store::latest_decision(conn, purpose)?.is_some_and(|d| d.granted);
         gate.set(purpose, granted);
     }
     Ok(())
 }
 
-fn status(inner: &Inner) -> Result<ConsentStatus, StoreError> {
-    let accepted = inner.app.latest_policy_acceptance()?;
-    let shown = inner
-        .shown_policy
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    let prompt = shown
-        .as_ref()
-        .filter(|s| accepted.as_ref().is_none_or(|a| a.version != s.version))
-        .map(|s| ConsentPrompt {
-            version: s.version.clone(),
-            changes: if accepted.is_some() {
-                s.changes.clone()
-            } else {
-                Vec::new()
-            },
-            new_purposes: s
-                .purposes
-                .iter()
-                .copied()
-                .filter(|p| accepted.as_ref().is_none_or(|a| !a.purposes.contains(p)))
-                .collect(),
-        });
-    Ok(ConsentStatus {
-        needs_acceptance: accepted.is_none() || prompt.is_some(),
-        accepted_version: accepted.as_ref().map(|a| a.version.clone()),
-        accepted_at: accepted.map(|a| a.accepted_at),
-        current_version: shown.map(|s| s.version),
-        prompt,
-    })
+#[async_trait::async_trait]
+impl AccountObserver for ConsentArea {
+    /// Consent decisions made on other devices come back and what was decided here while
+    /// logged out goes out.
+    async fn logged_in(&self) {
+        if let Err(error) = self.sync().await {
+            tracing::info!(%error, "consent sync after login postponed");
+        }
+    }
+
+    fn app_reset(&self) -> Result<(), StoreError> {
+        *self.shown() = None;
+        load_gate(&self.platform.app_db.conn(), &self.platform.gate)
+    }
+}
+
+impl ConsentRecorder for ConsentArea {
+    fn grant(&self, purpose: ConsentPurpose) -> Result<(), Failure> {
+        if self.platform.gate.allows(purpose) {
+            return Ok(());
+        }
+        let conn = self.platform.app_db.conn();
+        let accepted = store::latest_acceptance(&conn)?;
+        let version = self
+            .decidable(purpose, true, accepted)
+            .map_err(|_| Failure::Net(NetError::ConsentRequired { purpose }))?;
+        self.record(&conn, purpose, true, version)?;
+        Ok(())
+    }
+}
+
+impl DataExport for ConsentArea {
+    fn export(&self) -> Result<Vec<(&'static str, serde_json::Value)>, StoreError> {
+        let conn = self.platform.app_db.conn();
+        let acceptance = store::latest_acceptance(&conn)?
+            .map(|a| serde_json::json!({ "version": a.version, "accepted_at": a.accepted_at }));
+        let mut purposes = Vec::new();
+        for purpose in ConsentPurpose::OPTIONAL {
+            if let Some(d) = store::latest_decision(&conn, purpose)? {
+                purposes.push(serde_json::json!({
+                    "purpose": purpose.key(), "granted": d.granted,
+                    "policy_version": d.policy_version, "decided_at": d.decided_at,
+                }));
+            }
+        }
+        Ok(vec![
+            ("policy_acceptance", acceptance.into()),
+            ("purposes", purposes.into()),
+        ])
+    }
 }

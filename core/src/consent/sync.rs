@@ -4,12 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConsentError, ConsentPurpose, load_gate};
-use crate::auth::AuthError;
-use crate::client::Inner;
+use super::store::{self, Decision};
+use super::{ConsentArea, ConsentError, load_gate};
+use crate::account::Failure;
 use crate::net::Endpoint;
-use crate::records;
-use crate::store::UnsyncedDecision;
+use crate::policy::ConsentPurpose;
 
 /// What one synchronisation delivered.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,80 +41,84 @@ struct DeletionBody<'a> {
     request_id: &'a str,
 }
 
-pub(super) async fn sync(inner: &Inner) -> Result<SyncReport, ConsentError> {
-    // One at a time: a sync after login and one the user asked for must not both merge.
-    let _one = inner.consent_sync.lock().await;
-    records::forget_retired(inner)
-        .await
-        .map_err(|e| ConsentError::Storage {
-            detail: e.to_string(),
-        })?;
-    let mut report = SyncReport::default();
-    match sync_account(inner, &mut report).await {
-        Ok(()) => report.logged_in = true,
-        Err(AuthError::NotLoggedIn) => {}
-        Err(error) => return Err(error.into()),
-    }
-    Ok(report)
-}
-
-async fn sync_account(inner: &Inner, report: &mut SyncReport) -> Result<(), AuthError> {
-    let session = &inner.session;
-    for pending in inner.app.pending_deletions()? {
-        let body = DeletionBody {
-            purpose: &pending.purpose,
-            requested_at: pending.requested_at,
-            request_id: &pending.request_id,
-        };
-        session
-            .call_no_content::<AuthError>(inner, Endpoint::DeletionRequest, Some(&body))
-            .await?;
-        inner.app.deletion_delivered(&pending.request_id)?;
-        report.deletion_requests_sent += 1;
-    }
-
-    let unsynced = inner.app.unsynced_decisions()?;
-    if !unsynced.is_empty() {
-        let body = Records {
-            records: unsynced
-                .iter()
-                .map(|d| Record {
-                    purpose: d.purpose.clone(),
-                    granted: d.granted,
-                    policy_version: d.policy_version.clone(),
-                    decided_at: d.decided_at,
-                })
-                .collect(),
-        };
-        session
-            .call_no_content::<AuthError>(inner, Endpoint::ConsentsPush, Some(&body))
-            .await?;
-        let ids: Vec<i64> = unsynced.iter().map(|d| d.id).collect();
-        inner.app.decisions_synced(&ids)?;
-        report.decisions_pushed = ids.len() as u32;
-    }
-
-    let remote: Records = session
-        .call::<_, AuthError>(inner, Endpoint::ConsentsPull, None::<&()>)
-        .await?;
-    for record in remote.records {
-        // Only optional purposes travel; the policy is accepted on each device.
-        if ConsentPurpose::from_key(&record.purpose)
-            .is_none_or(|p| p == ConsentPurpose::PrivacyPolicy)
-        {
-            continue;
+impl ConsentArea {
+    pub(super) async fn sync(&self) -> Result<SyncReport, ConsentError> {
+        // One at a time: a sync after login and one the user asked for must not both merge.
+        let _turn = self.account.sync_turn.lock().await;
+        for withdrawal in &self.withdrawals {
+            withdrawal.deliver().await?;
         }
-        let decision = UnsyncedDecision {
-            id: 0,
-            purpose: record.purpose,
-            granted: record.granted,
-            policy_version: record.policy_version,
-            decided_at: record.decided_at,
-        };
-        if inner.app.merge_decision(&decision)? {
-            report.decisions_restored += 1;
+        let mut report = SyncReport::default();
+        match self.sync_account(&mut report).await {
+            Ok(()) => report.logged_in = true,
+            Err(Failure::NotLoggedIn) => {}
+            Err(error) => return Err(error.into()),
         }
+        Ok(report)
     }
-    load_gate(&inner.app, &inner.gate)?;
-    Ok(())
+
+    async fn sync_account(&self, report: &mut SyncReport) -> Result<(), Failure> {
+        // Account-bound: nothing goes out, not even a deletion request, while logged out.
+        self.account.db()?;
+        let app = &self.platform.app_db;
+        let pending = store::pending_deletions(&app.conn())?;
+        for deletion in pending {
+            let body = DeletionBody {
+                purpose: &deletion.purpose,
+                requested_at: deletion.requested_at,
+                request_id: &deletion.request_id,
+            };
+            let request = Endpoint::DeletionRequest.request().json(&body);
+            self.account.send(&request).await?;
+            store::deletion_delivered(&app.conn(), &deletion.request_id)?;
+            report.deletion_requests_sent += 1;
+        }
+
+        let unsynced = store::unsynced_decisions(&app.conn())?;
+        if !unsynced.is_empty() {
+            let body = Records {
+                records: unsynced
+                    .iter()
+                    .map(|(_, d)| Record {
+                        purpose: d.purpose.clone(),
+                        granted: d.granted,
+                        policy_version: d.policy_version.clone(),
+                        decided_at: d.decided_at,
+                    })
+                    .collect(),
+            };
+            self.account
+                .send(&Endpoint::ConsentsPush.request().json(&body))
+                .await?;
+            let ids: Vec<i64> = unsynced.iter().map(|(id, _)| *id).collect();
+            store::decisions_synced(&app.conn(), &ids)?;
+            report.decisions_pushed = ids.len() as u32;
+        }
+
+        let remote: Records = self
+            .account
+            .send(&Endpoint::ConsentsPull.request())
+            .await?
+            .json()?;
+        let conn = app.conn();
+        for record in remote.records {
+            // Only optional purposes travel; the policy is accepted on each device.
+            if ConsentPurpose::from_key(&record.purpose)
+                .is_none_or(|p| p == ConsentPurpose::PrivacyPolicy)
+            {
+                continue;
+            }
+            let decision = Decision {
+                purpose: record.purpose,
+                granted: record.granted,
+                policy_version: record.policy_version,
+                decided_at: record.decided_at,
+            };
+            if store::merge_decision(&conn, &decision)? {
+                report.decisions_restored += 1;
+            }
+        }
+        load_gate(&conn, &self.platform.gate)?;
+        Ok(())
+    }
 }

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::model::{Comment, Post};
 use crate::store::StoreError;
 
-/// The feed tables (account migration 5).
+/// The feed tables in the account's database.
 pub(crate) const SCHEMA: &str = "
     -- search_key: the post's row in the search index, ordered by time (created_at * 1024 +
     -- a counter), so a search reads newest first and stops at its limit.
@@ -114,31 +114,25 @@ pub(crate) fn save_posts(tx: &Connection, posts: &[Post]) -> Result<(), StoreErr
     Ok(())
 }
 
-/// The first page replaces the feed: what it no longer lists is no longer in it.
+/// The first page replaces the feed: what it no longer lists is no longer in it. (As every
+/// write here, inside the caller's transaction.)
 pub(crate) fn replace_feed(
-    conn: &mut Connection,
+    tx: &Connection,
     posts: &[Post],
     state: &PageState,
 ) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
     tx.execute("DELETE FROM feed_entries", [])?;
-    append_entries(&tx, posts)?;
-    save_state(&tx, state)?;
-    tx.commit()?;
-    Ok(())
+    append_feed(tx, posts, state)
 }
 
 /// A further page, after what is there.
 pub(crate) fn append_feed(
-    conn: &mut Connection,
+    tx: &Connection,
     posts: &[Post],
     state: &PageState,
 ) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
-    append_entries(&tx, posts)?;
-    save_state(&tx, state)?;
-    tx.commit()?;
-    Ok(())
+    append_entries(tx, posts)?;
+    save_state(tx, state)
 }
 
 fn append_entries(tx: &Connection, posts: &[Post]) -> Result<(), StoreError> {
@@ -240,20 +234,18 @@ pub(crate) fn remove_post(tx: &Connection, id: &str) -> Result<(), StoreError> {
 }
 
 pub(crate) fn replace_comments(
-    conn: &mut Connection,
+    tx: &Connection,
     post_id: &str,
     comments: &[Comment],
 ) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
     // The user's own comments still in the outbox stay.
     tx.execute(
         "DELETE FROM comments WHERE post_id = ?1 AND id NOT LIKE 'local:%'",
         [post_id],
     )?;
     for comment in comments {
-        save_comment(&tx, comment)?;
+        save_comment(tx, comment)?;
     }
-    tx.commit()?;
     Ok(())
 }
 
@@ -284,9 +276,8 @@ pub(crate) fn comments(conn: &Connection, post_id: &str) -> Result<Vec<Comment>,
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub(crate) fn replace_collections(conn: &mut Connection, posts: &[Post]) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
-    save_posts(&tx, posts)?;
+pub(crate) fn replace_collections(tx: &Connection, posts: &[Post]) -> Result<(), StoreError> {
+    save_posts(tx, posts)?;
     tx.execute("DELETE FROM collections", [])?;
     for (position, post) in posts.iter().enumerate() {
         tx.execute(
@@ -294,7 +285,6 @@ pub(crate) fn replace_collections(conn: &mut Connection, posts: &[Post]) -> Resu
             params![position as i64, post.id],
         )?;
     }
-    tx.commit()?;
     Ok(())
 }
 
@@ -413,25 +403,25 @@ mod tests {
 
     #[test]
     fn pages_append_and_a_first_page_replaces() {
-        let mut conn = db();
+        let conn = db();
         let state = PageState::default();
-        replace_feed(&mut conn, &[post("a", "", 3), post("b", "", 2)], &state).unwrap();
-        append_feed(&mut conn, &[post("b", "", 2), post("c", "", 1)], &state).unwrap();
+        replace_feed(&conn, &[post("a", "", 3), post("b", "", 2)], &state).unwrap();
+        append_feed(&conn, &[post("b", "", 2), post("c", "", 1)], &state).unwrap();
         assert_eq!(ids(&feed(&conn, 50).unwrap()), ["a", "b", "c"]);
-        replace_feed(&mut conn, &[post("x", "", 4), post("a", "", 3)], &state).unwrap();
+        replace_feed(&conn, &[post("x", "", 4), post("a", "", 3)], &state).unwrap();
         assert_eq!(ids(&feed(&conn, 50).unwrap()), ["x", "a"]);
         assert_eq!(ids(&feed(&conn, 1).unwrap()), ["x"]);
     }
 
     #[test]
     fn search_finds_chinese_and_english_substrings_and_takes_input_literally() {
-        let mut conn = db();
+        let conn = db();
         let posts = [
             post("1", "今天的病例讨论：急性心肌梗死的早期识别", 1),
             post("2", "Tips for the NIGHT shift", 2),
             post("3", "100% sure: use_case \"quoted\" OR NOT", 3),
         ];
-        replace_feed(&mut conn, &posts, &PageState::default()).unwrap();
+        replace_feed(&conn, &posts, &PageState::default()).unwrap();
         assert_eq!(ids(&search(&conn, "心肌梗死", 10).unwrap()), ["1"]);
         assert_eq!(ids(&search(&conn, "心梗", 10).unwrap()), Vec::<&str>::new());
         assert_eq!(ids(&search(&conn, "心肌", 10).unwrap()), ["1"]);
@@ -446,26 +436,21 @@ mod tests {
 
     #[test]
     fn more_posts_in_one_second_than_its_keys_still_cache() {
-        let mut conn = db();
+        let conn = db();
         let posts: Vec<_> = (0..1100)
             .map(|i| post(&format!("p{i}"), "same second", 5))
             .collect();
         let later = [post("later", "the next second", 6)];
-        replace_feed(&mut conn, &later, &PageState::default()).unwrap();
-        append_feed(&mut conn, &posts, &PageState::default()).unwrap();
+        replace_feed(&conn, &later, &PageState::default()).unwrap();
+        append_feed(&conn, &posts, &PageState::default()).unwrap();
         assert_eq!(feed(&conn, 2000).unwrap().len(), 1101);
         assert_eq!(search(&conn, "second", 2000).unwrap().len(), 1101);
     }
 
     #[test]
     fn removing_a_post_removes_everything_cached_with_it() {
-        let mut conn = db();
-        replace_feed(
-            &mut conn,
-            &[post("a", "hello world", 1)],
-            &PageState::default(),
-        )
-        .unwrap();
+        let conn = db();
+        replace_feed(&conn, &[post("a", "hello world", 1)], &PageState::default()).unwrap();
         save_media(&conn, "ph", "a", "image/png", b"x").unwrap();
         remove_post(&conn, "a").unwrap();
         assert!(feed(&conn, 10).unwrap().is_empty());

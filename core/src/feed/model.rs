@@ -51,17 +51,73 @@ pub struct Comment {
     pub mine: bool,
 }
 
+/// A post not yet on the server, by its place in the outbox: what `retry_post` and
+/// `discard_post` take. (Its `Post::id` meanwhile is a local one, never a server id.)
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct LocalPostId {
+    pub key: String,
+}
+
+impl LocalPostId {
+    const PREFIX: &str = "local:";
+
+    /// The id the post shows under until the server has it.
+    pub(crate) fn post_id(&self) -> String {
+        format!("{}{}", Self::PREFIX, self.key)
+    }
+
+    /// The outbox key behind a local post or comment id, if it is one.
+    pub(crate) fn parse(id: &str) -> Option<LocalPostId> {
+        id.strip_prefix(Self::PREFIX).map(|key| LocalPostId {
+            key: key.to_string(),
+        })
+    }
+}
+
 /// Whether a post has reached the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Delivery {
     Sent,
     /// Waiting in the outbox (offline, or uploading now).
-    Sending,
+    Sending {
+        local_id: LocalPostId,
+    },
     /// Needs the user: retry, edit or discard.
     Failed {
+        local_id: LocalPostId,
         reason: String,
     },
+}
+
+/// What an outbox entry does once sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum OutboxAction {
+    Post,
+    DeletePost,
+    Comment,
+    DeleteComment,
+    Like,
+    Unlike,
+    Collect,
+    Uncollect,
+}
+
+impl std::fmt::Display for OutboxAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OutboxAction::Post => "post",
+            OutboxAction::DeletePost => "delete_post",
+            OutboxAction::Comment => "comment",
+            OutboxAction::DeleteComment => "delete_comment",
+            OutboxAction::Like => "like",
+            OutboxAction::Unlike => "unlike",
+            OutboxAction::Collect => "collect",
+            OutboxAction::Uncollect => "uncollect",
+        })
+    }
 }
 
 /// One row of the live feed.
@@ -84,6 +140,8 @@ pub struct FeedStatus {
     pub personalised: bool,
     /// Mutations waiting in the outbox.
     pub pending: u32,
+    /// Actions the server refused for good, newest last, until `dismiss_notices`.
+    pub notices: Vec<OutboxNotice>,
 }
 
 /// A mutation the server refused for good (the post was deleted meanwhile, …): dropped from
@@ -91,8 +149,8 @@ pub struct FeedStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct OutboxNotice {
-    /// What was dropped: `like`, `comment`, `delete_post`, …
-    pub action: String,
+    /// What was dropped.
+    pub action: OutboxAction,
     pub post_id: Option<String>,
     pub message: String,
 }
@@ -102,7 +160,7 @@ pub struct OutboxNotice {
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct OutboxEntry {
     pub key: String,
-    pub action: String,
+    pub action: OutboxAction,
     pub post_id: Option<String>,
     pub created_at: i64,
     pub attempts: u32,

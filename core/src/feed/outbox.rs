@@ -6,7 +6,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::model::{OutboxEntry, Post};
+use super::model::{OutboxAction, OutboxEntry, Post};
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,16 +40,16 @@ pub(crate) enum Mutation {
 }
 
 impl Mutation {
-    pub(crate) fn action(&self) -> &'static str {
+    pub(crate) fn action(&self) -> OutboxAction {
         match self {
-            Mutation::CreatePost { .. } => "post",
-            Mutation::DeletePost { .. } => "delete_post",
-            Mutation::CreateComment { .. } => "comment",
-            Mutation::DeleteComment { .. } => "delete_comment",
-            Mutation::Like { on: true, .. } => "like",
-            Mutation::Like { on: false, .. } => "unlike",
-            Mutation::Collect { on: true, .. } => "collect",
-            Mutation::Collect { on: false, .. } => "uncollect",
+            Mutation::CreatePost { .. } => OutboxAction::Post,
+            Mutation::DeletePost { .. } => OutboxAction::DeletePost,
+            Mutation::CreateComment { .. } => OutboxAction::Comment,
+            Mutation::DeleteComment { .. } => OutboxAction::DeleteComment,
+            Mutation::Like { on: true, .. } => OutboxAction::Like,
+            Mutation::Like { on: false, .. } => OutboxAction::Unlike,
+            Mutation::Collect { on: true, .. } => OutboxAction::Collect,
+            Mutation::Collect { on: false, .. } => OutboxAction::Uncollect,
         }
     }
 
@@ -113,7 +113,7 @@ impl Queued {
     pub(crate) fn entry(&self) -> OutboxEntry {
         OutboxEntry {
             key: self.key.clone(),
-            action: self.mutation.action().into(),
+            action: self.mutation.action(),
             post_id: self.mutation.post_id().map(str::to_string),
             created_at: self.created_at,
             attempts: self.attempts,
@@ -338,7 +338,7 @@ mod tests {
 
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(crate::feed::SCHEMA).unwrap();
+        conn.execute_batch(super::super::cache::SCHEMA).unwrap();
         conn
     }
 

@@ -5,49 +5,34 @@ use std::sync::Arc;
 
 use rusqlite::OptionalExtension;
 
-use super::flush::{Made, UploadControl, flush};
-use super::live::republish;
-use super::model::{Author, Delivery, Draft, FeedItem, Limits};
+use super::FeedError;
+use super::area::FeedArea;
+use super::flush::{Made, Silent, UploadControl, flush};
+use super::model::{Delivery, Draft, FeedItem, Limits, LocalPostId};
 use super::outbox::{self, Mutation};
-use super::{Endpoint, FeedError, is_local, new_key, parse, request};
-use crate::auth::SessionState;
-use crate::client::Inner;
 use crate::media;
-use crate::net::{CancelToken, UploadProgress};
+use crate::net::{CancelToken, Endpoint, Upload, UploadProgress};
+use crate::store::{StoreError, settings};
 
 /// The server's limits, asked once per run. Offline, the reference server's stand in for
 /// the rest of the run (asking again before every comment would keep the user waiting); the
 /// server still refuses what exceeds its own, with a typed error.
-pub(super) async fn limits(inner: &Inner) -> Limits {
-    if let Some(known) = inner
-        .feed
-        .limits
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone()
-    {
-        return known;
-    }
-    let limits = match request(inner, Endpoint::Limits, None, &[], None).await {
-        Ok(bytes) => parse::<Limits>(&bytes).unwrap_or_default(),
-        Err(_) => Limits::default(),
-    };
-    *inner.feed.limits.lock().unwrap_or_else(|p| p.into_inner()) = Some(limits.clone());
-    limits
-}
-
-pub(super) fn me(inner: &Inner) -> Author {
-    match inner.session.state() {
-        SessionState::LoggedIn { user } => Author {
-            id: user.id,
-            nickname: user.nickname,
-            avatar_url: user.avatar_url,
-        },
-        SessionState::LoggedOut => Author {
-            id: String::new(),
-            nickname: String::new(),
-            avatar_url: None,
-        },
+impl FeedArea {
+    pub(super) async fn limits(&self) -> Limits {
+        if let Some(known) = self
+            .limits
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return known;
+        }
+        let limits = match self.send(&Endpoint::Limits.request()).await {
+            Ok(answer) => answer.json::<Limits>().unwrap_or_default(),
+            Err(_) => Limits::default(),
+        };
+        *self.limits.lock().unwrap_or_else(|p| p.into_inner()) = Some(limits.clone());
+        limits
     }
 }
 
@@ -89,184 +74,129 @@ fn checked_photo(bytes: &[u8], limits: &Limits) -> Result<&'static str, FeedErro
     Ok(kind.media_type())
 }
 
-pub(super) async fn publish(
-    inner: &Arc<Inner>,
-    text: String,
-    photos: Vec<Vec<u8>>,
-    progress: Arc<dyn UploadProgress>,
-    cancel: Arc<CancelToken>,
-) -> Result<FeedItem, FeedError> {
-    // What needs no limits is checked before they are asked for.
-    checked_text(&text, usize::MAX, !photos.is_empty())?;
-    let limits = limits(inner).await;
-    let text = checked_text(&text, limits.max_text_chars, !photos.is_empty())?;
-    if photos.len() > limits.max_photos_per_post {
-        return Err(FeedError::TooManyPhotos {
-            max: limits.max_photos_per_post as u32,
-        });
-    }
-    let types = photos
-        .iter()
-        .map(|photo| checked_photo(photo, &limits))
-        .collect::<Result<Vec<_>, _>>()?;
-    let key = new_key();
-    let local_id = format!("local:{key}");
-    let mutation = Mutation::CreatePost {
-        local_id: local_id.clone(),
-        text,
-        created_at: inner.clock.now_unix(),
-    };
-    let now = inner.clock.now_unix();
-    inner
-        .session
-        .with_store(|store| {
-            let mut conn = store.conn();
-            let tx = conn.transaction()?;
-            outbox::enqueue(&tx, &key, &mutation, now)?;
+impl FeedArea {
+    pub(super) async fn publish(
+        self: &Arc<Self>,
+        text: String,
+        photos: Vec<Vec<u8>>,
+        progress: Arc<dyn UploadProgress>,
+        cancel: Arc<CancelToken>,
+    ) -> Result<FeedItem, FeedError> {
+        // What needs no limits is checked before they are asked for.
+        checked_text(&text, usize::MAX, !photos.is_empty())?;
+        let limits = self.limits().await;
+        let text = checked_text(&text, limits.max_text_chars, !photos.is_empty())?;
+        if photos.len() > limits.max_photos_per_post {
+            return Err(FeedError::TooManyPhotos {
+                max: limits.max_photos_per_post as u32,
+            });
+        }
+        let types = photos
+            .iter()
+            .map(|photo| checked_photo(photo, &limits))
+            .collect::<Result<Vec<_>, _>>()?;
+        let local_id = LocalPostId {
+            key: settings::random_hex(),
+        };
+        let now = self.platform.now();
+        let mutation = Mutation::CreatePost {
+            local_id: local_id.post_id(),
+            text,
+            created_at: now,
+        };
+        self.write(|tx| {
+            outbox::enqueue(tx, &local_id.key, &mutation, now)?;
             for (position, (photo, content_type)) in photos.iter().zip(&types).enumerate() {
-                outbox::attach_photo(&tx, &key, position as u32, content_type, photo)?;
+                outbox::attach_photo(tx, &local_id.key, position as u32, content_type, photo)?;
             }
             // Publishing consumes the draft.
             tx.execute_batch("DELETE FROM drafts; DELETE FROM draft_photos;")?;
-            tx.commit()?;
             Ok(())
-        })
-        .await?
-        .ok_or(FeedError::NotLoggedIn)?;
-    republish(inner).await?;
-    tracing::info!(photos = photos.len(), "post queued");
-    send_now(inner, &key, &local_id, progress, cancel).await
-}
-
-/// Flushes with this post's upload under the caller's control, then says where it stands.
-async fn send_now(
-    inner: &Arc<Inner>,
-    key: &str,
-    local_id: &str,
-    progress: Arc<dyn UploadProgress>,
-    cancel: Arc<CancelToken>,
-) -> Result<FeedItem, FeedError> {
-    let control = UploadControl {
-        key: key.to_string(),
-        progress,
-        cancel,
-    };
-    let report = flush(inner, Some(&control)).await?;
-    if let Some(Made::Post(post)) = inner.feed.take(key) {
-        return Ok(FeedItem {
-            post,
-            delivery: Delivery::Sent,
-        });
+        })?;
+        self.republish()?;
+        tracing::info!(photos = photos.len(), "post queued");
+        self.send_now(&local_id, Upload { progress, cancel }).await
     }
-    if let Some(error @ (FeedError::SessionExpired | FeedError::NotLoggedIn)) = report.stopped {
-        return Err(error);
+
+    /// Flushes with this post's upload under the caller's control, then says where it stands.
+    async fn send_now(
+        self: &Arc<Self>,
+        local_id: &LocalPostId,
+        upload: Upload,
+    ) -> Result<FeedItem, FeedError> {
+        let control = UploadControl {
+            key: local_id.key.clone(),
+            upload,
+        };
+        let report = flush(self, Some(&control)).await?;
+        if let Some(Made::Post(post)) = self.take(&local_id.key) {
+            return Ok(FeedItem {
+                post,
+                delivery: Delivery::Sent,
+            });
+        }
+        if let Some(error @ (FeedError::SessionExpired | FeedError::NotLoggedIn)) = report.stopped {
+            return Err(error);
+        }
+        let shown = local_id.post_id();
+        self.items
+            .borrow()
+            .iter()
+            .find(|item| item.post.id == shown)
+            .cloned()
+            .ok_or(FeedError::PostNotFound)
     }
-    inner
-        .feed
-        .items
-        .borrow()
-        .iter()
-        .find(|item| item.post.id == local_id)
-        .cloned()
-        .ok_or(FeedError::PostNotFound)
-}
 
-fn key_of(local_id: &str) -> Result<&str, FeedError> {
-    local_id
-        .strip_prefix("local:")
-        .ok_or(FeedError::PostNotFound)
-}
-
-pub(super) async fn retry(
-    inner: &Arc<Inner>,
-    local_id: &str,
-    text: Option<String>,
-) -> Result<FeedItem, FeedError> {
-    let key = key_of(local_id)?;
-    let limits = limits(inner).await;
-    // Only a post parked as failed is changed, and not while a flush is sending anything.
-    let turn = inner.feed.flushing.lock().await;
-    let queued = inner
-        .session
-        .with_store(|store| outbox::get(&store.conn(), key))
-        .await?
-        .flatten()
-        .ok_or(FeedError::AlreadySent)?;
-    if queued.failed.is_none() {
-        return Err(FeedError::StillSending);
+    pub(super) async fn retry(
+        self: &Arc<Self>,
+        local_id: &LocalPostId,
+        text: Option<String>,
+    ) -> Result<FeedItem, FeedError> {
+        let key = local_id.key.as_str();
+        let limits = self.limits().await;
+        // Only a post parked as failed is changed, and not while a flush is sending anything.
+        let turn = self.flushing.lock().await;
+        let db = self.db()?;
+        let queued = outbox::get(&db.conn(), key)?.ok_or(FeedError::AlreadySent)?;
+        if queued.failed.is_none() {
+            return Err(FeedError::StillSending);
+        }
+        let Mutation::CreatePost {
+            local_id: id,
+            text: old,
+            created_at,
+        } = queued.mutation
+        else {
+            return Err(FeedError::PostNotFound);
+        };
+        let has_photos = outbox::photo_count(&db.conn(), key)? > 0;
+        let text = checked_text(&text.unwrap_or(old), limits.max_text_chars, has_photos)?;
+        let mutation = Mutation::CreatePost {
+            local_id: id,
+            text,
+            created_at,
+        };
+        outbox::replace_mutation(&db.conn(), key, &mutation)?;
+        drop(turn);
+        self.republish()?;
+        let upload = Upload {
+            progress: Arc::new(Silent),
+            cancel: CancelToken::new(),
+        };
+        self.send_now(local_id, upload).await
     }
-    let Mutation::CreatePost {
-        local_id: id,
-        text: old,
-        created_at,
-    } = queued.mutation
-    else {
-        return Err(FeedError::PostNotFound);
-    };
-    let has_photos = inner
-        .session
-        .with_store(|store| outbox::photo_count(&store.conn(), key))
-        .await?
-        .unwrap_or(0)
-        > 0;
-    let text = checked_text(&text.unwrap_or(old), limits.max_text_chars, has_photos)?;
-    let mutation = Mutation::CreatePost {
-        local_id: id,
-        text,
-        created_at,
-    };
-    inner
-        .session
-        .with_store(|store| outbox::replace_mutation(&store.conn(), key, &mutation))
-        .await?;
-    drop(turn);
-    republish(inner).await?;
-    send_now(
-        inner,
-        key,
-        local_id,
-        Arc::new(NoProgress),
-        CancelToken::new(),
-    )
-    .await
-}
 
-pub(super) async fn discard(inner: &Inner, local_id: &str) -> Result<(), FeedError> {
-    if !is_local(local_id) {
-        return Err(FeedError::PostNotFound);
+    pub(super) async fn discard(&self, local_id: &LocalPostId) -> Result<(), FeedError> {
+        // Not while a flush may be sending it; if one sent it meanwhile, it is not discarded.
+        let _turn = self.flushing.lock().await;
+        if !self.write(|tx| outbox::remove(tx, &local_id.key))? {
+            return Err(FeedError::AlreadySent);
+        }
+        Ok(self.republish()?)
     }
-    let key = key_of(local_id)?.to_string();
-    // Not while a flush may be sending it; if one sent it meanwhile, it is not discarded.
-    let _turn = inner.feed.flushing.lock().await;
-    let removed = inner
-        .session
-        .with_store(|store| {
-            let mut conn = store.conn();
-            let tx = conn.transaction()?;
-            let removed = outbox::remove(&tx, &key)?;
-            tx.commit()?;
-            Ok(removed)
-        })
-        .await?
-        .ok_or(FeedError::NotLoggedIn)?;
-    if !removed {
-        return Err(FeedError::AlreadySent);
-    }
-    Ok(republish(inner).await?)
-}
 
-struct NoProgress;
-
-impl UploadProgress for NoProgress {
-    fn progress(&self, _sent: u64, _total: u64) {}
-}
-
-pub(super) async fn save_draft(inner: &Inner, draft: &Draft) -> Result<(), FeedError> {
-    inner
-        .session
-        .with_store(|store| {
-            let mut conn = store.conn();
-            let tx = conn.transaction()?;
+    pub(super) fn save_draft(&self, draft: &Draft) -> Result<(), FeedError> {
+        self.write(|tx| {
             tx.execute_batch("DELETE FROM drafts; DELETE FROM draft_photos;")?;
             tx.execute(
                 "INSERT INTO drafts (id, text) VALUES (1, ?1)",
@@ -278,30 +208,25 @@ pub(super) async fn save_draft(inner: &Inner, draft: &Draft) -> Result<(), FeedE
                     rusqlite::params![position as i64, photo],
                 )?;
             }
-            tx.commit()?;
             Ok(())
         })
-        .await?
-        .ok_or(FeedError::NotLoggedIn)
+    }
+
+    pub(super) fn draft(&self) -> Result<Draft, FeedError> {
+        Ok(read_draft(&self.db()?.conn())?)
+    }
 }
 
-pub(super) async fn draft(inner: &Inner) -> Result<Draft, FeedError> {
-    inner
-        .session
-        .with_store(|store| {
-            let conn = store.conn();
-            let text: Option<String> = conn
-                .query_row("SELECT text FROM drafts", [], |r| r.get(0))
-                .optional()?;
-            let mut query = conn.prepare("SELECT bytes FROM draft_photos ORDER BY position")?;
-            let photos = query
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<Vec<Vec<u8>>, _>>()?;
-            Ok(Draft {
-                text: text.unwrap_or_default(),
-                photos,
-            })
-        })
-        .await?
-        .ok_or(FeedError::NotLoggedIn)
+fn read_draft(conn: &rusqlite::Connection) -> Result<Draft, StoreError> {
+    let text: Option<String> = conn
+        .query_row("SELECT text FROM drafts", [], |r| r.get(0))
+        .optional()?;
+    let mut query = conn.prepare("SELECT bytes FROM draft_photos ORDER BY position")?;
+    let photos = query
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<Vec<Vec<u8>>, _>>()?;
+    Ok(Draft {
+        text: text.unwrap_or_default(),
+        photos,
+    })
 }

@@ -3,7 +3,8 @@
 use reqwest::StatusCode;
 use serde::Deserialize;
 
-use crate::consent::ConsentPurpose;
+use super::code::ApiCode;
+use crate::policy::ConsentPurpose;
 
 /// What went wrong on the way to or from the server, as a UI needs to know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,17 +56,26 @@ impl std::fmt::Display for NetworkProblem {
 /// The server's error body: `{"error": {"code", "message", ...}}`.
 #[derive(Debug, Deserialize)]
 struct ApiErrorBody {
-    pub(crate) error: ApiError,
+    error: ApiErrorFields,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Deserialize)]
+struct ApiErrorFields {
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    retry_after_s: Option<u64>,
+    #[serde(default)]
+    attempts_left: Option<u32>,
+}
+
+/// The server's refusal: its code, parsed, and what came with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ApiError {
-    pub(crate) code: String,
-    #[serde(default)]
+    pub(crate) code: ApiCode,
     pub(crate) message: String,
-    #[serde(default)]
     pub(crate) retry_after_s: Option<u64>,
-    #[serde(default)]
     pub(crate) attempts_left: Option<u32>,
 }
 
@@ -81,11 +91,17 @@ impl ApiError {
     /// The error a body describes, in our API's shape or a login provider's.
     pub(crate) fn parse(status: StatusCode, body: &[u8]) -> Self {
         if let Ok(api) = serde_json::from_slice::<ApiErrorBody>(body) {
-            return api.error;
+            let fields = api.error;
+            return Self {
+                code: ApiCode::parse(&fields.code),
+                message: fields.message,
+                retry_after_s: fields.retry_after_s,
+                attempts_left: fields.attempts_left,
+            };
         }
         match serde_json::from_slice::<OAuthErrorBody>(body) {
             Ok(oauth) => Self {
-                code: oauth.error,
+                code: ApiCode::parse(&oauth.error),
                 message: oauth.error_description,
                 retry_after_s: None,
                 attempts_left: None,
@@ -96,7 +112,7 @@ impl ApiError {
 
     pub(crate) fn unparsed(status: StatusCode) -> Self {
         Self {
-            code: format!("http_{}", status.as_u16()),
+            code: ApiCode::Other(format!("http_{}", status.as_u16())),
             message: status.canonical_reason().unwrap_or_default().to_string(),
             retry_after_s: None,
             attempts_left: None,
@@ -118,7 +134,7 @@ pub(crate) enum NetError {
     #[error("rate limited, retry after {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
     #[error("unauthorized: {code}")]
-    Unauthorized { code: String },
+    Unauthorized { code: ApiCode },
     #[error("refused: {status} {}", error.code)]
     Refused { status: u16, error: ApiError },
     #[error("server error {status}")]
@@ -198,13 +214,13 @@ impl From<NetError> for NetworkProblem {
             NetError::Cancelled => NetworkProblem::Cancelled,
             NetError::Refused { status, error } => NetworkProblem::Rejected {
                 status,
-                code: error.code,
+                code: error.code.to_string(),
                 message: error.message,
             },
             NetError::Unauthorized { code } => NetworkProblem::Rejected {
                 status: 401,
                 message: String::new(),
-                code,
+                code: code.to_string(),
             },
             NetError::RateLimited { retry_after_s } => NetworkProblem::Rejected {
                 status: 429,

@@ -2,8 +2,10 @@
 //! consent gate, TLS-only transport, timeouts, a response size cap and retries for idempotent
 //! requests, and turns every failure into a [`NetError`].
 
+mod code;
 mod endpoint;
 mod error;
+mod request;
 mod retry;
 mod tls;
 mod upload;
@@ -15,20 +17,19 @@ use reqwest::StatusCode;
 use reqwest::header::{
     AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderMap, IF_NONE_MATCH, RETRY_AFTER,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use url::Url;
 
-pub(crate) use endpoint::Endpoint;
+pub(crate) use code::ApiCode;
+pub(crate) use endpoint::{Access, Endpoint};
 pub use error::NetworkProblem;
 pub(crate) use error::{ApiError, NetError};
+pub(crate) use request::{Answer, Request, Upload};
 use retry::RetryPolicy;
 pub use upload::{CancelToken, UploadProgress};
 
-use crate::client::ClientError;
 use crate::clock::Clock;
-use crate::consent::{ConsentGate, ConsentPurpose};
-use crate::privacy::inventory;
+use crate::config::ClientError;
+use crate::policy::{ConsentGate, ConsentPurpose, inventory};
 
 /// One personal data item that left the device: what the privacy ledger records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,37 +44,6 @@ pub(crate) struct Transmission {
 /// Where the network layer writes what it sent.
 pub(crate) trait TransmissionLog: Send + Sync {
     fn record(&self, sent: &[Transmission]);
-}
-
-/// Request headers beyond the usual: a conditional GET, an idempotent mutation.
-#[derive(Default)]
-pub(crate) struct Headers<'a> {
-    pub(crate) if_none_match: Option<&'a str>,
-    pub(crate) idempotency_key: Option<&'a str>,
-}
-
-/// A successful answer: its body, or that what the client holds is still current.
-pub(crate) struct Answer {
-    pub(crate) not_modified: bool,
-    pub(crate) etag: Option<String>,
-    pub(crate) bytes: Vec<u8>,
-}
-
-/// A request body and its media type; an upload also reports its progress.
-struct Payload {
-    content_type: &'static str,
-    bytes: bytes::Bytes,
-    progress: Option<Arc<dyn UploadProgress>>,
-}
-
-impl Payload {
-    fn new(content_type: &'static str, bytes: impl Into<bytes::Bytes>) -> Self {
-        Self {
-            content_type,
-            bytes: bytes.into(),
-            progress: None,
-        }
-    }
 }
 
 /// Larger responses are refused: nothing the API returns comes near it, and a hostile or
@@ -144,117 +114,30 @@ impl Net {
         })
     }
 
-    /// Sends one API request and decodes its JSON answer.
-    pub(crate) async fn call<T: DeserializeOwned>(
+    /// Sends `request` (with `bearer` as the session's token) and returns the answer or a
+    /// typed failure. The one way out of the device: consent, items, limits, the ledger.
+    pub(crate) async fn send(
         &self,
-        endpoint: Endpoint,
-        body: Option<&(impl Serialize + ?Sized)>,
+        request: &Request,
         bearer: Option<&str>,
-    ) -> Result<T, NetError> {
-        let bytes = self.send(endpoint, None, body, bearer).await?;
-        serde_json::from_slice(&bytes).map_err(|e| NetError::Malformed(e.to_string()))
-    }
-
-    /// Sends one API request whose success carries no body worth reading.
-    pub(crate) async fn call_no_content(
-        &self,
-        endpoint: Endpoint,
-        body: Option<&(impl Serialize + ?Sized)>,
-        bearer: Option<&str>,
-    ) -> Result<(), NetError> {
-        self.send(endpoint, None, body, bearer).await.map(drop)
-    }
-
-    /// Like [`Net::call`] with query parameters (encoded here: user input never becomes part
-    /// of the URL's syntax).
-    pub(crate) async fn call_with_query<T: DeserializeOwned>(
-        &self,
-        endpoint: Endpoint,
-        query: &[(&str, &str)],
-        bearer: Option<&str>,
-    ) -> Result<T, NetError> {
-        let bytes = self
-            .send_to(endpoint, None, query, None::<&()>, bearer)
-            .await?;
-        serde_json::from_slice(&bytes).map_err(|e| NetError::Malformed(e.to_string()))
-    }
-
-    /// Like [`Net::call`], for a resource of `endpoint` named by `id` (one encoded path
-    /// segment, followed by the endpoint's action if it has one).
-    pub(crate) async fn call_at<T: DeserializeOwned>(
-        &self,
-        endpoint: Endpoint,
-        id: &str,
-        bearer: Option<&str>,
-    ) -> Result<T, NetError> {
-        let bytes = self.send(endpoint, Some(id), None::<&()>, bearer).await?;
-        serde_json::from_slice(&bytes).map_err(|e| NetError::Malformed(e.to_string()))
-    }
-
-    /// Like [`Net::call_at`] when the answer carries nothing worth reading.
-    pub(crate) async fn call_no_content_at(
-        &self,
-        endpoint: Endpoint,
-        id: &str,
-        bearer: Option<&str>,
-    ) -> Result<(), NetError> {
-        self.send(endpoint, Some(id), None::<&()>, bearer)
-            .await
-            .map(drop)
-    }
-
-    async fn send(
-        &self,
-        endpoint: Endpoint,
-        id: Option<&str>,
-        body: Option<&(impl Serialize + ?Sized)>,
-        bearer: Option<&str>,
-    ) -> Result<Vec<u8>, NetError> {
-        self.send_to(endpoint, id, &[], body, bearer).await
-    }
-
-    async fn send_to(
-        &self,
-        endpoint: Endpoint,
-        id: Option<&str>,
-        query: &[(&str, &str)],
-        body: Option<&(impl Serialize + ?Sized)>,
-        bearer: Option<&str>,
-    ) -> Result<Vec<u8>, NetError> {
-        let (url, body) = self.prepare(endpoint, id, query, body)?;
-        self.dispatch(endpoint, url, body.as_ref(), bearer).await
-    }
-
-    /// The URL of `endpoint` (for the resource `id`, with `query`) and its JSON body.
-    fn prepare(
-        &self,
-        endpoint: Endpoint,
-        id: Option<&str>,
-        query: &[(&str, &str)],
-        body: Option<&(impl Serialize + ?Sized)>,
-    ) -> Result<(Url, Option<Payload>), NetError> {
-        let body = body
-            .map(serde_json::to_vec)
-            .transpose()
-            .map_err(|e| NetError::Malformed(format!("request body: {e}")))?
-            .map(|bytes| Payload::new("application/json", bytes));
-        let mut url = self
-            .base
-            .join(endpoint.path().trim_start_matches('/'))
-            .map_err(|e| NetError::Malformed(format!("url: {e}")))?;
-        if let Some(id) = id {
-            let mut segments = url
-                .path_segments_mut()
-                .map_err(|()| NetError::Malformed("url cannot take a path".into()))?;
-            segments.push(id);
-            if let Some(action) = endpoint.after_id() {
-                segments.push(action);
+    ) -> Result<Answer, NetError> {
+        let url = request.url(&self.base)?;
+        let dispatched = self.dispatch(request, url, bearer);
+        match &request.upload {
+            Some(upload) => {
+                if upload.cancel.is_cancelled() {
+                    return Err(NetError::Cancelled);
+                }
+                let total = request.body.as_ref().map_or(0, |b| b.bytes.len() as u64);
+                let answer = tokio::select! {
+                    answer = dispatched => answer?,
+                    () = upload.cancel.cancelled() => return Err(NetError::Cancelled),
+                };
+                upload.progress.progress(total, total);
+                Ok(answer)
             }
+            None => dispatched.await,
         }
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        Ok((url, body))
     }
 
     /// `link` as an absolute URL: a path is resolved against the server's base.
@@ -265,66 +148,18 @@ impl Net {
             .map_err(|e| NetError::Malformed(format!("link: {e}")))
     }
 
-    /// The general form, for the feed and its outbox: a resource named by `id`, a query,
-    /// conditional and idempotency headers; the raw answer.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn exchange(
-        &self,
-        endpoint: Endpoint,
-        id: Option<&str>,
-        query: &[(&str, &str)],
-        body: Option<&(impl Serialize + ?Sized)>,
-        bearer: Option<&str>,
-        headers: &Headers<'_>,
-    ) -> Result<Answer, NetError> {
-        let (url, body) = self.prepare(endpoint, id, query, body)?;
-        self.dispatch_with(endpoint, url, body.as_ref(), bearer, headers)
-            .await
-    }
-
-    /// Sends one request to a login provider (discovery, token endpoint): an absolute URL
-    /// outside the API, under the same gate, ledger and limits; a form body if any.
-    pub(crate) async fn call_provider<T: DeserializeOwned>(
-        &self,
-        endpoint: Endpoint,
-        url: Url,
-        form: Option<&[(&str, &str)]>,
-    ) -> Result<T, NetError> {
-        debug_assert!(endpoint.external());
-        let body = form.map(|pairs| {
-            let encoded = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(pairs)
-                .finish();
-            Payload::new("application/x-www-form-urlencoded", encoded)
-        });
-        let bytes = self.dispatch(endpoint, url, body.as_ref(), None).await?;
-        serde_json::from_slice(&bytes).map_err(|e| NetError::Malformed(e.to_string()))
-    }
-
     async fn dispatch(
         &self,
-        endpoint: Endpoint,
+        request: &Request,
         url: Url,
-        body: Option<&Payload>,
         bearer: Option<&str>,
-    ) -> Result<Vec<u8>, NetError> {
-        self.dispatch_with(endpoint, url, body, bearer, &Headers::default())
-            .await
-            .map(|answer| answer.bytes)
-    }
-
-    async fn dispatch_with(
-        &self,
-        endpoint: Endpoint,
-        url: Url,
-        body: Option<&Payload>,
-        bearer: Option<&str>,
-        headers: &Headers<'_>,
     ) -> Result<Answer, NetError> {
+        let endpoint = request.endpoint;
+        let route = endpoint.route();
         self.admit(endpoint)?;
         // Mutations are not retried here, even with an idempotency key: the outbox retries
         // them with its own backoff, and a user waiting on one gets the failure at once.
-        let attempts = if endpoint.idempotent() {
+        let attempts = if route.idempotent() && request.upload.is_none() {
             self.retry.attempts
         } else {
             1
@@ -332,9 +167,7 @@ impl Net {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self
-                .send_once(endpoint, url.clone(), body, bearer, headers)
-                .await;
+            let result = self.send_once(request, url.clone(), bearer).await;
             if result.as_ref().err().is_none_or(NetError::reached_server) {
                 self.record(endpoint, &url);
             }
@@ -342,7 +175,7 @@ impl Net {
                 Err(error) if attempt < attempts && error.is_transient() => {
                     let delay = self.retry.delay(attempt);
                     tracing::debug!(
-                        endpoint = endpoint.path(),
+                        endpoint = route.path,
                         attempt,
                         delay_ms = delay.as_millis() as u64,
                         %error,
@@ -358,20 +191,21 @@ impl Net {
     /// The single place where consent is enforced for the network: nothing but the policy
     /// before the policy is accepted, and no item without a declaration and its consent.
     fn admit(&self, endpoint: Endpoint) -> Result<(), NetError> {
-        if !endpoint.allowed_before_consent() && !self.gate.policy_accepted() {
+        let route = endpoint.route();
+        if route.access != Access::BeforeConsent && !self.gate.policy_accepted() {
             tracing::info!(
-                endpoint = endpoint.path(),
+                endpoint = route.path,
                 "request blocked: policy not accepted"
             );
             return Err(NetError::ConsentRequired {
                 purpose: ConsentPurpose::PrivacyPolicy,
             });
         }
-        for &id in endpoint.items() {
+        for &id in route.items {
             let item = inventory().item(id).ok_or(NetError::Undeclared(id))?;
-            if !endpoint.erasure() && !self.gate.allows(item.purpose()) {
+            if route.access != Access::Erasure && !self.gate.allows(item.purpose()) {
                 tracing::info!(
-                    endpoint = endpoint.path(),
+                    endpoint = route.path,
                     item = id,
                     "request blocked: no consent"
                 );
@@ -390,15 +224,16 @@ impl Net {
             (None, _) => String::new(),
         };
         let sent_at = self.clock.now_unix();
-        let sent: Vec<_> = endpoint
-            .items()
+        let route = endpoint.route();
+        let sent: Vec<_> = route
+            .items
             .iter()
             .filter_map(|&id| inventory().item(id).map(|item| (id, item.purpose())))
             .map(|(item, purpose)| Transmission {
                 item,
                 purpose,
                 destination: destination.clone(),
-                endpoint: endpoint.path(),
+                endpoint: route.path,
                 sent_at,
             })
             .collect();
@@ -409,35 +244,36 @@ impl Net {
 
     async fn send_once(
         &self,
-        endpoint: Endpoint,
+        request: &Request,
         url: Url,
-        body: Option<&Payload>,
         bearer: Option<&str>,
-        extra: &Headers<'_>,
     ) -> Result<Answer, NetError> {
-        let limit = endpoint
-            .max_response_bytes()
-            .unwrap_or(self.max_response_bytes);
-        let mut request = self.http.request(endpoint.method(), url);
-        if let Some(etag) = extra.if_none_match {
-            request = request.header(IF_NONE_MATCH, etag);
+        let route = request.endpoint.route();
+        let limit = route.max_response_bytes.unwrap_or(self.max_response_bytes);
+        let mut http = self.http.request(route.verb.method(), url);
+        if let Some(etag) = &request.if_none_match {
+            http = http.header(IF_NONE_MATCH, etag);
         }
-        if let Some(key) = extra.idempotency_key {
-            request = request.header("idempotency-key", key);
+        if let Some(key) = &request.idempotency_key {
+            http = http.header("idempotency-key", key);
         }
-        if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, body.content_type);
-            request = match &body.progress {
-                Some(progress) => request
-                    .header(CONTENT_LENGTH, body.bytes.len())
-                    .body(upload::reporting_body(body.bytes.clone(), progress.clone())),
-                None => request.body(body.bytes.clone()),
+        if let Some(body) = &request.body {
+            http = http.header(CONTENT_TYPE, body.content_type);
+            http = match &request.upload {
+                Some(upload) => {
+                    http.header(CONTENT_LENGTH, body.bytes.len())
+                        .body(upload::reporting_body(
+                            body.bytes.clone(),
+                            upload.progress.clone(),
+                        ))
+                }
+                None => http.body(body.bytes.clone()),
             };
         }
         if let Some(token) = bearer {
-            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+            http = http.header(AUTHORIZATION, format!("Bearer {token}"));
         }
-        let mut response = request.send().await.map_err(NetError::from_transport)?;
+        let mut response = http.send().await.map_err(NetError::from_transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         if let Some(len) = response.content_length()

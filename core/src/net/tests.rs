@@ -85,6 +85,22 @@ fn net(base: Url, consented: bool) -> Net {
     net_with_log(base, consented).0
 }
 
+impl Net {
+    /// One request to `endpoint`, its JSON answer decoded.
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        body: Option<&Value>,
+        bearer: Option<&str>,
+    ) -> Result<T, NetError> {
+        let mut request = endpoint.request();
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.send(&request, bearer).await?.json()
+    }
+}
+
 #[tokio::test]
 async fn nothing_but_the_policy_leaves_before_consent() {
     let (url, seen) = raw_server(vec![http("200 OK", &[], b"{}")]).await;
@@ -100,7 +116,7 @@ async fn nothing_but_the_policy_leaves_before_consent() {
         }
     ));
     assert_eq!(seen.load(Ordering::SeqCst), 0, "no connection was made");
-    net.call::<Value>(Endpoint::Policy, None::<&()>, None)
+    net.call::<Value>(Endpoint::Policy, None, None)
         .await
         .unwrap();
     assert_eq!(seen.load(Ordering::SeqCst), 1);
@@ -110,7 +126,7 @@ async fn nothing_but_the_policy_leaves_before_consent() {
 async fn malformed_json_is_a_typed_error() {
     let (url, _) = raw_server(vec![http("200 OK", &[], b"{\"version\": ")]).await;
     let err = net(url, true)
-        .call::<Value>(Endpoint::Me, None::<&()>, None)
+        .call::<Value>(Endpoint::Me, None, None)
         .await
         .unwrap_err();
     assert!(matches!(err, NetError::Malformed(_)), "{err:?}");
@@ -121,7 +137,7 @@ async fn oversized_bodies_are_refused_by_length_and_by_stream() {
     let big = vec![b' '; MAX_RESPONSE_BYTES + 1];
     let (url, _) = raw_server(vec![http("200 OK", &[], &big)]).await;
     let err = net(url, true)
-        .call::<Value>(Endpoint::Me, None::<&()>, None)
+        .call::<Value>(Endpoint::Me, None, None)
         .await
         .unwrap_err();
     assert!(
@@ -134,7 +150,7 @@ async fn oversized_bodies_are_refused_by_length_and_by_stream() {
     chunked.extend_from_slice(&big);
     let (url, _) = raw_server(vec![Some(chunked)]).await;
     let err = net(url, true)
-        .call::<Value>(Endpoint::Me, None::<&()>, None)
+        .call::<Value>(Endpoint::Me, None, None)
         .await
         .unwrap_err();
     assert!(matches!(err, NetError::TooLarge(_)), "{err:?}");
@@ -148,10 +164,7 @@ async fn idempotent_requests_retry_transient_failures() {
         http("200 OK", &[], b"{\"ok\":true}"),
     ])
     .await;
-    let value: Value = net(url, true)
-        .call(Endpoint::Me, None::<&()>, None)
-        .await
-        .unwrap();
+    let value: Value = net(url, true).call(Endpoint::Me, None, None).await.unwrap();
     assert_eq!(value["ok"], true);
     assert_eq!(seen.load(Ordering::SeqCst), 3);
 }
@@ -160,7 +173,7 @@ async fn idempotent_requests_retry_transient_failures() {
 async fn retries_give_up_after_the_last_attempt() {
     let (url, seen) = raw_server(vec![http("503 Service Unavailable", &[], b"")]).await;
     let err = net(url, true)
-        .call::<Value>(Endpoint::Me, None::<&()>, None)
+        .call::<Value>(Endpoint::Me, None, None)
         .await
         .unwrap_err();
     assert!(matches!(err, NetError::Server { status: 503 }));
@@ -234,7 +247,7 @@ async fn api_errors_keep_their_code_and_fields() {
     match err {
         NetError::Refused { status, error } => {
             assert_eq!(status, 422);
-            assert_eq!(error.code, "wrong_code");
+            assert_eq!(error.code, ApiCode::WrongCode);
             assert_eq!(error.attempts_left, Some(3));
         }
         other => panic!("unexpected {other:?}"),
@@ -264,7 +277,7 @@ async fn every_item_that_reached_the_server_is_in_the_ledger() {
         && t.purpose == ConsentPurpose::PrivacyPolicy));
 
     // The policy carries nothing personal; a request that never left records nothing.
-    net.call::<Value>(Endpoint::Policy, None::<&()>, None)
+    net.call::<Value>(Endpoint::Policy, None, None)
         .await
         .unwrap();
     let (offline, offline_log) = net_with_log(Url::parse("http://127.0.0.1:9/").unwrap(), true);

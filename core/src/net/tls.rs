@@ -11,7 +11,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use sha2::{Digest, Sha256};
 
-use crate::client::ClientError;
+use crate::config::ClientError;
 
 pub(crate) fn client_config(spki_pins: &[String]) -> Result<rustls::ClientConfig, ClientError> {
     let roots = RootCertStore {

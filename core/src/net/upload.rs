@@ -6,17 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use futures_util::stream;
-use serde::de::DeserializeOwned;
 use tokio::sync::Notify;
-use url::Url;
-
-use super::{Endpoint, Headers, Net, NetError, Payload};
 
 /// Small enough for smooth progress, large enough to cost nothing.
 const CHUNK: usize = 64 * 1024;
 
 /// Told how much of an upload has gone out.
-#[cfg_attr(feature = "ffi", uniffi::export(with_foreign))]
+#[cfg_attr(feature = "ffi", uniffi::export(foreign))]
 pub trait UploadProgress: Send + Sync {
     fn progress(&self, sent_bytes: u64, total_bytes: u64);
 }
@@ -48,7 +44,8 @@ impl CancelToken {
 }
 
 impl CancelToken {
-    async fn cancelled(&self) {
+    /// Resolves once the token is cancelled.
+    pub(crate) async fn cancelled(&self) {
         loop {
             let notified = self.notify.notified();
             if self.is_cancelled() {
@@ -73,46 +70,4 @@ pub(super) fn reporting_body(bytes: Bytes, progress: Arc<dyn UploadProgress>) ->
         Ok::<_, std::io::Error>(chunk)
     });
     reqwest::Body::wrap_stream(stream)
-}
-
-impl Net {
-    /// Sends `bytes` as the body of `endpoint` (never retried: the user retries), reporting
-    /// progress and giving up as soon as `cancel` is cancelled.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn upload<T: DeserializeOwned>(
-        &self,
-        endpoint: Endpoint,
-        query: &[(&str, &str)],
-        content_type: &'static str,
-        bytes: Bytes,
-        bearer: &str,
-        headers: &Headers<'_>,
-        progress: Arc<dyn UploadProgress>,
-        cancel: &CancelToken,
-    ) -> Result<T, NetError> {
-        if cancel.is_cancelled() {
-            return Err(NetError::Cancelled);
-        }
-        let mut url: Url = self
-            .base
-            .join(endpoint.path().trim_start_matches('/'))
-            .map_err(|e| NetError::Malformed(format!("url: {e}")))?;
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        let total = bytes.len() as u64;
-        let payload = Payload {
-            content_type,
-            bytes,
-            progress: Some(progress.clone()),
-        };
-        let sent = tokio::select! {
-            sent = self.dispatch_with(endpoint, url, Some(&payload), Some(bearer), headers) => {
-                sent?.bytes
-            }
-            () = cancel.cancelled() => return Err(NetError::Cancelled),
-        };
-        progress.progress(total, total);
-        serde_json::from_slice(&sent).map_err(|e| NetError::Malformed(e.to_string()))
-    }
 }

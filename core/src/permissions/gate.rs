@@ -1,8 +1,8 @@
 //! The decision itself, as a pure function of the facts, so every rule is tested directly.
 
-use super::{Feature, PermissionDecision, PermissionStatus, UnavailableReason, rationale};
-use crate::consent::ConsentPurpose;
-use crate::store::PermissionRefusal;
+use super::store::PermissionRefusal;
+use super::{PermissionDecision, PermissionStatus, UnavailableReason};
+use crate::policy::{ConsentPurpose, Feature};
 
 /// After a refusal the app does not ask again for 48 hours.
 pub(crate) const RETRY_AFTER_REFUSAL_S: i64 = 48 * 3600;
@@ -46,7 +46,7 @@ where
                 })
             }
             _ => PermissionDecision::ShowRationale {
-                rationale: rationale::for_feature(feature),
+                rationale: feature.rationale(),
             },
         },
     }
@@ -133,7 +133,7 @@ mod tests {
         ) {
             PermissionDecision::ShowRationale { rationale } => {
                 assert_eq!(rationale.feature, Feature::PostPhotos);
-                assert_eq!(rationale.permission, super::super::Permission::Camera);
+                assert_eq!(rationale.permission, crate::policy::Permission::Camera);
                 assert!(!rationale.title.is_empty() && !rationale.text.is_empty());
                 assert!(!rationale.purpose.is_empty());
             }

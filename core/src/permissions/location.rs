@@ -2,19 +2,7 @@
 //! on, its consent given and the OS allows it, and only for identity authentication — the
 //! one purpose the policy declares for GPS.
 
-use std::sync::Arc;
-
-use super::{Feature, PermissionDecision, ProviderError, check};
-use crate::client::Inner;
-
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
-pub struct Location {
-    pub latitude: f64,
-    pub longitude: f64,
-    /// Radius of uncertainty in metres.
-    pub accuracy_m: f64,
-}
+use crate::shell::{Location, ProviderError};
 
 /// Implemented by the shell: one reading of the OS location service.
 #[cfg_attr(feature = "ffi", uniffi::export(foreign))]
@@ -23,20 +11,9 @@ pub trait LocationProvider: Send + Sync {
     async fn current_location(&self) -> Result<Location, ProviderError>;
 }
 
-pub(crate) type LocationSlot = std::sync::RwLock<Option<Arc<dyn LocationProvider>>>;
-
-/// The position for an identity authentication application, if every rule allows reading
-/// it; otherwise none, and the application goes without (refusal never blocks it).
-pub(crate) async fn for_identity_authentication(inner: &Inner) -> Option<Location> {
-    match check(inner, Feature::Positioning) {
-        Ok(PermissionDecision::Allowed) => {}
-        _ => return None,
-    }
-    let provider = inner
-        .location_provider
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone()?;
+/// One reading, if the provider gives a possible one; otherwise none, and the application
+/// goes without (a refusal never blocks it).
+pub(super) async fn read(provider: &dyn LocationProvider) -> Option<Location> {
     match provider.current_location().await {
         Ok(location) if valid(&location) => Some(location),
         Ok(_) => {

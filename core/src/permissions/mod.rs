@@ -5,36 +5,20 @@
 
 mod gate;
 mod location;
-mod rationale;
+mod store;
 
-pub use location::{Location, LocationProvider};
-pub(crate) use location::{LocationSlot, for_identity_authentication};
-pub(crate) use rationale::for_feature as rationale_for;
 use std::sync::{Arc, RwLock};
 
+pub use location::LocationProvider;
+
 use gate::{Facts, decide};
+use store::PermissionRefusal;
 
-use crate::client::Inner;
-use crate::consent::ConsentPurpose;
-use crate::store::{PermissionRefusal, StoreError};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
-pub enum Permission {
-    Camera,
-    Photos,
-    Location,
-}
-
-impl Permission {
-    fn key(self) -> &'static str {
-        match self {
-            Permission::Camera => "camera",
-            Permission::Photos => "photos",
-            Permission::Location => "location",
-        }
-    }
-}
+use crate::account::{DataExport, PositionSource, Withdrawal};
+use crate::platform::{OnPlatform, Platform, run};
+use crate::policy::{ConsentPurpose, Feature, Permission, Rationale};
+use crate::shell::{Location, ProviderError};
+use crate::store::{Schema, StoreError};
 
 /// What the OS says about a permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,58 +31,6 @@ pub enum PermissionStatus {
     DeniedPermanently,
     /// Blocked by parental controls or device policy.
     Restricted,
-}
-
-/// Every feature that needs a device permission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
-pub enum Feature {
-    ScanToLogin,
-    PostPhotos,
-    FeedbackPhotos,
-    CertificationPhotos,
-    Positioning,
-}
-
-impl Feature {
-    pub const ALL: [Feature; 5] = [
-        Feature::ScanToLogin,
-        Feature::PostPhotos,
-        Feature::FeedbackPhotos,
-        Feature::CertificationPhotos,
-        Feature::Positioning,
-    ];
-
-    pub(crate) fn permission(self) -> Permission {
-        match self {
-            Feature::ScanToLogin | Feature::PostPhotos | Feature::CertificationPhotos => {
-                Permission::Camera
-            }
-            Feature::FeedbackPhotos => Permission::Photos,
-            Feature::Positioning => Permission::Location,
-        }
-    }
-
-    /// The consent a feature needs beyond the policy itself.
-    pub(crate) fn purpose(self) -> Option<ConsentPurpose> {
-        match self {
-            Feature::Positioning => Some(ConsentPurpose::PreciseLocation),
-            Feature::CertificationPhotos => Some(ConsentPurpose::IdentityVerification),
-            Feature::ScanToLogin | Feature::PostPhotos | Feature::FeedbackPhotos => None,
-        }
-    }
-}
-
-/// What the shell shows before the OS dialog.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
-pub struct Rationale {
-    pub feature: Feature,
-    pub permission: Permission,
-    pub title: String,
-    pub text: String,
-    /// What the data is used for, in the words of the privacy policy.
-    pub purpose: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,23 +74,6 @@ pub trait PermissionProvider: Send + Sync {
     async fn request(&self, permission: Permission) -> Result<PermissionStatus, ProviderError>;
 }
 
-/// A failure inside the shell's provider (an exception thrown in Kotlin or Swift).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[cfg_attr(feature = "ffi", derive(uniffi::Error))]
-pub enum ProviderError {
-    #[error("permission provider failed: {detail}")]
-    Failed { detail: String },
-}
-
-#[cfg(feature = "ffi")]
-impl From<uniffi::UnexpectedUniFFICallbackError> for ProviderError {
-    fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        ProviderError::Failed {
-            detail: error.reason,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Error))]
 pub enum PermissionError {
@@ -166,6 +81,7 @@ pub enum PermissionError {
     Storage { detail: String },
 }
 
+/// The gate reads only local state: storage is all that can fail.
 impl From<StoreError> for PermissionError {
     fn from(error: StoreError) -> Self {
         PermissionError::Storage {
@@ -174,146 +90,193 @@ impl From<StoreError> for PermissionError {
     }
 }
 
-const POSITIONING: &str = "positioning_enabled";
+/// The permission area's tables in the app database.
+pub(crate) const APP_SCHEMA: &Schema = &store::SCHEMA;
 
-pub(crate) type ProviderSlot = RwLock<Option<Arc<dyn PermissionProvider>>>;
-/// Held while an OS dialog is up.
-pub(crate) type DialogLock = tokio::sync::Mutex<()>;
+type Slot<T> = RwLock<Option<Arc<T>>>;
+
+pub(crate) struct PermissionsArea {
+    platform: Arc<Platform>,
+    provider: Slot<dyn PermissionProvider>,
+    location: Slot<dyn LocationProvider>,
+    /// Held while an OS dialog is up.
+    dialog: tokio::sync::Mutex<()>,
+}
+
+impl OnPlatform for PermissionsArea {
+    fn platform(&self) -> &Platform {
+        &self.platform
+    }
+}
+
+fn read<T: ?Sized>(slot: &Slot<T>) -> Option<Arc<T>> {
+    slot.read().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+fn write<T: ?Sized>(slot: &Slot<T>, value: Arc<T>) {
+    *slot.write().unwrap_or_else(|p| p.into_inner()) = Some(value);
+}
 
 /// The permission area of a [`crate::Client`].
 #[derive(Clone)]
-pub struct PermissionsClient {
-    inner: Arc<Inner>,
-}
+pub struct PermissionsClient(Arc<PermissionsArea>);
 
 impl PermissionsClient {
-    pub(crate) fn new(inner: Arc<Inner>) -> Self {
-        Self { inner }
+    pub(crate) fn new(area: Arc<PermissionsArea>) -> Self {
+        Self(area)
     }
 
     /// Registers the shell's access to the OS permission API (once, at start).
     pub fn set_provider(&self, provider: Arc<dyn PermissionProvider>) {
-        *self
-            .inner
-            .permission_provider
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = Some(provider);
+        write(&self.0.provider, provider);
     }
 
     /// Registers the shell's access to the OS location service; read only as `Positioning`
     /// allows, for identity authentication.
     pub fn set_location_provider(&self, provider: Arc<dyn LocationProvider>) {
-        *self
-            .inner
-            .location_provider
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = Some(provider);
+        write(&self.0.location, provider);
     }
 
     /// What the feature may do now. Reads the OS status; never shows a dialog.
-    pub fn check(&self, feature: Feature) -> Result<PermissionDecision, PermissionError> {
-        check(&self.inner, feature)
+    pub async fn check(&self, feature: Feature) -> Result<PermissionDecision, PermissionError> {
+        run(&self.0, |area| async move { Ok(area.check(feature)?) }).await
     }
 
     /// The user asked for the feature and saw the rationale: show the OS dialog if, and only
     /// if, the gate still says so, and remember a refusal.
     pub async fn request(&self, feature: Feature) -> Result<PermissionDecision, PermissionError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move { request(&inner, feature).await })
-            .await
+        run(
+            &self.0,
+            |area| async move { Ok(area.request(feature).await?) },
+        )
+        .await
     }
 
     /// Positioning is off until the user turns it on; turning it off takes effect at once.
-    pub fn set_positioning_enabled(&self, enabled: bool) -> Result<(), PermissionError> {
-        self.inner.app.set_flag(POSITIONING, enabled)?;
-        tracing::info!(enabled, "positioning switched");
+    pub async fn set_positioning_enabled(&self, enabled: bool) -> Result<(), PermissionError> {
+        run(&self.0, |area| async move {
+            store::set_positioning(&area.platform.app_db.conn(), enabled)?;
+            tracing::info!(enabled, "positioning switched");
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn positioning_enabled(&self) -> Result<bool, PermissionError> {
+        run(&self.0, |area| async move {
+            Ok(store::positioning(&area.platform.app_db.conn())?)
+        })
+        .await
+    }
+}
+
+impl PermissionsArea {
+    pub(crate) fn new(platform: Arc<Platform>) -> Self {
+        Self {
+            platform,
+            provider: RwLock::default(),
+            location: RwLock::default(),
+            dialog: tokio::sync::Mutex::default(),
+        }
+    }
+
+    fn check(&self, feature: Feature) -> Result<PermissionDecision, StoreError> {
+        let gate = &self.platform.gate;
+        let missing_consent = match feature.purpose() {
+            _ if !gate.policy_accepted() => Some(ConsentPurpose::PrivacyPolicy),
+            Some(purpose) if !gate.allows(purpose) => Some(purpose),
+            _ => None,
+        };
+        let permission = feature.permission();
+        let (positioning_on, refusal) = {
+            let conn = self.platform.app_db.conn();
+            (
+                store::positioning(&conn)?,
+                store::refusal(&conn, permission)?,
+            )
+        };
+        let facts = Facts {
+            missing_consent,
+            positioning_on,
+            status: || {
+                let provider = read(&self.provider).ok_or(UnavailableReason::NoProvider)?;
+                provider
+                    .status(permission)
+                    .map_err(|e| UnavailableReason::ProviderFailed {
+                        detail: e.to_string(),
+                    })
+            },
+            refusal,
+            now: self.platform.now(),
+        };
+        Ok(decide(feature, facts))
+    }
+
+    async fn request(&self, feature: Feature) -> Result<PermissionDecision, StoreError> {
+        // One dialog at a time: a second request (a double tap, another feature needing the
+        // same permission) waits and then sees the first one's outcome instead of asking again.
+        let _dialog = self.dialog.lock().await;
+        let decision = self.check(feature)?;
+        if !matches!(decision, PermissionDecision::ShowRationale { .. }) {
+            return Ok(decision);
+        }
+        let Some(provider) = read(&self.provider) else {
+            return Ok(PermissionDecision::Unavailable {
+                reason: UnavailableReason::NoProvider,
+            });
+        };
+        let permission = feature.permission();
+        let outcome = match provider.request(permission).await {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                tracing::warn!(?feature, %error, "permission provider failed");
+                return Ok(PermissionDecision::Unavailable {
+                    reason: UnavailableReason::ProviderFailed {
+                        detail: error.to_string(),
+                    },
+                });
+            }
+        };
+        let refusal = match outcome {
+            PermissionStatus::Granted | PermissionStatus::Restricted => None,
+            PermissionStatus::Denied | PermissionStatus::NotDetermined => Some(false),
+            PermissionStatus::DeniedPermanently => Some(true),
+        }
+        .map(|permanent| PermissionRefusal {
+            refused_at: self.platform.now(),
+            permanent,
+        });
+        store::set_refusal(&self.platform.app_db.conn(), permission, refusal)?;
+        tracing::info!(?feature, ?outcome, "permission requested");
+        self.check(feature)
+    }
+}
+
+#[async_trait::async_trait]
+impl PositionSource for PermissionsArea {
+    async fn position_for_identity_authentication(&self) -> Option<Location> {
+        match self.check(Feature::Positioning) {
+            Ok(PermissionDecision::Allowed) => {}
+            _ => return None,
+        }
+        location::read(read(&self.location)?.as_ref()).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Withdrawal for PermissionsArea {
+    /// Withdrawing location consent turns positioning off with it.
+    fn withdrawn(&self, purpose: ConsentPurpose) -> Result<(), StoreError> {
+        if purpose == ConsentPurpose::PreciseLocation {
+            store::set_positioning(&self.platform.app_db.conn(), false)?;
+        }
         Ok(())
     }
+}
 
-    pub fn positioning_enabled(&self) -> Result<bool, PermissionError> {
-        Ok(positioning_enabled(&self.inner)?)
+impl DataExport for PermissionsArea {
+    fn export(&self) -> Result<Vec<(&'static str, serde_json::Value)>, StoreError> {
+        let on = store::positioning(&self.platform.app_db.conn())?;
+        Ok(vec![("positioning_enabled", on.into())])
     }
-}
-
-pub(crate) fn positioning_enabled(inner: &Inner) -> Result<bool, StoreError> {
-    inner.app.flag(POSITIONING)
-}
-
-/// Withdrawing location consent turns positioning off with it.
-pub(crate) fn positioning_off(inner: &Inner) -> Result<(), StoreError> {
-    inner.app.set_flag(POSITIONING, false)
-}
-
-fn provider(inner: &Inner) -> Option<Arc<dyn PermissionProvider>> {
-    inner
-        .permission_provider
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone()
-}
-
-fn check(inner: &Inner, feature: Feature) -> Result<PermissionDecision, PermissionError> {
-    let missing_consent = match feature.purpose() {
-        _ if !inner.gate.policy_accepted() => Some(ConsentPurpose::PrivacyPolicy),
-        Some(purpose) if !inner.gate.allows(purpose) => Some(purpose),
-        _ => None,
-    };
-    let permission = feature.permission();
-    let facts = Facts {
-        missing_consent,
-        positioning_on: positioning_enabled(inner)?,
-        status: || {
-            let provider = provider(inner).ok_or(UnavailableReason::NoProvider)?;
-            provider
-                .status(permission)
-                .map_err(|e| UnavailableReason::ProviderFailed {
-                    detail: e.to_string(),
-                })
-        },
-        refusal: inner.app.permission_refusal(permission.key())?,
-        now: inner.clock.now_unix(),
-    };
-    Ok(decide(feature, facts))
-}
-
-async fn request(inner: &Inner, feature: Feature) -> Result<PermissionDecision, PermissionError> {
-    // One dialog at a time: a second request (a double tap, another feature needing the same
-    // permission) waits and then sees the first one's outcome instead of asking again.
-    let _dialog = inner.permission_dialog.lock().await;
-    let decision = check(inner, feature)?;
-    if !matches!(decision, PermissionDecision::ShowRationale { .. }) {
-        return Ok(decision);
-    }
-    let Some(provider) = provider(inner) else {
-        return Ok(PermissionDecision::Unavailable {
-            reason: UnavailableReason::NoProvider,
-        });
-    };
-    let permission = feature.permission();
-    let outcome = match provider.request(permission).await {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            tracing::warn!(?feature, %error, "permission provider failed");
-            return Ok(PermissionDecision::Unavailable {
-                reason: UnavailableReason::ProviderFailed {
-                    detail: error.to_string(),
-                },
-            });
-        }
-    };
-    let refusal = match outcome {
-        PermissionStatus::Granted | PermissionStatus::Restricted => None,
-        PermissionStatus::Denied | PermissionStatus::NotDetermined => Some(false),
-        PermissionStatus::DeniedPermanently => Some(true),
-    }
-    .map(|permanent| PermissionRefusal {
-        refused_at: inner.clock.now_unix(),
-        permanent,
-    });
-    inner
-        .app
-        .set_permission_refusal(permission.key(), refusal)?;
-    tracing::info!(?feature, ?outcome, "permission requested");
-    check(inner, feature)
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::inventory::{Inventory, Item, RecipientKind};
+use crate::policy::inventory::{Inventory, Item, RecipientKind};
 
 /// Items grouped by a store's data type (first appearance first): both stores declare each
 /// type once, with the union of its items' purposes.
@@ -31,12 +31,12 @@ fn union<'a>(lists: impl Iterator<Item = &'a Vec<String>>) -> Vec<&'a str> {
 
 /// `PrivacyInfo.xcprivacy` (a property list).
 pub fn apple_privacy_manifest() -> String {
-    render_apple(super::inventory::inventory())
+    render_apple(crate::policy::inventory())
 }
 
 /// Google Play data-safety answers, as JSON.
 pub fn google_data_safety() -> String {
-    render_google(super::inventory::inventory())
+    render_google(crate::policy::inventory())
 }
 
 fn xml_escape(text: &str) -> String {
@@ -118,7 +118,7 @@ fn render_google(inventory: &Inventory) -> String {
                 "processed_ephemerally": false,
                 "required": items
                     .iter()
-                    .all(|i| i.purpose() == crate::consent::ConsentPurpose::PrivacyPolicy),
+                    .all(|i| i.purpose() == crate::policy::ConsentPurpose::PrivacyPolicy),
                 "purposes": union(items.iter().map(|i| &i.google_purposes)),
             })
         })

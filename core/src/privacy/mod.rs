@@ -2,22 +2,21 @@
 //! (what is collected, who it is shared with, which permissions serve which feature) and the
 //! privacy ledger — every personal data item the core sent, when, where and why.
 
-pub(crate) mod inventory;
+mod ledger;
 pub mod manifests;
 mod rights;
 
 use std::sync::Arc;
 
-pub(crate) use inventory::inventory;
-use inventory::{LegalBasis, RecipientKind, Sensitivity};
+pub(crate) use ledger::Ledger;
 pub use rights::InterestTag;
 
-use crate::auth::AuthError;
-use crate::client::Inner;
-use crate::consent::ConsentPurpose;
-use crate::net::{NetError, NetworkProblem};
-use crate::permissions::{Feature, Permission};
-use crate::store::StoreError;
+use crate::account::{Account, AreaError, DataExport, area_error};
+use crate::net::{ApiCode, ApiError, NetworkProblem};
+use crate::platform::{OnPlatform, Platform, run};
+use crate::policy::inventory::{LegalBasis, RecipientKind, Sensitivity};
+use crate::policy::{ConsentPurpose, Feature, Permission, inventory};
+use crate::store::{Schema, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
@@ -94,56 +93,104 @@ pub enum PrivacyError {
     Storage { detail: String },
 }
 
-impl From<NetError> for PrivacyError {
-    fn from(error: NetError) -> Self {
-        match error {
-            NetError::Unauthorized { .. } => PrivacyError::SessionExpired,
-            NetError::Refused { error, .. } if error.code == "reauth_required" => {
-                PrivacyError::ReauthRequired
-            }
-            other => PrivacyError::Network {
-                problem: other.into(),
-            },
-        }
+impl AreaError for PrivacyError {
+    fn network(problem: NetworkProblem) -> Self {
+        PrivacyError::Network { problem }
+    }
+
+    fn storage(detail: String) -> Self {
+        PrivacyError::Storage { detail }
+    }
+
+    fn not_logged_in() -> Self {
+        PrivacyError::NotLoggedIn
+    }
+
+    fn session_expired() -> Self {
+        PrivacyError::SessionExpired
+    }
+
+    fn refused(_status: u16, error: &ApiError) -> Option<Self> {
+        (error.code == ApiCode::ReauthRequired).then_some(PrivacyError::ReauthRequired)
     }
 }
 
-impl From<AuthError> for PrivacyError {
-    fn from(error: AuthError) -> Self {
-        match error {
-            AuthError::NotLoggedIn => PrivacyError::NotLoggedIn,
-            AuthError::SessionExpired => PrivacyError::SessionExpired,
-            AuthError::ReauthRequired => PrivacyError::ReauthRequired,
-            AuthError::Network { problem } => PrivacyError::Network { problem },
-            AuthError::Storage { detail } => PrivacyError::Storage { detail },
-            other => PrivacyError::Network {
-                problem: NetworkProblem::Rejected {
-                    status: 0,
-                    code: "auth".into(),
-                    message: other.to_string(),
-                },
-            },
-        }
+area_error!(PrivacyError);
+
+/// The privacy area's table in the app database (the ledger).
+pub(crate) const APP_SCHEMA: &Schema = &ledger::SCHEMA;
+
+pub(crate) struct PrivacyArea {
+    platform: Arc<Platform>,
+    account: Arc<Account>,
+    /// Every area's part of the device's data, for the export.
+    exports: Vec<Arc<dyn DataExport>>,
+}
+
+impl OnPlatform for PrivacyArea {
+    fn platform(&self) -> &Platform {
+        &self.platform
     }
 }
 
-impl From<StoreError> for PrivacyError {
-    fn from(error: StoreError) -> Self {
-        PrivacyError::Storage {
-            detail: error.to_string(),
+impl PrivacyArea {
+    pub(crate) fn new(
+        platform: Arc<Platform>,
+        account: Arc<Account>,
+        exports: Vec<Arc<dyn DataExport>>,
+    ) -> Self {
+        Self {
+            platform,
+            account,
+            exports,
         }
     }
+
+    fn ledger(&self, filter: &LedgerFilter) -> Result<Vec<LedgerEntry>, StoreError> {
+        let rows = ledger::rows(
+            &self.platform.app_db.conn(),
+            filter.item.as_deref(),
+            filter.purpose.map(ConsentPurpose::key),
+            filter.since,
+            filter.until,
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|row| LedgerEntry {
+                item_name: inventory()
+                    .item(&row.item)
+                    .map_or_else(|| row.item.clone(), |i| i.name.clone()),
+                purpose: ConsentPurpose::from_key(&row.purpose)
+                    .unwrap_or(ConsentPurpose::PrivacyPolicy),
+                item: row.item,
+                destination: row.destination,
+                endpoint: row.endpoint,
+                sent_at: row.sent_at,
+            })
+            .collect())
+    }
+}
+
+/// The ledger as a JSON value: what the user saves or shares.
+fn ledger_json(entries: Vec<LedgerEntry>) -> serde_json::Value {
+    entries
+        .into_iter()
+        .map(|e| {
+            serde_json::json!({
+                "item": e.item, "item_name": e.item_name, "purpose": e.purpose.key(),
+                "destination": e.destination, "endpoint": e.endpoint, "sent_at": e.sent_at,
+            })
+        })
+        .collect()
 }
 
 /// The privacy area of a [`crate::Client`].
 #[derive(Clone)]
-pub struct PrivacyClient {
-    inner: Arc<Inner>,
-}
+pub struct PrivacyClient(Arc<PrivacyArea>);
 
 impl PrivacyClient {
-    pub(crate) fn new(inner: Arc<Inner>) -> Self {
-        Self { inner }
+    pub(crate) fn new(area: Arc<PrivacyArea>) -> Self {
+        Self(area)
     }
 
     /// Every personal data item the app collects, and why.
@@ -201,7 +248,7 @@ impl PrivacyClient {
         Feature::ALL
             .iter()
             .map(|&feature| {
-                let rationale = crate::permissions::rationale_for(feature);
+                let rationale = feature.rationale();
                 PermissionUse {
                     permission: rationale.permission,
                     feature,
@@ -212,44 +259,17 @@ impl PrivacyClient {
     }
 
     /// What the core sent, oldest first.
-    pub fn ledger(&self, filter: LedgerFilter) -> Result<Vec<LedgerEntry>, PrivacyError> {
-        let rows = self.inner.app.ledger(
-            filter.item.as_deref(),
-            filter.purpose.map(ConsentPurpose::key),
-            filter.since,
-            filter.until,
-        )?;
-        Ok(rows
-            .into_iter()
-            .map(|row| LedgerEntry {
-                item_name: inventory()
-                    .item(&row.item)
-                    .map_or_else(|| row.item.clone(), |i| i.name.clone()),
-                purpose: ConsentPurpose::from_key(&row.purpose)
-                    .unwrap_or(ConsentPurpose::PrivacyPolicy),
-                item: row.item,
-                destination: row.destination,
-                endpoint: row.endpoint,
-                sent_at: row.sent_at,
-            })
-            .collect())
+    pub async fn ledger(&self, filter: LedgerFilter) -> Result<Vec<LedgerEntry>, PrivacyError> {
+        run(&self.0, |area| async move { Ok(area.ledger(&filter)?) }).await
     }
 
     /// The ledger as a JSON document the user can save or share.
-    pub fn export_ledger(&self, filter: LedgerFilter) -> Result<String, PrivacyError> {
-        let entries: Vec<_> = self
-            .ledger(filter)?
-            .into_iter()
-            .map(|e| {
-                serde_json::json!({
-                    "item": e.item, "item_name": e.item_name, "purpose": e.purpose.key(),
-                    "destination": e.destination, "endpoint": e.endpoint, "sent_at": e.sent_at,
-                })
-            })
-            .collect();
-        Ok(
-            serde_json::to_string_pretty(&serde_json::json!({ "privacy_ledger": entries }))
-                .expect("json values serialise"),
-        )
+    pub async fn export_ledger(&self, filter: LedgerFilter) -> Result<String, PrivacyError> {
+        run(&self.0, |area| async move {
+            let document =
+                serde_json::json!({ "privacy_ledger": ledger_json(area.ledger(&filter)?) });
+            Ok(serde_json::to_string_pretty(&document).expect("json values serialise"))
+        })
+        .await
     }
 }

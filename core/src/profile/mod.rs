@@ -5,10 +5,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{AuthError, Named, SessionFailure, UserProfile};
-use crate::client::Inner;
-use crate::net::{Endpoint, NetError, NetworkProblem};
-use crate::store::StoreError;
+use crate::account::{Account, AreaError, Named, SessionState, UserProfile, area_error};
+use crate::net::{ApiCode, ApiError, Endpoint, NetworkProblem};
+use crate::platform::{OnPlatform, Platform, run};
 
 /// A search longer than this is refused before any request (the server's own limit).
 const MAX_QUERY_CHARS: usize = 64;
@@ -33,43 +32,33 @@ pub enum ProfileError {
     Storage { detail: String },
 }
 
-impl From<AuthError> for ProfileError {
-    fn from(error: AuthError) -> Self {
-        match error.into_session_failure() {
-            SessionFailure::NotLoggedIn => ProfileError::NotLoggedIn,
-            SessionFailure::Ended => ProfileError::SessionExpired,
-            SessionFailure::Network(problem) => ProfileError::Network { problem },
-            SessionFailure::Storage(detail) => ProfileError::Storage { detail },
+impl AreaError for ProfileError {
+    fn network(problem: NetworkProblem) -> Self {
+        ProfileError::Network { problem }
+    }
+
+    fn storage(detail: String) -> Self {
+        ProfileError::Storage { detail }
+    }
+
+    fn not_logged_in() -> Self {
+        ProfileError::NotLoggedIn
+    }
+
+    fn session_expired() -> Self {
+        ProfileError::SessionExpired
+    }
+
+    fn refused(_status: u16, error: &ApiError) -> Option<Self> {
+        match error.code {
+            ApiCode::DepartmentNotInUnit => Some(ProfileError::DepartmentNotInUnit),
+            ApiCode::NotFound | ApiCode::InvalidRequest => Some(ProfileError::UnknownUnit),
+            _ => None,
         }
     }
 }
 
-impl From<NetError> for ProfileError {
-    fn from(error: NetError) -> Self {
-        match error {
-            NetError::Unauthorized { .. } => ProfileError::SessionExpired,
-            NetError::Refused { error, .. } if error.code == "department_not_in_unit" => {
-                ProfileError::DepartmentNotInUnit
-            }
-            NetError::Refused { error, .. }
-                if error.code == "not_found" || error.code == "invalid_request" =>
-            {
-                ProfileError::UnknownUnit
-            }
-            other => ProfileError::Network {
-                problem: other.into(),
-            },
-        }
-    }
-}
-
-impl From<StoreError> for ProfileError {
-    fn from(error: StoreError) -> Self {
-        ProfileError::Storage {
-            detail: error.to_string(),
-        }
-    }
-}
+area_error!(ProfileError);
 
 #[derive(Deserialize)]
 struct Units {
@@ -87,15 +76,30 @@ struct Update<'a> {
     department_id: &'a str,
 }
 
-/// The profile area of a [`crate::Client`].
-#[derive(Clone)]
-pub struct ProfileClient {
-    inner: Arc<Inner>,
+pub(crate) struct ProfileArea {
+    platform: Arc<Platform>,
+    account: Arc<Account>,
 }
 
+impl OnPlatform for ProfileArea {
+    fn platform(&self) -> &Platform {
+        &self.platform
+    }
+}
+
+impl ProfileArea {
+    pub(crate) fn new(platform: Arc<Platform>, account: Arc<Account>) -> Self {
+        Self { platform, account }
+    }
+}
+
+/// The profile area of a [`crate::Client`].
+#[derive(Clone)]
+pub struct ProfileClient(Arc<ProfileArea>);
+
 impl ProfileClient {
-    pub(crate) fn new(inner: Arc<Inner>) -> Self {
-        Self { inner }
+    pub(crate) fn new(area: Arc<ProfileArea>) -> Self {
+        Self(area)
     }
 
     /// Units whose name contains `query` (Chinese or English; empty: the first ones).
@@ -108,43 +112,25 @@ impl ProfileClient {
         if query.chars().count() > MAX_QUERY_CHARS {
             return Err(ProfileError::QueryTooLong);
         }
-        let limit = limit.clamp(1, 50).to_string();
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move {
-                let units: Units = inner
-                    .session
-                    .authorized::<_, ProfileError, _, _>(&inner, |token| {
-                        let (inner, query, limit) = (&inner, &query, &limit);
-                        async move {
-                            inner
-                                .net
-                                .call_with_query(
-                                    Endpoint::Units,
-                                    &[("q", query.as_str()), ("limit", limit.as_str())],
-                                    Some(&token),
-                                )
-                                .await
-                        }
-                    })
-                    .await?;
-                Ok(units.units)
-            })
-            .await
+        let request = Endpoint::Units
+            .request()
+            .query("q", query)
+            .query("limit", limit.clamp(1, 50).to_string());
+        run(&self.0, |area| async move {
+            let units: Units = area.account.send(&request).await?.json()?;
+            Ok(units.units)
+        })
+        .await
     }
 
     /// The departments of a unit.
     pub async fn departments(&self, unit_id: String) -> Result<Vec<Named>, ProfileError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move {
-                let departments: Departments = inner
-                    .session
-                    .call_at::<_, ProfileError>(&inner, Endpoint::UnitDepartments, &unit_id)
-                    .await?;
-                Ok(departments.departments)
-            })
-            .await
+        run(&self.0, |area| async move {
+            let request = Endpoint::UnitDepartments.request().id(&unit_id);
+            let departments: Departments = area.account.send(&request).await?.json()?;
+            Ok(departments.departments)
+        })
+        .await
     }
 
     /// Sets the unit and department; the session listener then reports the new profile.
@@ -153,29 +139,23 @@ impl ProfileClient {
         unit_id: String,
         department_id: String,
     ) -> Result<UserProfile, ProfileError> {
-        let inner = self.inner.clone();
-        self.inner
-            .run(async move {
-                let body = Update {
-                    unit_id: &unit_id,
-                    department_id: &department_id,
-                };
-                let user: UserProfile = inner
-                    .session
-                    .call::<_, ProfileError>(&inner, Endpoint::ProfileUpdate, Some(&body))
-                    .await?;
-                inner.session.updated_profile(&user).await?;
-                Ok(user)
-            })
-            .await
+        run(&self.0, |area| async move {
+            let request = Endpoint::ProfileUpdate.request().json(&Update {
+                unit_id: &unit_id,
+                department_id: &department_id,
+            });
+            let user: UserProfile = area.account.send(&request).await?.json()?;
+            area.account.updated_profile(&user)?;
+            Ok(user)
+        })
+        .await
     }
 
     /// True when logged in without a unit and department yet.
     pub fn needs_completion(&self) -> bool {
         matches!(
-            self.inner.session.state(),
-            crate::auth::SessionState::LoggedIn { user }
-                if user.unit.is_none() || user.department.is_none()
+            self.0.account.state(),
+            SessionState::LoggedIn { user } if user.unit.is_none() || user.department.is_none()
         )
     }
 }

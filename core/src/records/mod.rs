@@ -2,16 +2,18 @@
 //! random pseudonym (never the account, phone or install id), dropped — and the pseudonym
 //! retired and forgotten by the server — when the user withdraws.
 
+mod store;
+
 use std::sync::Arc;
 
-use rand::RngCore;
 use serde::Serialize;
 
-use crate::client::Inner;
-use crate::consent::ConsentPurpose;
+use crate::account::{AreaError, BrowsingRecorder, DataExport, Failure, Withdrawal, area_error};
 use crate::logging::redact;
-use crate::net::{Endpoint, NetError, NetworkProblem};
-use crate::store::StoreError;
+use crate::net::{Endpoint, NetworkProblem};
+use crate::platform::{OnPlatform, Platform, run};
+use crate::policy::ConsentPurpose;
+use crate::store::{Schema, StoreError};
 
 /// Records per upload (the server accepts up to 200).
 const BATCH: i64 = 100;
@@ -31,21 +33,20 @@ pub enum RecordsError {
     Storage { detail: String },
 }
 
-impl From<StoreError> for RecordsError {
-    fn from(error: StoreError) -> Self {
-        RecordsError::Storage {
-            detail: error.to_string(),
-        }
+impl AreaError for RecordsError {
+    fn network(problem: NetworkProblem) -> Self {
+        RecordsError::Network { problem }
+    }
+
+    fn storage(detail: String) -> Self {
+        RecordsError::Storage { detail }
     }
 }
 
-impl From<NetError> for RecordsError {
-    fn from(error: NetError) -> Self {
-        RecordsError::Network {
-            problem: error.into(),
-        }
-    }
-}
+area_error!(RecordsError);
+
+/// The records area's tables in the app database.
+pub(crate) const APP_SCHEMA: &Schema = &store::SCHEMA;
 
 #[derive(Serialize)]
 struct Upload<'a> {
@@ -65,38 +66,54 @@ struct Forget<'a> {
     pseudonyms: &'a [String],
 }
 
-/// The browsing-records area of a [`crate::Client`].
-#[derive(Clone)]
-pub struct RecordsClient {
-    inner: Arc<Inner>,
+pub(crate) struct RecordsArea {
+    platform: Arc<Platform>,
 }
 
+impl OnPlatform for RecordsArea {
+    fn platform(&self) -> &Platform {
+        &self.platform
+    }
+}
+
+/// The browsing-records area of a [`crate::Client`].
+#[derive(Clone)]
+pub struct RecordsClient(Arc<RecordsArea>);
+
 impl RecordsClient {
-    pub(crate) fn new(inner: Arc<Inner>) -> Self {
-        Self { inner }
+    pub(crate) fn new(area: Arc<RecordsArea>) -> Self {
+        Self(area)
     }
 
     /// A post (or other content, by its id) was viewed. Returns whether it was recorded:
     /// without consent nothing is kept, not even locally.
-    pub fn viewed(&self, target: String) -> Result<bool, RecordsError> {
-        self.record("view", &target)
+    pub async fn viewed(&self, target: String) -> Result<bool, RecordsError> {
+        run(&self.0, |area| async move { area.record("view", &target) }).await
     }
 
     /// Something was tapped; see [`RecordsClient::viewed`].
-    pub fn clicked(&self, target: String) -> Result<bool, RecordsError> {
-        self.record("click", &target)
+    pub async fn clicked(&self, target: String) -> Result<bool, RecordsError> {
+        run(&self.0, |area| async move { area.record("click", &target) }).await
     }
 
     /// Records waiting for upload.
-    pub fn pending(&self) -> Result<u32, RecordsError> {
-        Ok(self.inner.app.count_queued_records()? as u32)
+    pub async fn pending(&self) -> Result<u32, RecordsError> {
+        run(&self.0, |area| async move {
+            Ok(store::count(&area.platform.app_db.conn())? as u32)
+        })
+        .await
     }
 
     /// Uploads what is queued (in batches) and asks the server to forget retired pseudonyms.
     /// Returns how many records were uploaded.
     pub async fn flush(&self) -> Result<u32, RecordsError> {
-        let inner = self.inner.clone();
-        self.inner.run(async move { flush(&inner).await }).await
+        run(&self.0, |area| async move { area.flush().await }).await
+    }
+}
+
+impl RecordsArea {
+    pub(crate) fn new(platform: Arc<Platform>) -> Self {
+        Self { platform }
     }
 
     fn record(&self, kind: &str, target: &str) -> Result<bool, RecordsError> {
@@ -107,95 +124,104 @@ impl RecordsClient {
         if redact(target) != target {
             return Err(RecordsError::PersonalDataRefused);
         }
-        queue(&self.inner, kind, target)
+        Ok(self.queue(kind, target)?)
     }
-}
 
-/// A post viewed or clicked in the feed. Its id is the server's (random, not personal), so
-/// the shell-input heuristic above does not apply: digits in a random id are not a phone.
-pub(crate) fn post_event(inner: &Inner, kind: &str, post_id: &str) -> Result<bool, RecordsError> {
-    let is_id = !post_id.is_empty()
-        && post_id.len() <= 64
-        && post_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if !is_id {
-        return Err(RecordsError::InvalidTarget);
-    }
-    queue(inner, kind, &format!("post:{post_id}"))
-}
-
-/// Kept only with consent: without it nothing is written, not even locally.
-fn queue(inner: &Inner, kind: &str, target: &str) -> Result<bool, RecordsError> {
-    if !inner.gate.allows(ConsentPurpose::BrowsingRecords) {
-        return Ok(false);
-    }
-    inner
-        .app
-        .queue_record(kind, target, inner.clock.now_unix())?;
-    Ok(true)
-}
-
-pub(crate) async fn flush(inner: &Inner) -> Result<u32, RecordsError> {
-    forget_retired(inner).await?;
-    let mut uploaded = 0;
-    loop {
-        // Withdrawal may land between batches: checked every time.
-        if !inner.gate.allows(ConsentPurpose::BrowsingRecords) {
-            return Ok(uploaded);
+    /// Kept only with consent: without it nothing is written, not even locally.
+    fn queue(&self, kind: &str, target: &str) -> Result<bool, StoreError> {
+        if !self.platform.gate.allows(ConsentPurpose::BrowsingRecords) {
+            return Ok(false);
         }
-        let batch = inner.app.queued_records(BATCH)?;
-        let Some(last) = batch.last().map(|r| r.id) else {
-            return Ok(uploaded);
-        };
-        let pseudonym = pseudonym(inner)?;
-        let upload = Upload {
-            pseudonym: &pseudonym,
-            events: batch
-                .iter()
-                .map(|r| Event {
-                    kind: &r.kind,
-                    target: &r.target,
-                    at: r.at,
-                })
-                .collect(),
-        };
-        inner
-            .net
-            .call_no_content(Endpoint::Events, Some(&upload), None)
-            .await?;
-        inner.app.drop_records_through(last)?;
-        uploaded += batch.len() as u32;
+        store::queue(
+            &mut self.platform.app_db.conn(),
+            kind,
+            target,
+            self.platform.now(),
+        )?;
+        Ok(true)
+    }
+
+    async fn flush(&self) -> Result<u32, RecordsError> {
+        self.forget_retired().await?;
+        let mut uploaded = 0;
+        loop {
+            // Withdrawal may land between batches: checked every time.
+            if !self.platform.gate.allows(ConsentPurpose::BrowsingRecords) {
+                return Ok(uploaded);
+            }
+            let (batch, pseudonym) = {
+                let conn = self.platform.app_db.conn();
+                (store::queued(&conn, BATCH)?, store::pseudonym(&conn)?)
+            };
+            let Some(last) = batch.last().map(|r| r.id) else {
+                return Ok(uploaded);
+            };
+            let upload = Upload {
+                pseudonym: &pseudonym,
+                events: batch
+                    .iter()
+                    .map(|r| Event {
+                        kind: &r.kind,
+                        target: &r.target,
+                        at: r.at,
+                    })
+                    .collect(),
+            };
+            let request = Endpoint::Events.request().json(&upload);
+            self.platform.net.send(&request, None).await?;
+            store::drop_through(&self.platform.app_db.conn(), last)?;
+            uploaded += batch.len() as u32;
+        }
+    }
+
+    /// Asks the server to delete everything it holds under retired pseudonyms.
+    async fn forget_retired(&self) -> Result<(), Failure> {
+        let retired = store::to_forget(&self.platform.app_db.conn())?;
+        if retired.is_empty() {
+            return Ok(());
+        }
+        let request = Endpoint::EventsForget.request().json(&Forget {
+            pseudonyms: &retired,
+        });
+        self.platform.net.send(&request, None).await?;
+        store::forgotten(&self.platform.app_db.conn(), &retired)?;
+        Ok(())
     }
 }
 
-/// Asks the server to delete everything it holds under retired pseudonyms.
-pub(crate) async fn forget_retired(inner: &Inner) -> Result<(), RecordsError> {
-    let retired = inner.app.pseudonyms_to_forget()?;
-    if retired.is_empty() {
-        return Ok(());
+impl BrowsingRecorder for RecordsArea {
+    /// A post viewed or clicked in the feed. Its id is the server's (random, not personal),
+    /// so the shell-input heuristic does not apply: digits in a random id are not a phone.
+    fn post_event(&self, kind: &str, post_id: &str) -> Result<bool, StoreError> {
+        let is_id = !post_id.is_empty()
+            && post_id.len() <= 64
+            && post_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !is_id {
+            return Ok(false);
+        }
+        self.queue(kind, &format!("post:{post_id}"))
     }
-    inner
-        .net
-        .call_no_content(
-            Endpoint::EventsForget,
-            Some(&Forget {
-                pseudonyms: &retired,
-            }),
-            None,
-        )
-        .await?;
-    inner.app.forgotten(&retired)?;
-    Ok(())
 }
 
-fn pseudonym(inner: &Inner) -> Result<String, StoreError> {
-    if let Some(current) = inner.app.pseudonym()? {
-        return Ok(current);
+#[async_trait::async_trait]
+impl Withdrawal for RecordsArea {
+    fn withdrawn(&self, purpose: ConsentPurpose) -> Result<(), StoreError> {
+        if purpose == ConsentPurpose::BrowsingRecords {
+            store::retire(&mut self.platform.app_db.conn())?;
+        }
+        Ok(())
     }
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    let fresh = hex::encode(bytes);
-    inner.app.set_pseudonym(&fresh)?;
-    Ok(fresh)
+
+    async fn deliver(&self) -> Result<(), Failure> {
+        self.forget_retired().await
+    }
+}
+
+impl DataExport for RecordsArea {
+    fn export(&self) -> Result<Vec<(&'static str, serde_json::Value)>, StoreError> {
+        let queued = store::count(&self.platform.app_db.conn())?;
+        Ok(vec![("queued_browsing_records", queued.into())])
+    }
 }

@@ -8,44 +8,52 @@ use rand::RngCore;
 use rusqlite::{Connection, ErrorCode};
 
 use super::StoreError;
-use super::migrations::{self, Migration};
+use super::migrations::{self, Schema};
 use crate::secrets::SecretStore;
 
 const KEY_LEN: usize = 32;
 
-pub(crate) struct DatabaseSpec<'a> {
+pub(crate) struct DatabaseSpec {
     pub(crate) file: PathBuf,
     /// Name of the raw key's entry in the secure store.
     pub(crate) key_name: String,
-    pub(crate) migrations: &'a [Migration],
+    /// The tables of every area that keeps data here.
+    pub(crate) schemas: Vec<&'static Schema>,
     /// What the database is, for log lines (never a path: paths can name the account).
     pub(crate) label: &'static str,
 }
 
 pub(crate) struct Database {
     conn: Mutex<Connection>,
+    spec: DatabaseSpec,
 }
 
 impl Database {
-    pub(crate) fn open(spec: &DatabaseSpec<'_>, secrets: &SecretStore) -> Result<Self, StoreError> {
+    pub(crate) fn open(spec: DatabaseSpec, secrets: &SecretStore) -> Result<Self, StoreError> {
         Ok(Self {
-            conn: Mutex::new(open_connection(spec, secrets)?),
+            conn: Mutex::new(open_connection(&spec, secrets)?),
+            spec,
         })
     }
 
     /// Deletes the database's files and key and starts an empty one in their place, for
     /// whoever holds this handle.
-    pub(crate) fn recreate(
-        &self,
-        spec: &DatabaseSpec<'_>,
-        secrets: &SecretStore,
-    ) -> Result<(), StoreError> {
+    pub(crate) fn recreate(&self, secrets: &SecretStore) -> Result<(), StoreError> {
         let mut conn = self.conn();
         // Unlinking the open file is fine on every platform we ship: the old connection keeps
         // the unlinked inode until it is replaced below.
+        remove_database_files(&self.spec.file)?;
+        secrets.delete(&self.spec.key_name)?;
+        *conn = open_connection(&self.spec, secrets)?;
+        Ok(())
+    }
+
+    /// Deletes the database's files and key; the handle must not be used after.
+    pub(crate) fn destroy(self, secrets: &SecretStore) -> Result<(), StoreError> {
+        let Database { conn, spec } = self;
+        drop(conn);
         remove_database_files(&spec.file)?;
         secrets.delete(&spec.key_name)?;
-        *conn = open_connection(spec, secrets)?;
         Ok(())
     }
 
@@ -59,10 +67,7 @@ impl Database {
     }
 }
 
-fn open_connection(
-    spec: &DatabaseSpec<'_>,
-    secrets: &SecretStore,
-) -> Result<Connection, StoreError> {
+fn open_connection(spec: &DatabaseSpec, secrets: &SecretStore) -> Result<Connection, StoreError> {
     if let Some(dir) = spec.file.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -96,8 +101,22 @@ fn open_connection(
         }
         other => other?,
     };
-    migrations::apply(&mut conn, spec.migrations)?;
-    Ok(conn)
+    match migrations::apply(&mut conn, &spec.schemas) {
+        Err(StoreError::SchemaTooOld { found }) => {
+            // A development build's file from before the last single-list schema.
+            tracing::warn!(
+                db = spec.label,
+                found,
+                "recreating a database with an old schema"
+            );
+            drop(conn);
+            remove_database_files(&spec.file)?;
+            let mut conn = open_file(&spec.file, Some(&key))?;
+            migrations::apply(&mut conn, &spec.schemas)?;
+            Ok(conn)
+        }
+        other => other.map(|()| conn),
+    }
 }
 
 /// Opens `file` with the store's settings; encrypted with `key` (none only for benchmarks
@@ -149,10 +168,14 @@ mod tests {
     use super::*;
     use keyring_core::mock;
 
-    const STEPS: &[Migration] = &[Migration {
-        version: 1,
-        sql: "CREATE TABLE notes (text TEXT NOT NULL);",
-    }];
+    const NOTES: Schema = Schema {
+        area: "notes",
+        migrations: &[super::super::migrations::Migration {
+            version: 1,
+            sql: "CREATE TABLE notes (text TEXT NOT NULL);",
+        }],
+        in_single_list: false,
+    };
     const MARKER: &str = "PLAINTEXT-MARKER-4242";
 
     struct Fixture {
@@ -167,17 +190,17 @@ mod tests {
             Self { dir, secrets }
         }
 
-        fn spec(&self) -> DatabaseSpec<'static> {
+        fn spec(&self) -> DatabaseSpec {
             DatabaseSpec {
                 file: self.dir.path().join("test.db"),
                 key_name: "test-key".into(),
-                migrations: STEPS,
+                schemas: vec![&NOTES],
                 label: "test",
             }
         }
 
         fn open(&self) -> Result<Database, StoreError> {
-            Database::open(&self.spec(), &self.secrets)
+            Database::open(self.spec(), &self.secrets)
         }
 
         fn write_note(&self) {

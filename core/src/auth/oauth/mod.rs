@@ -14,12 +14,11 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::session::TokenResponse;
-use super::{AuthError, UserProfile};
-use crate::client::Inner;
+use super::{AuthArea, AuthError, UserProfile};
 use crate::config::OAuthProviderConfig;
-use crate::consent::{self, ConsentError, ConsentPurpose};
-use crate::net::{Endpoint, NetError};
+use crate::net::{ApiCode, Endpoint, Net, NetError};
+use crate::policy::ConsentPurpose;
+use crate::store::settings;
 use discovery::ProviderMetadata;
 
 /// The app settings key of the authorization in progress (kept across a process death while
@@ -112,7 +111,7 @@ impl OAuthProviders {
 
     async fn metadata(
         &self,
-        inner: &Inner,
+        net: &Net,
         provider: &OAuthProviderConfig,
     ) -> Result<ProviderMetadata, AuthError> {
         let mut cache = self.metadata.lock().await;
@@ -120,10 +119,11 @@ impl OAuthProviders {
             return Ok(known.clone());
         }
         let url = discovery::configuration_url(&provider.issuer, self.dev)?;
-        let document: ProviderMetadata = inner
-            .net
-            .call_provider(Endpoint::OidcDiscovery, url, None)
+        let request = Endpoint::OidcDiscovery.request().at(url);
+        let document: ProviderMetadata = net
+            .send(&request, None)
             .await
+            .and_then(|answer| answer.json())
             .map_err(provider_error)?;
         let checked = document.checked(&provider.issuer, self.dev)?;
         cache.insert(provider.name.clone(), checked.clone());
@@ -132,154 +132,159 @@ impl OAuthProviders {
 }
 
 /// Builds the authorization URL and remembers what the callback must match.
-pub(super) async fn start(inner: &Inner, name: &str) -> Result<OAuthAuthorization, AuthError> {
-    let providers = &inner.oauth;
-    let provider = providers.config(name)?;
-    let metadata = providers.metadata(inner, provider).await?;
-    let pending = PendingAuthorization {
-        provider: provider.name.clone(),
-        state: pkce::random_token(),
-        nonce: pkce::random_token(),
-        verifier: pkce::random_token(),
-        started_at: inner.clock.now_unix(),
-    };
-    let mut url = Url::parse(&metadata.authorization_endpoint).map_err(|e| {
-        AuthError::ProviderMisconfigured {
-            reason: e.to_string(),
+impl AuthArea {
+    pub(in crate::auth) async fn start_oauth(
+        &self,
+        name: &str,
+    ) -> Result<OAuthAuthorization, AuthError> {
+        let providers = &self.oauth;
+        let provider = providers.config(name)?;
+        let metadata = providers.metadata(&self.platform.net, provider).await?;
+        let pending = PendingAuthorization {
+            provider: provider.name.clone(),
+            state: pkce::random_token(),
+            nonce: pkce::random_token(),
+            verifier: pkce::random_token(),
+            started_at: self.platform.now(),
+        };
+        let mut url = Url::parse(&metadata.authorization_endpoint).map_err(|e| {
+            AuthError::ProviderMisconfigured {
+                reason: e.to_string(),
+            }
+        })?;
+        url.query_pairs_mut().extend_pairs([
+            ("response_type", "code"),
+            ("client_id", provider.client_id.as_str()),
+            ("redirect_uri", provider.redirect_uri.as_str()),
+            ("scope", "openid profile"),
+            ("state", pending.state.as_str()),
+            ("nonce", pending.nonce.as_str()),
+            (
+                "code_challenge",
+                pkce::challenge(&pending.verifier).as_str(),
+            ),
+            ("code_challenge_method", "S256"),
+        ]);
+        let json = serde_json::to_string(&pending).expect("a pending authorization serialises");
+        settings::set(&self.platform.app_db.conn(), PENDING, &json)?;
+        providers.answer().take();
+        tracing::info!(provider = name, "third-party authorization started");
+        Ok(OAuthAuthorization {
+            provider: provider.name.clone(),
+            authorization_url: url.into(),
+        })
+    }
+
+    /// Checks the callback, trades the code for the provider's ID token, and returns what binding
+    /// would copy. The authorization is single-use: whatever happens, it is spent.
+    pub(in crate::auth) async fn complete_oauth(
+        &self,
+        callback_url: &str,
+    ) -> Result<ProviderAccount, AuthError> {
+        let taken = settings::take(&self.platform.app_db.conn(), PENDING)?;
+        let pending: PendingAuthorization = taken
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .ok_or_else(|| AuthError::InvalidCallback {
+                reason: "no third-party login is in progress".into(),
+            })?;
+        if self.platform.now().saturating_sub(pending.started_at) > PENDING_TTL_S {
+            return Err(AuthError::AuthorizationExpired);
         }
-    })?;
-    url.query_pairs_mut().extend_pairs([
-        ("response_type", "code"),
-        ("client_id", provider.client_id.as_str()),
-        ("redirect_uri", provider.redirect_uri.as_str()),
-        ("scope", "openid profile"),
-        ("state", pending.state.as_str()),
-        ("nonce", pending.nonce.as_str()),
-        (
-            "code_challenge",
-            pkce::challenge(&pending.verifier).as_str(),
-        ),
-        ("code_challenge_method", "S256"),
-    ]);
-    let json = serde_json::to_string(&pending).expect("a pending authorization serialises");
-    inner.app.set_setting(PENDING, &json)?;
-    providers.answer().take();
-    tracing::info!(provider = name, "third-party authorization started");
-    Ok(OAuthAuthorization {
-        provider: provider.name.clone(),
-        authorization_url: url.into(),
-    })
-}
-
-/// Checks the callback, trades the code for the provider's ID token, and returns what binding
-/// would copy. The authorization is single-use: whatever happens, it is spent.
-pub(super) async fn complete(
-    inner: &Inner,
-    callback_url: &str,
-) -> Result<ProviderAccount, AuthError> {
-    let pending: PendingAuthorization = inner
-        .app
-        .take_setting(PENDING)?
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .ok_or_else(|| AuthError::InvalidCallback {
-            reason: "no third-party login is in progress".into(),
-        })?;
-    if inner.clock.now_unix() - pending.started_at > PENDING_TTL_S {
-        return Err(AuthError::AuthorizationExpired);
-    }
-    let providers = &inner.oauth;
-    let provider = providers.config(&pending.provider)?;
-    let code = callback::authorization_code(callback_url, &provider.redirect_uri, &pending.state)?;
-    let metadata = providers.metadata(inner, provider).await?;
-    let token_url =
-        Url::parse(&metadata.token_endpoint).map_err(|e| AuthError::ProviderMisconfigured {
-            reason: e.to_string(),
-        })?;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", provider.redirect_uri.as_str()),
-        ("client_id", provider.client_id.as_str()),
-        ("code_verifier", pending.verifier.as_str()),
-    ];
-    let tokens: ProviderTokens = inner
-        .net
-        .call_provider(Endpoint::OidcToken, token_url, Some(&form))
-        .await
-        .map_err(provider_error)?;
-    let claims = id_token::claims(&tokens.id_token)?;
-    // The server checks it too; refusing here spares a round trip with a replayed token.
-    if claims.nonce.as_deref() != Some(pending.nonce.as_str()) {
-        return Err(AuthError::IdTokenRejected {
-            reason: "the ID token is not for this login (nonce)".into(),
+        let providers = &self.oauth;
+        let provider = providers.config(&pending.provider)?;
+        let code =
+            callback::authorization_code(callback_url, &provider.redirect_uri, &pending.state)?;
+        let metadata = providers.metadata(&self.platform.net, provider).await?;
+        let token_url =
+            Url::parse(&metadata.token_endpoint).map_err(|e| AuthError::ProviderMisconfigured {
+                reason: e.to_string(),
+            })?;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", provider.redirect_uri.as_str()),
+            ("client_id", provider.client_id.as_str()),
+            ("code_verifier", pending.verifier.as_str()),
+        ];
+        let request = Endpoint::OidcToken.request().at(token_url).form(&form);
+        let tokens: ProviderTokens = self
+            .platform
+            .net
+            .send(&request, None)
+            .await
+            .and_then(|answer| answer.json())
+            .map_err(provider_error)?;
+        let claims = id_token::claims(&tokens.id_token)?;
+        // The server checks it too; refusing here spares a round trip with a replayed token.
+        if claims.nonce.as_deref() != Some(pending.nonce.as_str()) {
+            return Err(AuthError::IdTokenRejected {
+                reason: "the ID token is not for this login (nonce)".into(),
+            });
+        }
+        let account = ProviderAccount {
+            provider: provider.name.clone(),
+            nickname: claims.nickname.or(claims.name),
+            avatar_url: claims.picture,
+        };
+        *providers.answer() = Some(ProviderAnswer {
+            provider: provider.name.clone(),
+            id_token: tokens.id_token,
+            nonce: pending.nonce,
         });
+        Ok(account)
     }
-    let account = ProviderAccount {
-        provider: provider.name.clone(),
-        nickname: claims.nickname.or(claims.name),
-        avatar_url: claims.picture,
-    };
-    *providers.answer() = Some(ProviderAnswer {
-        provider: provider.name.clone(),
-        id_token: tokens.id_token,
-        nonce: pending.nonce,
-    });
-    Ok(account)
-}
 
-/// Logs in with the provider's answer. Binding first records the user's consent to share
-/// the provider's profile; declining logs in with a default profile.
-pub(super) async fn finish(inner: &Inner, bind_profile: bool) -> Result<UserProfile, AuthError> {
-    let answer = inner
-        .oauth
-        .answer()
-        .take()
-        .ok_or_else(|| AuthError::InvalidCallback {
-            reason: "no third-party login is waiting for a decision".into(),
-        })?;
-    let result = log_in(inner, &answer, bind_profile).await;
-    // Offline or a server failure: the answer stays for another try at the same decision.
-    if let Err(AuthError::Network { .. }) = &result {
-        *inner.oauth.answer() = Some(answer);
+    /// Logs in with the provider's answer. Binding first records the user's consent to share
+    /// the provider's profile; declining logs in with a default profile.
+    pub(in crate::auth) async fn finish_oauth(
+        &self,
+        bind_profile: bool,
+    ) -> Result<UserProfile, AuthError> {
+        let answer = self
+            .oauth
+            .answer()
+            .take()
+            .ok_or_else(|| AuthError::InvalidCallback {
+                reason: "no third-party login is waiting for a decision".into(),
+            })?;
+        let result = self.log_in_with_provider(&answer, bind_profile).await;
+        // Offline or a server failure: the answer stays for another try at the same decision.
+        if let Err(AuthError::Network { .. }) = &result {
+            *self.oauth.answer() = Some(answer);
+        }
+        result
     }
-    result
-}
 
-async fn log_in(
-    inner: &Inner,
-    answer: &ProviderAnswer,
-    bind_profile: bool,
-) -> Result<UserProfile, AuthError> {
-    if bind_profile && !inner.gate.allows(ConsentPurpose::ThirdPartySharing) {
-        consent::decide(inner, ConsentPurpose::ThirdPartySharing, true).map_err(|e| match e {
-            ConsentError::Storage { detail } => AuthError::Storage { detail },
-            _ => AuthError::ConsentRequired {
-                purpose: ConsentPurpose::ThirdPartySharing,
-            },
-        })?;
+    async fn log_in_with_provider(
+        &self,
+        answer: &ProviderAnswer,
+        bind_profile: bool,
+    ) -> Result<UserProfile, AuthError> {
+        if bind_profile {
+            self.consents.grant(ConsentPurpose::ThirdPartySharing)?;
+        }
+        let install_id = self.install_id()?;
+        let body = LoginRequest {
+            provider: &answer.provider,
+            id_token: &answer.id_token,
+            nonce: &answer.nonce,
+            install_id: &install_id,
+            bind_profile,
+        };
+        let endpoint = if bind_profile {
+            Endpoint::OAuthLoginBound
+        } else {
+            Endpoint::OAuthLogin
+        };
+        tracing::info!(provider = %answer.provider, bind_profile, "third-party login");
+        self.log_in(endpoint.request().json(&body)).await
     }
-    let install_id = inner.app.install_id()?;
-    let body = LoginRequest {
-        provider: &answer.provider,
-        id_token: &answer.id_token,
-        nonce: &answer.nonce,
-        install_id: &install_id,
-        bind_profile,
-    };
-    let endpoint = if bind_profile {
-        Endpoint::OAuthLoginBound
-    } else {
-        Endpoint::OAuthLogin
-    };
-    let response: TokenResponse = inner.net.call(endpoint, Some(&body), None).await?;
-    tracing::info!(provider = %answer.provider, bind_profile, "third-party login");
-    inner.session.establish(inner, response).await
 }
 
 /// The provider's refusals: a spent or expired code means starting again.
 fn provider_error(error: NetError) -> AuthError {
     match error {
-        NetError::Refused { error, .. } if error.code == "invalid_grant" => {
+        NetError::Refused { error, .. } if error.code == ApiCode::InvalidGrant => {
             AuthError::AuthorizationExpired
         }
         NetError::Refused { error, .. } => AuthError::ProviderDenied {

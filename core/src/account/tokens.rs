@@ -1,0 +1,72 @@
+//! The session's tokens: kept only in the secure store, never in a database, never logged.
+
+use serde::{Deserialize, Serialize};
+
+use super::UserProfile;
+use crate::secrets::SecretStore;
+use crate::store::StoreError;
+
+/// The secure-store entry holding the signed-in account and its tokens: the session's home,
+/// so the tokens and "who is signed in" can never disagree.
+const SESSION_SECRET: &str = "session";
+/// Refresh a little before the server would refuse the token.
+const EXPIRY_MARGIN_S: i64 = 30;
+
+/// What the server answers to a login or a refresh.
+#[derive(Deserialize)]
+pub(crate) struct TokenResponse {
+    access_token: String,
+    refresh_token: String,
+    expires_in_s: i64,
+    pub(crate) user: UserProfile,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct Tokens {
+    pub(crate) account_id: String,
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: String,
+    access_expires_at: i64,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access_expires_at", &self.access_expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tokens {
+    pub(crate) fn from_response(response: &TokenResponse, now: i64) -> Self {
+        Self {
+            account_id: response.user.id.clone(),
+            access_token: response.access_token.clone(),
+            refresh_token: response.refresh_token.clone(),
+            // The server's number is not trusted to stay in range.
+            access_expires_at: now.saturating_add(response.expires_in_s.max(0)),
+        }
+    }
+
+    pub(crate) fn expiring(&self, now: i64) -> bool {
+        now.saturating_add(EXPIRY_MARGIN_S) >= self.access_expires_at
+    }
+
+    pub(crate) fn save(&self, secrets: &SecretStore) -> Result<(), StoreError> {
+        let json = serde_json::to_vec(self).expect("tokens are plain data");
+        Ok(secrets.set(SESSION_SECRET, &json)?)
+    }
+
+    pub(crate) fn load(secrets: &SecretStore) -> Result<Option<Tokens>, StoreError> {
+        let Some(bytes) = secrets.get(SESSION_SECRET)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("stored session: {e}")))
+    }
+
+    pub(crate) fn delete(secrets: &SecretStore) -> Result<(), StoreError> {
+        Ok(secrets.delete(SESSION_SECRET)?)
+    }
+}

@@ -1,0 +1,249 @@
+//! The consent area's tables in the app database: policy acceptances, decisions per purpose
+//! (a history, never updated in place: the latest row wins) with what is not yet synced, and
+//! deletion requests waiting for the server.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::policy::ConsentPurpose;
+use crate::store::{Migration, Schema, StoreError};
+
+pub(crate) const SCHEMA: Schema = Schema {
+    area: "consent",
+    migrations: &[Migration {
+        version: 1,
+        // `purposes`: the purposes (categories of collection) the accepted version covers, as
+        // stable keys separated by commas; empty for acceptances recorded before versions
+        // said.
+        sql: "CREATE TABLE policy_acceptances (
+                  id INTEGER PRIMARY KEY,
+                  policy_version TEXT NOT NULL,
+                  policy_hash TEXT NOT NULL,
+                  accepted_at INTEGER NOT NULL,
+                  purposes TEXT NOT NULL DEFAULT ''
+              );
+              CREATE TABLE purpose_consents (
+                  id INTEGER PRIMARY KEY,
+                  purpose TEXT NOT NULL,
+                  granted INTEGER NOT NULL,
+                  policy_version TEXT NOT NULL,
+                  decided_at INTEGER NOT NULL,
+                  synced INTEGER NOT NULL DEFAULT 0
+              );
+              CREATE INDEX purpose_consents_by_purpose ON purpose_consents (purpose, id);
+              CREATE TABLE deletion_requests (
+                  request_id TEXT PRIMARY KEY,
+                  purpose TEXT NOT NULL,
+                  requested_at INTEGER NOT NULL
+              );",
+    }],
+    in_single_list: true,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PolicyAcceptance {
+    pub(crate) version: String,
+    pub(crate) hash: String,
+    pub(crate) accepted_at: i64,
+    pub(crate) purposes: Vec<ConsentPurpose>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Decision {
+    pub(crate) purpose: String,
+    pub(crate) granted: bool,
+    pub(crate) policy_version: String,
+    pub(crate) decided_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PendingDeletion {
+    pub(crate) request_id: String,
+    pub(crate) purpose: String,
+    pub(crate) requested_at: i64,
+}
+
+fn purposes_to_column(purposes: &[ConsentPurpose]) -> String {
+    purposes
+        .iter()
+        .map(|p| p.key())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn purposes_from_column(column: &str) -> Vec<ConsentPurpose> {
+    if column.is_empty() {
+        // Accepted before policy versions listed their purposes: the first version covered all.
+        return std::iter::once(ConsentPurpose::PrivacyPolicy)
+            .chain(ConsentPurpose::OPTIONAL)
+            .collect();
+    }
+    column
+        .split(',')
+        .filter_map(ConsentPurpose::from_key)
+        .collect()
+}
+
+pub(crate) fn record_acceptance(
+    conn: &Connection,
+    acceptance: &PolicyAcceptance,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO policy_acceptances (policy_version, policy_hash, accepted_at, purposes)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            acceptance.version,
+            acceptance.hash,
+            acceptance.accepted_at,
+            purposes_to_column(&acceptance.purposes)
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn latest_acceptance(conn: &Connection) -> Result<Option<PolicyAcceptance>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT policy_version, policy_hash, accepted_at, purposes FROM policy_acceptances
+             ORDER BY id DESC LIMIT 1",
+            [],
+            |r| {
+                Ok(PolicyAcceptance {
+                    version: r.get(0)?,
+                    hash: r.get(1)?,
+                    accepted_at: r.get(2)?,
+                    purposes: purposes_from_column(&r.get::<_, String>(3)?),
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Records a decision made here (to be synced).
+pub(crate) fn record_decision(conn: &Connection, decision: &Decision) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO purpose_consents (purpose, granted, policy_version, decided_at)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            decision.purpose,
+            decision.granted,
+            decision.policy_version,
+            decision.decided_at
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn latest_decision(
+    conn: &Connection,
+    purpose: ConsentPurpose,
+) -> Result<Option<Decision>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT purpose, granted, policy_version, decided_at FROM purpose_consents
+             WHERE purpose = ?1 ORDER BY decided_at DESC, id DESC LIMIT 1",
+            [purpose.key()],
+            |r| {
+                Ok(Decision {
+                    purpose: r.get(0)?,
+                    granted: r.get(1)?,
+                    policy_version: r.get(2)?,
+                    decided_at: r.get(3)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Decisions made here that the account has not received yet, with their row ids.
+pub(crate) fn unsynced_decisions(conn: &Connection) -> Result<Vec<(i64, Decision)>, StoreError> {
+    let mut statement = conn.prepare(
+        "SELECT id, purpose, granted, policy_version, decided_at FROM purpose_consents
+         WHERE synced = 0 ORDER BY id",
+    )?;
+    let rows = statement
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                Decision {
+                    purpose: r.get(1)?,
+                    granted: r.get(2)?,
+                    policy_version: r.get(3)?,
+                    decided_at: r.get(4)?,
+                },
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub(crate) fn decisions_synced(conn: &Connection, ids: &[i64]) -> Result<(), StoreError> {
+    for id in ids {
+        conn.execute("UPDATE purpose_consents SET synced = 1 WHERE id = ?1", [id])?;
+    }
+    Ok(())
+}
+
+/// Adds a decision made on another device, unless this one already has it.
+pub(crate) fn merge_decision(conn: &Connection, decision: &Decision) -> Result<bool, StoreError> {
+    let known: i64 = conn.query_row(
+        "SELECT count(*) FROM purpose_consents WHERE purpose = ?1 AND granted = ?2
+             AND policy_version = ?3 AND decided_at = ?4",
+        params![
+            decision.purpose,
+            decision.granted,
+            decision.policy_version,
+            decision.decided_at
+        ],
+        |r| r.get(0),
+    )?;
+    if known > 0 {
+        return Ok(false);
+    }
+    conn.execute(
+        "INSERT INTO purpose_consents (purpose, granted, policy_version, decided_at, synced)
+         VALUES (?1, ?2, ?3, ?4, 1)",
+        params![
+            decision.purpose,
+            decision.granted,
+            decision.policy_version,
+            decision.decided_at
+        ],
+    )?;
+    Ok(true)
+}
+
+pub(crate) fn queue_deletion(
+    conn: &Connection,
+    request: &PendingDeletion,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO deletion_requests (request_id, purpose, requested_at)
+         VALUES (?1, ?2, ?3)",
+        params![request.request_id, request.purpose, request.requested_at],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn pending_deletions(conn: &Connection) -> Result<Vec<PendingDeletion>, StoreError> {
+    let mut statement = conn.prepare(
+        "SELECT request_id, purpose, requested_at FROM deletion_requests ORDER BY rowid",
+    )?;
+    let rows = statement
+        .query_map([], |r| {
+            Ok(PendingDeletion {
+                request_id: r.get(0)?,
+                purpose: r.get(1)?,
+                requested_at: r.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub(crate) fn deletion_delivered(conn: &Connection, request_id: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM deletion_requests WHERE request_id = ?1",
+        [request_id],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! The server's error codes, parsed once: areas match on these variants, never on strings. A
+//! code this client does not know is kept as it came, so it still reaches the user.
+
+macro_rules! api_codes {
+    ($($(#[$doc:meta])* $name:ident = $code:literal,)*) => {
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub(crate) enum ApiCode {
+            $($(#[$doc])* $name,)*
+            /// A code this version does not know.
+            Other(String),
+        }
+
+        impl ApiCode {
+            pub(crate) fn parse(code: &str) -> ApiCode {
+                match code {
+                    $($code => ApiCode::$name,)*
+                    other => ApiCode::Other(other.to_string()),
+                }
+            }
+
+            pub(crate) fn as_str(&self) -> &str {
+                match self {
+                    $(ApiCode::$name => $code,)*
+                    ApiCode::Other(code) => code,
+                }
+            }
+        }
+    };
+}
+
+api_codes! {
+    AlreadyCertified = "already_certified",
+    CarrierTokenExpired = "carrier_token_expired",
+    CarrierTokenUsed = "carrier_token_used",
+    CodeExpired = "code_expired",
+    CodeLocked = "code_locked",
+    CommentNotFound = "comment_not_found",
+    DepartmentNotInUnit = "department_not_in_unit",
+    IdTokenExpired = "id_token_expired",
+    IdTokenUsed = "id_token_used",
+    InvalidCarrierToken = "invalid_carrier_token",
+    InvalidIdNumber = "invalid_id_number",
+    InvalidIdToken = "invalid_id_token",
+    InvalidImage = "invalid_image",
+    InvalidPhone = "invalid_phone",
+    InvalidQuery = "invalid_query",
+    InvalidRequest = "invalid_request",
+    InvalidText = "invalid_text",
+    NonceMismatch = "nonce_mismatch",
+    NotAuthor = "not_author",
+    NotFound = "not_found",
+    PhoneMismatch = "phone_mismatch",
+    PhotosRequired = "photos_required",
+    PostNotFound = "post_not_found",
+    ReauthRequired = "reauth_required",
+    TooLarge = "too_large",
+    UnknownProvider = "unknown_provider",
+    UnsupportedImage = "unsupported_image",
+    WebLoginExpired = "web_login_expired",
+    WebLoginUsed = "web_login_used",
+    WrongCode = "wrong_code",
+    /// A login provider's answer (RFC 6749 §5.2): the code is spent or expired.
+    InvalidGrant = "invalid_grant",
+}
+
+impl std::fmt::Display for ApiCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_codes_parse_and_unknown_ones_are_kept() {
+        assert_eq!(ApiCode::parse("wrong_code"), ApiCode::WrongCode);
+        assert_eq!(ApiCode::parse("wrong_code").as_str(), "wrong_code");
+        let unknown = ApiCode::parse("membership_expired");
+        assert_eq!(unknown, ApiCode::Other("membership_expired".into()));
+        assert_eq!(unknown.to_string(), "membership_expired");
+    }
+}

@@ -1,0 +1,312 @@
+//! A reference server on loopback per test, clients with their own data directories (and so
+//! their own secure-store entries, in the real platform store), and the server's dev hooks.
+
+pub mod proxy;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use medcircle_core::{
+    CancelToken, CertificateKind, CertificationStatus, Client, ClientConfig, ConsentPurpose,
+    OAuthProviderConfig, UploadProgress, UserProfile,
+};
+use medcircle_server::{RunningServer, ServerConfig};
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub struct Harness {
+    pub server: Option<RunningServer>,
+    pub url: String,
+    pub dir: TempDir,
+    http: reqwest::Client,
+}
+
+impl Harness {
+    pub fn start() -> Harness {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().unwrap();
+        let server = RunningServer::start(ServerConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            db_path: dir.path().join("server.db"),
+            dev: true,
+            providers: vec![],
+        })
+        .unwrap();
+        Harness {
+            url: server.url().to_string(),
+            server: Some(server),
+            dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn data_dir(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn config(&self, name: &str) -> ClientConfig {
+        ClientConfig {
+            server_url: self.url.clone(),
+            data_dir: self.data_dir(name).to_string_lossy().into_owned(),
+            dev: true,
+            spki_pins: vec![],
+            oauth_providers: vec![self.dev_provider()],
+        }
+    }
+
+    /// The reference server's own OpenID provider, as a client registers it.
+    pub fn dev_provider(&self) -> OAuthProviderConfig {
+        OAuthProviderConfig {
+            name: "dev".into(),
+            issuer: format!("{}/dev/oidc", self.url),
+            client_id: "medcircle-app".into(),
+            redirect_uri: "com.medcircle.app:/oauth/callback".into(),
+        }
+    }
+
+    pub async fn client(&self, name: &str) -> Client {
+        Client::open(self.config(name)).await.unwrap()
+    }
+
+    /// A client whose user has accepted the current policy.
+    pub async fn consented_client(&self, name: &str) -> Client {
+        let client = self.client(name).await;
+        let policy = client.consent().fetch_policy().await.unwrap();
+        client.consent().accept(policy.version).await.unwrap();
+        client
+    }
+
+    pub async fn login(&self, client: &Client, phone: &str) -> UserProfile {
+        client.auth().request_sms_code(phone.into()).await.unwrap();
+        let code = self.outbox_code(phone).await;
+        client
+            .auth()
+            .verify_sms_code(phone.into(), code)
+            .await
+            .unwrap()
+    }
+
+    async fn get_json(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn outbox_code(&self, phone: &str) -> String {
+        let body = self
+            .get_json(&format!("/dev/sms/outbox?phone={phone}"))
+            .await;
+        body["code"].as_str().expect("a code was sent").to_string()
+    }
+
+    /// Publishes a new policy version on the dev server (the built-in text plus one section).
+    pub async fn publish_policy(&self, version: &str, changes: &[&str], purposes: &[&str]) {
+        let response = self
+            .http
+            .post(format!("{}/dev/policy/publish", self.url))
+            .json(&serde_json::json!({
+                "version": version,
+                "changes": changes,
+                "purposes": purposes,
+                "section": { "id": "update", "title": "Update", "text": changes.join(" ") },
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// Plays the browser: starts a web login; returns (id, QR payload, poll token).
+    pub async fn start_web_login(&self) -> (String, String, String) {
+        let body: Value = self
+            .http
+            .post(format!("{}/web/login", self.url))
+            .header("user-agent", "Mozilla/5.0 (TestBrowser)")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let field = |k: &str| body[k].as_str().unwrap().to_string();
+        (field("id"), field("payload"), field("poll_token"))
+    }
+
+    /// What the browser's page sees.
+    pub async fn web_login_status(&self, id: &str, poll: &str) -> Value {
+        self.get_json(&format!("/web/login/{id}/status?poll={poll}"))
+            .await
+    }
+
+    pub async fn advance_clock(&self, seconds: u64) {
+        let response = self
+            .http
+            .post(format!("{}/dev/clock/advance", self.url))
+            .json(&serde_json::json!({ "seconds": seconds }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+
+    /// Every API request the server received, as (method, path).
+    pub async fn requests(&self) -> Vec<(String, String)> {
+        let body = self.get_json("/dev/requests").await;
+        body["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["method"].as_str().unwrap().to_string(),
+                    r["path"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    pub async fn count_requests(&self, path: &str) -> usize {
+        self.requests()
+            .await
+            .iter()
+            .filter(|(_, p)| p == path)
+            .count()
+    }
+
+    /// Plays the user at the dev provider: signs in as `subject` (or denies, with `None`) and
+    /// returns the address the browser is sent back to.
+    pub async fn authorize(&self, authorization_url: &str, subject: Option<&str>) -> String {
+        let extra = match subject {
+            Some(subject) => format!("&dev_subject={subject}"),
+            None => "&dev_decision=deny".into(),
+        };
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let response = browser
+            .get(format!("{authorization_url}{extra}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 302, "{:?}", response.text().await);
+        response.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    /// The dev reviewer's decision on a certification application.
+    pub async fn decide_certification(&self, user_id: &str, approve: bool, reason: Option<&str>) {
+        let response = self
+            .http
+            .post(format!("{}/dev/certification/decide", self.url))
+            .json(&serde_json::json!({ "user_id": user_id, "approve": approve, "reason": reason }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// Every application as the dev server holds it (never the ID number).
+    pub async fn certifications(&self) -> Vec<Value> {
+        let body = self.get_json("/dev/certifications").await;
+        match body {
+            Value::Array(items) => items,
+            other => other["certifications"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Grants the identity verification consent, uploads one certificate photo and applies.
+    pub async fn certify(&self, client: &Client) -> CertificationStatus {
+        client
+            .consent()
+            .grant(ConsentPurpose::IdentityVerification)
+            .await
+            .unwrap();
+        let certification = client.certification();
+        let photo = certification
+            .upload_photo(
+                CertificateKind::Physician,
+                png(4096),
+                Arc::new(NoProgress),
+                CancelToken::new(),
+            )
+            .await
+            .unwrap();
+        certification
+            .submit(ID_NUMBER.into(), vec![photo.photo_id])
+            .await
+            .unwrap()
+    }
+
+    /// Counts of the server's posts, comments and idempotency records.
+    pub async fn feed_stats(&self) -> Value {
+        self.get_json("/dev/feed/stats").await
+    }
+
+    /// Deletes a post as its author would, behind the client's back.
+    pub async fn delete_post_behind(&self, post_id: &str) {
+        let response = self
+            .http
+            .post(format!("{}/dev/posts/{post_id}/delete", self.url))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// A client that reaches the server through `via` (a fault proxy's URL).
+    pub async fn client_via(&self, name: &str, via: &str) -> Client {
+        let mut config = self.config(name);
+        config.server_url = via.to_string();
+        Client::open(config).await.unwrap()
+    }
+
+    pub fn stop_server(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown();
+        }
+    }
+}
+
+/// A valid mainland ID number (its check character is an X).
+pub const ID_NUMBER: &str = "11010519491231002X";
+
+/// A real 2×2 PNG, padded to `len` bytes after its end (the server reads its header).
+pub fn png(len: usize) -> Vec<u8> {
+    const PNG: &str = "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73\
+                       0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049\
+                       454e44ae426082";
+    let mut bytes = hex::decode(PNG.split_whitespace().collect::<String>()).unwrap();
+    bytes.resize(len.max(bytes.len()), 0);
+    bytes
+}
+
+pub struct NoProgress;
+
+impl UploadProgress for NoProgress {
+    fn progress(&self, _sent: u64, _total: u64) {}
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,19 @@
+//! The core's behaviour, end to end, against the reference server on loopback: one test
+//! binary (one link of the core and the server), one module per flow.
+
+mod common;
+
+mod at_rest;
+mod certification;
+mod feed;
+mod log_privacy;
+mod oauth;
+mod one_tap;
+mod permissions;
+mod policy_versions;
+mod privacy_ledger;
+mod privacy_manifests;
+mod privacy_rights;
+mod profile;
+mod sms_login;
+mod web_login;
