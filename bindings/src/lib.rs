@@ -16,6 +16,8 @@ mod privacy;
 mod profile;
 mod records;
 mod task;
+#[cfg(feature = "testing")]
+mod testing;
 
 pub use auth::{Auth, SessionListener};
 pub use certification::{Certification, CertificationStatusListener};

@@ -7,8 +7,21 @@ use crate::cmd::{Result, cargo, run};
 
 pub(crate) const LIBRARY: &str = "libmedcircle_ffi.so";
 
-pub(crate) fn generate(root: &Path) -> Result<PathBuf> {
-    run(cargo(root).args(["build", "-p", "medcircle-ffi", "-p", "uniffi-bindgen"]))?;
+/// What the bindings are generated for: an app, or the Kotlin and Swift suites (which also
+/// get the library's testing exports).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    App,
+    Suites,
+}
+
+pub(crate) fn generate(root: &Path, purpose: Purpose) -> Result<PathBuf> {
+    let mut build = cargo(root);
+    build.args(["build", "-p", "medcircle-ffi", "-p", "uniffi-bindgen"]);
+    if purpose == Purpose::Suites {
+        build.args(["--features", "medcircle-ffi/testing"]);
+    }
+    run(&mut build)?;
     let target = target_dir(root);
     let out = target.join("bindings");
     for language in ["kotlin", "swift"] {

@@ -20,7 +20,7 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("bindings") => bindings::generate(&root()).map(|out| {
+        Some("bindings") => bindings::generate(&root(), bindings::Purpose::App).map(|out| {
             println!("bindings written to {}", out.display());
         }),
         Some("test") => suites::run_all(&root()),

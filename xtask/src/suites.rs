@@ -27,7 +27,7 @@ pub(crate) fn run_all(root: &Path) -> Result {
     // The server's own tests build target/debug/medcircle-server, which the Kotlin and Swift
     // suites start: no separate build (with other features, so other artifacts) needed.
     let rust = count_rust(&run_capturing(cargo(root).args(["test", "--workspace"]))?);
-    let generated = bindings::generate(root)?;
+    let generated = bindings::generate(root, bindings::Purpose::Suites)?;
     let target = target_dir(root);
     let kotlin = count_maven(&kotlin(root, &generated.join("kotlin"), &target)?)?;
     let swift = count_swift(&swift(root, &target)?)?;
