@@ -168,16 +168,17 @@ impl Client {
         RecordsClient::new(self.areas.records.clone())
     }
 
-    /// Lets background work (syncs, outbox flushes) finish, for up to `limit_ms`: call it
-    /// before a process exits on its own (a terminal command, a test), so no write is cut
-    /// off by the exit.
+    /// Lets background work (syncs, outbox flushes) and calls whose callers stopped waiting
+    /// finish, for up to `limit_ms`: call it before a process exits on its own (a terminal
+    /// command, a test), so no write is cut off by the exit.
     pub async fn close(&self, limit_ms: u64) {
         let platform = self.areas.platform.clone();
-        self.areas
+        let idle = self
+            .areas
             .platform
             .runtime
-            .run(async move { platform.runtime.idle(Duration::from_millis(limit_ms)).await })
-            .await
+            .spawn(async move { platform.runtime.idle(Duration::from_millis(limit_ms)).await });
+        let _ = idle.await;
     }
 
     /// Spawns a long-lived task (an observer) on the core's runtime.

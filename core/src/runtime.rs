@@ -12,8 +12,25 @@ use tokio::task::JoinHandle;
 pub(crate) struct CoreRuntime {
     runtime: Option<Runtime>,
     handle: Handle,
-    /// How many background jobs (syncs, outbox flushes) are running.
+    /// How many background jobs (syncs, outbox flushes) and calls (exported calls, which go
+    /// on when their caller stops waiting) are running.
     background: Arc<watch::Sender<usize>>,
+}
+
+/// Decrements the count when dropped: even if the job panics or the runtime drops it.
+struct Counted(Arc<watch::Sender<usize>>);
+
+impl Counted {
+    fn start(count: &Arc<watch::Sender<usize>>) -> Counted {
+        count.send_modify(|n| *n += 1);
+        Counted(count.clone())
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n -= 1);
+    }
 }
 
 impl CoreRuntime {
@@ -36,22 +53,15 @@ impl CoreRuntime {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let count = self.background.clone();
-        count.send_modify(|n| *n += 1);
+        let counted = Counted::start(&self.background);
         self.handle.spawn(async move {
-            // Decremented even if the job panics or the runtime drops it.
-            struct Done(Arc<watch::Sender<usize>>);
-            impl Drop for Done {
-                fn drop(&mut self) {
-                    self.0.send_modify(|n| *n -= 1);
-                }
-            }
-            let _done = Done(count);
+            let _counted = counted;
             job.await;
         });
     }
 
-    /// Waits until no background job runs, or `limit` passes.
+    /// Waits until no background job or call runs, or `limit` passes. Not itself a call:
+    /// spawn it, do not `run` it.
     pub(crate) async fn idle(&self, limit: Duration) {
         let mut count = self.background.subscribe();
         let _ = tokio::time::timeout(limit, count.wait_for(|n| *n == 0)).await;
@@ -64,7 +74,11 @@ impl CoreRuntime {
     ) -> T {
         // Boxed: one task type per result type rather than one per call site, which keeps
         // the library small (every distinct spawned future is a copy of the task machinery).
-        let work: std::pin::Pin<Box<dyn Future<Output = T> + Send>> = Box::pin(work);
+        let counted = Counted::start(&self.background);
+        let work: std::pin::Pin<Box<dyn Future<Output = T> + Send>> = Box::pin(async move {
+            let _counted = counted;
+            work.await
+        });
         match self.handle.spawn(work).await {
             Ok(value) => value,
             Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),

@@ -40,10 +40,15 @@ pub(crate) fn run_all(root: &Path, criterion_args: &[String]) -> Result {
             .args(["--bench", bench, "--"])
             .args(criterion_args))?;
     }
+    // Not criterion: percentiles of reads while a refresh hangs, written as JSON.
+    run(cargo(root).args(["bench", "-p", "medcircle-core", "--bench", "local_reads"]))?;
     let target = target_dir(root);
     let results = read_results(&target.join("criterion"), started)?;
     println!();
     print!("{}", summary(&results));
+    let reads = fs::read_to_string(target.join("local-reads.json"))
+        .map_err(|e| format!("local-reads.json: {e}"))?;
+    print!("{}", local_reads_summary(&reads)?);
     println!("{}", cdylib_line(&target.join("release").join(LIBRARY)));
     Ok(())
 }
@@ -194,6 +199,41 @@ fn summary(results: &[Measured]) -> String {
         }
     }
     out
+}
+
+/// The reads made while a token refresh hangs, against the same reads idle: p99 within
+/// `LOCAL_READ_RATIO` (a local read never waits on the network).
+const LOCAL_READ_RATIO: f64 = 2.0;
+
+fn local_reads_summary(json: &str) -> Result<String> {
+    let json = Json::parse(json)?;
+    let mut out = String::from("local reads while a token refresh hangs (p99, same run)\n");
+    let mut over = Vec::new();
+    for read in ["local_search", "cached_page"] {
+        let value = |key: &str| {
+            json.get(read)
+                .and_then(|r| r.get(key))
+                .and_then(Json::as_f64)
+                .ok_or_else(|| format!("local-reads.json: no {read}.{key}"))
+        };
+        let (idle, during) = (value("idle_p99_ns")?, value("during_p99_ns")?);
+        let ratio = during / idle;
+        let verdict = if ratio <= LOCAL_READ_RATIO {
+            "ok"
+        } else {
+            over.push(read);
+            "OVER BUDGET"
+        };
+        out.push_str(&format!(
+            "  {read}: {} during / {} idle = {ratio:.2}×  ≤ {LOCAL_READ_RATIO}×  {verdict}\n",
+            duration(during),
+            duration(idle)
+        ));
+    }
+    if !over.is_empty() {
+        out.push_str(&format!("xtask: OVER BUDGET: {}\n", over.join(", ")));
+    }
+    Ok(out)
 }
 
 /// A duration given in nanoseconds, in the unit that suits it.
@@ -525,6 +565,17 @@ mod tests {
             summary(&[]),
             "xtask: no benchmark ran (did the filter match none?)\n"
         );
+    }
+
+    #[test]
+    fn reads_during_a_hanging_refresh_are_marked_against_twice_idle() {
+        let json = r#"{"local_search": {"idle_p99_ns": 1000, "during_p99_ns": 1500},
+                       "cached_page": {"idle_p99_ns": 1000, "during_p99_ns": 3000000}}"#;
+        let text = local_reads_summary(json).unwrap();
+        assert!(text.contains("local_search: 1.50 µs during / 1.00 µs idle = 1.50×  ≤ 2×  ok"));
+        assert!(text.contains("cached_page: 3.00 ms during / 1.00 µs idle = 3000.00×"));
+        assert!(text.contains("xtask: OVER BUDGET: cached_page"));
+        assert!(local_reads_summary("{}").is_err());
     }
 
     #[test]

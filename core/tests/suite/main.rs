@@ -4,8 +4,10 @@
 mod common;
 
 mod at_rest;
+mod cancellation;
 mod certification;
 mod feed;
+mod layers;
 mod log_privacy;
 mod oauth;
 mod one_tap;

@@ -2,7 +2,7 @@
 //! callback's checks, the exchange, the server's verification, and binding as a consent.
 
 use crate::common::Harness;
-use medcircle_core::{AuthError, Client, ConsentPurpose, LedgerFilter, LoginEvent, LoginStep};
+use medcircle_core::{AuthError, ConsentPurpose, LedgerFilter, LoginEvent, LoginStep};
 use url::Url;
 
 fn query(url: &str, key: &str) -> Option<String> {
@@ -11,13 +11,6 @@ fn query(url: &str, key: &str) -> Option<String> {
         .query_pairs()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
-}
-
-/// Starts a third-party login and plays the user signing in as `subject` at the dev
-/// provider: the address the browser is sent back to.
-async fn sign_in_at_provider(h: &Harness, client: &Client, subject: &str) -> String {
-    let started = client.auth().start_oauth_login("dev".into()).await.unwrap();
-    h.authorize(&started.authorization_url, Some(subject)).await
 }
 
 async fn third_party_sharing_granted(client: &medcircle_core::Client) -> bool {
@@ -94,7 +87,7 @@ async fn binding_copies_the_providers_nickname_and_avatar_and_records_the_consen
 
     // The same provider account finds the same MedCircle account.
     let again = h.consented_client("again").await;
-    let callback = sign_in_at_provider(&h, &again, "doctor-li").await;
+    let callback = h.sign_in_at_provider(&again, "doctor-li").await;
     again.auth().complete_oauth_login(callback).await.unwrap();
     assert_eq!(
         again.auth().finish_oauth_login(false).await.unwrap().id,
@@ -107,7 +100,7 @@ async fn declining_binding_logs_in_with_a_default_profile_and_shares_nothing() {
     let h = Harness::start();
     let client = h.consented_client("app").await;
     let auth = client.auth();
-    let callback = sign_in_at_provider(&h, &client, "doctor-wang").await;
+    let callback = h.sign_in_at_provider(&client, "doctor-wang").await;
     auth.complete_oauth_login(callback).await.unwrap();
     let user = auth.finish_oauth_login(false).await.unwrap();
     assert_ne!(user.nickname, "Dr. Demo");
@@ -127,7 +120,7 @@ async fn an_answer_to_another_request_is_refused_and_spends_the_authorization() 
     let h = Harness::start();
     let client = h.consented_client("app").await;
     let auth = client.auth();
-    let callback = sign_in_at_provider(&h, &client, "doctor-li").await;
+    let callback = h.sign_in_at_provider(&client, "doctor-li").await;
     let state = query(&callback, "state").unwrap();
     let forged = callback.replace(&state, "forged-state");
     assert!(matches!(
@@ -192,7 +185,7 @@ async fn a_code_older_than_the_provider_allows_means_starting_again() {
     let h = Harness::start();
     let client = h.consented_client("app").await;
     let auth = client.auth();
-    let callback = sign_in_at_provider(&h, &client, "doctor-li").await;
+    let callback = h.sign_in_at_provider(&client, "doctor-li").await;
     h.advance_clock(120).await;
     assert_eq!(
         auth.complete_oauth_login(callback).await,

@@ -10,19 +10,6 @@ use medcircle_core::{
 };
 use serde_json::Value;
 
-async fn carrier_token(h: &Harness, phone: &str) -> String {
-    let body: Value = reqwest::Client::new()
-        .post(format!("{}/dev/carrier/token", h.url))
-        .json(&serde_json::json!({ "phone": phone, "carrier": "China Mobile" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["token"].as_str().unwrap().to_string()
-}
-
 async fn risk_reports(h: &Harness) -> Vec<Value> {
     let body: Value = reqwest::get(format!("{}/dev/risk/devices", h.url))
         .await
@@ -54,7 +41,7 @@ impl DeviceInfoProvider for Device {
 async fn one_tap_logs_in_the_same_account_as_sms() {
     let h = Harness::start();
     let client = h.consented_client("app").await;
-    let token = carrier_token(&h, "13800138080").await;
+    let token = h.carrier_token("13800138080").await;
     let user = client
         .auth()
         .login_with_carrier_token(token.clone())
@@ -80,7 +67,7 @@ async fn expired_forged_and_garbage_tokens_are_refused() {
     let h = Harness::start();
     let client = h.consented_client("app").await;
     let auth = client.auth();
-    let token = carrier_token(&h, "13800138081").await;
+    let token = h.carrier_token("13800138081").await;
     let (payload, signature) = token.split_once('.').unwrap();
     let forged = format!("{payload}.{}", signature.chars().rev().collect::<String>());
     assert_eq!(
@@ -108,7 +95,7 @@ async fn before_consent_no_token_and_no_device_information_leave() {
     let client = h.client("app").await;
     let device = Arc::new(Device::default());
     client.auth().set_device_info_provider(device.clone());
-    let token = carrier_token(&h, "13800138082").await;
+    let token = h.carrier_token("13800138082").await;
     assert!(matches!(
         client.auth().login_with_carrier_token(token).await,
         Err(AuthError::ConsentRequired { .. })
@@ -130,7 +117,7 @@ async fn a_login_reports_the_device_to_the_risk_endpoint_only() {
     client.auth().set_device_info_provider(device.clone());
     let user = client
         .auth()
-        .login_with_carrier_token(carrier_token(&h, "13800138083").await)
+        .login_with_carrier_token(h.carrier_token("13800138083").await)
         .await
         .unwrap();
     let reports = risk_reports(&h).await;

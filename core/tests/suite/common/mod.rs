@@ -198,6 +198,29 @@ impl Harness {
         response.headers()["location"].to_str().unwrap().to_string()
     }
 
+    /// A token the dev carrier signs for `phone`, as the carrier SDK would hand it over.
+    pub async fn carrier_token(&self, phone: &str) -> String {
+        let body: Value = self
+            .http
+            .post(format!("{}/dev/carrier/token", self.url))
+            .json(&serde_json::json!({ "phone": phone, "carrier": "China Mobile" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Starts a third-party login and plays the user signing in as `subject` at the dev
+    /// provider: the address the browser is sent back to.
+    pub async fn sign_in_at_provider(&self, client: &Client, subject: &str) -> String {
+        let started = client.auth().start_oauth_login("dev".into()).await.unwrap();
+        self.authorize(&started.authorization_url, Some(subject))
+            .await
+    }
+
     /// The dev reviewer's decision on a certification application.
     pub async fn decide_certification(&self, user_id: &str, approve: bool, reason: Option<&str>) {
         let response = self

@@ -1,5 +1,5 @@
 //! A TCP proxy between a client and the reference server that injects faults: refused
-//! connections, slow answers, 503s, answers cut off midway.
+//! connections, slow answers, 503s, answers cut off midway, answers held back until released.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -20,12 +21,21 @@ pub enum Fault {
     ServerError,
     /// The request reaches the server, but only the answer's first bytes come back.
     Truncate,
+    /// The request reaches the server; its answer waits until `release`.
+    Hold,
 }
 
 struct State {
     fault: Mutex<Fault>,
     /// Bumped on every change: connections opened before it are cut.
     epoch: AtomicU64,
+    /// The request lines (`POST /v1/… HTTP/1.1`) whose answers the server gave and are being
+    /// held back.
+    held: watch::Sender<Vec<String>>,
+    /// Bumped by `release`: held answers go on.
+    released: watch::Sender<u64>,
+    /// While answers are held: the part of a request line that marks the ones to hold.
+    holding: Mutex<String>,
 }
 
 pub struct FaultProxy {
@@ -42,6 +52,9 @@ impl FaultProxy {
         let state = Arc::new(State {
             fault: Mutex::new(Fault::None),
             epoch: AtomicU64::new(0),
+            held: watch::Sender::new(Vec::new()),
+            released: watch::Sender::new(0),
+            holding: Mutex::default(),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -70,6 +83,26 @@ impl FaultProxy {
         *self.state.fault.lock().unwrap() = fault;
         self.state.epoch.fetch_add(1, Ordering::SeqCst);
     }
+
+    /// From now on, holds the answer to every request whose line (`POST /v1/posts HTTP/1.1`)
+    /// contains `request`, pooled connections included; other requests pass.
+    pub fn hold(&self, request: &str) {
+        self.state.held.send_replace(Vec::new());
+        *self.state.holding.lock().unwrap() = request.to_string();
+        *self.state.fault.lock().unwrap() = Fault::Hold;
+    }
+
+    /// Waits until the server has answered a held request: it acted on it.
+    pub async fn answered_and_held(&self) {
+        let mut held = self.state.held.subscribe();
+        held.wait_for(|lines| !lines.is_empty()).await.unwrap();
+    }
+
+    /// Lets the held answers through, and answers pass from now on.
+    pub fn release(&self) {
+        *self.state.fault.lock().unwrap() = Fault::None;
+        self.state.released.send_modify(|n| *n += 1);
+    }
 }
 
 async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<State>) {
@@ -86,16 +119,32 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<State>) {
                 )
                 .await;
         }
-        Fault::None | Fault::Slow(_) | Fault::Truncate => {
+        Fault::None | Fault::Slow(_) | Fault::Truncate | Fault::Hold => {
             let Ok(server) = TcpStream::connect(upstream).await else {
                 return;
             };
             let (mut client_read, mut client_write) = client.into_split();
             let (mut server_read, mut server_write) = server.into_split();
             let watch = state.clone();
+            // Set by each request while answers are held: its answer waits. (A pooled
+            // connection carries one request at a time.)
+            let hold_next: Arc<Mutex<Option<String>>> = Arc::default();
+            let hold_answer = hold_next.clone();
             let requests = tokio::spawn(async move {
                 let mut buffer = [0u8; 16384];
                 while let Ok(n) = client_read.read(&mut buffer).await {
+                    let starts_request = buffer[..n]
+                        .split(|b| *b == b' ')
+                        .next()
+                        .is_some_and(|m| [&b"GET"[..], b"POST", b"PUT", b"DELETE"].contains(&m));
+                    if starts_request && *watch.fault.lock().unwrap() == Fault::Hold {
+                        let line = buffer[..n]
+                            .split(|b| *b == b'\r')
+                            .next()
+                            .unwrap_or_default();
+                        *hold_answer.lock().unwrap() =
+                            Some(String::from_utf8_lossy(line).into_owned());
+                    }
                     // A pooled connection from before a change must not carry new requests.
                     if n == 0
                         || watch.epoch.load(Ordering::SeqCst) != epoch
@@ -106,9 +155,16 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<State>) {
                 }
             });
             let mut buffer = [0u8; 16384];
+            let mut released = state.released.subscribe();
             while let Ok(n) = server_read.read(&mut buffer).await {
                 if n == 0 || state.epoch.load(Ordering::SeqCst) != epoch {
                     break;
+                }
+                let held = hold_next.lock().unwrap().take();
+                if let Some(line) = held {
+                    released.mark_unchanged();
+                    state.held.send_modify(|lines| lines.push(line));
+                    let _ = released.changed().await;
                 }
                 if let Fault::Slow(delay) = fault {
                     tokio::time::sleep(delay).await;
