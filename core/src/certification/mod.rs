@@ -3,7 +3,6 @@
 //! position only if positioning allows it, and the review's status, observable. The ID
 //! number is shown masked everywhere; in full only after a fresh authentication.
 
-mod id_number;
 mod photos;
 mod store;
 
@@ -21,7 +20,7 @@ use crate::policy::ConsentPurpose;
 use crate::shell::Location;
 use crate::store::Schema;
 use crate::updates::Updates;
-use id_number::IdNumber;
+use medcircle_rules::id_number::{self, IdNumber};
 use photos::PhotoProblem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,7 +280,9 @@ impl CertificationClient {
     pub fn check_id_number(&self, id_number: String) -> Result<String, CertificationError> {
         IdNumber::parse(&id_number)
             .map(|id| id.masked())
-            .map_err(|reason| CertificationError::InvalidIdNumber { reason })
+            .map_err(|e| CertificationError::InvalidIdNumber {
+                reason: e.to_string(),
+            })
     }
 
     /// Uploads one certificate photo (JPEG or PNG bytes from the shell's camera or picker,
@@ -314,8 +315,9 @@ impl CertificationClient {
         id_number: String,
         photo_ids: Vec<String>,
     ) -> Result<CertificationStatus, CertificationError> {
-        let id = IdNumber::parse(&id_number)
-            .map_err(|reason| CertificationError::InvalidIdNumber { reason })?;
+        let id = IdNumber::parse(&id_number).map_err(|e| CertificationError::InvalidIdNumber {
+            reason: e.to_string(),
+        })?;
         if photo_ids.is_empty() {
             return Err(CertificationError::PhotosRequired);
         }

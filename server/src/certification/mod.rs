@@ -3,7 +3,6 @@
 //! (in dev mode, `/dev/certification/decide`) approves or rejects. The ID number is shown
 //! masked everywhere except to its holder right after a step-up.
 
-pub mod id_number;
 pub mod image;
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
@@ -11,8 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::tokens;
-use id_number::IdNumber;
 use image::{Dimensions, ImageType};
+use medcircle_rules::id_number::IdNumber;
 
 /// Which certificate a photo shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

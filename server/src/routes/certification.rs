@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::app::Shared;
-use crate::certification::id_number::IdNumber;
 use crate::certification::image::{self, ImageType};
 use crate::certification::{self, Kind, Location, Photo, Status};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::routes::session::caller;
+use medcircle_rules::id_number::IdNumber;
 
 /// The most photos one submission may name.
 const MAX_PHOTOS: usize = 10;
@@ -81,7 +81,7 @@ pub async fn submit(
     let mut conn = state.db();
     let session = caller(&conn, &headers, now)?;
     let ApiJson(request) = body?;
-    let id_number = IdNumber::parse(&request.id_number).ok_or(ApiError::InvalidIdNumber)?;
+    let id_number = IdNumber::parse(&request.id_number).map_err(|_| ApiError::InvalidIdNumber)?;
     let mut photo_ids = request.photo_ids;
     dedup_in_order(&mut photo_ids);
     if photo_ids.len() > MAX_PHOTOS {
