@@ -1,7 +1,7 @@
 package com.medcircle.android
 
 import android.content.Context
-import com.medcircle.MedCircle
+import com.medcircle.MedCircleClient
 import com.medcircle.core.ClientConfig
 import io.crates.keyring.Keyring
 
@@ -11,9 +11,9 @@ object MedCircleAndroid {
         context: Context,
         serverUrl: String,
         spkiPins: List<String> = emptyList(),
-    ): MedCircle {
+    ): MedCircleClient {
         Keyring.initializeNdkContext(context.applicationContext)
         val dataDir = context.noBackupFilesDir.resolve("medcircle").path
-        return MedCircle.open(ClientConfig(serverUrl, dataDir, dev = false, spkiPins = spkiPins))
+        return MedCircleClient.open(ClientConfig(serverUrl, dataDir, dev = false, spkiPins = spkiPins))
     }
 }
