@@ -43,6 +43,7 @@ pub(crate) async fn open(
         } else {
             vec![]
         },
+        extra_trust_anchors: vec![],
     };
     let client = Client::open(config).await.map_err(|e| {
         let hint = if server.starts_with("http://") && !dev {

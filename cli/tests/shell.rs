@@ -517,6 +517,7 @@ async fn a_flush_killed_midway_resumes_without_losing_or_duplicating() {
         dev: true,
         spki_pins: vec![],
         oauth_providers: vec![],
+        extra_trust_anchors: vec![],
     })
     .await
     .unwrap();

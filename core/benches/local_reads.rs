@@ -37,6 +37,7 @@ fn config(server_url: &str, data_dir: &Path) -> ClientConfig {
         dev: true,
         spki_pins: vec![],
         oauth_providers: vec![],
+        extra_trust_anchors: vec![],
     }
 }
 

@@ -15,7 +15,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{ClientConfig, ClientError};
 use crate::consent::{self, ConsentArea, ConsentClient};
 use crate::feed::{self, FeedArea, FeedClient};
-use crate::net::{Net, NetContext, Timeouts};
+use crate::net::{Net, NetContext, Timeouts, Trust};
 use crate::permissions::{self, PermissionsArea, PermissionsClient};
 use crate::platform::Platform;
 use crate::policy::ConsentGate;
@@ -79,7 +79,10 @@ impl Client {
                 gate.clone(),
                 clock.clone(),
             );
-            let pins = config.spki_pins.clone();
+            let trust = Trust {
+                spki_pins: config.spki_pins.clone(),
+                extra_anchors: config.extra_trust_anchors.clone(),
+            };
             runtime.spawn_blocking(move || -> Result<_, ClientError> {
                 std::fs::create_dir_all(&data_dir).map_err(|e| ClientError::Storage {
                     detail: format!("cannot create the data directory: {e}"),
@@ -98,7 +101,7 @@ impl Client {
                     ledger: Arc::new(Ledger(app_db.clone())),
                     clock,
                 };
-                let net = Net::new(base, &pins, context, Timeouts::default())?;
+                let net = Net::new(base, &trust, context, Timeouts::default())?;
                 Ok((app_db, net))
             })
         };

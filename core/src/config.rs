@@ -47,6 +47,10 @@ pub struct ClientConfig {
     /// OpenID Connect providers offered for third-party login.
     #[cfg_attr(feature = "ffi", uniffi(default))]
     pub oauth_providers: Vec<OAuthProviderConfig>,
+    /// Certificates (PEM) trusted besides the system of trust, for QA builds that talk to a
+    /// server with a development CA. Empty in an app store build.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
+    pub extra_trust_anchors: Vec<String>,
 }
 
 /// A third-party login provider: any standards-compliant OpenID provider, found by discovery.
@@ -102,6 +106,7 @@ mod tests {
             dev,
             spki_pins: vec![],
             oauth_providers: vec![],
+            extra_trust_anchors: vec![],
         }
     }
 

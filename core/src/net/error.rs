@@ -194,7 +194,14 @@ fn find_source<'a, E: std::error::Error + 'static>(
         if let Some(found) = e.downcast_ref::<E>() {
             return Some(found);
         }
-        current = e.source();
+        // An io::Error's `source` skips the error it wraps (a TLS failure arrives so).
+        current = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(wrapped) => Some(wrapped),
+            None => e.source(),
+        };
     }
     None
 }

@@ -66,13 +66,24 @@ impl Default for Timeouts {
 }
 
 pub(crate) struct Net {
+    /// To the API's server: pinned when pins are configured.
     http: reqwest::Client,
+    /// To login providers: the same trust, never the API's pins.
+    providers: reqwest::Client,
     base: Url,
     gate: ConsentGate,
     ledger: Arc<dyn TransmissionLog>,
     clock: Arc<dyn Clock>,
     retry: RetryPolicy,
     max_response_bytes: usize,
+}
+
+/// Whom the network layer trusts: the roots plus these anchors; for the API's server, only
+/// keys on these pins (when any).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Trust {
+    pub(crate) spki_pins: Vec<String>,
+    pub(crate) extra_anchors: Vec<String>,
 }
 
 /// What the network layer answers to besides the server: consent, the ledger, the clock.
@@ -85,26 +96,35 @@ pub(crate) struct NetContext {
 impl Net {
     pub(crate) fn new(
         base: Url,
-        spki_pins: &[String],
+        trust: &Trust,
         context: NetContext,
         timeouts: Timeouts,
     ) -> Result<Self, ClientError> {
-        let tls = tls::client_config(spki_pins)?;
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .https_only(base.scheme() == "https")
-            .connect_timeout(timeouts.connect)
-            .timeout(timeouts.request)
-            // The API never redirects; following one could downgrade to plain http.
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .user_agent(concat!("medcircle-core/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError::InvalidConfig {
-                reason: format!("http client: {e}"),
-            })?;
+        let roots = tls::roots(&trust.extra_anchors)?;
+        let client = |tls: rustls::ClientConfig, https_only: bool| {
+            reqwest::Client::builder()
+                .tls_backend_preconfigured(tls)
+                .https_only(https_only)
+                .connect_timeout(timeouts.connect)
+                .timeout(timeouts.request)
+                // The API never redirects; following one could downgrade to plain http.
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .user_agent(concat!("medcircle-core/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| ClientError::InvalidConfig {
+                    reason: format!("http client: {e}"),
+                })
+        };
+        let http = client(
+            tls::client_config(roots.clone(), &trust.spki_pins)?,
+            base.scheme() == "https",
+        )?;
+        // Provider URLs are checked one by one (https, or loopback http in a dev build).
+        let providers = client(tls::client_config(roots, &[])?, false)?;
         Ok(Self {
             http,
+            providers,
             base,
             gate: context.gate,
             ledger: context.ledger,
@@ -250,7 +270,12 @@ impl Net {
     ) -> Result<Answer, NetError> {
         let route = request.endpoint.route();
         let limit = route.max_response_bytes.unwrap_or(self.max_response_bytes);
-        let mut http = self.http.request(route.verb.method(), url);
+        let client = if route.external {
+            &self.providers
+        } else {
+            &self.http
+        };
+        let mut http = client.request(route.verb.method(), url);
         if let Some(etag) = &request.if_none_match {
             http = http.header(IF_NONE_MATCH, etag);
         }

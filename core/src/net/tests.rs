@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use base64::Engine;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -76,7 +77,7 @@ fn net_with_log(base: Url, consented: bool) -> (Net, Arc<RecordingLog>) {
         connect: Duration::from_secs(2),
         request: Duration::from_millis(500),
     };
-    let mut net = Net::new(base, &[], context, timeouts).unwrap();
+    let mut net = Net::new(base, &Trust::default(), context, timeouts).unwrap();
     net.retry.base = Duration::from_millis(5);
     (net, log)
 }
@@ -293,4 +294,117 @@ async fn every_item_that_reached_the_server_is_in_the_ledger() {
         .unwrap_err();
     assert!(refused_log.0.lock().unwrap().is_empty());
     assert_eq!(log.0.lock().unwrap().len(), 2);
+}
+
+/// A TLS server on loopback presenting `chain` (leaf first), answering `{}` to anything.
+async fn tls_server(chain: &[&super::tls::tests::Made]) -> Url {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let certs: Vec<CertificateDer<'static>> = chain.iter().map(|c| c.der.clone()).collect();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain[0].key.serialize_der()));
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = Url::parse(&format!(
+        "https://localhost:{}/",
+        listener.local_addr().unwrap().port()
+    ))
+    .unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 16 * 1024];
+                let _ = tls.read(&mut buf).await;
+                let _ = tls
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                          content-length: 2\r\nconnection: close\r\n\r\n{}",
+                    )
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    url
+}
+
+fn pinned_net(base: Url, anchors: &[&super::tls::tests::Made], pins: &[&str]) -> Net {
+    let trust = Trust {
+        spki_pins: pins.iter().map(|p| p.to_string()).collect(),
+        extra_anchors: anchors
+            .iter()
+            .map(|a| super::tls::tests::pem_of(&a.der))
+            .collect(),
+    };
+    let gate = ConsentGate::default();
+    gate.set_covered(&[ConsentPurpose::PrivacyPolicy]);
+    gate.set(ConsentPurpose::PrivacyPolicy, true);
+    let context = NetContext {
+        gate,
+        ledger: Arc::new(RecordingLog::default()),
+        clock: Arc::new(crate::clock::SystemClock),
+    };
+    Net::new(base, &trust, context, Timeouts::default()).unwrap()
+}
+
+#[tokio::test]
+async fn pins_hold_against_a_live_tls_server_and_only_for_the_api() {
+    use super::tls::tests::Made;
+    let root = Made::root();
+    let intermediate = root.intermediate();
+    let leaf = intermediate.leaf(&["localhost"]);
+    let url = tls_server(&[&leaf, &intermediate]).await;
+    let other = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+
+    // Trusted through the extra anchor alone, then pinned at the root and at the leaf.
+    for pins in [
+        vec![],
+        vec![root.pin.as_str()],
+        vec![other.as_str(), leaf.pin.as_str()],
+    ] {
+        let net = pinned_net(url.clone(), &[&root], &pins);
+        let answer: Value = net.call(Endpoint::Policy, None, None).await.unwrap();
+        assert_eq!(answer, serde_json::json!({}), "{pins:?}");
+    }
+    let wrong = pinned_net(url.clone(), &[&root], &[&other]);
+    let err = wrong
+        .call::<Value>(Endpoint::Policy, None, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Insecure(_)), "{err:?}");
+    // A login provider is not the API's server: the pins are not for it.
+    let provider = Endpoint::OidcDiscovery
+        .request()
+        .at(url.join(".well-known/openid-configuration").unwrap());
+    assert!(wrong.send(&provider, None).await.is_ok());
+
+    // A rogue CA the phone trusts, its leaf for the same host, the real certificates
+    // appended: refused, as the pins are not on the path that validates.
+    let rogue_root = Made::root();
+    let rogue_leaf = rogue_root.leaf(&["localhost"]);
+    let rogue = tls_server(&[&rogue_leaf, &leaf, &intermediate]).await;
+    let net = pinned_net(rogue, &[&root, &rogue_root], &[&leaf.pin, &root.pin]);
+    let err = net
+        .call::<Value>(Endpoint::Policy, None, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Insecure(_)), "{err:?}");
+    // Without the anchor, the development CA is not trusted at all.
+    let untrusted = pinned_net(url, &[], &[]);
+    let err = untrusted
+        .call::<Value>(Endpoint::Policy, None, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Insecure(_)), "{err:?}");
 }

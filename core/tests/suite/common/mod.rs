@@ -51,6 +51,7 @@ impl Harness {
             dev: true,
             spki_pins: vec![],
             oauth_providers: vec![self.dev_provider()],
+            extra_trust_anchors: vec![],
         }
     }
 
