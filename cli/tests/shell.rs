@@ -708,6 +708,103 @@ fn third_party_login_and_certification_from_the_terminal() {
     assert!(!String::from_utf8_lossy(&run(&["certify", "status"]).stdout).contains("19491231"));
 }
 
+/// A real JPEG with what a camera writes beside it: EXIF naming the camera's serial and a
+/// position, and a comment.
+fn camera_jpeg() -> Vec<u8> {
+    let pixels: Vec<u8> = (0..16 * 16)
+        .flat_map(|i| [i as u8, 0, 255 - i as u8])
+        .collect();
+    let mut clean = Vec::new();
+    jpeg_encoder::Encoder::new(&mut clean, 90)
+        .encode(&pixels, 16, 16, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    let segment = |marker: u8, payload: &[u8]| {
+        let mut out = vec![0xFF, marker];
+        out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(payload);
+        out
+    };
+    let mut photo = clean[..2].to_vec();
+    photo.extend(segment(
+        0xE1,
+        b"Exif\0\0BodySerial=SERIAL-4242 GPS=39.9123N,116.3974E",
+    ));
+    photo.extend(segment(0xFE, b"planted comment"));
+    photo.extend_from_slice(&clean[2..]);
+    photo
+}
+
+#[tokio::test]
+async fn a_photo_posted_from_the_terminal_reaches_the_server_without_its_metadata() {
+    let shell = Shell::start();
+    let run = |args: &[&str]| shell.run(args);
+    assert!(run(&["consent", "accept"]).status.success());
+    assert!(run(&["login", "one-tap", "13900139051"]).status.success());
+    let photo = shell.dir.path().join("ward.jpg");
+    std::fs::write(&photo, camera_jpeg()).unwrap();
+    let posted = run(&["post", "查房", "--photo", photo.to_str().unwrap()]);
+    assert!(posted.status.success(), "{posted:?}");
+    let photo_id = json_lines(&posted)[0]["posts"][0]["photos"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Another user reads it from the server, through the API itself.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let token = api_login(&http, shell.url(), "13900139052").await;
+    let stored = http
+        .get(format!("{}/v1/photos/{photo_id}", shell.url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(stored.starts_with(&[0xFF, 0xD8]), "a JPEG came back");
+    for planted in ["SERIAL-4242", "39.9123N", "planted comment", "Exif"] {
+        assert!(
+            !stored
+                .windows(planted.len())
+                .any(|w| w == planted.as_bytes()),
+            "{planted} reached the server"
+        );
+    }
+}
+
+/// Logs `phone` in through the API (the dev outbox gives the code); its access token.
+async fn api_login(http: &reqwest::Client, url: &str, phone: &str) -> String {
+    let device = serde_json::json!({ "phone": phone, "device_id": "reader-device-0001" });
+    let sent = http
+        .post(format!("{url}/v1/auth/sms/send"))
+        .json(&device)
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.status().is_success(), "{sent:?}");
+    let outbox: Value = http
+        .get(format!("{url}/dev/sms/outbox?phone={phone}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut verify = device.clone();
+    verify["code"] = outbox["code"].clone();
+    let session: Value = http
+        .post(format!("{url}/v1/auth/sms/verify"))
+        .json(&verify)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["access_token"].as_str().unwrap().to_string()
+}
+
 /// A real 2×2 PNG.
 fn common_png() -> Vec<u8> {
     let hex = "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73\

@@ -81,6 +81,10 @@ fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> rusqlite::Result<T> 
     })
 }
 
+/// The latest time a search key is made from (the year 9999): a server's time past it (or
+/// before 1970) is clamped, so the key's arithmetic never leaves the integers.
+const LATEST_KEY_TIME: i64 = 253_402_300_799;
+
 /// Inserts or refreshes posts (and their search index).
 pub(crate) fn save_posts(tx: &Connection, posts: &[Post]) -> Result<(), StoreError> {
     let mut known = tx.prepare_cached("SELECT search_key FROM posts WHERE id = ?1")?;
@@ -106,7 +110,9 @@ pub(crate) fn save_posts(tx: &Connection, posts: &[Post]) -> Result<(), StoreErr
                 unindex.execute([key])?;
                 key
             }
-            None => next_key.query_row([post.created_at], |r| r.get(0))?,
+            None => {
+                next_key.query_row([post.created_at.clamp(0, LATEST_KEY_TIME)], |r| r.get(0))?
+            }
         };
         upsert.execute(params![post.id, post.created_at, to_json(post), key])?;
         index.execute(params![key, post.text])?;
@@ -445,6 +451,18 @@ mod tests {
         append_feed(&conn, &posts, &PageState::default()).unwrap();
         assert_eq!(feed(&conn, 2000).unwrap().len(), 1101);
         assert_eq!(search(&conn, "second", 2000).unwrap().len(), 1101);
+    }
+
+    #[test]
+    fn times_from_a_hostile_server_still_cache_and_search() {
+        let conn = db();
+        let posts = [
+            post("max", "the end of time", i64::MAX),
+            post("min", "before time", i64::MIN),
+        ];
+        replace_feed(&conn, &posts, &PageState::default()).unwrap();
+        assert_eq!(feed(&conn, 10).unwrap().len(), 2);
+        assert_eq!(ids(&search(&conn, "time", 10).unwrap()), ["max", "min"]);
     }
 
     #[test]

@@ -83,7 +83,9 @@ impl FeedArea {
         };
         self.enqueue(&key, &mutation, |tx| {
             cache::save_comment(tx, &local)?;
-            update_cached(tx, &local.post_id, |post| post.comment_count += 1)
+            update_cached(tx, &local.post_id, |post| {
+                post.comment_count = post.comment_count.saturating_add(1);
+            })
         })?;
         self.settle().await?;
         // The server's copy once sent (by this flush or another); the local one while it waits.

@@ -65,7 +65,7 @@ impl Mutation {
         if *mine != on {
             *mine = on;
             *count = if on {
-                *count + 1
+                count.saturating_add(1)
             } else {
                 count.saturating_sub(1)
             };

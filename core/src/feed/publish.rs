@@ -56,9 +56,10 @@ pub(super) fn checked_text(
     Ok(text.to_string())
 }
 
-/// The media type of a photo that fits the limits. Larger photos are refused rather than
-/// downscaled: the core does not decode images.
-fn checked_photo(bytes: &[u8], limits: &Limits) -> Result<&'static str, FeedError> {
+/// The media type of a photo that fits the limits, and the photo without its metadata (a
+/// position or a camera serial never leaves the phone with it). Larger photos are refused
+/// rather than downscaled: the core does not decode images.
+fn checked_photo(bytes: &[u8], limits: &Limits) -> Result<(&'static str, Vec<u8>), FeedError> {
     let kind = media::sniff(bytes).ok_or(FeedError::UnsupportedImage)?;
     if bytes.len() > limits.max_photo_bytes {
         return Err(FeedError::ImageTooLarge {
@@ -71,7 +72,8 @@ fn checked_photo(bytes: &[u8], limits: &Limits) -> Result<&'static str, FeedErro
             max_px: limits.max_photo_dimension,
         });
     }
-    Ok(kind.media_type())
+    let clean = media::strip(bytes).map_err(|_| FeedError::UnsupportedImage)?;
+    Ok((kind.media_type(), clean))
 }
 
 impl FeedArea {
@@ -91,7 +93,7 @@ impl FeedArea {
                 max: limits.max_photos_per_post as u32,
             });
         }
-        let types = photos
+        let photos = photos
             .iter()
             .map(|photo| checked_photo(photo, &limits))
             .collect::<Result<Vec<_>, _>>()?;
@@ -106,7 +108,7 @@ impl FeedArea {
         };
         self.write(|tx| {
             outbox::enqueue(tx, &local_id.key, &mutation, now)?;
-            for (position, (photo, content_type)) in photos.iter().zip(&types).enumerate() {
+            for (position, (content_type, photo)) in photos.iter().enumerate() {
                 outbox::attach_photo(tx, &local_id.key, position as u32, content_type, photo)?;
             }
             // Publishing consumes the draft.

@@ -159,11 +159,12 @@ async fn an_application_is_reviewed_and_every_change_is_observed() {
     );
 
     let progress = Arc::new(Recorded::default());
-    let size = 300 * 1024;
+    let image = png(300 * 1024);
+    let size = image.len();
     let photo = certification
         .upload_photo(
             CertificateKind::Physician,
-            png(size),
+            image,
             progress.clone(),
             CancelToken::new(),
         )

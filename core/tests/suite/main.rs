@@ -12,6 +12,7 @@ mod log_privacy;
 mod oauth;
 mod one_tap;
 mod permissions;
+mod photo_metadata;
 mod policy_versions;
 mod privacy_ledger;
 mod privacy_manifests;

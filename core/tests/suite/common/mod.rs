@@ -1,11 +1,13 @@
 //! A reference server on loopback per test, clients with their own data directories (and so
 //! their own secure-store entries, in the real platform store), and the server's dev hooks.
 
+pub mod images;
 pub mod proxy;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use images::png;
 use medcircle_core::{
     CancelToken, CertificateKind, CertificationStatus, Client, ClientConfig, ConsentPurpose,
     OAuthProviderConfig, UploadProgress, UserProfile,
@@ -301,16 +303,6 @@ impl Harness {
 
 /// A valid mainland ID number (its check character is an X).
 pub const ID_NUMBER: &str = "11010519491231002X";
-
-/// A real 2×2 PNG, padded to `len` bytes after its end (the server reads its header).
-pub fn png(len: usize) -> Vec<u8> {
-    const PNG: &str = "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73\
-                       0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049\
-                       454e44ae426082";
-    let mut bytes = hex::decode(PNG.split_whitespace().collect::<String>()).unwrap();
-    bytes.resize(len.max(bytes.len()), 0);
-    bytes
-}
 
 pub struct NoProgress;
 

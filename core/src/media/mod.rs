@@ -1,5 +1,10 @@
 //! Images as the shell hands them over: the type read from the bytes (never from a name) and
-//! the size from the header, so a photo can be checked before anything is sent.
+//! the size from the header, so a photo can be checked before anything is sent; and the
+//! metadata stripped before it is (`strip.rs`).
+
+mod strip;
+
+pub(crate) use strip::strip;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ImageType {
