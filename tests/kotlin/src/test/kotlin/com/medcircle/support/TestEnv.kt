@@ -37,8 +37,6 @@ object TestEnv {
         file
     }
 
-    fun requireNativeLibrary(): File = nativeLibrary
-
     /**
      * The description of this JVM's session keyring (inherited by a child process). Without a
      * session keyring of its own the process would use the shared user-session keyring
@@ -65,7 +63,7 @@ object TestEnv {
 
     /** Fails unless the native library is present and the JVM has its own session keyring. */
     fun requireClientEnvironment() {
-        requireNativeLibrary()
+        nativeLibrary
         sessionKeyring
     }
 
