@@ -1,10 +1,10 @@
-// Test support: the reference server as a child process, its /dev endpoints, temporary
-// directories, small waiting / error-capturing helpers, and the OS and screens the core calls
-// back (scripted providers, recording listeners).
+// The suite's one support library: the reference server as a child process (and the SMS code
+// from its dev outbox), the per-test fixture, an inbox that hands values from the core's
+// threads to the waiting test, and the listeners and providers the core calls back.
 
 import Foundation
-import XCTest
 import MedCircle
+import XCTest
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -18,7 +18,441 @@ struct SupportError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A fresh, empty directory under the system temporary directory.
+/// How long a test waits for an event before failing.
+let eventTimeout: TimeInterval = 15
+
+// MARK: - Handing values over
+
+/// Values sent from any thread (the core's, usually), taken in order by one waiting test.
+final class Inbox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var queued: [Value] = []
+    private var waiter: (id: UInt64, continuation: CheckedContinuation<Value?, Never>)?
+    private var waits: UInt64 = 0
+
+    func send(_ value: Value) {
+        let waiting: CheckedContinuation<Value?, Never>? = lock.withLock {
+            guard let waiter else {
+                queued.append(value)
+                return nil
+            }
+            self.waiter = nil
+            return waiter.continuation
+        }
+        waiting?.resume(returning: value)
+    }
+
+    /// Everything sent and not yet taken, without waiting.
+    func drain() -> [Value] {
+        lock.withLock {
+            defer { queued = [] }
+            return queued
+        }
+    }
+
+    /// The next value, waiting up to `timeout` seconds for it.
+    func next(_ what: @autoclosure () -> String, timeout: TimeInterval = eventTimeout) async throws -> Value {
+        let value: Value? = await withCheckedContinuation { continuation in
+            let (ready, id): (Value?, UInt64) = lock.withLock {
+                if !queued.isEmpty { return (queued.removeFirst(), 0) }
+                precondition(waiter == nil, "an inbox has one reader at a time")
+                waits += 1
+                waiter = (waits, continuation)
+                return (nil, waits)
+            }
+            if let ready { return continuation.resume(returning: ready) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [self] in
+                let expired: CheckedContinuation<Value?, Never>? = lock.withLock {
+                    guard let waiter, waiter.id == id else { return nil }
+                    self.waiter = nil
+                    return waiter.continuation
+                }
+                expired?.resume(returning: nil)
+            }
+        }
+        guard let value else { throw SupportError("waited \(Int(timeout)) s for \(what()) in vain") }
+        return value
+    }
+
+    /// The first value that satisfies `condition`, dropping those before it.
+    func first(
+        _ what: @autoclosure () -> String, timeout: TimeInterval = eventTimeout, where condition: (Value) -> Bool
+    ) async throws -> Value {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let value = try await next(what(), timeout: max(0, deadline.timeIntervalSinceNow))
+            if condition(value) { return value }
+        }
+    }
+}
+
+/// The kernel name of the calling thread (the core names its threads `medcircle-core`).
+func currentThreadName() -> String {
+    procLines("/proc/thread-self/comm").first ?? ""
+}
+
+let coreThreadName = "medcircle-core"
+
+/// How many threads of this process are the core's.
+func coreThreadCount() throws -> Int {
+    try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").filter {
+        procLines("/proc/self/task/\($0)/comm").first == coreThreadName
+    }.count
+}
+
+/// Where a sync callback announces itself (with its thread) and, while closed, keeps the
+/// calling core thread waiting until the test opens it.
+final class Checkpoint: @unchecked Sendable {
+    let arrivals = Inbox<String>()
+    private let condition = NSCondition()
+    private var isOpen: Bool
+
+    init(open: Bool = true) {
+        isOpen = open
+    }
+
+    func pass() {
+        arrivals.send(currentThreadName())
+        condition.lock()
+        defer { condition.unlock() }
+        let limit = Date().addingTimeInterval(eventTimeout)
+        while !isOpen && condition.wait(until: limit) {}
+    }
+
+    func open() {
+        condition.lock()
+        isOpen = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+// MARK: - Listeners
+
+/// Records what a listener was given, and on which thread, for the test to await. Its
+/// `released` inbox hears when the core lets go of it.
+final class Recorder<Value: Sendable>: @unchecked Sendable {
+    struct Call: Sendable {
+        let value: Value
+        let thread: String
+    }
+
+    let calls = Inbox<Call>()
+    let released = Inbox<Void>()
+    private let checkpoint: Checkpoint?
+
+    /// With a `checkpoint`, each call passes it after being recorded.
+    init(checkpoint: Checkpoint? = nil) {
+        self.checkpoint = checkpoint
+    }
+
+    func record(_ value: Value) {
+        calls.send(Call(value: value, thread: currentThreadName()))
+        checkpoint?.pass()
+    }
+
+    func next(_ what: @autoclosure () -> String) async throws -> Value {
+        try await calls.next(what()).value
+    }
+
+    func first(_ what: @autoclosure () -> String, where condition: (Value) -> Bool) async throws -> Value {
+        try await calls.first(what(), where: { condition($0.value) }).value
+    }
+
+    deinit {
+        released.send(())
+    }
+}
+
+extension Recorder: SessionListener where Value == SessionState {
+    func onUpdate(state: SessionState) { record(state) }
+}
+
+extension Recorder: LoginScreenListener where Value == LoginScreen {
+    func onUpdate(screen: LoginScreen) { record(screen) }
+}
+
+extension Recorder: FeedListener where Value == [FeedDiff] {
+    func onUpdate(diffs: [FeedDiff]) { record(diffs) }
+}
+
+extension Recorder: FeedStatusListener where Value == FeedStatus {
+    func onUpdate(status: FeedStatus) { record(status) }
+}
+
+extension Recorder: CertificationStatusListener where Value == CertificationStatus {
+    func onUpdate(status: CertificationStatus) { record(status) }
+}
+
+struct UploadReport: Equatable, Sendable {
+    let sent: UInt64
+    let total: UInt64
+}
+
+extension Recorder: UploadProgress where Value == UploadReport {
+    func progress(sentBytes: UInt64, totalBytes: UInt64) { record(UploadReport(sent: sentBytes, total: totalBytes)) }
+}
+
+/// A log sink keeping each line's message.
+extension Recorder: LogSink where Value == String {
+    func log(level: LogLevel, target: String, message: String) { record(message) }
+}
+
+/// The feed as a screen shows it: the observed diffs applied in order.
+struct FeedRows {
+    let recorder: Recorder<[FeedDiff]>
+    private(set) var items: [FeedItem] = []
+
+    /// Applies diffs as they come until the rows satisfy `condition`.
+    mutating func wait(_ what: String, until condition: ([FeedItem]) -> Bool) async throws -> [FeedItem] {
+        while !condition(items) {
+            for diff in try await recorder.next(what) {
+                switch diff {
+                case .reset(let all): items = all
+                case .insert(let index, let item): items.insert(item, at: Int(index))
+                case .update(let index, let item): items[Int(index)] = item
+                case .remove(let index): items.remove(at: Int(index))
+                }
+            }
+        }
+        return items
+    }
+}
+
+// MARK: - Providers
+
+/// An async foreign call the test answers: each call is announced on `calls`, then waits,
+/// suspended, for the answer the test sends to `answers`.
+final class Scripted<Argument: Sendable, Answer: Sendable>: @unchecked Sendable {
+    let calls = Inbox<Argument>()
+    let answers = Inbox<Result<Answer, any Error>>()
+
+    func perform(_ argument: Argument) async throws -> Answer {
+        calls.send(argument)
+        return try await answers.next("the test's answer to the core's call").get()
+    }
+}
+
+/// The OS permission API: a status per permission (not determined until answered), and each
+/// dialog an async call the test answers. `statusReads` hears every status read's thread.
+final class ScriptedPermissionProvider: PermissionProvider, @unchecked Sendable {
+    let dialogs = Scripted<Permission, PermissionStatus>()
+    let statusReads = Checkpoint()
+    private let lock = NSLock()
+    private var statuses: [Permission: PermissionStatus] = [:]
+    private var statusFailure: ProviderError?
+
+    func status(permission: Permission) throws -> PermissionStatus {
+        statusReads.pass()
+        return try lock.withLock {
+            if let statusFailure { throw statusFailure }
+            return statuses[permission] ?? .notDetermined
+        }
+    }
+
+    func request(permission: Permission) async throws -> PermissionStatus {
+        let answer = try await dialogs.perform(permission)
+        lock.withLock { statuses[permission] = answer }
+        return answer
+    }
+
+    /// From now on every status read throws `failure`.
+    func failStatusReads(_ failure: ProviderError) {
+        lock.withLock { statusFailure = failure }
+    }
+}
+
+extension MedCircleClient {
+    /// The permission gate, with the OS played by a new scripted provider.
+    func scriptedPermissions() -> (Permissions, ScriptedPermissionProvider) {
+        let permissions = permissions()
+        let os = ScriptedPermissionProvider()
+        permissions.setProvider(provider: os)
+        return (permissions, os)
+    }
+}
+
+extension Permissions {
+    /// Starts `request(feature)` and returns once `os` shows its dialog, with the permission
+    /// the dialog asks for; the task awaits the answer the test sends to `os.dialogs.answers`.
+    func requestShowingDialog(
+        _ feature: Feature, on os: ScriptedPermissionProvider
+    ) async throws -> (Permission, Task<PermissionDecision, any Error>) {
+        let request = Task { try await self.request(feature: feature) }
+        return (try await os.dialogs.calls.next("the dialog for \(feature)"), request)
+    }
+}
+
+/// The OS location service: each reading an async call the test answers.
+final class ScriptedLocationProvider: LocationProvider, @unchecked Sendable {
+    let readings = Scripted<Void, Location>()
+
+    func currentLocation() async throws -> Location {
+        try await readings.perform(())
+    }
+}
+
+/// The OS's device information; each read passes `checkpoint` (closed: the read waits).
+final class ScriptedDeviceInfoProvider: DeviceInfoProvider, @unchecked Sendable {
+    let checkpoint: Checkpoint
+
+    init(checkpoint: Checkpoint = Checkpoint()) {
+        self.checkpoint = checkpoint
+    }
+
+    func deviceInfo() throws -> DeviceInfo {
+        checkpoint.pass()
+        return DeviceInfo(
+            model: "Pixel 9 测试机", os: .android, osVersion: "15", appVersion: "1.0.0", networkType: .wifi,
+            carrier: nil)
+    }
+}
+
+// MARK: - Images
+
+/// A real 2×2 PNG padded with zero bytes to `size` (servers read the header only).
+func png(size: Int) -> Data {
+    let hex =
+        "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+        + "0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049454e44ae426082"
+    var bytes = stride(from: 0, to: hex.count, by: 2).map { offset -> UInt8 in
+        let start = hex.index(hex.startIndex, offsetBy: offset)
+        return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)!
+    }
+    precondition(size >= bytes.count, "a PNG needs at least \(bytes.count) bytes")
+    bytes.append(contentsOf: [UInt8](repeating: 0, count: size - bytes.count))
+    return Data(bytes)
+}
+
+// MARK: - The reference server
+
+/// The reference server (`MEDCIRCLE_SERVER_BIN`) in dev mode on 127.0.0.1, with a temporary
+/// database of its own.
+final class ReferenceServer: @unchecked Sendable {
+    /// As the server prints it, e.g. `http://127.0.0.1:41234`.
+    let baseURL: String
+    let directory: URL
+    private let process: Process
+
+    init() throws {
+        guard let binary = ProcessInfo.processInfo.environment["MEDCIRCLE_SERVER_BIN"], !binary.isEmpty else {
+            throw SupportError("MEDCIRCLE_SERVER_BIN is not set: run the suite through run-tests.sh")
+        }
+        directory = try makeTemporaryDirectory("server")
+        let log = directory.appendingPathComponent("server.log")
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw SupportError("cannot create \(log.path)")
+        }
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "--addr", "127.0.0.1:0", "--db", directory.appendingPathComponent("server.db").path, "--dev",
+        ]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        registerChild(process.processIdentifier)
+
+        let prefix = "listening on "
+        guard let announced = FirstLine(of: stdout.fileHandleForReading).wait(timeout: 30),
+            announced.hasPrefix(prefix + "http://127.0.0.1:")
+        else {
+            Self.stop(process)
+            let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            throw SupportError("the reference server did not announce its address; stderr:\n\(stderr)")
+        }
+        baseURL = String(announced.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+    }
+
+    deinit {
+        Self.stop(process)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within 5 s: `Process` on Linux hands the
+    /// child the starting thread's signal mask, and Swift-concurrency threads block SIGTERM.
+    private static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        process.terminate()
+        if exited.wait(timeout: .now() + 5) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+    }
+
+    /// The last SMS code the server "sent" to `phone` (`/dev/sms/outbox`).
+    func smsCode(for phone: String) async throws -> String {
+        guard let code = try await getJSON("/dev/sms/outbox?phone=\(phone)")["code"] as? String else {
+            throw SupportError("no SMS code in the dev outbox for \(phone)")
+        }
+        return code
+    }
+
+    /// Whether the certification application `userId` submitted carried a position
+    /// (`/dev/certifications`, which never holds the position itself).
+    func certificationHasLocation(userId: String) async throws -> Bool {
+        let held = try await getJSON("/dev/certifications")["certifications"] as? [[String: Any]] ?? []
+        guard let entry = held.first(where: { $0["user_id"] as? String == userId }),
+            let hasLocation = entry["has_location"] as? Bool
+        else { throw SupportError("no certification of \(userId) in \(held)") }
+        return hasLocation
+    }
+
+    private func getJSON(_ path: String) async throws -> [String: Any] {
+        guard let url = URL(string: baseURL + path) else { throw SupportError("bad URL \(baseURL + path)") }
+        let (data, status): (Data, Int) = try await withCheckedThrowingContinuation { continuation in
+            URLSession.shared.dataTask(with: URLRequest(url: url, timeoutInterval: 10)) { data, response, error in
+                if let error { return continuation.resume(throwing: error) }
+                continuation.resume(returning: (data ?? Data(), (response as? HTTPURLResponse)?.statusCode ?? 0))
+            }.resume()
+        }
+        guard status == 200, let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw SupportError("GET \(path) -> HTTP \(status): \(String(decoding: data, as: UTF8.self))")
+        }
+        return object
+    }
+}
+
+/// The first line of a child's output; the rest is read and dropped on a thread of its own,
+/// so the child never blocks on a full pipe.
+private final class FirstLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private let ready = DispatchSemaphore(value: 0)
+    private var line: String?
+
+    init(of handle: FileHandle) {
+        Thread { [self] in
+            var buffer = Data()
+            while case let chunk = handle.availableData, !chunk.isEmpty {
+                guard lock.withLock({ line == nil }) else { continue }
+                buffer.append(chunk)
+                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    lock.withLock { line = String(decoding: buffer[..<newline], as: UTF8.self) }
+                    ready.signal()
+                }
+            }
+            ready.signal()
+        }.start()
+    }
+
+    func wait(timeout: TimeInterval) -> String? {
+        _ = ready.wait(timeout: .now() + timeout)
+        return lock.withLock { line }
+    }
+}
+
+/// Notes a child's pid in `$MEDCIRCLE_SWIFT_CHILDREN` (from run-tests.sh), which ends any
+/// server a crashed test process left behind.
+private func registerChild(_ pid: Int32) {
+    guard let directory = ProcessInfo.processInfo.environment["MEDCIRCLE_SWIFT_CHILDREN"], !directory.isEmpty
+    else { return }
+    _ = FileManager.default.createFile(atPath: "\(directory)/\(pid)", contents: nil)
+}
+
 func makeTemporaryDirectory(_ label: String) throws -> URL {
     let url = FileManager.default.temporaryDirectory
         .appendingPathComponent("medcircle-swift-\(label)-\(UUID().uuidString)", isDirectory: true)
@@ -26,646 +460,12 @@ func makeTemporaryDirectory(_ label: String) throws -> URL {
     return url
 }
 
-/// Collects a pipe's output on a background thread (so the child never blocks on a full
-/// pipe) and hands out its first line.
-private final class FirstLineReader: @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffer = Data()
-    private var firstLine: String?
-    private var ended = false
-    private let ready = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        let thread = Thread { [self] in
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                self.append(chunk)
-            }
-            self.finish()
-        }
-        thread.name = "reference-server-stdout"
-        thread.start()
-    }
-
-    private func append(_ chunk: Data) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard firstLine == nil else { return }
-        buffer.append(chunk)
-        if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-            firstLine = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-            ready.signal()
-        }
-    }
-
-    private func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        ended = true
-        if firstLine == nil { ready.signal() }
-    }
-
-    /// The first line, or nil if the stream ended or `timeout` passed without one.
-    func wait(timeout: TimeInterval) -> String? {
-        _ = ready.wait(timeout: .now() + timeout)
-        lock.lock()
-        defer { lock.unlock() }
-        return firstLine
-    }
-}
-
-/// Records a child's pid in `$MEDCIRCLE_SWIFT_CHILDREN` (a directory run-tests.sh provides),
-/// so that servers left behind by a crashed or killed test process are ended by their id.
-private func registerChild(_ pid: Int32) {
-    guard let directory = ProcessInfo.processInfo.environment["MEDCIRCLE_SWIFT_CHILDREN"],
-        !directory.isEmpty
-    else { return }
-    _ = FileManager.default.createFile(atPath: "\(directory)/\(pid)", contents: nil)
-}
-
-/// The reference server (`MEDCIRCLE_SERVER_BIN`) in dev mode on 127.0.0.1, with its own
-/// temporary database. Stopped by `stop()` or when released.
-final class ReferenceServer: @unchecked Sendable {
-    /// Base URL as printed by the server, e.g. `http://127.0.0.1:41234`.
-    let baseURL: String
-    let directory: URL
-    private let process: Process
-    private let stdoutReader: FirstLineReader
-
-    init() throws {
-        guard let binary = ProcessInfo.processInfo.environment["MEDCIRCLE_SERVER_BIN"],
-            !binary.isEmpty
-        else {
-            throw SupportError("MEDCIRCLE_SERVER_BIN is not set: run the suite through run-tests.sh")
-        }
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw SupportError("reference server \(binary) is missing or not executable")
-        }
-        directory = try makeTemporaryDirectory("server")
-        let log = directory.appendingPathComponent("server.log")
-        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
-            throw SupportError("cannot create \(log.path)")
-        }
-
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "--addr", "127.0.0.1:0",
-            "--db", directory.appendingPathComponent("server.db").path,
-            "--dev",
-        ]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = try FileHandle(forWritingTo: log)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        stdoutReader = FirstLineReader(stdout.fileHandleForReading)
-        registerChild(process.processIdentifier)
-
-        let prefix = "listening on "
-        guard let line = stdoutReader.wait(timeout: 30) else {
-            Self.stop(process)
-            let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            throw SupportError("reference server printed no first line within 30 s; stderr:\n\(stderr)")
-        }
-        guard line.hasPrefix(prefix), line.dropFirst(prefix.count).hasPrefix("http://127.0.0.1:") else {
-            Self.stop(process)
-            throw SupportError("unexpected first line from the reference server: \(line)")
-        }
-        baseURL = String(line.dropFirst(prefix.count)).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    func stop() {
-        Self.stop(process)
-    }
-
-    /// SIGTERM (graceful), then SIGKILL after 5 s. Foundation's `Process` on Linux starts the
-    /// child with the signal mask of the calling thread, and Dispatch / Swift-concurrency
-    /// threads block SIGTERM: a server started from an async context never sees `terminate()`.
-    private static func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline {
-            usleep(20_000)
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
-    }
-
-    deinit {
-        stop()
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    // MARK: /dev endpoints
-
-    /// `GET path` on the server, decoded as a JSON object; nil on 404.
-    fileprivate func getJSON(_ path: String) async throws -> [String: Any]? {
-        guard let url = URL(string: baseURL + path) else { throw SupportError("bad URL \(baseURL + path)") }
-        let (data, status) = try await httpGet(url)
-        if status == 404 { return nil }
-        guard status == 200 else {
-            throw SupportError("GET \(path) -> HTTP \(status): \(String(decoding: data, as: UTF8.self))")
-        }
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw SupportError("GET \(path): not a JSON object: \(String(decoding: data, as: UTF8.self))")
-        }
-        return object
-    }
-
-    /// The last SMS code the server "sent" to `phone` (dev outbox).
-    func devOutboxCode(_ phone: String) async throws -> String {
-        guard let object = try await getJSON("/dev/sms/outbox?phone=\(phone)") else {
-            throw SupportError("no SMS code in the dev outbox for \(phone)")
-        }
-        guard let code = object["code"] as? String else {
-            throw SupportError("dev outbox entry without a code: \(object)")
-        }
-        return code
-    }
-
-    struct RecordedRequest: Equatable, CustomStringConvertible {
-        let method: String
-        let path: String
-        var description: String { "\(method) \(path)" }
-    }
-
-    /// Every non-/dev request the server received, in arrival order.
-    func devRequests() async throws -> [RecordedRequest] {
-        guard let object = try await getJSON("/dev/requests"),
-            let requests = object["requests"] as? [[String: Any]]
-        else {
-            throw SupportError("GET /dev/requests: no requests array")
-        }
-        return try requests.map { entry in
-            guard let method = entry["method"] as? String, let path = entry["path"] as? String else {
-                throw SupportError("malformed /dev/requests entry: \(entry)")
-            }
-            return RecordedRequest(method: method, path: path)
-        }
-    }
-
-    /// `POST path` with `body` as JSON; the 200 reply decoded as a JSON object.
-    fileprivate func postJSON(_ path: String, _ body: [String: Any]) async throws -> [String: Any] {
-        guard let url = URL(string: baseURL + path) else { throw SupportError("bad URL \(baseURL + path)") }
-        let (data, status) = try await httpPost(url, json: try JSONSerialization.data(withJSONObject: body))
-        guard status == 200 else {
-            throw SupportError("POST \(path) -> HTTP \(status): \(String(decoding: data, as: UTF8.self))")
-        }
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw SupportError("POST \(path): not a JSON object: \(String(decoding: data, as: UTF8.self))")
-        }
-        return object
-    }
-
-    /// Moves the server clock forward by `seconds` (`POST /dev/clock/advance`).
-    func devAdvanceClock(seconds: Int) async throws {
-        _ = try await postJSON("/dev/clock/advance", ["seconds": seconds])
-    }
-
-    struct CarrierToken {
-        let token: String
-        let expiresInS: Int64
-    }
-
-    /// Plays the carrier: a signed one-tap token for `phone` on `carrier`, what the carrier's
-    /// SDK would yield on a phone with that SIM (`POST /dev/carrier/token`).
-    func devCarrierToken(phone: String, carrier: String) async throws -> CarrierToken {
-        let object = try await postJSON("/dev/carrier/token", ["phone": phone, "carrier": carrier])
-        guard let token = object["token"] as? String, let expiresIn = object["expires_in_s"] as? NSNumber else {
-            throw SupportError("POST /dev/carrier/token: no token or expires_in_s in \(object)")
-        }
-        return CarrierToken(token: token, expiresInS: expiresIn.int64Value)
-    }
-
-    /// A web login as the browser gets it when it asks for one (`POST /web/login`).
-    struct BrowserWebLogin {
-        let id: String
-        let payload: String
-        let pollToken: String
-        let expiresInS: Int64
-    }
-
-    /// The account a confirmed web login logged the browser in as.
-    struct BrowserSession: Equatable {
-        let userId: String
-        let nickname: String
-    }
-
-    /// What the browser sees polling its web login (`GET /web/login/{id}/status`): "pending",
-    /// "scanned", "confirmed" (with `session`), "declined" or "expired".
-    struct BrowserWebLoginStatus: Equatable, CustomStringConvertible {
-        let status: String
-        let session: BrowserSession?
-        var description: String {
-            session.map { "\(status) as \($0.userId) (\($0.nickname))" } ?? status
-        }
-    }
-
-    /// Plays the browser on the web login page: asks for a web login, sending `userAgent` as its
-    /// `User-Agent` (`POST /web/login`, 201).
-    func browserStartWebLogin(userAgent: String) async throws -> BrowserWebLogin {
-        guard let url = URL(string: baseURL + "/web/login") else { throw SupportError("bad URL \(baseURL)/web/login") }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue(userAgent, forHTTPHeaderField: "User-Agent")
-        request.httpBody = Data()
-        request.timeoutInterval = 10
-        let (data, status) = try await httpSend(request)
-        let text = String(decoding: data, as: UTF8.self)
-        guard status == 201 else { throw SupportError("POST /web/login -> HTTP \(status): \(text)") }
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let id = object["id"] as? String, let payload = object["payload"] as? String,
-            let pollToken = object["poll_token"] as? String, let expiresIn = object["expires_in_s"] as? NSNumber
-        else {
-            throw SupportError("POST /web/login: no id, payload, poll_token or expires_in_s in \(text)")
-        }
-        return BrowserWebLogin(id: id, payload: payload, pollToken: pollToken, expiresInS: expiresIn.int64Value)
-    }
-
-    /// Plays the browser polling `login` (`GET /web/login/{id}/status?poll=…`).
-    func browserWebLoginStatus(_ login: BrowserWebLogin) async throws -> BrowserWebLoginStatus {
-        let path = "/web/login/\(login.id)/status?poll=\(login.pollToken)"
-        guard let object = try await getJSON(path) else { throw SupportError("GET \(path) -> HTTP 404") }
-        guard let status = object["status"] as? String else {
-            throw SupportError("GET /web/login/\(login.id)/status: no status in \(object)")
-        }
-        switch object["session"] {
-        case nil:
-            return BrowserWebLoginStatus(status: status, session: nil)
-        case let session as [String: Any]:
-            guard let userId = session["user_id"] as? String, let nickname = session["nickname"] as? String else {
-                throw SupportError("GET /web/login/\(login.id)/status: malformed session in \(object)")
-            }
-            return BrowserWebLoginStatus(status: status, session: BrowserSession(userId: userId, nickname: nickname))
-        default:
-            throw SupportError("GET /web/login/\(login.id)/status: unexpected session in \(object)")
-        }
-    }
-
-    /// One device report the server stored for risk control, as `/dev/risk/devices` shows it.
-    struct RiskDevice: Equatable, CustomStringConvertible {
-        let userId: String
-        let model: String
-        let os: String
-        let osVersion: String
-        let appVersion: String
-        let networkType: String
-        let carrier: String?
-        let installId: String
-        let receivedAt: Int64
-        var description: String {
-            "\(userId): \(model), \(os) \(osVersion), app \(appVersion), \(networkType), "
-                + "carrier \(carrier ?? "null"), install \(installId), at \(receivedAt)"
-        }
-    }
-
-    /// Every stored device report, in arrival order (`GET /dev/risk/devices`).
-    func devRiskDevices() async throws -> [RiskDevice] {
-        guard let object = try await getJSON("/dev/risk/devices"),
-            let devices = object["devices"] as? [[String: Any]]
-        else {
-            throw SupportError("GET /dev/risk/devices: no devices array")
-        }
-        return try devices.map { entry in
-            func string(_ key: String) throws -> String {
-                guard let value = entry[key] as? String else {
-                    throw SupportError("/dev/risk/devices entry without a string \(key): \(entry)")
-                }
-                return value
-            }
-            let carrier: String?
-            switch entry["carrier"] {
-            case is NSNull: carrier = nil
-            case let value as String: carrier = value
-            default: throw SupportError("/dev/risk/devices entry with a bad carrier: \(entry)")
-            }
-            guard let receivedAt = entry["received_at"] as? NSNumber else {
-                throw SupportError("/dev/risk/devices entry without received_at: \(entry)")
-            }
-            return RiskDevice(
-                userId: try string("user_id"), model: try string("model"), os: try string("os"),
-                osVersion: try string("os_version"), appVersion: try string("app_version"),
-                networkType: try string("network_type"), carrier: carrier,
-                installId: try string("install_id"), receivedAt: receivedAt.int64Value)
-        }
-    }
-}
-
-// MARK: - The dev OpenID provider and the dev certification reviewer
-
-extension ReferenceServer {
-    /// Plays the user at the dev OpenID provider (the test is the browser): opens
-    /// `authorizationUrl` signed in as `subject` and returns where the provider sends the
-    /// browser back to, the callback URL for the app (the 302's `Location`, not followed).
-    func browserAuthorize(_ authorizationUrl: String, subject: String) async throws -> String {
-        try await providerRedirect(authorizationUrl, decision: "dev_subject=\(subject)")
-    }
-
-    /// Plays the user refusing at the dev OpenID provider: the callback URL, carrying an error.
-    func browserDenyAuthorization(_ authorizationUrl: String) async throws -> String {
-        try await providerRedirect(authorizationUrl, decision: "dev_decision=deny")
-    }
-
-    private func providerRedirect(_ authorizationUrl: String, decision: String) async throws -> String {
-        guard authorizationUrl.hasPrefix(baseURL + "/dev/oidc/authorize?") else {
-            throw SupportError("not this server's dev provider: \(authorizationUrl)")
-        }
-        guard let url = URL(string: authorizationUrl + "&" + decision) else {
-            throw SupportError("bad URL \(authorizationUrl)&\(decision)")
-        }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 10
-        let (data, response) = try await httpSendWithoutRedirects(request)
-        guard response.statusCode == 302 else {
-            throw SupportError(
-                "GET /dev/oidc/authorize (\(decision)) -> HTTP \(response.statusCode): \(String(decoding: data, as: UTF8.self))")
-        }
-        guard let location = response.value(forHTTPHeaderField: "Location") else {
-            throw SupportError("GET /dev/oidc/authorize (\(decision)): a 302 without a Location")
-        }
-        return location
-    }
-
-    /// Plays the reviewer: approves `userId`'s certification, or rejects it for `reason`
-    /// (`POST /dev/certification/decide`).
-    func devDecideCertification(userId: String, approve: Bool, reason: String? = nil) async throws {
-        _ = try await postJSON(
-            "/dev/certification/decide",
-            ["user_id": userId, "approve": approve, "reason": reason.map { $0 as Any } ?? NSNull()])
-    }
-
-    /// One certification as the server holds it (`/dev/certifications`): never the ID number
-    /// nor the position, only whether one came with the application.
-    struct HeldCertification: Equatable, CustomStringConvertible {
-        let userId: String
-        let status: String
-        let hasLocation: Bool
-        let photoCount: Int
-        var description: String {
-            "\(userId): \(status), \(photoCount) photos, \(hasLocation ? "with" : "without") a position"
-        }
-    }
-
-    /// Every submitted certification, oldest first (`GET /dev/certifications`).
-    func devCertifications() async throws -> [HeldCertification] {
-        guard let object = try await getJSON("/dev/certifications"),
-            let held = object["certifications"] as? [[String: Any]]
-        else {
-            throw SupportError("GET /dev/certifications: no certifications array")
-        }
-        return try held.map { entry in
-            guard let userId = entry["user_id"] as? String, let status = entry["status"] as? String,
-                let hasLocation = entry["has_location"] as? Bool, let photoCount = entry["photo_count"] as? NSNumber
-            else {
-                throw SupportError("malformed /dev/certifications entry: \(entry)")
-            }
-            return HeldCertification(
-                userId: userId, status: status, hasLocation: hasLocation, photoCount: photoCount.intValue)
-        }
-    }
-}
-
-// MARK: - Public pages
-
-extension ReferenceServer {
-    /// Plays anyone opening a link to `path` on this server in a browser, without a session
-    /// (e.g. a share link's `/p/{code}` landing page): the status and the page.
-    func browserOpen(_ path: String) async throws -> (status: Int, page: String) {
-        guard path.hasPrefix("/"), let url = URL(string: baseURL + path) else {
-            throw SupportError("not a path on this server: \(path)")
-        }
-        let (data, status) = try await httpGet(url)
-        return (status, String(decoding: data, as: UTF8.self))
-    }
-}
-
-private func httpGet(_ url: URL) async throws -> (Data, Int) {
-    var request = URLRequest(url: url)
-    request.timeoutInterval = 10
-    return try await httpSend(request)
-}
-
-private func httpPost(_ url: URL, json body: Data) async throws -> (Data, Int) {
-    var request = URLRequest(url: url)
-    request.httpMethod = "POST"
-    request.setValue("application/json", forHTTPHeaderField: "content-type")
-    request.httpBody = body
-    request.timeoutInterval = 10
-    return try await httpSend(request)
-}
-
-private func httpSend(_ request: URLRequest) async throws -> (Data, Int) {
-    try await withCheckedThrowingContinuation { continuation in
-        let task = URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error {
-                continuation.resume(throwing: error)
-            } else if let http = response as? HTTPURLResponse {
-                continuation.resume(returning: (data ?? Data(), http.statusCode))
-            } else {
-                continuation.resume(
-                    throwing: SupportError(
-                        "\(request.httpMethod ?? "GET") \(request.url?.absoluteString ?? "?"): no HTTP response"))
-            }
-        }
-        task.resume()
-    }
-}
-
-/// Refuses every redirect, so that the caller sees the 3xx itself, as a test playing a browser
-/// that hands a custom-scheme redirect to an app must.
-private final class RefusingRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
-    }
-}
-
-private func httpSendWithoutRedirects(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
-    let session = URLSession(configuration: .ephemeral, delegate: RefusingRedirects(), delegateQueue: nil)
-    defer { session.finishTasksAndInvalidate() }
-    return try await withCheckedThrowingContinuation { continuation in
-        let task = session.dataTask(with: request) { data, response, error in
-            if let error {
-                continuation.resume(throwing: error)
-            } else if let http = response as? HTTPURLResponse {
-                continuation.resume(returning: (data ?? Data(), http))
-            } else {
-                continuation.resume(
-                    throwing: SupportError("GET \(request.url?.absoluteString ?? "?"): no HTTP response"))
-            }
-        }
-        task.resume()
-    }
-}
-
-// MARK: - Client helpers
-
-func devConfig(server: ReferenceServer, dataDir: URL, oauthProviders: [OAuthProviderConfig] = []) -> ClientConfig {
-    ClientConfig(
-        serverUrl: server.baseURL, dataDir: dataDir.path, dev: true, spkiPins: [], oauthProviders: oauthProviders)
-}
-
-/// The dev server's own OpenID provider ("DevID", `{server}/dev/oidc`), registered as a dev
-/// build of the app registers it: its one public client and private-use redirect URI.
-func devOidcProvider(server: ReferenceServer) -> OAuthProviderConfig {
-    OAuthProviderConfig(
-        name: "dev", issuer: server.baseURL + "/dev/oidc", clientId: "medcircle-app",
-        redirectUri: "com.medcircle.app:/oauth/callback")
-}
-
-/// Whether the user has granted `purpose` (`consent.purposes()`).
-func granted(_ purpose: ConsentPurpose, in client: MedCircle) throws -> Bool {
-    try client.consent().purposes().contains { $0.purpose == purpose && $0.granted }
-}
-
-/// The decoded values of `name` in `url`'s query (an authorization or callback URL).
-func queryValues(_ url: String, _ name: String) -> [String] {
-    guard let query = url.split(separator: "?", maxSplits: 1).dropFirst().first else { return [] }
-    return query.split(separator: "&", omittingEmptySubsequences: false).compactMap { pair in
-        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-        guard key == name else { return nil }
-        let value = parts.count > 1 ? String(parts[1]) : ""
-        return value.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
-}
-
-/// The one value of `name` in `url`'s query (nil, with a test failure, unless there is exactly one).
-func queryValue(_ url: String, _ name: String, file: StaticString = #filePath, line: UInt = #line) -> String? {
-    let values = queryValues(url, name)
-    guard values.count == 1 else {
-        XCTFail("expected one \(name) in \(url), found \(values)", file: file, line: line)
-        return nil
-    }
-    return values[0]
-}
-
-/// Fetches the policy and accepts it, as the app does before anything else.
-@discardableResult
-func acceptPolicy(_ client: MedCircle) async throws -> PolicyDocument {
-    let policy = try await client.consent().fetchPolicy()
-    let status = try await client.consent().accept(version: policy.version)
-    XCTAssertEqual(status.acceptedVersion, policy.version)
-    XCTAssertFalse(status.needsAcceptance)
-    return policy
-}
-
-/// A six-digit code guaranteed to differ from `code`.
-func wrongCode(for code: String) -> String {
-    let value = Int(code) ?? 0
-    return String(format: "%06d", (value + 1) % 1_000_000)
-}
-
-/// Runs `body`, which must throw an error of type `E`; returns it (nil, with a test failure,
-/// otherwise).
-func captureError<T, E: Error>(
-    _ errorType: E.Type,
-    file: StaticString = #filePath,
-    line: UInt = #line,
-    _ body: () async throws -> T
-) async -> E? {
-    do {
-        let value = try await body()
-        XCTFail("expected \(E.self), got the value \(value)", file: file, line: line)
-        return nil
-    } catch let error as E {
-        return error
-    } catch {
-        XCTFail("expected \(E.self), got \(type(of: error)): \(error)", file: file, line: line)
-        return nil
-    }
-}
-
-/// Polls `condition` every 20 ms until it holds or `timeout` passes.
-func eventually(
-    timeout: TimeInterval = 10,
-    _ what: @autoclosure () -> String,
-    file: StaticString = #filePath,
-    line: UInt = #line,
-    _ condition: () -> Bool
-) async {
-    let deadline = Date().addingTimeInterval(timeout)
-    while !condition() {
-        if Date() > deadline {
-            XCTFail("timed out after \(timeout) s waiting for \(what())", file: file, line: line)
-            return
-        }
-        try? await Task.sleep(nanoseconds: 20_000_000)
-    }
-}
-
-/// Records every state the core reports to it.
-final class RecordingSessionListener: SessionListener, @unchecked Sendable {
-    private let lock = NSLock()
-    private var recorded: [SessionState] = []
-
-    func onUpdate(state: SessionState) {
-        lock.lock()
-        recorded.append(state)
-        lock.unlock()
-    }
-
-    var states: [SessionState] {
-        lock.lock()
-        defer { lock.unlock() }
-        return recorded
-    }
-}
-
-/// Collects the core's log lines.
-final class CollectingLogSink: LogSink, @unchecked Sendable {
-    struct Line {
-        let level: LogLevel
-        let target: String
-        let message: String
-    }
-
-    private let lock = NSLock()
-    private var collected: [Line] = []
-
-    func log(level: LogLevel, target: String, message: String) {
-        lock.lock()
-        collected.append(Line(level: level, target: target, message: message))
-        lock.unlock()
-    }
-
-    var lines: [Line] {
-        lock.lock()
-        defer { lock.unlock() }
-        return collected
-    }
-}
-
-/// Whether `text` contains the digit string `number` not directly preceded or followed by
-/// another digit.
-func containsNumber(_ text: String, _ number: String) -> Bool {
-    let characters = Array(text)
-    let digits = Array(number)
-    guard !digits.isEmpty, characters.count >= digits.count else { return false }
-    for start in 0...(characters.count - digits.count)
-    where Array(characters[start..<(start + digits.count)]) == digits {
-        let before = start > 0 ? characters[start - 1] : " "
-        let end = start + digits.count
-        let after = end < characters.count ? characters[end] : " "
-        if !before.isNumber && !after.isNumber { return true }
-    }
-    return false
-}
-
-/// Lines of a /proc file. (Read with stdio: Foundation's `String(contentsOfFile:)` spins on
-/// /proc files, whose size reads as 0.)
+/// Lines of a /proc file (read with stdio: Foundation spins on files whose size reads 0).
 func procLines(_ path: String) -> [String] {
     guard let file = fopen(path, "r") else { return [] }
     defer { fclose(file) }
     var lines: [String] = []
-    var buffer: UnsafeMutablePointer<CChar>? = nil
+    var buffer: UnsafeMutablePointer<CChar>?
     var capacity = 0
     while getline(&buffer, &capacity, file) > 0, let buffer {
         lines.append(String(cString: buffer).trimmingCharacters(in: .newlines))
@@ -674,313 +474,85 @@ func procLines(_ path: String) -> [String] {
     return lines
 }
 
-/// The client's secrets live in the keyutils session keyring; run-tests.sh starts the tests in
-/// a fresh session keyring of their own and names it in MEDCIRCLE_SWIFT_SESSION_KEYRING.
+/// The client keeps its keys in the keyutils session keyring. Without one of its own the
+/// process shares the user-session keyring, where a key stored from one thread is not found
+/// from another, so run-tests.sh joins a fresh one and names it here.
 func requireOwnSessionKeyring() throws {
-    guard let id = ProcessInfo.processInfo.environment["MEDCIRCLE_SWIFT_SESSION_KEYRING"], !id.isEmpty
-    else {
-        throw SupportError(
-            "MEDCIRCLE_SWIFT_SESSION_KEYRING is not set: run the suite through run-tests.sh, which gives "
-                + "it a session keyring of its own (the shared user-session keyring loses keys across threads)")
+    guard let id = ProcessInfo.processInfo.environment["MEDCIRCLE_SWIFT_SESSION_KEYRING"], !id.isEmpty else {
+        throw SupportError("MEDCIRCLE_SWIFT_SESSION_KEYRING is not set: run the suite through run-tests.sh")
     }
-    let fields = procLines("/proc/keys").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
-    guard fields.contains(where: { $0.count > 7 && $0[0] == id && $0[7] == "keyring" }) else {
+    let keyrings = procLines("/proc/keys").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+    guard keyrings.contains(where: { $0.count > 7 && $0[0] == id && $0[7] == "keyring" }) else {
         throw SupportError("session keyring \(id) (MEDCIRCLE_SWIFT_SESSION_KEYRING) is not in /proc/keys")
     }
 }
 
-// MARK: - Permissions
+// MARK: - The fixture
 
-/// The OS permission API, scripted: the one part of the permission flow that cannot exist off
-/// a phone. A status per permission (`.notDetermined` unless set), the answer the user gives to
-/// the next dialog, and counters of what the core asked. The core calls it from its own
-/// threads, so every access goes through the lock.
-final class ScriptedPermissionProvider: PermissionProvider, @unchecked Sendable {
-    private let lock = NSLock()
-    private var statuses: [Permission: PermissionStatus]
-    private var nextAnswer: PermissionStatus?
-    private var reads: [Permission] = []
-    private var shown: [Permission] = []
-    private var unscripted = 0
+/// One reference server per test, and client data directories removed after it.
+class ServerTestCase: XCTestCase {
+    private(set) var server: ReferenceServer!
+    private var directories: [URL] = []
 
-    init(_ statuses: [Permission: PermissionStatus] = [:]) {
-        self.statuses = statuses
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try requireOwnSessionKeyring()
+        server = try ReferenceServer()
     }
 
-    func status(permission: Permission) -> PermissionStatus {
-        lock.withLock {
-            reads.append(permission)
-            return statuses[permission] ?? .notDetermined
+    override func tearDownWithError() throws {
+        server = nil
+        for directory in directories {
+            try? FileManager.default.removeItem(at: directory)
         }
+        directories = []
+        try super.tearDownWithError()
     }
 
-    /// Shows "the dialog": the user gives the scripted answer, which the OS then reports as
-    /// the permission's status. Without a scripted answer the user dismisses it (the test
-    /// fails on `unscriptedDialogs`).
-    func request(permission: Permission) async -> PermissionStatus {
-        lock.withLock {
-            shown.append(permission)
-            let answer: PermissionStatus
-            if let scripted = nextAnswer {
-                answer = scripted
-                nextAnswer = nil
-            } else {
-                unscripted += 1
-                answer = .notDetermined
-            }
-            statuses[permission] = answer
-            return answer
-        }
+    /// A client data directory, removed after the test.
+    func newDataDir() throws -> URL {
+        let directory = try makeTemporaryDirectory("client")
+        directories.append(directory)
+        return directory
     }
 
-    /// What the user answers to the next dialog.
-    func answerNextDialog(_ answer: PermissionStatus) {
-        lock.withLock { nextAnswer = answer }
+    /// A client of the test's server on `dataDir` (a fresh one unless given).
+    func openClient(dataDir: URL? = nil) async throws -> MedCircleClient {
+        let directory = try dataDir ?? newDataDir()
+        return try await MedCircleClient.open(
+            config: ClientConfig(serverUrl: server.baseURL, dataDir: directory.path, dev: true, spkiPins: []))
     }
 
-    /// The OS status changed outside the app (Settings).
-    func setStatus(_ status: PermissionStatus, for permission: Permission) {
-        lock.withLock { statuses[permission] = status }
+    /// A client whose user has accepted the privacy policy.
+    func consentedClient(dataDir: URL? = nil) async throws -> MedCircleClient {
+        let client = try await openClient(dataDir: dataDir)
+        let policy = try await client.consent().fetchPolicy()
+        _ = try await client.consent().accept(version: policy.version)
+        return client
     }
 
-    /// Every status read, in order.
-    var statusReads: [Permission] { lock.withLock { reads } }
-    /// The permission of every dialog shown, in order.
-    var dialogs: [Permission] { lock.withLock { shown } }
-    var unscriptedDialogs: Int { lock.withLock { unscripted } }
-    /// Whether a scripted answer is still waiting for its dialog.
-    var answerPending: Bool { lock.withLock { nextAnswer != nil } }
-}
-
-/// After a refusal the core does not ask again for 48 hours.
-let retryAfterRefusalS: UInt64 = 48 * 3600
-
-/// Asserts `decision` is `.unavailable(.deniedRecently)` for a refusal recorded no earlier than
-/// `refusedNotBefore`: the full 48 hours less the whole seconds the clock has moved since (0
-/// unless a second boundary passed during the test).
-func assertDeniedRecently(
-    _ decision: PermissionDecision,
-    refusedNotBefore: Date,
-    _ message: @autoclosure () -> String = "",
-    file: StaticString = #filePath,
-    line: UInt = #line
-) {
-    guard case .unavailable(.deniedRecently(let retryAfterS)) = decision else {
-        return XCTFail("expected .deniedRecently, got \(decision) \(message())", file: file, line: line)
-    }
-    let elapsed = UInt64(max(0, Int64(Date().timeIntervalSince1970) - Int64(refusedNotBefore.timeIntervalSince1970)))
-    XCTAssertLessThanOrEqual(retryAfterS, retryAfterRefusalS, message(), file: file, line: line)
-    XCTAssertGreaterThanOrEqual(retryAfterS, retryAfterRefusalS - elapsed, message(), file: file, line: line)
-}
-
-/// The rationale of a `.showRationale` decision (nil, with a test failure, otherwise).
-func rationale(
-    _ decision: PermissionDecision,
-    file: StaticString = #filePath,
-    line: UInt = #line
-) -> Rationale? {
-    guard case .showRationale(let rationale) = decision else {
-        XCTFail("expected .showRationale, got \(decision)", file: file, line: line)
-        return nil
-    }
-    return rationale
-}
-
-// MARK: - Device information
-
-/// The OS's device information, scripted: every read answers `info`, and the reads are
-/// counted, so a test can tell whether (and how often) the core asked. The core calls it from
-/// its own threads, so the count goes through the lock.
-final class ScriptedDeviceInfoProvider: DeviceInfoProvider, @unchecked Sendable {
-    private let lock = NSLock()
-    private let info: DeviceInfo
-    private var reads = 0
-
-    init(_ info: DeviceInfo) {
-        self.info = info
+    /// A client whose user accepted the policy and logged in by SMS as `phone`.
+    func loggedInClient(phone: String, dataDir: URL? = nil) async throws -> (MedCircleClient, UserProfile) {
+        let client = try await consentedClient(dataDir: dataDir)
+        return (client, try await logIn(client, phone: phone))
     }
 
-    func deviceInfo() throws -> DeviceInfo {
-        lock.withLock {
-            reads += 1
-            return info
-        }
-    }
-
-    /// How many times the core read the device information.
-    var calls: Int { lock.withLock { reads } }
-}
-
-// MARK: - Recorded callbacks
-
-/// Everything a core callback delivered, in order. The core calls back on its own threads, so
-/// every access goes through the lock.
-final class Recorded<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Value] = []
-
-    func add(_ value: Value) {
-        lock.withLock { values.append(value) }
-    }
-
-    /// What was delivered so far.
-    var all: [Value] { lock.withLock { values } }
-}
-
-/// Records every login screen the flow shows it.
-final class RecordingLoginListener: LoginListener, @unchecked Sendable {
-    let screens = Recorded<LoginScreen>()
-
-    func onScreen(screen: LoginScreen) {
-        screens.add(screen)
+    /// Logs `phone` in by SMS, the code read from the server's dev outbox.
+    func logIn(_ client: MedCircleClient, phone: String) async throws -> UserProfile {
+        let auth = client.auth()
+        _ = try await auth.requestSmsCode(phone: phone)
+        return try await auth.verifySmsCode(phone: phone, code: try await server.smsCode(for: phone))
     }
 }
 
-/// Records every certification status it is given.
-final class RecordingCertificationListener: CertificationListener, @unchecked Sendable {
-    let statuses = Recorded<CertificationStatus>()
-
-    func onStatus(status: CertificationStatus) {
-        statuses.add(status)
+extension SessionState {
+    var isLoggedIn: Bool {
+        if case .loggedIn = self { true } else { false }
     }
 }
 
-/// Records every progress report of an upload, as (sent, total).
-final class RecordingUploadProgress: UploadProgress, @unchecked Sendable {
-    struct Report: Equatable, Sendable, CustomStringConvertible {
-        let sent: UInt64
-        let total: UInt64
-        var description: String { "\(sent)/\(total)" }
+extension LoginStep {
+    var isLoggedIn: Bool {
+        if case .loggedIn = self { true } else { false }
     }
-
-    let reports = Recorded<Report>()
-
-    func progress(sentBytes: UInt64, totalBytes: UInt64) {
-        reports.add(Report(sent: sentBytes, total: totalBytes))
-    }
-}
-
-// MARK: - Certification
-
-/// A valid mainland ID number (its check character is an X), and how the app may show it.
-let validIdNumber = "11010519491231002X"
-let maskedIdNumber = "1101**********002X"
-
-/// A certificate photo of `size` bytes: a real 2×2 PNG padded with zero bytes after its end
-/// (the server reads the header only), as a camera or picker would hand it to the app.
-func certificatePng(size: Int) -> Data {
-    let hex =
-        "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
-        + "0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049454e44ae426082"
-    var bytes = [UInt8]()
-    var index = hex.startIndex
-    while index < hex.endIndex {
-        let next = hex.index(index, offsetBy: 2)
-        bytes.append(UInt8(hex[index..<next], radix: 16)!)
-        index = next
-    }
-    precondition(size >= bytes.count, "a PNG needs at least \(bytes.count) bytes")
-    bytes.append(contentsOf: [UInt8](repeating: 0, count: size - bytes.count))
-    return Data(bytes)
-}
-
-/// Applies for certification as the app does for a logged-in user: grants identity
-/// verification, uploads one physician certificate photo and submits `validIdNumber`.
-@discardableResult
-func certify(_ client: MedCircle) async throws -> CertificationStatus {
-    _ = try client.consent().grant(purpose: .identityVerification)
-    let certification = client.certification()
-    let photo = try await certification.uploadPhoto(
-        kind: .physician, image: certificatePng(size: 4096), progress: RecordingUploadProgress(),
-        cancel: CancelToken())
-    return try await certification.submit(idNumber: validIdNumber, photoIds: [photo.photoId])
-}
-
-// MARK: - Feed
-
-/// Applies `diffs` to `list` in order, as a feed screen applies them to its rows.
-func applyFeedDiffs(_ diffs: [FeedDiff], to list: inout [FeedItem]) {
-    for diff in diffs {
-        switch diff {
-        case .reset(let items): list = items
-        case .insert(let index, let item): list.insert(item, at: Int(index))
-        case .update(let index, let item): list[Int(index)] = item
-        case .remove(let index): list.remove(at: Int(index))
-        }
-    }
-}
-
-/// Plays the feed screen: applies every batch of diffs to its own list and records the batch,
-/// the list after it, and every status and notice. The core calls it on its own threads.
-final class RecordingFeedListener: FeedListener, @unchecked Sendable {
-    private let lock = NSLock()
-    private var rows: [FeedItem] = []
-
-    /// Every batch of diffs, in order.
-    let diffs = Recorded<[FeedDiff]>()
-    /// The list as the screen shows it after each batch.
-    let shown = Recorded<[FeedItem]>()
-    let statuses = Recorded<FeedStatus>()
-    let notices = Recorded<OutboxNotice>()
-
-    func onDiffs(diffs: [FeedDiff]) {
-        let after = lock.withLock {
-            applyFeedDiffs(diffs, to: &rows)
-            return rows
-        }
-        self.diffs.add(diffs)
-        shown.add(after)
-    }
-
-    func onStatus(status: FeedStatus) {
-        statuses.add(status)
-    }
-
-    func onNotice(notice: OutboxNotice) {
-        notices.add(notice)
-    }
-
-    /// The list as the screen shows it now.
-    var items: [FeedItem] { lock.withLock { rows } }
-
-    /// Waits until the list shown satisfies `condition`; returns it.
-    func awaitItems(
-        _ what: @autoclosure () -> String,
-        file: StaticString = #filePath,
-        line: UInt = #line,
-        _ condition: ([FeedItem]) -> Bool
-    ) async -> [FeedItem] {
-        var satisfying: [FeedItem]?
-        await eventually(what(), file: file, line: line) {
-            guard let last = shown.all.last, condition(last) else { return false }
-            satisfying = last
-            return true
-        }
-        return satisfying ?? items
-    }
-}
-
-// MARK: - Location
-
-/// The OS location service, scripted: every reading answers `location`, and the readings are
-/// counted, so a test can tell whether the core read the position at all. The core reads it
-/// on its own threads, so the count goes through the lock.
-final class ScriptedLocationProvider: LocationProvider, @unchecked Sendable {
-    private let lock = NSLock()
-    private let location: Location
-    private var readings = 0
-
-    init(_ location: Location) {
-        self.location = location
-    }
-
-    func currentLocation() async throws -> Location {
-        lock.withLock {
-            readings += 1
-            return location
-        }
-    }
-
-    /// How many times the core read the position.
-    var reads: Int { lock.withLock { readings } }
 }
