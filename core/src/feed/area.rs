@@ -1,7 +1,7 @@
 //! The feed area's state (the live list and its status, one flush at a time, the server's
 //! limits, what recent flushes made) and the one way it talks to the server.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
@@ -13,9 +13,25 @@ use super::flush::Made;
 use super::model::{FeedItem, FeedStatus, Limits};
 use super::{FeedError, flush};
 use crate::account::{Account, AccountDb, AccountObserver, BrowsingRecorder};
-use crate::net::{Answer, Request};
+use crate::net::{Answer, Request, Upload};
 use crate::platform::{OnPlatform, Platform};
 use crate::store::StoreError;
+
+/// While it lives, a publisher watches its post's upload.
+pub(super) struct UploadWatch<'a> {
+    area: &'a FeedArea,
+    key: String,
+}
+
+impl Drop for UploadWatch<'_> {
+    fn drop(&mut self) {
+        self.area
+            .uploads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
+    }
+}
 
 /// Enough for every call waiting at once; older results nobody asked for are dropped.
 const RECENT: usize = 64;
@@ -35,6 +51,9 @@ pub(crate) struct FeedArea {
     /// What recent flushes made (posts by outbox key, comments by local id), for the caller
     /// of `publish` or `comment` whose entry another flush sent. Bounded.
     recent: Mutex<VecDeque<(String, Made)>>,
+    /// The progress and cancellation a publisher watches, by outbox key, for whichever flush
+    /// uploads that post's photos.
+    uploads: Mutex<HashMap<String, Upload>>,
 }
 
 impl OnPlatform for FeedArea {
@@ -59,7 +78,29 @@ impl FeedArea {
             retry_scheduled: AtomicBool::new(false),
             limits: Mutex::default(),
             recent: Mutex::default(),
+            uploads: Mutex::default(),
         }
+    }
+
+    /// Registers what watches the upload of the post queued under `key`, until the guard
+    /// goes.
+    pub(super) fn watch_upload(&self, key: &str, upload: Upload) -> UploadWatch<'_> {
+        self.uploads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_string(), upload);
+        UploadWatch {
+            area: self,
+            key: key.to_string(),
+        }
+    }
+
+    pub(super) fn upload_control(&self, key: &str) -> Option<Upload> {
+        self.uploads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
     }
 
     pub(super) fn remember(&self, id: &str, made: Made) {
@@ -131,7 +172,7 @@ impl FeedArea {
                 .and_then(|db| Ok(super::outbox::has_entries(&db.conn())?));
             if let Ok(true) = waiting {
                 tracing::info!("resuming the outbox");
-                if let Err(error) = flush::flush(&area, None).await {
+                if let Err(error) = flush::flush(&area).await {
                     tracing::info!(%error, "outbox flush postponed");
                 }
             }

@@ -32,12 +32,6 @@ pub(crate) struct FlushReport {
     pub(crate) stopped: Option<FeedError>,
 }
 
-/// Progress and cancellation for the upload of one entry's photos.
-pub(crate) struct UploadControl {
-    pub(crate) key: String,
-    pub(crate) upload: Upload,
-}
-
 /// What the server made of a sent entry, when the caller may want it.
 pub(crate) enum Made {
     Nothing,
@@ -123,11 +117,9 @@ fn step(failure: Failure, gone_means_done: bool) -> Step {
     }
 }
 
-/// Sends what waits, in order. `control` applies to the entry it names.
-pub(crate) async fn flush(
-    area: &Arc<FeedArea>,
-    control: Option<&UploadControl>,
-) -> Result<FlushReport, FeedError> {
+/// Sends what waits, in order. A post's photos go with the progress and cancellation its
+/// publisher registered, whichever flush sends it.
+pub(crate) async fn flush(area: &Arc<FeedArea>) -> Result<FlushReport, FeedError> {
     let _turn = area.flushing.lock().await;
     let mut report = FlushReport::default();
     let Ok(db) = area.account.db() else {
@@ -140,8 +132,7 @@ pub(crate) async fn flush(
     loop {
         let next = outbox::next(&run.conn())?;
         let Some(queued) = next else { break };
-        let control = control.filter(|c| c.key == queued.key);
-        match perform(&run, &queued, control).await {
+        match perform(&run, &queued).await {
             Step::Sent(made) => {
                 report.sent += 1;
                 // Whichever flush sent it, the caller waiting for it finds it here.
@@ -190,7 +181,7 @@ pub(crate) async fn flush(
 pub(crate) fn flush_soon(area: &Arc<FeedArea>) {
     let flushing = area.clone();
     area.platform.runtime.spawn_background(async move {
-        if let Err(error) = flush(&flushing, None).await {
+        if let Err(error) = flush(&flushing).await {
             tracing::info!(%error, "outbox flush postponed");
         }
     });
@@ -261,26 +252,22 @@ struct NewComment<'a> {
     text: &'a str,
 }
 
-async fn perform(run: &Run<'_>, queued: &Queued, control: Option<&UploadControl>) -> Step {
+async fn perform(run: &Run<'_>, queued: &Queued) -> Step {
     let gone_means_done = matches!(
         queued.mutation,
         Mutation::DeletePost { .. } | Mutation::DeleteComment { .. }
     );
-    match apply(run, queued, control).await {
+    match apply(run, queued).await {
         Ok(made) => Step::Sent(made),
         Err(failure) => step(failure, gone_means_done),
     }
 }
 
-async fn apply(
-    run: &Run<'_>,
-    queued: &Queued,
-    control: Option<&UploadControl>,
-) -> Result<Made, Failure> {
+async fn apply(run: &Run<'_>, queued: &Queued) -> Result<Made, Failure> {
     let key = queued.key.as_str();
     match &queued.mutation {
         Mutation::CreatePost { text, .. } => {
-            let photo_ids = upload_photos(run, key, control).await?;
+            let photo_ids = upload_photos(run, key).await?;
             let request = Endpoint::PostCreate.request().json(&NewPost {
                 text,
                 photo_ids: &photo_ids,
@@ -395,11 +382,7 @@ pub(super) fn update_cached(
 }
 
 /// Uploads the entry's photos not uploaded yet, remembering each id as it comes back.
-async fn upload_photos(
-    run: &Run<'_>,
-    key: &str,
-    control: Option<&UploadControl>,
-) -> Result<Vec<String>, Failure> {
+async fn upload_photos(run: &Run<'_>, key: &str) -> Result<Vec<String>, Failure> {
     let photos = outbox::photos(&run.conn(), key)?;
     let mut ids = Vec::new();
     for photo in photos {
@@ -411,13 +394,10 @@ async fn upload_photos(
         let content_type = crate::media::sniff(&bytes)
             .map(|t| t.media_type())
             .unwrap_or("application/octet-stream");
-        let upload = match control {
-            Some(c) => c.upload.clone(),
-            None => Upload {
-                progress: Arc::new(Silent),
-                cancel: CancelToken::new(),
-            },
-        };
+        let upload = run.area.upload_control(key).unwrap_or_else(|| Upload {
+            progress: Arc::new(Silent),
+            cancel: CancelToken::new(),
+        });
         let request = Endpoint::PhotoUpload
             .request()
             .upload(content_type, bytes, upload);

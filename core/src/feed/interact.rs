@@ -32,7 +32,7 @@ impl FeedArea {
 
     /// Tries to send what waits now; offline is not an error (it waits and is retried).
     pub(super) async fn settle(self: &Arc<Self>) -> Result<FlushReport, FeedError> {
-        let report = flush(self, None).await?;
+        let report = flush(self).await?;
         match report.stopped {
             Some(error @ (FeedError::SessionExpired | FeedError::NotLoggedIn)) => Err(error),
             _ => Ok(report),

@@ -7,7 +7,7 @@ use rusqlite::OptionalExtension;
 
 use super::FeedError;
 use super::area::FeedArea;
-use super::flush::{Made, Silent, UploadControl, flush};
+use super::flush::{Made, flush};
 use super::model::{Delivery, Draft, FeedItem, Limits, LocalPostId};
 use super::outbox::{self, Mutation};
 use crate::media;
@@ -100,6 +100,8 @@ impl FeedArea {
         let local_id = LocalPostId {
             key: settings::random_hex(),
         };
+        // Before it is queued: a background flush may be the one to send it.
+        let _watch = self.watch_upload(&local_id.key, Upload { progress, cancel });
         let now = self.platform.now();
         let mutation = Mutation::CreatePost {
             local_id: local_id.post_id(),
@@ -117,20 +119,12 @@ impl FeedArea {
         })?;
         self.republish()?;
         tracing::info!(photos = photos.len(), "post queued");
-        self.send_now(&local_id, Upload { progress, cancel }).await
+        self.send_now(&local_id).await
     }
 
-    /// Flushes with this post's upload under the caller's control, then says where it stands.
-    async fn send_now(
-        self: &Arc<Self>,
-        local_id: &LocalPostId,
-        upload: Upload,
-    ) -> Result<FeedItem, FeedError> {
-        let control = UploadControl {
-            key: local_id.key.clone(),
-            upload,
-        };
-        let report = flush(self, Some(&control)).await?;
+    /// Flushes (the post's upload under its publisher's control), then says where it stands.
+    async fn send_now(self: &Arc<Self>, local_id: &LocalPostId) -> Result<FeedItem, FeedError> {
+        let report = flush(self).await?;
         if let Some(Made::Post(post)) = self.take(&local_id.key) {
             return Ok(FeedItem {
                 post,
@@ -181,11 +175,7 @@ impl FeedArea {
         outbox::replace_mutation(&db.conn(), key, &mutation)?;
         drop(turn);
         self.republish()?;
-        let upload = Upload {
-            progress: Arc::new(Silent),
-            cancel: CancelToken::new(),
-        };
-        self.send_now(local_id, upload).await
+        self.send_now(local_id).await
     }
 
     pub(super) async fn discard(&self, local_id: &LocalPostId) -> Result<(), FeedError> {

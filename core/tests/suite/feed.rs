@@ -705,3 +705,51 @@ async fn with_every_optional_consent_and_permission_refused_login_browsing_searc
     assert!(!feed.status().personalised);
     assert_eq!(client.records().pending().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_post_sent_by_another_flush_still_reports_to_its_publisher() {
+    let h = Harness::start();
+    let (proxy, client) = behind_a_proxy(&h, "13800138230").await;
+    let feed = client.feed();
+    feed.refresh().await.unwrap();
+    client.close(10_000).await;
+    let post_id = feed.search_local("the".into(), 1).await.unwrap()[0]
+        .id
+        .clone();
+
+    // A like's flush holds the outbox's turn while the server's answer is held.
+    proxy.hold("PUT /v1/posts/");
+    let liking = {
+        let feed = feed.clone();
+        tokio::spawn(async move { feed.set_liked(post_id, true).await })
+    };
+    proxy.answered_and_held().await;
+    // The post queues behind it; the like's flush is the one that goes on to send it.
+    let progress = Arc::new(Recorded::default());
+    let publishing = {
+        let (feed, progress) = (feed.clone(), progress.clone());
+        tokio::spawn(async move {
+            feed.publish(
+                "sent by another flush".into(),
+                vec![png(200 * 1024)],
+                progress,
+                CancelToken::new(),
+            )
+            .await
+        })
+    };
+    while feed.outbox().await.unwrap().len() < 2 {
+        tokio::task::yield_now().await;
+    }
+    proxy.release();
+    liking.await.unwrap().unwrap();
+    let posted = publishing.await.unwrap().unwrap();
+    assert_eq!(posted.delivery, Delivery::Sent);
+    let reported = progress.0.lock().unwrap().clone();
+    assert!(
+        reported
+            .last()
+            .is_some_and(|(sent, total)| sent == total && *total > 0),
+        "the publisher saw its upload: {reported:?}"
+    );
+}

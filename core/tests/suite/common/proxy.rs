@@ -142,8 +142,10 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<State>) {
                             .split(|b| *b == b'\r')
                             .next()
                             .unwrap_or_default();
-                        *hold_answer.lock().unwrap() =
-                            Some(String::from_utf8_lossy(line).into_owned());
+                        let line = String::from_utf8_lossy(line).into_owned();
+                        if line.contains(watch.holding.lock().unwrap().as_str()) {
+                            *hold_answer.lock().unwrap() = Some(line);
+                        }
                     }
                     // A pooled connection from before a change must not carry new requests.
                     if n == 0
