@@ -29,6 +29,7 @@ mod routes;
 mod running;
 mod serve;
 mod sessions;
+mod text;
 mod tokens;
 mod users;
 mod web_logins;

@@ -49,6 +49,8 @@ pub async fn export(
     let now = state.clock.now();
     let mut conn = state.db();
     let session = caller(&conn, &headers, now)?;
+    // Precise location, devices and sessions: as sensitive as the ID number, so as guarded.
+    session.require_recent_auth(now)?;
     // One snapshot, so the parts agree with each other.
     let tx = conn.transaction()?;
     let user = users::get(&tx, &session.user_id)?.ok_or(ApiError::InvalidToken)?;

@@ -9,7 +9,7 @@ use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::routes::session::SessionBody;
-use crate::{ident, identities, sessions, users};
+use crate::{ident, identities, sessions, text, users};
 
 /// Profile values longer than this are not copied.
 const MAX_NICKNAME_CHARS: usize = 64;
@@ -67,9 +67,7 @@ pub async fn log_in(
             .as_deref()
             .map(str::trim)
             .filter(|nickname| {
-                !nickname.is_empty()
-                    && nickname.chars().count() <= MAX_NICKNAME_CHARS
-                    && !nickname.chars().any(char::is_control)
+                nickname.chars().count() <= MAX_NICKNAME_CHARS && text::is_visible_line(nickname)
             });
         let avatar_url = profile.picture.as_deref().filter(|url| web_url(url));
         users::bind_profile(&tx, &user_id, nickname, avatar_url)?;

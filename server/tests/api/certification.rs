@@ -364,7 +364,27 @@ async fn the_full_id_number_needs_a_recent_login_and_is_shown_nowhere_else() {
         .call(Method::DELETE, "/v1/me", Some(&token), None)
         .await;
     assert_error(response, StatusCode::FORBIDDEN, "reauth_required").await;
+    let response = server
+        .call(Method::GET, "/v1/me/export", Some(&token), None)
+        .await;
+    assert_error(response, StatusCode::FORBIDDEN, "reauth_required").await;
 
+    // After a step-up, the export shows the number masked only.
+    let reauth =
+        |path: &'static str, body: Value| server.call(Method::POST, path, Some(&token), Some(body));
+    assert_eq!(
+        reauth("/v1/auth/reauth/sms/send", json!({ "phone": PHONE }))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let code = server.outbox_code(PHONE).await;
+    let verified = reauth(
+        "/v1/auth/reauth/sms/verify",
+        json!({ "phone": PHONE, "code": code }),
+    )
+    .await;
+    assert_eq!(verified.status(), StatusCode::OK);
     let export = server
         .call(Method::GET, "/v1/me/export", Some(&token), None)
         .await

@@ -26,4 +26,5 @@ mod risk;
 mod sms_limits;
 mod step_up;
 mod storage;
+mod text_fields;
 mod web_login;
