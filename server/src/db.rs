@@ -333,6 +333,10 @@ const MIGRATIONS: &[&str] = &[
         decided_at INTEGER
     );
 ",
+    r"
+    -- Whether anyone with a share link may read the post on the open web (else a teaser).
+    ALTER TABLE posts ADD COLUMN public_share INTEGER NOT NULL DEFAULT 0;
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.

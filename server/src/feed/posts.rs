@@ -43,6 +43,8 @@ pub struct Post {
     pub liked_by_me: bool,
     pub collected_by_me: bool,
     pub mine: bool,
+    /// Whether the author lets anyone with a share link read the post on the open web.
+    pub public_share: bool,
 }
 
 /// Which posts a list holds, each in its own order (newest first).
@@ -65,6 +67,7 @@ fn select(key: &str) -> String {
             EXISTS (SELECT 1 FROM likes WHERE post_id = p.id AND user_id = ?1),
             EXISTS (SELECT 1 FROM collections WHERE post_id = p.id AND user_id = ?1),
             p.author_id = ?1,
+            p.public_share,
             {key}
         FROM posts p JOIN users u ON u.id = p.author_id"
     )
@@ -83,11 +86,12 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<(Post, Key)> {
         liked_by_me: row.get(9)?,
         collected_by_me: row.get(10)?,
         mine: row.get(11)?,
+        public_share: row.get(12)?,
         photos: Vec::new(),
     };
     let key = Key {
-        at: row.get(12)?,
-        seq: row.get(13)?,
+        at: row.get(13)?,
+        seq: row.get(14)?,
     };
     Ok((post, key))
 }
@@ -169,14 +173,26 @@ pub fn by_author(conn: &Connection, author: &str) -> rusqlite::Result<Vec<Post>>
         .collect()
 }
 
-/// Creates a post of `author` with their unused photos `photo_ids`, in that order; returns its id.
+/// What a new post is made of.
+pub struct Draft<'a> {
+    pub text: &'a str,
+    /// The author's unused photos, in the order the post shows them.
+    pub photo_ids: &'a [String],
+    pub public_share: bool,
+}
+
+/// Creates a post of `author` from `draft`; returns its id.
 pub fn create(
     conn: &Connection,
     author: &str,
-    text: &str,
-    photo_ids: &[String],
+    draft: &Draft<'_>,
     now: i64,
 ) -> Result<String, ApiError> {
+    let Draft {
+        text,
+        photo_ids,
+        public_share,
+    } = *draft;
     if photo_ids.len() > MAX_PHOTOS_PER_POST {
         return Err(ApiError::TooManyPhotos);
     }
@@ -185,8 +201,9 @@ pub fn create(
     }
     let id = super::random_id("p_");
     conn.execute(
-        "INSERT INTO posts (id, author_id, text, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![id, author, text, now],
+        "INSERT INTO posts (id, author_id, text, created_at, public_share)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, author, text, now, public_share],
     )?;
     photos::attach(conn, author, &id, photo_ids)?;
     Ok(id)

@@ -163,7 +163,7 @@ async fn a_post_is_shown_to_its_author_and_to_others() {
     let (first, second) = two_users(&server).await;
     let (mine, theirs) = (access(&first), access(&second));
     let post = publish(&server, &mine, "Tips for the night shift").await;
-    assert_eq!(post.as_object().unwrap().len(), 11, "{post}");
+    assert_eq!(post.as_object().unwrap().len(), 12, "{post}");
     assert!(
         id(&post).starts_with("p_") && id(&post).len() == 18,
         "{post}"
@@ -746,7 +746,17 @@ async fn sharing_gives_a_stable_link_to_a_public_page_until_the_post_is_deleted(
     let server = TestServer::dev();
     let token = access(&server.login(PHONE).await);
     let text = format!("<b>急诊</b> & notes: {}", "x".repeat(80));
-    let post = id(&publish(&server, &token, &text).await);
+    let public = server
+        .expect(
+            Method::POST,
+            "/v1/posts",
+            &token,
+            Some(json!({ "text": text, "public_share": true })),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(public["public_share"], true);
+    let post = id(&public);
     let share = format!("/v1/posts/{post}/share");
     let link = server
         .expect(Method::POST, &share, &token, None, StatusCode::OK)
@@ -792,6 +802,36 @@ async fn sharing_gives_a_stable_link_to_a_public_page_until_the_post_is_deleted(
         .post("/dev/posts/p_0000000000000000/delete", json!({}))
         .await;
     assert_error(missing, StatusCode::NOT_FOUND, "post_not_found").await;
+}
+
+#[tokio::test]
+async fn a_members_only_post_shared_by_anyone_shows_only_a_teaser_on_the_web() {
+    let server = TestServer::dev();
+    let (author, reader) = two_users(&server).await;
+    let text = "Patient in bed 12: suspected sepsis, lactate 4.1";
+    let post = publish(&server, &access(&author), text).await;
+    assert_eq!(post["public_share"], false, "not public by default");
+    let link = server
+        .expect(
+            Method::POST,
+            &format!("/v1/posts/{}/share", id(&post)),
+            &access(&reader),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(link["text"], "A post by Doctor 8000 — on MedCircle");
+    let page = server.get(link["url"].as_str().unwrap()).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        !html.contains("sepsis") && !html.contains("bed 12"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Doctor 8000") && html.contains("medcircle://p/"),
+        "{html}"
+    );
 }
 
 #[tokio::test]

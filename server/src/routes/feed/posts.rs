@@ -15,7 +15,7 @@ use crate::feed::idempotency::Reply;
 use crate::feed::limits::{LIMITS, Limits};
 use crate::feed::pages::{Page, Window};
 use crate::feed::personalise;
-use crate::feed::posts::{self, List, Post};
+use crate::feed::posts::{self, Draft, List, Post};
 use crate::interests;
 use crate::routes::session::caller;
 
@@ -123,6 +123,9 @@ pub struct NewPost {
     text: String,
     #[serde(default)]
     photo_ids: Vec<String>,
+    /// Off unless the author opts in: a share link then shows only a teaser.
+    #[serde(default)]
+    public_share: bool,
 }
 
 pub async fn create(
@@ -132,7 +135,12 @@ pub async fn create(
     let session = request.authenticate()?;
     let ApiJson(body) = body?;
     session.once(&[&canonical(&body)?], |tx, user, now| {
-        let id = posts::create(tx, user, &body.text, &body.photo_ids, now)?;
+        let draft = Draft {
+            text: &body.text,
+            photo_ids: &body.photo_ids,
+            public_share: body.public_share,
+        };
+        let id = posts::create(tx, user, &draft, now)?;
         let post = posts::get(tx, user, &id)?.ok_or(ApiError::Internal)?;
         tracing::info!(%user, post = %id, photos = post.photos.len(), "post created");
         Ok(Reply::json(StatusCode::CREATED, &post))
