@@ -9,7 +9,6 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::middleware;
 use axum::routing::{MethodFilter, MethodRouter, on};
-use rusqlite::Connection;
 
 use crate::carrier::Carrier;
 use crate::clock::Clock;
@@ -17,6 +16,7 @@ use crate::keyed::Keyed;
 use crate::oidc::Oidc;
 use crate::oidc::dev_provider::{self, DevProvider};
 use crate::policy::Policies;
+use crate::pool::{Pool, Pooled};
 use crate::routes::feed;
 use crate::routes::{
     account, consents, deletion_requests, dev, dictionaries, events, interests, one_tap, openapi,
@@ -28,7 +28,7 @@ use crate::{ServerConfig, access_log, db, error};
 const BODY_LIMIT: usize = 64 * 1024;
 
 pub struct AppState {
-    db: Mutex<Connection>,
+    db: Pool,
     pub keyed: Keyed,
     pub clock: Clock,
     /// Verifies carrier one-tap tokens (and, in dev mode, plays the carrier that signs them).
@@ -44,8 +44,9 @@ pub struct AppState {
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn db(&self) -> MutexGuard<'_, Connection> {
-        lock(&self.db)
+    /// A connection of the pool, once one is free.
+    pub async fn db(&self) -> Pooled<'_> {
+        self.db.get().await
     }
 }
 
@@ -58,7 +59,7 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Opens the database and builds the router for `config`, served at `base_url` (e.g.
 /// `http://127.0.0.1:41234`, known once the listener is bound).
 pub fn build(config: &ServerConfig, base_url: &str) -> io::Result<Router> {
-    let conn = db::open(&config.db_path)?;
+    let mut conn = db::open(&config.db_path)?;
     let secret = db::server_secret(&conn)?;
     let carrier_key = db::carrier_key(&conn)?;
     let dev_provider = if config.dev {
@@ -67,8 +68,13 @@ pub fn build(config: &ServerConfig, base_url: &str) -> io::Result<Router> {
     } else {
         None
     };
+    if config.dev {
+        tracing::warn!("dev mode: /dev routes are enabled; never expose this server");
+        crate::feed::seed::demo(&mut conn, Clock::default().now())
+            .map_err(|error| io::Error::other(format!("seeding the demo feed: {error}")))?;
+    }
     let state = Arc::new(AppState {
-        db: Mutex::new(conn),
+        db: db::pool(&config.db_path, conn)?,
         keyed: Keyed::new(secret),
         clock: Clock::default(),
         carrier: Carrier::new(carrier_key),
@@ -76,11 +82,6 @@ pub fn build(config: &ServerConfig, base_url: &str) -> io::Result<Router> {
         dev: config.dev.then(dev::DevState::default),
         oidc: Oidc::new(&config.providers, dev_provider)?,
     });
-    if config.dev {
-        tracing::warn!("dev mode: /dev routes are enabled; never expose this server");
-        crate::feed::seed::demo(&mut state.db(), state.clock.now())
-            .map_err(|error| io::Error::other(format!("seeding the demo feed: {error}")))?;
-    }
     Ok(router(state, config.dev))
 }
 

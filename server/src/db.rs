@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::pool::Pool;
+
 /// Schema steps; `PRAGMA user_version` records how many have been applied. Append only.
 const MIGRATIONS: &[&str] = &[
     r"
@@ -336,6 +338,22 @@ const MIGRATIONS: &[&str] = &[
     r"
     -- Whether anyone with a share link may read the post on the open web (else a teaser).
     ALTER TABLE posts ADD COLUMN public_share INTEGER NOT NULL DEFAULT 0;
+    -- Server search: a trigram index over post texts (substrings, Chinese as English, any
+    -- case), kept in step with `posts` by triggers.
+    CREATE VIRTUAL TABLE posts_fts USING fts5(
+        text, content = 'posts', content_rowid = 'seq', tokenize = 'trigram'
+    );
+    INSERT INTO posts_fts (posts_fts) VALUES ('rebuild');
+    CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+        INSERT INTO posts_fts (rowid, text) VALUES (new.seq, new.text);
+    END;
+    CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+        INSERT INTO posts_fts (posts_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+    END;
+    CREATE TRIGGER posts_fts_update AFTER UPDATE OF text ON posts BEGIN
+        INSERT INTO posts_fts (posts_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+        INSERT INTO posts_fts (rowid, text) VALUES (new.seq, new.text);
+    END;
 ",
 ];
 
@@ -357,6 +375,22 @@ pub fn open(path: &Path) -> io::Result<Connection> {
     }
     migrate(&mut conn, applied).map_err(context)?;
     Ok(conn)
+}
+
+/// How many connections the server keeps open: enough for the runtime's workers to each run
+/// a query while a writer holds the write lock.
+const POOL_SIZE: usize = 8;
+
+/// The pool of connections to `path`, `first` (already opened and migrated) among them.
+pub fn pool(path: &Path, first: Connection) -> io::Result<Pool> {
+    let mut connections = vec![first];
+    for _ in 1..POOL_SIZE {
+        let conn = Connection::open(path)
+            .and_then(|conn| configure(&conn).map(|()| conn))
+            .map_err(|error| io::Error::other(format!("database {}: {error}", path.display())))?;
+        connections.push(conn);
+    }
+    Ok(Pool::new(connections))
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

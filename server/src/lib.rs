@@ -23,6 +23,7 @@ mod keyed;
 mod oidc;
 mod phone;
 mod policy;
+mod pool;
 mod rate_limit;
 mod risk;
 mod routes;

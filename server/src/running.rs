@@ -8,6 +8,8 @@ use tokio::sync::oneshot;
 
 use crate::{ServerConfig, app, serve};
 
+const WORKERS: usize = 4;
+
 /// A server running on its own thread with its own tokio runtime; dropping it shuts it down.
 pub struct RunningServer {
     url: String,
@@ -22,7 +24,10 @@ impl RunningServer {
         listener.set_nonblocking(true)?;
         let url = url_for(listener.local_addr()?);
         let app = app::build(&config, &url)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        // Several workers: a slow request occupies one of them, not the whole server.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(WORKERS)
+            .thread_name("medcircle-server-worker")
             .enable_all()
             .build()?;
         let listener = {

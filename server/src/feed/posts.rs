@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::feed::limits::{MAX_PHOTOS_PER_POST, MAX_TEXT_CHARS, text_fits};
 use crate::feed::pages::{Key, Window};
 use crate::feed::photos::{self, PhotoRef};
+use crate::feed::search::Matcher;
 
 #[derive(Debug, Serialize)]
 pub struct Author {
@@ -51,10 +52,53 @@ pub struct Post {
 pub enum List<'a> {
     /// Every post, by creation.
     Recent,
-    /// Posts whose text is `LIKE` this pattern (escaped with `\`), by creation.
-    Matching(&'a str),
+    /// Posts whose text matches, by creation.
+    Matching(&'a Matcher),
     /// The viewer's collected posts, by collection.
     Collected,
+}
+
+impl List<'_> {
+    /// The list's SQL (parameters: viewer, the key to start after, the row limit, then the
+    /// search value if any) and its search value.
+    fn query(&self) -> (String, Option<&str>) {
+        match self {
+            List::Recent => (
+                format!(
+                    "{} WHERE (p.created_at, p.seq) < (?2, ?3)
+                     ORDER BY p.created_at DESC, p.seq DESC LIMIT ?4",
+                    select("p.created_at, p.seq")
+                ),
+                None,
+            ),
+            List::Matching(matcher) => {
+                let (condition, value) = match matcher {
+                    Matcher::Phrase(phrase) => (
+                        "p.seq IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?5)",
+                        phrase,
+                    ),
+                    Matcher::Like(pattern) => ("p.text LIKE ?5 ESCAPE '\\'", pattern),
+                };
+                (
+                    format!(
+                        "{} WHERE {condition} AND (p.created_at, p.seq) < (?2, ?3)
+                         ORDER BY p.created_at DESC, p.seq DESC LIMIT ?4",
+                        select("p.created_at, p.seq")
+                    ),
+                    Some(value.as_str()),
+                )
+            }
+            List::Collected => (
+                format!(
+                    "{} JOIN collections c ON c.post_id = p.id AND c.user_id = ?1
+                     WHERE (c.collected_at, c.seq) < (?2, ?3)
+                     ORDER BY c.collected_at DESC, c.seq DESC LIMIT ?4",
+                    select("c.collected_at, c.seq")
+                ),
+                None,
+            ),
+        }
+    }
 }
 
 /// A post's columns for viewer `?1`, then the two columns of its list key.
@@ -117,33 +161,7 @@ pub fn list(
     window: &Window,
 ) -> rusqlite::Result<Vec<(Post, Key)>> {
     let after = window.after.unwrap_or(Key::NEWEST);
-    let (sql, pattern) = match list {
-        List::Recent => (
-            format!(
-                "{} WHERE (p.created_at, p.seq) < (?2, ?3)
-                 ORDER BY p.created_at DESC, p.seq DESC LIMIT ?4",
-                select("p.created_at, p.seq")
-            ),
-            None,
-        ),
-        List::Matching(pattern) => (
-            format!(
-                "{} WHERE p.text LIKE ?5 ESCAPE '\\' AND (p.created_at, p.seq) < (?2, ?3)
-                 ORDER BY p.created_at DESC, p.seq DESC LIMIT ?4",
-                select("p.created_at, p.seq")
-            ),
-            Some(*pattern),
-        ),
-        List::Collected => (
-            format!(
-                "{} JOIN collections c ON c.post_id = p.id AND c.user_id = ?1
-                 WHERE (c.collected_at, c.seq) < (?2, ?3)
-                 ORDER BY c.collected_at DESC, c.seq DESC LIMIT ?4",
-                select("c.collected_at, c.seq")
-            ),
-            None,
-        ),
-    };
+    let (sql, pattern) = list.query();
     let fetch = window.fetch();
     let mut values: Vec<&dyn ToSql> = vec![&viewer, &after.at, &after.seq, &fetch];
     if let Some(pattern) = &pattern {
@@ -235,5 +253,82 @@ pub fn delete_own(conn: &Connection, user: &str, id: &str) -> Result<(), ApiErro
             conn.execute("DELETE FROM posts WHERE id = ?1", [id])?;
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::search::matcher;
+
+    fn database() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open(&dir.path().join("server.db")).unwrap();
+        conn.execute(
+            "INSERT INTO users (id, phone_key, phone_masked, nickname, created_at)
+             VALUES ('u_1', x'01', '', 'Dr. Li', 0)",
+            [],
+        )
+        .unwrap();
+        (dir, conn)
+    }
+
+    fn post(conn: &Connection, text: &str) -> String {
+        let draft = Draft {
+            text,
+            photo_ids: &[],
+            public_share: false,
+        };
+        create(conn, "u_1", &draft, 1).unwrap()
+    }
+
+    fn search(conn: &Connection, q: &str) -> Vec<String> {
+        let window = Window::parse(None, None).unwrap();
+        let matcher = matcher(q).unwrap();
+        list(conn, "u_1", &List::Matching(&matcher), &window)
+            .unwrap()
+            .into_iter()
+            .map(|(post, _)| post.text)
+            .collect()
+    }
+
+    #[test]
+    fn search_finds_substrings_through_the_index_and_forgets_deleted_posts() {
+        let (_dir, conn) = database();
+        post(&conn, "急性心肌梗死的早期识别");
+        let gone = post(&conn, "Night-shift ECG quiz");
+        post(&conn, "100% sure");
+        assert_eq!(search(&conn, "心肌梗"), ["急性心肌梗死的早期识别"]);
+        assert_eq!(search(&conn, "心肌"), ["急性心肌梗死的早期识别"]);
+        assert_eq!(search(&conn, "ecg QUIZ"), ["Night-shift ECG quiz"]);
+        assert_eq!(search(&conn, "0%"), ["100% sure"]);
+        assert_eq!(search(&conn, "\"OR"), Vec::<String>::new());
+        delete_own(&conn, "u_1", &gone).unwrap();
+        assert!(search(&conn, "ECG").is_empty());
+    }
+
+    #[test]
+    fn a_search_of_three_characters_or_more_reads_the_index_not_every_post() {
+        let (_dir, conn) = database();
+        let matcher = matcher("心肌梗").unwrap();
+        let (sql, _) = List::Matching(&matcher).query();
+        let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let steps: Vec<String> = plan
+            .query_map(rusqlite::params!["u_1", 0, 0, 21, "x"], |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let plan = steps.join("\n");
+        assert!(plan.contains("VIRTUAL TABLE INDEX"), "{plan}");
+        assert!(
+            steps[0].starts_with("SEARCH p USING INTEGER PRIMARY KEY"),
+            "{plan}"
+        );
+        assert!(
+            !steps
+                .iter()
+                .any(|step| step.starts_with("SCAN p ") || step == "SCAN p"),
+            "{plan}"
+        );
     }
 }

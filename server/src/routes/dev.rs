@@ -100,13 +100,13 @@ pub async fn requests(State(state): State<Shared>) -> Result<Json<Value>, ApiErr
 
 /// `GET /dev/events`: every stored browsing event, in arrival order, as stored.
 pub async fn events(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let events = events::all(&state.db())?;
+    let events = events::all(&*state.db().await)?;
     Ok(Json(json!({ "events": events })))
 }
 
 /// `GET /dev/risk/devices`: every stored device report, with its user, in arrival order.
 pub async fn risk_devices(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let devices = risk::all(&state.db())?;
+    let devices = risk::all(&*state.db().await)?;
     Ok(Json(json!({ "devices": devices })))
 }
 

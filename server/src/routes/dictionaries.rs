@@ -34,7 +34,7 @@ pub async fn units(
     headers: HeaderMap,
     query: Result<Query<UnitQuery>, QueryRejection>,
 ) -> Result<Json<Units>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     caller(&conn, &headers, state.clock.now())?;
     let invalid_limit = || ApiError::InvalidRequest(format!("limit must be 1 to {MAX_LIMIT}"));
     let Query(query) = query.map_err(|_| invalid_limit())?;
@@ -58,7 +58,7 @@ pub async fn departments(
     headers: HeaderMap,
     unit_id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Departments>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     caller(&conn, &headers, state.clock.now())?;
     // Only a segment that is not valid UTF-8 is rejected, and no unit has such an id.
     let Path(unit_id) = unit_id.map_err(|_| ApiError::NotFound)?;

@@ -11,6 +11,7 @@ use crate::app::Shared;
 use crate::error::ApiError;
 use crate::events::{self, Event};
 use crate::extract::ApiJson;
+use crate::pool;
 
 const MAX_EVENTS: usize = 200;
 const MAX_FORGET: usize = 50;
@@ -49,8 +50,8 @@ pub async fn record(
     for event in &batch.events {
         event.validate()?;
     }
-    let mut conn = state.db();
-    let tx = conn.transaction()?;
+    let mut conn = state.db().await;
+    let tx = pool::write(&mut conn)?;
     events::store(&tx, &batch.pseudonym, &batch.events)?;
     tx.commit()?;
     let accepted = batch.events.len();
@@ -70,8 +71,8 @@ pub async fn forget(
     for pseudonym in &request.pseudonyms {
         events::check_pseudonym(pseudonym)?;
     }
-    let mut conn = state.db();
-    let tx = conn.transaction()?;
+    let mut conn = state.db().await;
+    let tx = pool::write(&mut conn)?;
     let deleted = events::forget(&tx, &request.pseudonyms)?;
     tx.commit()?;
     tracing::info!(deleted, "events forgotten");

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::pool;
 use crate::routes::session::SessionBody;
 use crate::{ident, identities, sessions, text, users};
 
@@ -48,8 +49,8 @@ pub async fn log_in(
             tracing::info!(reason = %error, "id token refused");
         })?;
     let now = state.clock.now();
-    let mut conn = state.db();
-    let tx = conn.transaction()?;
+    let mut conn = state.db().await;
+    let tx = pool::write(&mut conn)?;
     identities::redeem(&tx, &verified, now)?;
     let (issuer, subject) = (&verified.issuer, &verified.subject);
     let user_id = match identities::user_of(&tx, issuer, subject)? {

@@ -13,6 +13,7 @@ use crate::codes;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::phone::Phone;
+use crate::pool;
 use crate::routes::session::caller;
 use crate::routes::sms::{self, SendResponse};
 use crate::sessions::{self, Authenticated};
@@ -29,7 +30,7 @@ pub async fn send(
     body: Result<ApiJson<SendRequest>, ApiError>,
 ) -> Result<Json<SendResponse>, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db();
+    let mut conn = state.db().await;
     let session = caller(&conn, &headers, now)?;
     let ApiJson(request) = body?;
     let phone = own_phone(&state, &conn, &session, &request.phone)?;
@@ -55,11 +56,11 @@ pub async fn verify(
     body: Result<ApiJson<VerifyRequest>, ApiError>,
 ) -> Result<Json<VerifyResponse>, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db();
+    let mut conn = state.db().await;
     let session = caller(&conn, &headers, now)?;
     let ApiJson(request) = body?;
     let phone = own_phone(&state, &conn, &session, &request.phone)?;
-    let tx = conn.transaction()?;
+    let tx = pool::write(&mut conn)?;
     let outcome = sms::accepted(codes::check(&tx, &state.keyed, &phone, &request.code, now)?);
     if outcome.is_ok() {
         sessions::reauthenticated(&tx, &session.family, now)?;

@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::ident;
 use crate::phone::Phone;
+use crate::pool;
 use crate::rate_limit::{self, COOLDOWN_S};
 use crate::routes::session::{self, SessionBody};
 
@@ -33,7 +34,7 @@ pub async fn send(
     let phone = Phone::parse(&request.phone)?;
     let device_id = ident::device_id("device_id", &request.device_id)?;
     let now = state.clock.now();
-    let mut conn = state.db();
+    let mut conn = state.db().await;
     issue_code(&state, &mut conn, &phone, device_id, now).map(Json)
 }
 
@@ -47,7 +48,7 @@ pub fn issue_code(
     now: i64,
 ) -> Result<SendResponse, ApiError> {
     let code = codes::generate();
-    let tx = conn.transaction()?;
+    let tx = pool::write(conn)?;
     if let Some(retry_after_s) = rate_limit::retry_after(&tx, &state.keyed, phone, device_id, now)?
     {
         tracing::info!(%phone, retry_after_s, "sms code refused: rate limited");
@@ -81,8 +82,8 @@ pub async fn verify(
     let phone = Phone::parse(&request.phone)?;
     ident::device_id("device_id", &request.device_id)?;
     let now = state.clock.now();
-    let mut conn = state.db();
-    let tx = conn.transaction()?;
+    let mut conn = state.db().await;
+    let tx = pool::write(&mut conn)?;
     let outcome = match accepted(codes::check(&tx, &state.keyed, &phone, &request.code, now)?) {
         Ok(()) => Ok(session::log_in(&tx, &state.keyed, &phone, now, "sms code")?),
         Err(error) => Err(error),

@@ -6,6 +6,7 @@ mod auth_flow;
 mod binary;
 mod certification;
 mod common;
+mod concurrency;
 mod consents;
 mod deletion_requests;
 mod dev;

@@ -10,19 +10,19 @@ pub mod search;
 pub mod share;
 
 use std::convert::Infallible;
-use std::sync::MutexGuard;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, Uri};
-use rusqlite::{Connection, Transaction};
+use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
 
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::feed::idempotency::{self, Idempotency, Reply};
 use crate::feed::pages::Window;
+use crate::pool::Pooled;
 use crate::routes::session::caller;
 
 /// `?cursor=&limit=` of a paged list.
@@ -69,11 +69,11 @@ impl FromRequestParts<Shared> for Mutation {
 }
 
 impl Mutation {
-    /// Locks the database and authenticates the caller. Handlers call this before reading
+    /// Takes a connection and authenticates the caller. Handlers call this before reading
     /// their path or body, so a request without a valid token is 401 whatever else is wrong.
-    fn authenticate(&self) -> Result<Session<'_>, ApiError> {
+    async fn authenticate(&self) -> Result<Session<'_>, ApiError> {
         let now = self.state.clock.now();
-        let conn = self.state.db();
+        let conn = self.state.db().await;
         let user = caller(&conn, &self.headers, now)?.user_id;
         Ok(Session {
             request: self,
@@ -84,10 +84,10 @@ impl Mutation {
     }
 }
 
-/// An authenticated write, holding the database lock from the session check to the commit.
+/// An authenticated write, holding its connection from the session check to the commit.
 struct Session<'a> {
     request: &'a Mutation,
-    conn: MutexGuard<'a, Connection>,
+    conn: Pooled<'a>,
     user: String,
     now: i64,
 }

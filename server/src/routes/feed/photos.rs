@@ -19,7 +19,7 @@ pub async fn upload(
     request: Mutation,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Reply, ApiError> {
-    let session = request.authenticate()?;
+    let session = request.authenticate().await?;
     let bytes = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::ImageTooLarge
@@ -45,7 +45,7 @@ pub async fn get(
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let id = id(path, ApiError::PhotoNotFound)?;
     let (content_type, bytes) =

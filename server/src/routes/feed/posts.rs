@@ -44,7 +44,7 @@ pub async fn feed(
     query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let (body, first) = {
-        let conn = state.db();
+        let conn = state.db().await;
         let session = caller(&conn, &headers, state.clock.now())?;
         let Query(query) = query.map_err(bad_query)?;
         let window = Window::parse(query.cursor.as_deref(), query.limit)?;
@@ -110,7 +110,7 @@ pub async fn get(
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Post>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let id = id(path, ApiError::PostNotFound)?;
     posts::get(&conn, &session.user_id, &id)?
@@ -132,7 +132,7 @@ pub async fn create(
     request: Mutation,
     body: Result<ApiJson<NewPost>, ApiError>,
 ) -> Result<Reply, ApiError> {
-    let session = request.authenticate()?;
+    let session = request.authenticate().await?;
     let ApiJson(body) = body?;
     session.once(&[&canonical(&body)?], |tx, user, now| {
         let draft = Draft {
@@ -151,7 +151,7 @@ pub async fn delete(
     request: Mutation,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Reply, ApiError> {
-    let session = request.authenticate()?;
+    let session = request.authenticate().await?;
     let id = id(path, ApiError::PostNotFound)?;
     session.once(&[], |tx, user, _| {
         posts::delete_own(tx, user, &id)?;

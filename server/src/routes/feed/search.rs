@@ -28,11 +28,11 @@ pub async fn search(
     headers: HeaderMap,
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Json<Page<Post>>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let Query(query) = query.map_err(bad_query)?;
-    let pattern = search::pattern(&query.q)?;
+    let matcher = search::matcher(&query.q)?;
     let window = Window::parse(query.cursor.as_deref(), query.limit)?;
-    let rows = posts::list(&conn, &session.user_id, &List::Matching(&pattern), &window)?;
+    let rows = posts::list(&conn, &session.user_id, &List::Matching(&matcher), &window)?;
     Ok(Json(Page::cut(rows, &window)))
 }

@@ -24,7 +24,7 @@ pub async fn share(
     request: Mutation,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Reply, ApiError> {
-    let session = request.authenticate()?;
+    let session = request.authenticate().await?;
     let post_id = id(path, ApiError::PostNotFound)?;
     session.once(&[], |tx, _, _| {
         // Members may share any post they can read; only the author can make it public.
@@ -46,7 +46,7 @@ pub async fn landing(
 ) -> Result<(StatusCode, Html<String>), ApiError> {
     let (code, found) = match path {
         Ok(Path(code)) => {
-            let found = share::find(&state.db(), By::Code(&code))?;
+            let found = share::find(&*state.db().await, By::Code(&code))?;
             (code, found)
         }
         Err(_) => (String::new(), None),
