@@ -13,6 +13,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use crate::carrier::Carrier;
 use crate::clock::Clock;
 use crate::keyed::Keyed;
+use crate::keys::{KeySource, Keys};
 use crate::oidc::Oidc;
 use crate::oidc::dev_provider::{self, DevProvider};
 use crate::policy::Policies;
@@ -23,7 +24,7 @@ use crate::routes::{
     policy, profile, reauth, risk, session, sms, web_login,
 };
 use crate::routes::{certification, dev_oidc, oauth};
-use crate::{ServerConfig, access_log, db, error};
+use crate::{ServerConfig, access_log, db, error, sealed};
 
 const BODY_LIMIT: usize = 64 * 1024;
 
@@ -56,11 +57,15 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Opens the database and builds the router for `config`, served at `base_url` (e.g.
+/// Opens the database and builds the router for `config`, with the keys of `keys` (in dev
+/// mode, by default, a key file beside the database), served at `base_url` (e.g.
 /// `http://127.0.0.1:41234`, known once the listener is bound).
-pub fn build(config: &ServerConfig, base_url: &str) -> io::Result<Router> {
+pub fn build(config: &ServerConfig, keys: Option<KeySource>, base_url: &str) -> io::Result<Router> {
     let mut conn = db::open(&config.db_path)?;
-    let secret = db::server_secret(&conn)?;
+    let keys = Arc::new(server_keys(config, keys, &conn)?);
+    sealed::register(&conn, &keys).map_err(io::Error::other)?;
+    sealed::seal_legacy(&conn)
+        .map_err(|error| io::Error::other(format!("sealing older rows: {error}")))?;
     let carrier_key = db::carrier_key(&conn)?;
     let dev_provider = if config.dev {
         let key = db::oidc_signing_key(&conn, dev_provider::generate_key)?;
@@ -74,8 +79,8 @@ pub fn build(config: &ServerConfig, base_url: &str) -> io::Result<Router> {
             .map_err(|error| io::Error::other(format!("seeding the demo feed: {error}")))?;
     }
     let state = Arc::new(AppState {
-        db: db::pool(&config.db_path, conn)?,
-        keyed: Keyed::new(secret),
+        db: db::pool(&config.db_path, conn, &keys)?,
+        keyed: Keyed::new(keys.lookup().to_vec()),
         clock: Clock::default(),
         carrier: Carrier::new(carrier_key),
         policy: Policies::new(),
@@ -83,6 +88,57 @@ pub fn build(config: &ServerConfig, base_url: &str) -> io::Result<Router> {
         oidc: Oidc::new(&config.providers, dev_provider)?,
     });
     Ok(router(state, config.dev))
+}
+
+/// The server's keys. Production needs them given, and not beside the data they protect; dev
+/// mode makes a key file beside the database. A lookup key an older server kept in the
+/// database moves into a key file made now, and is refused otherwise (phones would no longer
+/// find their accounts).
+fn server_keys(
+    config: &ServerConfig,
+    source: Option<KeySource>,
+    conn: &rusqlite::Connection,
+) -> io::Result<Keys> {
+    let source = match (source, config.dev) {
+        (Some(source), _) => source,
+        (None, true) => KeySource::beside(&config.db_path),
+        (None, false) => {
+            return Err(io::Error::other(
+                "no keys: give --key-file PATH (or MEDCIRCLE_KEY_FILE), or MEDCIRCLE_KEYS",
+            ));
+        }
+    };
+    if let (KeySource::File(path), false) = (&source, config.dev) {
+        let data_dir = config
+            .db_path
+            .parent()
+            .and_then(|dir| dir.canonicalize().ok());
+        let key_dir = path.parent().and_then(|dir| dir.canonicalize().ok());
+        if data_dir.is_some() && data_dir == key_dir {
+            return Err(io::Error::other(format!(
+                "the key file {} is in the database's directory: keep it elsewhere, or a copy \
+                 of that directory opens everything",
+                path.display()
+            )));
+        }
+    }
+    let loaded = Keys::load(&source, config.dev)?;
+    let Some(legacy) = db::legacy_lookup_key(conn)? else {
+        return Ok(loaded.keys);
+    };
+    match &source {
+        KeySource::File(path) if loaded.fresh => {
+            let keys = loaded.keys.with_lookup(legacy);
+            keys.save(path)?;
+            db::forget_legacy_lookup_key(conn)?;
+            tracing::warn!(path = %path.display(), "the lookup key moved from the database to the key file");
+            Ok(keys)
+        }
+        _ => Err(io::Error::other(
+            "the database still holds the lookup key of an older server: start once with a new \
+             key file (a path that does not exist yet, in dev mode) to move it there",
+        )),
+    }
 }
 
 fn router(state: Shared, dev: bool) -> Router {

@@ -6,7 +6,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
+use std::sync::Arc;
+
+use crate::keys::Keys;
 use crate::pool::Pool;
+use crate::sealed;
 
 /// Schema steps; `PRAGMA user_version` records how many have been applied. Append only.
 const MIGRATIONS: &[&str] = &[
@@ -344,6 +348,12 @@ const MIGRATIONS: &[&str] = &[
         text, content = 'posts', content_rowid = 'seq', tokenize = 'trigram'
     );
     INSERT INTO posts_fts (posts_fts) VALUES ('rebuild');
+    -- At rest, sensitive values are sealed (see `sealed`): the phone (its mask is worked out
+    -- from it), the ID number and its mask, the position, certificate photos. The lookup key
+    -- moved out of the database, with the data keys (see `keys`).
+    ALTER TABLE users ADD COLUMN phone_sealed BLOB;
+    ALTER TABLE users DROP COLUMN phone_masked;
+    ALTER TABLE certifications ADD COLUMN location BLOB;
     CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
         INSERT INTO posts_fts (rowid, text) VALUES (new.seq, new.text);
     END;
@@ -381,12 +391,17 @@ pub fn open(path: &Path) -> io::Result<Connection> {
 /// a query while a writer holds the write lock.
 const POOL_SIZE: usize = 8;
 
-/// The pool of connections to `path`, `first` (already opened and migrated) among them.
-pub fn pool(path: &Path, first: Connection) -> io::Result<Pool> {
+/// The pool of connections to `path`, `first` (already opened, migrated and given the
+/// sealing functions) among them; the others get the functions under `keys`.
+pub fn pool(path: &Path, first: Connection, keys: &Arc<Keys>) -> io::Result<Pool> {
     let mut connections = vec![first];
     for _ in 1..POOL_SIZE {
         let conn = Connection::open(path)
-            .and_then(|conn| configure(&conn).map(|()| conn))
+            .and_then(|conn| {
+                configure(&conn)?;
+                sealed::register(&conn, keys)?;
+                Ok(conn)
+            })
             .map_err(|error| io::Error::other(format!("database {}: {error}", path.display())))?;
         connections.push(conn);
     }
@@ -409,9 +424,29 @@ fn migrate(conn: &mut Connection, applied: u32) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The HMAC key for codes, phones and devices: generated at first start, then kept.
-pub fn server_secret(conn: &Connection) -> io::Result<Vec<u8>> {
-    secret(conn, "server_secret", "server secret")
+/// The lookup key an older server generated and kept in the database, if it is still there:
+/// phone keys were made with it, so it moves to the key file (see `keys`).
+pub fn legacy_lookup_key(conn: &Connection) -> io::Result<Option<[u8; 32]>> {
+    let secret: Option<Vec<u8>> = conn
+        .query_row("SELECT secret FROM server_secret WHERE id = 1", [], |row| {
+            row.get(0)
+        })
+        .optional()
+        .map_err(|error| io::Error::other(format!("legacy lookup key: {error}")))?;
+    secret
+        .map(|secret| {
+            secret
+                .try_into()
+                .map_err(|_| io::Error::other("legacy lookup key: not 32 bytes"))
+        })
+        .transpose()
+}
+
+/// Deletes the legacy lookup key, once the key file holds it.
+pub fn forget_legacy_lookup_key(conn: &Connection) -> io::Result<()> {
+    conn.execute("DELETE FROM server_secret", [])
+        .map(drop)
+        .map_err(|error| io::Error::other(format!("legacy lookup key: {error}")))
 }
 
 /// The key the carrier signs one-tap tokens with: the carrier's, not the server's, so it is a
@@ -475,21 +510,19 @@ mod tests {
     fn migrates_once_and_keeps_the_secret() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.db");
-        let first = {
-            let conn = open(&path).unwrap();
-            server_secret(&conn).unwrap()
-        };
+        let carrier = carrier_key(&open(&path).unwrap()).unwrap();
         let conn = open(&path).unwrap();
         let version: u32 = conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .unwrap();
         assert_eq!(version as usize, MIGRATIONS.len());
-        assert_eq!(server_secret(&conn).unwrap(), first);
-        assert_eq!(first.len(), 32);
-        let carrier = carrier_key(&conn).unwrap();
         assert_eq!(carrier.len(), 32);
-        assert_ne!(carrier, first, "the carrier key is not the server secret");
-        assert_eq!(carrier_key(&open(&path).unwrap()).unwrap(), carrier);
+        assert_eq!(carrier_key(&conn).unwrap(), carrier);
+        assert_eq!(
+            legacy_lookup_key(&conn).unwrap(),
+            None,
+            "no lookup key in the database"
+        );
         let mode: String = conn
             .pragma_query_value(None, "journal_mode", |row| row.get(0))
             .unwrap();

@@ -6,7 +6,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
-use crate::{ServerConfig, app, serve};
+use crate::{KeySource, ServerConfig, app, serve};
 
 const WORKERS: usize = 4;
 
@@ -19,11 +19,21 @@ pub struct RunningServer {
 
 impl RunningServer {
     /// Binds `config.addr` (port 0 allowed), opens the database and returns once listening.
+    /// The keys come from the environment (see `KeySource::from_env`) or, in dev mode, from a
+    /// key file beside the database.
     pub fn start(config: ServerConfig) -> io::Result<RunningServer> {
+        Self::start_with_keys(config, KeySource::from_env())
+    }
+
+    /// Like `start`, with the keys of `keys` when given.
+    pub fn start_with_keys(
+        config: ServerConfig,
+        keys: Option<KeySource>,
+    ) -> io::Result<RunningServer> {
         let listener = std::net::TcpListener::bind(config.addr)?;
         listener.set_nonblocking(true)?;
         let url = url_for(listener.local_addr()?);
-        let app = app::build(&config, &url)?;
+        let app = app::build(&config, keys, &url)?;
         // Several workers: a slow request occupies one of them, not the whole server.
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(WORKERS)

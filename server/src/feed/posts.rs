@@ -265,8 +265,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let conn = crate::db::open(&dir.path().join("server.db")).unwrap();
         conn.execute(
-            "INSERT INTO users (id, phone_key, phone_masked, nickname, created_at)
-             VALUES ('u_1', x'01', '', 'Dr. Li', 0)",
+            "INSERT INTO users (id, phone_key, nickname, created_at)
+             VALUES ('u_1', x'01', 'Dr. Li', 0)",
             [],
         )
         .unwrap();

@@ -1,5 +1,4 @@
 use reqwest::{Method, StatusCode};
-use rusqlite::Connection;
 use serde_json::{Value, json};
 
 use crate::common::{DEMO_AUTHORS, PHONE, TestServer, access, assert_error, count_rows};
@@ -142,10 +141,7 @@ async fn export_holds_the_accounts_data_and_no_credentials() {
             assert!(!text.contains(&secret[4..]), "a token is in the export");
         }
     }
-    let server_secret: Vec<u8> = Connection::open(server.db_path())
-        .unwrap()
-        .query_row("SELECT secret FROM server_secret", [], |row| row.get(0))
-        .unwrap();
+    let server_secret = crate::common::lookup_key(&server);
     for forbidden in [
         "mca_",
         "mcr_",

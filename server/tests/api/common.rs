@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use medcircle_server::{RunningServer, ServerConfig};
+use medcircle_server::{KeySource, RunningServer, ServerConfig};
 use reqwest::{Method, Response, StatusCode, header};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -29,7 +29,7 @@ impl TestServer {
 
     fn start(dev: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let server = RunningServer::start(config(&dir, dev)).unwrap();
+        let server = start(config(&dir, dev)).unwrap();
         TestServer {
             server,
             dir,
@@ -228,6 +228,38 @@ pub fn columns(server: &TestServer, table: &str) -> Vec<String> {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
+}
+
+/// Starts a server for `config`: in dev mode with its own key file beside the database, in
+/// production with a key file kept in a directory of its own next to the database's.
+pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
+    let keys = (!config.dev).then(|| production_keys(&config.db_path));
+    RunningServer::start_with_keys(config, keys)
+}
+
+/// The key file of a production server for the database at `db_path`, made the first time.
+pub fn production_keys(db_path: &std::path::Path) -> KeySource {
+    let dir = db_path.parent().unwrap().join("keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("server.keys");
+    if !path.exists() {
+        let key = || hex::encode(rand::random::<[u8; 32]>());
+        std::fs::write(&path, format!("lookup {}\ndata 1 {}\n", key(), key())).unwrap();
+    }
+    KeySource::File(path)
+}
+
+/// The lookup key (phone, device and code HMACs) of a dev server: in its key file, not in
+/// its database.
+pub fn lookup_key(server: &TestServer) -> Vec<u8> {
+    let mut path = server.db_path().into_os_string();
+    path.push(".keys");
+    let text = std::fs::read_to_string(path).unwrap();
+    let line = text
+        .lines()
+        .find_map(|line| line.strip_prefix("lookup "))
+        .unwrap();
+    hex::decode(line).unwrap()
 }
 
 pub fn config(dir: &TempDir, dev: bool) -> ServerConfig {

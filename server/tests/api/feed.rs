@@ -126,7 +126,7 @@ async fn dev_mode_seeds_a_demo_feed_once() {
     // Restarting on the same database does not seed again.
     let dir = server.dir;
     drop(server.server);
-    let again = medcircle_server::RunningServer::start(crate::common::config(&dir, true)).unwrap();
+    let again = crate::common::start(crate::common::config(&dir, true)).unwrap();
     let stats: Value = crate::common::client()
         .get(format!("{}/dev/feed/stats", again.url()))
         .send()

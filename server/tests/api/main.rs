@@ -2,6 +2,7 @@
 //! (one binary, so the test suite links once).
 
 mod account;
+mod at_rest;
 mod auth_flow;
 mod binary;
 mod certification;
