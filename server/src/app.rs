@@ -24,7 +24,7 @@ use crate::routes::{
     policy, profile, reauth, risk, session, sms, web_login,
 };
 use crate::routes::{certification, dev_oidc, oauth};
-use crate::{ServerConfig, access_log, db, error, sealed};
+use crate::{ServerConfig, access_log, db, error, retention, sealed};
 
 const BODY_LIMIT: usize = 64 * 1024;
 
@@ -59,7 +59,8 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Opens the database and builds the router for `config`, with the keys of `keys` (in dev
 /// mode, by default, a key file beside the database), served at `base_url` (e.g.
-/// `http://127.0.0.1:41234`, known once the listener is bound).
+/// `http://127.0.0.1:41234`, known once the listener is bound). Call it inside the runtime
+/// that will serve it: the retention sweep starts on it.
 pub fn build(config: &ServerConfig, keys: Option<KeySource>, base_url: &str) -> io::Result<Router> {
     let mut conn = db::open(&config.db_path)?;
     let keys = Arc::new(server_keys(config, keys, &conn)?);
@@ -87,6 +88,7 @@ pub fn build(config: &ServerConfig, keys: Option<KeySource>, base_url: &str) -> 
         dev: config.dev.then(dev::DevState::default),
         oidc: Oidc::new(&config.providers, dev_provider)?,
     });
+    retention::spawn(state.clone());
     Ok(router(state, config.dev))
 }
 

@@ -354,6 +354,9 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE users ADD COLUMN phone_sealed BLOB;
     ALTER TABLE users DROP COLUMN phone_masked;
     ALTER TABLE certifications ADD COLUMN location BLOB;
+    -- When the server received an event (`at` is the client's): the retention sweep counts
+    -- from it. Events from before it have no such time and go at the first sweep.
+    ALTER TABLE events ADD COLUMN received_at INTEGER NOT NULL DEFAULT 0;
     CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
         INSERT INTO posts_fts (rowid, text) VALUES (new.seq, new.text);
     END;

@@ -56,11 +56,18 @@ pub fn check_pseudonym(pseudonym: &str) -> Result<(), ApiError> {
     }
 }
 
-pub fn store(conn: &Connection, pseudonym: &str, events: &[Event]) -> rusqlite::Result<()> {
-    let mut insert =
-        conn.prepare("INSERT INTO events (pseudonym, kind, target, at) VALUES (?1, ?2, ?3, ?4)")?;
+pub fn store(
+    conn: &Connection,
+    pseudonym: &str,
+    events: &[Event],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let mut insert = conn.prepare(
+        "INSERT INTO events (pseudonym, kind, target, at, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
     for event in events {
-        insert.execute(params![pseudonym, event.kind, event.target, event.at])?;
+        insert.execute(params![pseudonym, event.kind, event.target, event.at, now])?;
     }
     Ok(())
 }

@@ -26,6 +26,7 @@ mod phone;
 mod policy;
 mod pool;
 mod rate_limit;
+mod retention;
 mod risk;
 mod rotation;
 mod routes;

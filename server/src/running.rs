@@ -33,17 +33,20 @@ impl RunningServer {
         let listener = std::net::TcpListener::bind(config.addr)?;
         listener.set_nonblocking(true)?;
         let url = url_for(listener.local_addr()?);
-        let app = app::build(&config, keys, &url)?;
         // Several workers: a slow request occupies one of them, not the whole server.
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(WORKERS)
             .thread_name("medcircle-server-worker")
             .enable_all()
             .build()?;
-        let listener = {
-            // Registering the socket needs the runtime's reactor, not a running runtime.
+        let (app, listener) = {
+            // Registering the socket needs the runtime's reactor, and the app's background
+            // work its spawner, not a running runtime.
             let _entered = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
+            (
+                app::build(&config, keys, &url)?,
+                tokio::net::TcpListener::from_std(listener)?,
+            )
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()

@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::phone::Phone;
 use crate::policy::Draft;
-use crate::{events, risk};
+use crate::{events, retention, risk};
 
 /// In-memory only, so clear codes never reach the disk.
 #[derive(Default)]
@@ -88,6 +88,8 @@ pub async fn advance_clock(
 ) -> Json<Value> {
     let now = state.clock.advance(request.seconds);
     tracing::info!(seconds = request.seconds, now, "dev clock advanced");
+    // What a server would have swept meanwhile.
+    retention::run(&state).await;
     Json(json!({ "now": now }))
 }
 

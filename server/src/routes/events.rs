@@ -52,7 +52,7 @@ pub async fn record(
     }
     let mut conn = state.db().await;
     let tx = pool::write(&mut conn)?;
-    events::store(&tx, &batch.pseudonym, &batch.events)?;
+    events::store(&tx, &batch.pseudonym, &batch.events, state.clock.now())?;
     tx.commit()?;
     let accepted = batch.events.len();
     tracing::info!(accepted, "events stored");
