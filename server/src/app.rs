@@ -24,7 +24,7 @@ use crate::routes::{
     policy, profile, reauth, risk, session, sms, web_login,
 };
 use crate::routes::{certification, dev_oidc, oauth};
-use crate::{ServerConfig, access_log, db, error, retention, sealed};
+use crate::{ServerConfig, access_log, challenge, db, error, retention, sealed};
 
 const BODY_LIMIT: usize = 64 * 1024;
 
@@ -40,6 +40,8 @@ pub struct AppState {
     pub dev: Option<dev::DevState>,
     /// The trusted OpenID providers (and, in dev mode, the dev provider).
     pub oidc: Oidc,
+    /// Challenges already solved (see `challenge`).
+    pub challenges: challenge::Spent,
 }
 
 pub type Shared = Arc<AppState>;
@@ -87,6 +89,7 @@ pub fn build(config: &ServerConfig, keys: Option<KeySource>, base_url: &str) -> 
         policy: Policies::new(),
         dev: config.dev.then(dev::DevState::default),
         oidc: Oidc::new(&config.providers, dev_provider)?,
+        challenges: challenge::Spent::default(),
     });
     retention::spawn(state.clone());
     Ok(router(state, config.dev))

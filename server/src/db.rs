@@ -357,6 +357,17 @@ const MIGRATIONS: &[&str] = &[
     -- When the server received an event (`at` is the client's): the retention sweep counts
     -- from it. Events from before it have no such time and go at the first sweep.
     ALTER TABLE events ADD COLUMN received_at INTEGER NOT NULL DEFAULT 0;
+    -- SMS limits per requester (an HMAC of its network address), and wrong guesses at a code
+    -- per requester, so nobody uses up the budget or the guesses of a phone's owner.
+    ALTER TABLE sms_sends ADD COLUMN requester_key BLOB NOT NULL DEFAULT x'';
+    CREATE INDEX sms_sends_by_requester ON sms_sends(requester_key, sent_at);
+    CREATE INDEX sms_sends_by_time ON sms_sends(sent_at);
+    CREATE TABLE sms_code_guesses (
+        phone_key BLOB NOT NULL,
+        requester_key BLOB NOT NULL,
+        wrong INTEGER NOT NULL,
+        PRIMARY KEY (phone_key, requester_key)
+    );
     CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
         INSERT INTO posts_fts (rowid, text) VALUES (new.seq, new.text);
     END;

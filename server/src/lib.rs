@@ -6,6 +6,7 @@ mod app;
 mod base64url;
 mod carrier;
 mod certification;
+mod challenge;
 mod clock;
 mod codes;
 mod consents;

@@ -120,6 +120,32 @@ impl TestServer {
         .await
     }
 
+    /// Sends a code from `http` (a client with its own address, see `client_from`), solving
+    /// the challenge if the server asks for one; returns the final answer.
+    pub async fn send_code_solving(
+        &self,
+        http: &reqwest::Client,
+        phone: &str,
+        device: &str,
+    ) -> Response {
+        let send = |challenge: Value| {
+            http.post(self.url("/v1/auth/sms/send"))
+                .json(&json!({ "phone": phone, "device_id": device, "challenge": challenge }))
+                .send()
+        };
+        let first = send(Value::Null).await.unwrap();
+        if first.status() != StatusCode::PRECONDITION_REQUIRED {
+            return first;
+        }
+        let error = assert_error(
+            first,
+            StatusCode::PRECONDITION_REQUIRED,
+            "challenge_required",
+        )
+        .await;
+        send(solve(&error["challenge"])).await.unwrap()
+    }
+
     /// The last code the dev outbox holds for `phone`.
     pub async fn outbox_code(&self, phone: &str) -> String {
         let response = self.get(&format!("/dev/sms/outbox?phone={phone}")).await;
@@ -269,6 +295,39 @@ pub fn config(dir: &TempDir, dev: bool) -> ServerConfig {
         dev,
         providers: Vec::new(),
     }
+}
+
+/// A solution to a `challenge_required` error's `challenge`.
+pub fn solve(challenge: &Value) -> Value {
+    use sha2::{Digest, Sha256};
+    let token = challenge["token"].as_str().unwrap();
+    let difficulty = challenge["difficulty"].as_u64().unwrap();
+    let zero_bits = |nonce: &str| {
+        let digest = Sha256::digest(format!("{token}:{nonce}"));
+        let mut bits = 0u64;
+        for byte in digest {
+            bits += u64::from(byte.leading_zeros());
+            if byte != 0 {
+                break;
+            }
+        }
+        bits
+    };
+    let nonce = (0u64..)
+        .map(|n| n.to_string())
+        .find(|nonce| zero_bits(nonce) >= difficulty)
+        .unwrap();
+    json!({ "token": token, "nonce": nonce })
+}
+
+/// A client whose requests come from `ip`, another loopback address (127.0.0.0/8): another
+/// requester as the server sees it.
+pub fn client_from(ip: &str) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .local_address(Some(ip.parse().unwrap()))
+        .build()
+        .unwrap()
 }
 
 pub fn client() -> reqwest::Client {

@@ -26,6 +26,7 @@ mod policy;
 mod protected;
 mod retention;
 mod risk;
+mod sms_abuse;
 mod sms_limits;
 mod step_up;
 mod storage;

@@ -128,9 +128,11 @@ async fn every_error_code_the_server_uses_is_in_the_error_schema() {
         "invalid_cursor",
         "invalid_idempotency_key",
         "idempotency_key_reused",
+        "challenge_required",
+        "invalid_challenge",
         "internal",
     ] {
         assert!(codes.contains(&code), "{code}");
     }
-    assert_eq!(codes.len(), 50);
+    assert_eq!(codes.len(), 52);
 }
