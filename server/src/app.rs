@@ -18,6 +18,7 @@ use crate::oidc::Oidc;
 use crate::oidc::dev_provider::{self, DevProvider};
 use crate::policy::Policies;
 use crate::pool::{Pool, Pooled};
+use crate::quota::Quotas;
 use crate::routes::feed;
 use crate::routes::{
     account, consents, deletion_requests, dev, dictionaries, events, interests, one_tap, openapi,
@@ -42,6 +43,8 @@ pub struct AppState {
     pub oidc: Oidc,
     /// Challenges already solved (see `challenge`).
     pub challenges: challenge::Spent,
+    /// Per-requester and per-user budgets (see `quota`).
+    pub quotas: Quotas,
 }
 
 pub type Shared = Arc<AppState>;
@@ -90,6 +93,7 @@ pub fn build(config: &ServerConfig, keys: Option<KeySource>, base_url: &str) -> 
         dev: config.dev.then(dev::DevState::default),
         oidc: Oidc::new(&config.providers, dev_provider)?,
         challenges: challenge::Spent::default(),
+        quotas: Quotas::default(),
     });
     retention::spawn(state.clone());
     Ok(router(state, config.dev))

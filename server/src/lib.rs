@@ -26,6 +26,7 @@ mod oidc;
 mod phone;
 mod policy;
 mod pool;
+mod quota;
 mod rate_limit;
 mod retention;
 mod risk;

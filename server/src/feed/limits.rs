@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// What photo uploads accept, certification's or the feed's.
 pub const MAX_PHOTO_BYTES: usize = crate::certification::image::MAX_BYTES;
-pub const MAX_PHOTO_DIMENSION: u32 = 4096;
+pub const MAX_PHOTO_DIMENSION: u32 = crate::certification::image::MAX_DIMENSION;
 pub const MAX_PHOTOS_PER_POST: usize = 9;
 pub const MAX_TEXT_CHARS: usize = 2000;
 pub const MAX_COMMENT_CHARS: usize = 500;

@@ -17,6 +17,7 @@ use crate::certification::{self, Kind, Location, Photo, Status};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::pool;
+use crate::quota::Budget;
 use crate::routes::session::caller;
 
 /// The most photos one submission may name.
@@ -59,6 +60,8 @@ pub async fn upload_photo(
         }
     })?;
     let size = image::inspect(declared, &bytes)?;
+    let user = session.user_id.as_bytes();
+    state.quotas.take(Budget::CertificatePhotos, user, 1, now)?;
     let photo =
         certification::store_photo(&conn, &session.user_id, kind, declared, &bytes, size, now)?;
     tracing::info!(user = %session.user_id, photo = %photo.photo_id, ?kind, "certification photo stored");

@@ -1,14 +1,17 @@
 //! `POST /v1/auth/oauth`: login with an ID token from a trusted OpenID provider, obtained by
 //! the app (authorization code flow with PKCE). Answers exactly what an SMS login answers.
 
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use serde::Deserialize;
 
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::pool;
+use crate::quota::Budget;
 use crate::routes::session::SessionBody;
 use crate::{ident, identities, sessions, text, users};
 
@@ -28,12 +31,16 @@ pub struct OAuthRequest {
 
 pub async fn log_in(
     State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<OAuthRequest>,
 ) -> Result<Json<SessionBody>, ApiError> {
     ident::device_id("install_id", &request.install_id)?;
     if request.nonce.is_empty() {
         return Err(ApiError::InvalidRequest("nonce must not be empty".into()));
     }
+    let requester = state.keyed.requester(peer.ip());
+    let now = state.clock.now();
+    state.quotas.take(Budget::OauthLogins, &requester, 1, now)?;
     // Awaited with no lock held: the provider may be this very server.
     let verified = state
         .oidc

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::app::Shared;
 use crate::error::ApiError;
+use crate::quota::Budget;
 use crate::routes::session::caller;
 use crate::users;
 use crate::web_logins::{self, Created, Requester, Status, TTL_S, WebLogin};
@@ -110,6 +111,11 @@ async fn create(
     headers: &HeaderMap,
     peer: SocketAddr,
 ) -> Result<Created, ApiError> {
+    let requester_key = state.keyed.requester(peer.ip());
+    let now = state.clock.now();
+    state
+        .quotas
+        .take(Budget::WebLogins, &requester_key, 1, now)?;
     let requester = Requester::of(headers, peer.ip());
     let created = web_logins::create(&*state.db().await, &requester, state.clock.now())?;
     tracing::info!(web_login = %created.id, place = %requester.place, "web login requested");

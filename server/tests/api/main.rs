@@ -24,6 +24,7 @@ mod one_tap;
 mod openapi;
 mod policy;
 mod protected;
+mod quotas;
 mod retention;
 mod risk;
 mod sms_abuse;

@@ -11,6 +11,7 @@ use crate::app::Shared;
 use crate::error::ApiError;
 use crate::feed::idempotency::Reply;
 use crate::feed::photos;
+use crate::quota::Budget;
 use crate::routes::session::caller;
 
 use super::{Mutation, id};
@@ -33,6 +34,8 @@ pub async fn upload(
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
     let (image_type, size) = photos::check(declared, &bytes)?;
+    let (state, user, now) = (&request.state, session.user.as_bytes(), session.now);
+    state.quotas.take(Budget::PostPhotos, user, 1, now)?;
     session.once(&[image_type.mime().as_bytes(), &bytes], |tx, user, now| {
         let photo = photos::store(tx, user, image_type, &bytes, size, now)?;
         tracing::info!(%user, photo = %photo.id, bytes = bytes.len(), "photo uploaded");
