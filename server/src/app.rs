@@ -25,7 +25,7 @@ use crate::routes::{
     policy, profile, reauth, risk, session, sms, web_login,
 };
 use crate::routes::{certification, dev_oidc, oauth};
-use crate::{ServerConfig, access_log, challenge, db, error, retention, sealed};
+use crate::{ServerConfig, access_log, challenge, db, error, request_limits, retention, sealed};
 
 const BODY_LIMIT: usize = 64 * 1024;
 
@@ -163,6 +163,8 @@ fn router(state: Shared, dev: bool) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), dev::record))
         .layer(middleware::from_fn(access_log::log))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Outermost: an oversized request goes no further.
+        .layer(middleware::from_fn(request_limits::check))
         .with_state(state)
 }
 

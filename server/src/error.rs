@@ -112,6 +112,10 @@ pub enum ApiError {
     ChallengeRequired(Challenge),
     #[error("the challenge solution is wrong, expired, already used or for another phone")]
     InvalidChallenge,
+    #[error("the request's URI is longer than 8 KiB")]
+    UriTooLong,
+    #[error("the request has more than 64 headers or more than 32 KiB of them")]
+    HeadersTooLarge,
     #[error("internal server error")]
     Internal,
 }
@@ -170,6 +174,8 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::ChallengeRequired(_) => "challenge_required",
             ApiError::InvalidChallenge => "invalid_challenge",
+            ApiError::UriTooLong => "uri_too_long",
+            ApiError::HeadersTooLarge => "headers_too_large",
             ApiError::Internal => "internal",
         }
     }
@@ -223,6 +229,8 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ChallengeRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::InvalidChallenge => StatusCode::BAD_REQUEST,
+            ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -342,6 +350,8 @@ mod tests {
                 expires_in_s: 1,
             }),
             ApiError::InvalidChallenge,
+            ApiError::UriTooLong,
+            ApiError::HeadersTooLarge,
             ApiError::Internal,
         ];
         for error in all {

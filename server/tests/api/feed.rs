@@ -283,14 +283,19 @@ async fn feed_pages_are_newest_first_and_stable_under_inserts() {
     assert_eq!(seen[..4], [d, c, b, a]);
     assert!(times.windows(2).all(|pair| pair[0] >= pair[1]), "{times:?}");
 
-    // Limits are clamped; cursors are opaque but checked.
-    assert_eq!(
-        get(&server, &token, "/v1/feed?limit=500").await["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        44
-    );
+    // Limits outside 1..=50 are refused, like any other list's; cursors are opaque but checked.
+    for limit in ["0", "51", "500", "-1"] {
+        let bad = send(
+            &server,
+            Method::GET,
+            &format!("/v1/feed?limit={limit}"),
+            &token,
+            None,
+            None,
+        )
+        .await;
+        assert_error(bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request").await;
+    }
     assert_eq!(
         get(&server, &token, "/v1/feed").await["items"]
             .as_array()

@@ -29,12 +29,12 @@ use crate::routes::session::caller;
 #[derive(Deserialize)]
 pub struct PageQuery {
     cursor: Option<String>,
-    limit: Option<u32>,
+    limit: Option<String>,
 }
 
 impl PageQuery {
     fn window(&self) -> Result<Window, ApiError> {
-        Window::parse(self.cursor.as_deref(), self.limit)
+        Window::parse(self.cursor.as_deref(), self.limit.as_deref())
     }
 }
 

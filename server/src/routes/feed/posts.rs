@@ -24,7 +24,7 @@ use super::{Mutation, bad_query, canonical, id};
 #[derive(Deserialize)]
 pub struct FeedQuery {
     cursor: Option<String>,
-    limit: Option<u32>,
+    limit: Option<String>,
     personalised: Option<bool>,
 }
 
@@ -47,7 +47,7 @@ pub async fn feed(
         let conn = state.db().await;
         let session = caller(&conn, &headers, state.clock.now())?;
         let Query(query) = query.map_err(bad_query)?;
-        let window = Window::parse(query.cursor.as_deref(), query.limit)?;
+        let window = Window::parse(query.cursor.as_deref(), query.limit.as_deref())?;
         let rows = posts::list(&conn, &session.user_id, &List::Recent, &window)?;
         let mut page = Page::cut(rows, &window);
         // Not personalised: the caller's interests are not even read.

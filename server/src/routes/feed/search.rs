@@ -20,7 +20,7 @@ pub struct SearchQuery {
     #[serde(default)]
     q: String,
     cursor: Option<String>,
-    limit: Option<u32>,
+    limit: Option<String>,
 }
 
 pub async fn search(
@@ -32,7 +32,7 @@ pub async fn search(
     let session = caller(&conn, &headers, state.clock.now())?;
     let Query(query) = query.map_err(bad_query)?;
     let matcher = search::matcher(&query.q)?;
-    let window = Window::parse(query.cursor.as_deref(), query.limit)?;
+    let window = Window::parse(query.cursor.as_deref(), query.limit.as_deref())?;
     let rows = posts::list(&conn, &session.user_id, &List::Matching(&matcher), &window)?;
     Ok(Json(Page::cut(rows, &window)))
 }
