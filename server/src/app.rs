@@ -54,6 +54,11 @@ impl AppState {
     pub async fn db(&self) -> Pooled<'_> {
         self.db.get().await
     }
+
+    /// A connection for a request that writes (see `Pool::write`).
+    pub async fn writer(&self) -> Pooled<'_> {
+        self.db.write().await
+    }
 }
 
 /// Locks a mutex even if a panicking request poisoned it: SQLite rolls back an unfinished

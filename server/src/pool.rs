@@ -1,7 +1,7 @@
 //! A fixed set of connections to the one database file. In WAL mode readers run in parallel
 //! with each other and with the one writer SQLite admits at a time, so a request waits only
-//! for a free connection (asynchronously) or, when it writes, for the write lock: never for
-//! every other request.
+//! for a free connection or, when it writes, for the writer before it (both asynchronously):
+//! never for every other request.
 
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -15,6 +15,9 @@ use crate::app::lock;
 pub struct Pool {
     idle: Mutex<Vec<Connection>>,
     free: Semaphore,
+    /// One writer at a time, as SQLite allows: writers wait for it here, asynchronously,
+    /// rather than sleeping in SQLite's busy handler on a runtime thread.
+    writer: Semaphore,
 }
 
 impl Pool {
@@ -22,11 +25,27 @@ impl Pool {
         Pool {
             free: Semaphore::new(connections.len()),
             idle: Mutex::new(connections),
+            writer: Semaphore::new(1),
         }
     }
 
     /// A connection, once one is free.
     pub async fn get(&self) -> Pooled<'_> {
+        self.connection(None).await
+    }
+
+    /// A connection for a request that writes, once no other such request runs and a
+    /// connection is free.
+    pub async fn write(&self) -> Pooled<'_> {
+        let writing = self
+            .writer
+            .acquire()
+            .await
+            .expect("the writer semaphore is never closed");
+        self.connection(Some(writing)).await
+    }
+
+    async fn connection<'a>(&'a self, writing: Option<SemaphorePermit<'a>>) -> Pooled<'a> {
         let permit = self
             .free
             .acquire()
@@ -39,6 +58,7 @@ impl Pool {
             pool: self,
             conn: Some(conn),
             _permit: permit,
+            _writing: writing,
             _not_send: PhantomData,
         }
     }
@@ -49,6 +69,8 @@ pub struct Pooled<'a> {
     pool: &'a Pool,
     conn: Option<Connection>,
     _permit: SemaphorePermit<'a>,
+    /// Held by a request that writes.
+    _writing: Option<SemaphorePermit<'a>>,
     /// Not `Send`: a handler holding a connection across an `.await` does not compile (axum
     /// needs `Send` futures), so no request keeps one while it waits on anything else.
     _not_send: PhantomData<*const ()>,
@@ -80,7 +102,7 @@ impl Drop for Pooled<'_> {
 
 /// A transaction that takes the write lock at once: one that read first and then wrote could
 /// find the database changed by another writer meanwhile and fail instead of waiting.
-pub fn write(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+pub fn immediate(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
 }
 
@@ -114,5 +136,16 @@ mod tests {
         let third = pool.get().await;
         drop((second, third));
         assert_eq!(lock(&pool.idle).len(), 2);
+    }
+
+    #[tokio::test]
+    async fn writers_take_turns_while_readers_go_on() {
+        let pool = pool_of(3);
+        let writing = pool.write().await;
+        let waiting = tokio::time::timeout(Duration::from_millis(20), pool.write()).await;
+        assert!(waiting.is_err(), "a second writer while one writes");
+        let reading = pool.get().await;
+        drop((writing, reading));
+        drop(pool.write().await);
     }
 }

@@ -59,7 +59,7 @@ pub fn sweep(conn: &Connection, now: i64) -> rusqlite::Result<Swept> {
 /// Sweeps with one of the server's connections, logging what went.
 pub async fn run(state: &Shared) {
     let now = state.clock.now();
-    match sweep(&*state.db().await, now) {
+    match sweep(&*state.writer().await, now) {
         Ok(swept) if swept != Swept::default() => tracing::info!(?swept, "retention sweep"),
         Ok(_) => {}
         Err(error) => tracing::error!(%error, "retention sweep failed"),

@@ -18,7 +18,8 @@ commands:
   contract   only the server's contract run (needs `cargo build -p medcircle-server` first)
   privacy    regenerate the store declarations from core/privacy/inventory.toml
   bench      run the core's benchmarks (encrypted store vs plain SQLite) and summarise them
-             against the budgets; further arguments go to criterion, e.g. a filter: `bench page_read`";
+             against the budgets, then the server's load test (p50/p99, errors); further arguments
+             go to criterion, e.g. a filter: `bench page_read`; `bench load` runs the load test alone";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -118,7 +118,7 @@ pub fn once(
     now: i64,
     action: impl FnOnce(&Transaction<'_>) -> Result<Reply, ApiError>,
 ) -> Result<Reply, ApiError> {
-    let tx = pool::write(conn)?;
+    let tx = pool::immediate(conn)?;
     if let Some(idempotency) = &idempotency {
         tx.execute(
             "DELETE FROM idempotency_keys WHERE created_at <= ?1",

@@ -78,10 +78,10 @@ pub async fn delete(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db().await;
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     session.require_recent_auth(now)?;
-    let tx = pool::write(&mut conn)?;
+    let tx = pool::immediate(&mut conn)?;
     feed::forget_user(&tx, &session.user_id)?;
     users::delete(&tx, &session.user_id)?;
     tx.commit()?;

@@ -38,7 +38,7 @@ pub async fn upload_photo(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Photo>), ApiError> {
     let now = state.clock.now();
-    let conn = state.db().await;
+    let conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     let kind = query
         .ok()
@@ -82,7 +82,7 @@ pub async fn submit(
     body: Result<ApiJson<SubmitRequest>, ApiError>,
 ) -> Result<Json<Status>, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db().await;
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     let ApiJson(request) = body?;
     let id_number = IdNumber::parse(&request.id_number).ok_or(ApiError::InvalidIdNumber)?;
@@ -101,7 +101,7 @@ pub async fn submit(
             "location needs latitude in [-90, 90] and longitude in [-180, 180]".into(),
         ));
     }
-    let tx = pool::write(&mut conn)?;
+    let tx = pool::immediate(&mut conn)?;
     if certification::is_approved(&tx, &session.user_id)? {
         return Err(ApiError::AlreadyCertified);
     }
@@ -187,8 +187,8 @@ pub async fn dev_decide(
         (false, None) => return Err(ApiError::ReasonRequired),
     };
     let now = state.clock.now();
-    let mut conn = state.db().await;
-    let tx = pool::write(&mut conn)?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     if !certification::decide(&tx, &request.user_id, request.approve, reason, now)? {
         return Err(ApiError::NotFound);
     }

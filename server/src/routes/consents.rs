@@ -35,7 +35,7 @@ pub async fn put(
     headers: HeaderMap,
     body: Result<ApiJson<PutRequest>, ApiError>,
 ) -> Result<Json<PutResponse>, ApiError> {
-    let mut conn = state.db().await;
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let ApiJson(request) = body?;
     if !(1..=MAX_RECORDS).contains(&request.records.len()) {
@@ -46,7 +46,7 @@ pub async fn put(
     for record in &request.records {
         record.validate()?;
     }
-    let tx = pool::write(&mut conn)?;
+    let tx = pool::immediate(&mut conn)?;
     let stored = consents::append(&tx, &session.user_id, &request.records)?;
     tx.commit()?;
     tracing::info!(user = %session.user_id, stored, "consent records stored");

@@ -43,7 +43,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Result<ApiJson<CreateRequest>, ApiError>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
-    let mut conn = state.db().await;
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let ApiJson(request) = body?;
     consents::check_purpose(&request.purpose)?;
@@ -66,7 +66,7 @@ pub async fn create(
         events::check_pseudonym(pseudonym)?;
     }
     let recorded = DeletionRequest::new(request.request_id, request.purpose, request.requested_at);
-    let tx = pool::write(&mut conn)?;
+    let tx = pool::immediate(&mut conn)?;
     // A retry changes nothing: the first arrival already deleted what there was.
     if deletion_requests::record(&tx, &session.user_id, &recorded)? {
         let deleted = match recorded.purpose.as_str() {

@@ -58,8 +58,8 @@ pub async fn record(
     let weight = u64::try_from(batch.events.len()).unwrap_or(u64::MAX);
     let now = state.clock.now();
     state.quotas.take(Budget::Events, &requester, weight, now)?;
-    let mut conn = state.db().await;
-    let tx = pool::write(&mut conn)?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     events::store(&tx, &batch.pseudonym, &batch.events, state.clock.now())?;
     tx.commit()?;
     let accepted = batch.events.len();
@@ -79,8 +79,8 @@ pub async fn forget(
     for pseudonym in &request.pseudonyms {
         events::check_pseudonym(pseudonym)?;
     }
-    let mut conn = state.db().await;
-    let tx = pool::write(&mut conn)?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     let deleted = events::forget(&tx, &request.pseudonyms)?;
     tx.commit()?;
     tracing::info!(deleted, "events forgotten");

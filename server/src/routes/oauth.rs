@@ -56,8 +56,8 @@ pub async fn log_in(
             tracing::info!(reason = %error, "id token refused");
         })?;
     let now = state.clock.now();
-    let mut conn = state.db().await;
-    let tx = pool::write(&mut conn)?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     identities::redeem(&tx, &verified, now)?;
     let (issuer, subject) = (&verified.issuer, &verified.subject);
     let user_id = match identities::user_of(&tx, issuer, subject)? {

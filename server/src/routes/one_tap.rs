@@ -31,8 +31,8 @@ pub async fn log_in(
 ) -> Result<Json<OneTapBody>, ApiError> {
     ident::device_id("device_id", &request.device_id)?;
     let now = state.clock.now();
-    let mut conn = state.db().await;
-    let tx = pool::write(&mut conn)?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     let verified = state
         .carrier
         .redeem(&tx, &request.carrier_token, now)

@@ -26,10 +26,10 @@ pub async fn put(
     headers: HeaderMap,
     body: Result<ApiJson<ProfileRequest>, ApiError>,
 ) -> Result<Json<User>, ApiError> {
-    let mut conn = state.db().await;
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let ApiJson(request) = body?;
-    let tx = pool::write(&mut conn)?;
+    let tx = pool::immediate(&mut conn)?;
     if !dictionaries::unit_exists(&tx, &request.unit_id)? {
         return Err(ApiError::InvalidRequest("unknown unit_id".into()));
     }

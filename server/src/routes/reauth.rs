@@ -37,7 +37,7 @@ pub async fn send(
     body: Result<ApiJson<SendRequest>, ApiError>,
 ) -> Result<Json<SendResponse>, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db().await;
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     let ApiJson(request) = body?;
     let phone = own_phone(&state, &conn, &session, &request.phone)?;
@@ -70,11 +70,11 @@ pub async fn verify(
     body: Result<ApiJson<VerifyRequest>, ApiError>,
 ) -> Result<Json<VerifyResponse>, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db().await;
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     let ApiJson(request) = body?;
     let phone = own_phone(&state, &conn, &session, &request.phone)?;
-    let tx = pool::write(&mut conn)?;
+    let tx = pool::immediate(&mut conn)?;
     let requester = state.keyed.requester(peer.ip());
     let check = codes::check(&tx, &state.keyed, &phone, &request.code, &requester, now)?;
     let outcome = sms::accepted(check);

@@ -61,8 +61,8 @@ pub async fn refresh(
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<SessionBody>, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db().await;
-    let tx = pool::write(&mut conn)?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     let outcome = match sessions::rotate(&tx, &request.refresh_token, now)? {
         Rotation::Rotated { user_id, tokens } => {
             let user = users::get(&tx, &user_id)?.ok_or(ApiError::InvalidToken)?;
@@ -79,7 +79,7 @@ pub async fn logout(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let conn = state.db().await;
+    let conn = state.writer().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     sessions::revoke_family(&conn, &session.family)?;
     tracing::info!(user = %session.user_id, "logged out");

@@ -46,7 +46,7 @@ pub async fn send(
         device_id,
         requester: &requester,
     };
-    let mut conn = state.db().await;
+    let mut conn = state.writer().await;
     issue_code(&state, &mut conn, &sender, request.challenge.as_ref(), now).map(Json)
 }
 
@@ -61,7 +61,7 @@ pub fn issue_code(
 ) -> Result<SendResponse, ApiError> {
     let phone = sender.phone;
     let code = codes::generate();
-    let tx = pool::write(conn)?;
+    let tx = pool::immediate(conn)?;
     match rate_limit::decide(&tx, &state.keyed, sender, now)? {
         Decision::Send => {}
         Decision::Wait(retry_after_s) => {
@@ -114,8 +114,8 @@ pub async fn verify(
     ident::device_id("device_id", &request.device_id)?;
     let now = state.clock.now();
     let requester = state.keyed.requester(peer.ip());
-    let mut conn = state.db().await;
-    let tx = pool::write(&mut conn)?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     let check = codes::check(&tx, &state.keyed, &phone, &request.code, &requester, now)?;
     let outcome = match accepted(check) {
         Ok(()) => Ok(session::log_in(&tx, &state.keyed, &phone, now, "sms code")?),

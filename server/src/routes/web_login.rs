@@ -117,7 +117,7 @@ async fn create(
         .quotas
         .take(Budget::WebLogins, &requester_key, 1, now)?;
     let requester = Requester::of(headers, peer.ip());
-    let created = web_logins::create(&*state.db().await, &requester, state.clock.now())?;
+    let created = web_logins::create(&*state.writer().await, &requester, state.clock.now())?;
     tracing::info!(web_login = %created.id, place = %requester.place, "web login requested");
     Ok(created)
 }
@@ -156,7 +156,7 @@ pub async fn details(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<WebLogin>, ApiError> {
     let now = state.clock.now();
-    let conn = state.db().await;
+    let conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     let mut login = open_login(&conn, id, now)?;
     if login.status == Status::Pending {
@@ -192,7 +192,7 @@ async fn answer(
     status: Status,
 ) -> Result<Json<Value>, ApiError> {
     let now = state.clock.now();
-    let conn = state.db().await;
+    let conn = state.writer().await;
     let session = caller(&conn, headers, now)?;
     let confirming = status == Status::Confirmed;
     if confirming {

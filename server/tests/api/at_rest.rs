@@ -35,6 +35,15 @@ async fn certify(server: &TestServer) -> Value {
     session
 }
 
+/// The server, with its keys, shows the full ID number to a fresh login.
+async fn assert_reads_the_id_number(server: &TestServer, session: &Value) {
+    let path = "/v1/me/certification/id-number";
+    let full = server
+        .expect(Method::GET, path, &access(session), None, StatusCode::OK)
+        .await;
+    assert_eq!(full["id_number"], ID_NUMBER);
+}
+
 /// The database file and its WAL, copied (as a thief would) into a directory of their own.
 fn copy_of(db_path: &Path) -> (tempfile::TempDir, Connection) {
     let copy = tempfile::tempdir().unwrap();
@@ -155,16 +164,7 @@ async fn a_copy_of_the_database_alone_reveals_no_id_number_photo_position_or_pho
         .await
         .unwrap();
     assert_eq!(me["phone_masked"], "138****8000");
-    let full = server
-        .expect(
-            Method::GET,
-            "/v1/me/certification/id-number",
-            &access(&session),
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(full["id_number"], ID_NUMBER);
+    assert_reads_the_id_number(&server, &session).await;
     let export = server
         .expect(
             Method::GET,
@@ -251,16 +251,7 @@ async fn rotating_the_data_key_seals_everything_again_and_keeps_it_readable() {
     server.advance(60).await;
     let session = server.login(PHONE).await;
     assert_eq!(session["user"]["phone_masked"], "138****8000");
-    let full = server
-        .expect(
-            Method::GET,
-            "/v1/me/certification/id-number",
-            &access(&session),
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(full["id_number"], ID_NUMBER);
+    assert_reads_the_id_number(&server, &session).await;
 }
 
 /// Why starting failed.

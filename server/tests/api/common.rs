@@ -350,6 +350,23 @@ pub async fn assert_error(response: Response, status: StatusCode, code: &str) ->
     error.clone()
 }
 
+/// Asserts a 429 `rate_limited` whose wait is in `expected_wait`; returns the wait.
+pub async fn assert_rate_limited(
+    response: reqwest::Response,
+    expected_wait: std::ops::RangeInclusive<i64>,
+) -> i64 {
+    let retry_header: i64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let error = assert_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    let retry_after = error["retry_after_s"].as_i64().unwrap();
+    assert!(expected_wait.contains(&retry_after), "{retry_after}");
+    assert_eq!(retry_header, retry_after);
+    retry_after
+}
+
 pub fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -1,24 +1,12 @@
 //! Budgets on what costs the server storage or work: 429 `rate_limited` with Retry-After,
 //! counted per requester (address) or per user; and size checks on every image.
 
-use reqwest::{Method, StatusCode, header};
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::certification::{png, upload as upload_certificate};
-use crate::common::{PHONE, TestServer, access, assert_error, client_from};
+use crate::common::{PHONE, TestServer, access, assert_error, assert_rate_limited, client_from};
 use crate::feed_photos::upload as upload_photo;
-
-/// Asserts a 429 whose Retry-After header and body agree and lie within `expected`.
-async fn assert_limited(response: reqwest::Response, expected: std::ops::RangeInclusive<i64>) {
-    let header: i64 = response.headers()[header::RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let error = assert_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
-    assert_eq!(error["retry_after_s"], header);
-    assert!(expected.contains(&header), "{header}");
-}
 
 #[tokio::test]
 async fn browser_logins_are_budgeted_per_requester() {
@@ -32,7 +20,7 @@ async fn browser_logins_are_budgeted_per_requester() {
             "login {n}"
         );
     }
-    assert_limited(start().await.unwrap(), 590..=600).await;
+    assert_rate_limited(start().await.unwrap(), 590..=600).await;
     let page = browser.get(server.url("/web/login")).send().await.unwrap();
     assert_eq!(
         page.status(),
@@ -64,7 +52,7 @@ async fn browsing_events_are_budgeted_per_requester_by_count() {
     for _ in 0..10 {
         assert_eq!(send(100).await.unwrap().status(), StatusCode::ACCEPTED);
     }
-    assert_limited(send(1).await.unwrap(), 3_590..=3_600).await;
+    assert_rate_limited(send(1).await.unwrap(), 3_590..=3_600).await;
     assert_eq!(crate::common::count_rows(&server, "events"), 1_000);
 }
 
@@ -90,7 +78,7 @@ async fn certificate_photos_are_budgeted_per_user_and_checked_for_size() {
     }
     let refused =
         upload_certificate(&server, &token, "practising", "image/png", png(800, 600)).await;
-    assert_limited(refused, 86_000..=86_400).await;
+    assert_rate_limited(refused, 86_000..=86_400).await;
     assert_eq!(
         crate::common::count_rows(&server, "certification_photos"),
         10
@@ -106,7 +94,7 @@ async fn post_photos_are_budgeted_per_user() {
         assert_eq!(uploaded.status(), StatusCode::CREATED, "upload {n}");
     }
     let refused = upload_photo(&server, &token, "image/png", png(64, 64), None).await;
-    assert_limited(refused, 3_500..=3_600).await;
+    assert_rate_limited(refused, 3_500..=3_600).await;
     // Reading is not budgeted.
     let limits = server.call(Method::GET, "/v1/limits", None, None).await;
     assert_eq!(limits.status(), StatusCode::OK);

@@ -1,26 +1,9 @@
-use reqwest::{StatusCode, header};
+use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::{DEVICE, PHONE, TestServer, assert_error};
+use crate::common::{DEVICE, PHONE, TestServer, assert_error, assert_rate_limited};
 
 const OTHER_PHONE: &str = "13912345678";
-
-/// Asserts a 429 `rate_limited` whose wait is in `expected_wait`; returns the wait.
-async fn assert_rate_limited(
-    response: reqwest::Response,
-    expected_wait: std::ops::RangeInclusive<i64>,
-) -> i64 {
-    let retry_header: i64 = response.headers()[header::RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let error = assert_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
-    let retry_after = error["retry_after_s"].as_i64().unwrap();
-    assert!(expected_wait.contains(&retry_after), "{retry_after}");
-    assert_eq!(retry_header, retry_after);
-    retry_after
-}
 
 #[tokio::test]
 async fn cooldown_per_phone() {

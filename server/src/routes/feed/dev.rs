@@ -32,7 +32,7 @@ pub async fn delete_post(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let id = id(path, ApiError::PostNotFound)?;
-    let conn = state.db().await;
+    let conn = state.writer().await;
     let author = posts::author_of(&conn, &id)?.ok_or(ApiError::PostNotFound)?;
     posts::delete_own(&conn, &author, &id)?;
     tracing::info!(post = %id, "dev: post deleted");

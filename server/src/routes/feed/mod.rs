@@ -73,7 +73,7 @@ impl Mutation {
     /// their path or body, so a request without a valid token is 401 whatever else is wrong.
     async fn authenticate(&self) -> Result<Session<'_>, ApiError> {
         let now = self.state.clock.now();
-        let conn = self.state.db().await;
+        let conn = self.state.writer().await;
         let user = caller(&conn, &self.headers, now)?.user_id;
         Ok(Session {
             request: self,
