@@ -401,25 +401,25 @@ pub fn open(path: &Path) -> io::Result<Connection> {
     Ok(conn)
 }
 
-/// How many connections the server keeps open: enough for the runtime's workers to each run
-/// a query while a writer holds the write lock.
-const POOL_SIZE: usize = 8;
+/// How many connections the server keeps open to read with (one more writes): enough for the
+/// runtime's workers to each run a query while a writer writes.
+const READERS: usize = 7;
 
-/// The pool of connections to `path`, `first` (already opened, migrated and given the
-/// sealing functions) among them; the others get the functions under `keys`.
+/// The pool of connections to `path`: `first` (already opened, migrated and given the sealing
+/// functions) writes, the others read and get the functions under `keys`.
 pub fn pool(path: &Path, first: Connection, keys: &Arc<Keys>) -> io::Result<Pool> {
-    let mut connections = vec![first];
-    for _ in 1..POOL_SIZE {
-        let conn = Connection::open(path)
-            .and_then(|conn| {
-                configure(&conn)?;
-                sealed::register(&conn, keys)?;
-                Ok(conn)
-            })
-            .map_err(|error| io::Error::other(format!("database {}: {error}", path.display())))?;
-        connections.push(conn);
-    }
-    Ok(Pool::new(connections))
+    let readers = (0..READERS)
+        .map(|_| {
+            Connection::open(path)
+                .and_then(|conn| {
+                    configure(&conn)?;
+                    sealed::register(&conn, keys)?;
+                    Ok(conn)
+                })
+                .map_err(|error| io::Error::other(format!("database {}: {error}", path.display())))
+        })
+        .collect::<io::Result<_>>()?;
+    Ok(Pool::new(readers, first))
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

@@ -1,7 +1,7 @@
 //! A fixed set of connections to the one database file. In WAL mode readers run in parallel
 //! with each other and with the one writer SQLite admits at a time, so a request waits only
-//! for a free connection or, when it writes, for the writer before it (both asynchronously):
-//! never for every other request.
+//! for a free reading connection or, when it writes, for the writer before it (both
+//! asynchronously): never for every other request.
 
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -12,53 +12,60 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::app::lock;
 
+/// Connections for requests that only read, and the one for requests that write: SQLite
+/// admits one writer at a time, so writers wait for theirs here, asynchronously, rather than
+/// sleeping in SQLite's busy handler on a runtime thread.
 pub struct Pool {
+    readers: Slots,
+    writer: Slots,
+}
+
+/// Connections and a permit for each one that is idle.
+struct Slots {
     idle: Mutex<Vec<Connection>>,
     free: Semaphore,
-    /// One writer at a time, as SQLite allows: writers wait for it here, asynchronously,
-    /// rather than sleeping in SQLite's busy handler on a runtime thread.
-    writer: Semaphore,
 }
 
 impl Pool {
-    pub fn new(connections: Vec<Connection>) -> Pool {
+    pub fn new(readers: Vec<Connection>, writer: Connection) -> Pool {
         Pool {
-            free: Semaphore::new(connections.len()),
-            idle: Mutex::new(connections),
-            writer: Semaphore::new(1),
+            readers: Slots::new(readers),
+            writer: Slots::new(vec![writer]),
         }
     }
 
-    /// A connection, once one is free.
+    /// A connection to read with, once one is free.
     pub async fn get(&self) -> Pooled<'_> {
-        self.connection(None).await
+        self.readers.take().await
     }
 
-    /// A connection for a request that writes, once no other such request runs and a
-    /// connection is free.
+    /// The connection to write with, once the request before has done with it.
     pub async fn write(&self) -> Pooled<'_> {
-        let writing = self
-            .writer
-            .acquire()
-            .await
-            .expect("the writer semaphore is never closed");
-        self.connection(Some(writing)).await
+        self.writer.take().await
+    }
+}
+
+impl Slots {
+    fn new(connections: Vec<Connection>) -> Slots {
+        Slots {
+            free: Semaphore::new(connections.len()),
+            idle: Mutex::new(connections),
+        }
     }
 
-    async fn connection<'a>(&'a self, writing: Option<SemaphorePermit<'a>>) -> Pooled<'a> {
+    async fn take(&self) -> Pooled<'_> {
         let permit = self
             .free
             .acquire()
             .await
-            .expect("the pool's semaphore is never closed");
+            .expect("the pool's semaphores are never closed");
         let conn = lock(&self.idle)
             .pop()
             .expect("a permit always has an idle connection");
         Pooled {
-            pool: self,
+            slots: self,
             conn: Some(conn),
             _permit: permit,
-            _writing: writing,
             _not_send: PhantomData,
         }
     }
@@ -66,11 +73,9 @@ impl Pool {
 
 /// A connection out of the pool, back in it when dropped.
 pub struct Pooled<'a> {
-    pool: &'a Pool,
+    slots: &'a Slots,
     conn: Option<Connection>,
     _permit: SemaphorePermit<'a>,
-    /// Held by a request that writes.
-    _writing: Option<SemaphorePermit<'a>>,
     /// Not `Send`: a handler holding a connection across an `.await` does not compile (axum
     /// needs `Send` futures), so no request keeps one while it waits on anything else.
     _not_send: PhantomData<*const ()>,
@@ -95,7 +100,7 @@ impl Drop for Pooled<'_> {
         // Back before the permit is released (fields drop after this), so a permit always
         // finds a connection.
         if let Some(conn) = self.conn.take() {
-            lock(&self.pool.idle).push(conn);
+            lock(&self.slots.idle).push(conn);
         }
     }
 }
@@ -112,11 +117,12 @@ mod tests {
 
     use super::*;
 
-    fn pool_of(size: usize) -> Pool {
+    fn pool_of(readers: usize) -> Pool {
         Pool::new(
-            (0..size)
+            (0..readers)
                 .map(|_| Connection::open_in_memory().unwrap())
                 .collect(),
+            Connection::open_in_memory().unwrap(),
         )
     }
 
@@ -135,12 +141,12 @@ mod tests {
         drop(first);
         let third = pool.get().await;
         drop((second, third));
-        assert_eq!(lock(&pool.idle).len(), 2);
+        assert_eq!(lock(&pool.readers.idle).len(), 2);
     }
 
     #[tokio::test]
     async fn writers_take_turns_while_readers_go_on() {
-        let pool = pool_of(3);
+        let pool = pool_of(1);
         let writing = pool.write().await;
         let waiting = tokio::time::timeout(Duration::from_millis(20), pool.write()).await;
         assert!(waiting.is_err(), "a second writer while one writes");
