@@ -49,11 +49,13 @@ pub async fn create(
     let session = request.authenticate().await?;
     let post_id = id(path, ApiError::PostNotFound)?;
     let ApiJson(body) = body?;
-    session.once(&[&canonical(&body)?], |tx, user, now| {
-        let comment = comments::add(tx, user, &post_id, &body.text, now)?;
-        tracing::info!(%user, post = %post_id, comment = %comment.id, "comment added");
-        Ok(Reply::json(StatusCode::CREATED, &comment))
-    })
+    session
+        .once(&[&canonical(&body)?], |tx, user, now| {
+            let comment = comments::add(tx, user, &post_id, &body.text, now)?;
+            tracing::info!(%user, post = %post_id, comment = %comment.id, "comment added");
+            Ok(Reply::json(StatusCode::CREATED, &comment))
+        })
+        .await
 }
 
 pub async fn delete(
@@ -62,9 +64,11 @@ pub async fn delete(
 ) -> Result<Reply, ApiError> {
     let session = request.authenticate().await?;
     let id = id(path, ApiError::CommentNotFound)?;
-    session.once(&[], |tx, user, _| {
-        comments::delete_own(tx, user, &id)?;
-        tracing::info!(%user, comment = %id, "comment deleted");
-        Ok(Reply::no_content())
-    })
+    session
+        .once(&[], |tx, user, _| {
+            comments::delete_own(tx, user, &id)?;
+            tracing::info!(%user, comment = %id, "comment deleted");
+            Ok(Reply::no_content())
+        })
+        .await
 }

@@ -22,7 +22,6 @@ use crate::app::Shared;
 use crate::error::ApiError;
 use crate::feed::idempotency::{self, Idempotency, Reply};
 use crate::feed::pages::Window;
-use crate::pool::Pooled;
 use crate::routes::session::caller;
 
 /// `?cursor=&limit=` of a paged list.
@@ -69,41 +68,41 @@ impl FromRequestParts<Shared> for Mutation {
 }
 
 impl Mutation {
-    /// Takes a connection and authenticates the caller. Handlers call this before reading
-    /// their path or body, so a request without a valid token is 401 whatever else is wrong.
+    /// Authenticates the caller with a reading connection. Handlers call this before
+    /// reading their path or body, so a request without a valid token is 401 whatever else is
+    /// wrong.
     async fn authenticate(&self) -> Result<Session<'_>, ApiError> {
         let now = self.state.clock.now();
-        let conn = self.state.writer().await;
-        let user = caller(&conn, &self.headers, now)?.user_id;
+        let user = caller(&*self.state.db().await, &self.headers, now)?.user_id;
         Ok(Session {
             request: self,
-            conn,
             user,
             now,
         })
     }
 }
 
-/// An authenticated write, holding its connection from the session check to the commit.
+/// An authenticated write, to be done with the writing connection.
 struct Session<'a> {
     request: &'a Mutation,
-    conn: Pooled<'a>,
     user: String,
     now: i64,
 }
 
 impl Session<'_> {
-    /// Runs `action(tx, user, now)` once per idempotency key (see `idempotency::once`);
-    /// `body` is each part of the request that a repeat must send identically.
-    fn once(
-        mut self,
+    /// Runs `action(tx, user, now)` once per idempotency key (see `idempotency::once`) with
+    /// the writing connection, held for that only; `body` is each part of the request that a
+    /// repeat must send identically.
+    async fn once(
+        self,
         body: &[&[u8]],
         action: impl FnOnce(&Transaction<'_>, &str, i64) -> Result<Reply, ApiError>,
     ) -> Result<Reply, ApiError> {
         let request = self.request;
         let key = Idempotency::of(&request.headers, &request.method, request.uri.path(), body)?;
         let (user, now) = (&self.user, self.now);
-        idempotency::once(&mut self.conn, user, key, now, |tx| action(tx, user, now))
+        let mut conn = request.state.writer().await;
+        idempotency::once(&mut conn, user, key, now, |tx| action(tx, user, now))
     }
 }
 

@@ -134,17 +134,19 @@ pub async fn create(
 ) -> Result<Reply, ApiError> {
     let session = request.authenticate().await?;
     let ApiJson(body) = body?;
-    session.once(&[&canonical(&body)?], |tx, user, now| {
-        let draft = Draft {
-            text: &body.text,
-            photo_ids: &body.photo_ids,
-            public_share: body.public_share,
-        };
-        let id = posts::create(tx, user, &draft, now)?;
-        let post = posts::get(tx, user, &id)?.ok_or(ApiError::Internal)?;
-        tracing::info!(%user, post = %id, photos = post.photos.len(), "post created");
-        Ok(Reply::json(StatusCode::CREATED, &post))
-    })
+    session
+        .once(&[&canonical(&body)?], |tx, user, now| {
+            let draft = Draft {
+                text: &body.text,
+                photo_ids: &body.photo_ids,
+                public_share: body.public_share,
+            };
+            let id = posts::create(tx, user, &draft, now)?;
+            let post = posts::get(tx, user, &id)?.ok_or(ApiError::Internal)?;
+            tracing::info!(%user, post = %id, photos = post.photos.len(), "post created");
+            Ok(Reply::json(StatusCode::CREATED, &post))
+        })
+        .await
 }
 
 pub async fn delete(
@@ -153,9 +155,11 @@ pub async fn delete(
 ) -> Result<Reply, ApiError> {
     let session = request.authenticate().await?;
     let id = id(path, ApiError::PostNotFound)?;
-    session.once(&[], |tx, user, _| {
-        posts::delete_own(tx, user, &id)?;
-        tracing::info!(%user, post = %id, "post deleted");
-        Ok(Reply::no_content())
-    })
+    session
+        .once(&[], |tx, user, _| {
+            posts::delete_own(tx, user, &id)?;
+            tracing::info!(%user, post = %id, "post deleted");
+            Ok(Reply::no_content())
+        })
+        .await
 }

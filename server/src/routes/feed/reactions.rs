@@ -49,10 +49,12 @@ async fn toggle<T: Serialize>(
     let on = request.method == Method::PUT;
     let session = request.authenticate().await?;
     let post_id = id(path, ApiError::PostNotFound)?;
-    session.once(&[], |tx, user, now| {
-        let marked = action(tx, user, &post_id, on, now)?;
-        Ok(Reply::json(StatusCode::OK, &marked))
-    })
+    session
+        .once(&[], |tx, user, now| {
+            let marked = action(tx, user, &post_id, on, now)?;
+            Ok(Reply::json(StatusCode::OK, &marked))
+        })
+        .await
 }
 
 /// The caller's collected posts, most recently collected first.

@@ -26,16 +26,18 @@ pub async fn share(
 ) -> Result<Reply, ApiError> {
     let session = request.authenticate().await?;
     let post_id = id(path, ApiError::PostNotFound)?;
-    session.once(&[], |tx, _, _| {
-        // Members may share any post they can read; only the author can make it public.
-        let post = share::find(tx, By::Post(&post_id))?.ok_or(ApiError::PostNotFound)?;
-        let code = share::code(tx, &post_id)?;
-        let link = Link {
-            url: format!("/p/{code}"),
-            text: post.caption(),
-        };
-        Ok(Reply::json(StatusCode::OK, &link))
-    })
+    session
+        .once(&[], |tx, _, _| {
+            // Members may share any post they can read; only the author can make it public.
+            let post = share::find(tx, By::Post(&post_id))?.ok_or(ApiError::PostNotFound)?;
+            let code = share::code(tx, &post_id)?;
+            let link = Link {
+                url: format!("/p/{code}"),
+                text: post.caption(),
+            };
+            Ok(Reply::json(StatusCode::OK, &link))
+        })
+        .await
 }
 
 /// Public: anyone with the link sees the post's author, and its text (never its photos) if
