@@ -139,7 +139,10 @@ impl Inventory {
                 ));
             }
             if item.deleted_after_days == Some(0) {
-                return Err(format!("item {}: deleted_after_days must be at least 1", item.id));
+                return Err(format!(
+                    "item {}: deleted_after_days must be at least 1",
+                    item.id
+                ));
             }
             if item.recipients.is_empty() {
                 return Err(format!("item {}: no recipient", item.id));
