@@ -9,26 +9,28 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::middleware;
 use axum::routing::{MethodFilter, MethodRouter, on};
-use rusqlite::Connection;
 
 use crate::carrier::Carrier;
 use crate::clock::Clock;
 use crate::keyed::Keyed;
+use crate::keys::{KeySource, Keys};
 use crate::oidc::Oidc;
 use crate::oidc::dev_provider::{self, DevProvider};
 use crate::policy::Policies;
+use crate::pool::{Pool, Pooled};
+use crate::quota::Quotas;
 use crate::routes::feed;
 use crate::routes::{
     account, consents, deletion_requests, dev, dictionaries, events, interests, one_tap, openapi,
     policy, profile, reauth, risk, session, sms, web_login,
 };
 use crate::routes::{certification, dev_oidc, oauth};
-use crate::{ServerConfig, access_log, db, error};
+use crate::{ServerConfig, access_log, challenge, db, error, request_limits, retention, sealed};
 
 const BODY_LIMIT: usize = 64 * 1024;
 
 pub struct AppState {
-    db: Mutex<Connection>,
+    db: Pool,
     pub keyed: Keyed,
     pub clock: Clock,
     /// Verifies carrier one-tap tokens (and, in dev mode, plays the carrier that signs them).
@@ -39,13 +41,23 @@ pub struct AppState {
     pub dev: Option<dev::DevState>,
     /// The trusted OpenID providers (and, in dev mode, the dev provider).
     pub oidc: Oidc,
+    /// Challenges already solved (see `challenge`).
+    pub challenges: challenge::Spent,
+    /// Per-requester and per-user budgets (see `quota`).
+    pub quotas: Quotas,
 }
 
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn db(&self) -> MutexGuard<'_, Connection> {
-        lock(&self.db)
+    /// A connection of the pool, once one is free.
+    pub async fn db(&self) -> Pooled<'_> {
+        self.db.get().await
+    }
+
+    /// A connection for a request that writes (see `Pool::write`).
+    pub async fn writer(&self) -> Pooled<'_> {
+        self.db.write().await
     }
 }
 
@@ -55,11 +67,16 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Opens the database and builds the router for `config`, served at `base_url` (e.g.
-/// `http://127.0.0.1:41234`, known once the listener is bound).
-pub fn build(config: &ServerConfig, base_url: &str) -> io::Result<Router> {
-    let conn = db::open(&config.db_path)?;
-    let secret = db::server_secret(&conn)?;
+/// Opens the database and builds the router for `config`, with the keys of `keys` (in dev
+/// mode, by default, a key file beside the database), served at `base_url` (e.g.
+/// `http://127.0.0.1:41234`, known once the listener is bound). Call it inside the runtime
+/// that will serve it: the retention sweep starts on it.
+pub fn build(config: &ServerConfig, keys: Option<KeySource>, base_url: &str) -> io::Result<Router> {
+    let mut conn = db::open(&config.db_path)?;
+    let keys = Arc::new(server_keys(config, keys, &conn)?);
+    sealed::register(&conn, &keys).map_err(io::Error::other)?;
+    sealed::seal_legacy(&conn)
+        .map_err(|error| io::Error::other(format!("sealing older rows: {error}")))?;
     let carrier_key = db::carrier_key(&conn)?;
     let dev_provider = if config.dev {
         let key = db::oidc_signing_key(&conn, dev_provider::generate_key)?;
@@ -67,21 +84,75 @@ pub fn build(config: &ServerConfig, base_url: &str) -> io::Result<Router> {
     } else {
         None
     };
+    if config.dev {
+        tracing::warn!("dev mode: /dev routes are enabled; never expose this server");
+        crate::feed::seed::demo(&mut conn, Clock::default().now())
+            .map_err(|error| io::Error::other(format!("seeding the demo feed: {error}")))?;
+    }
     let state = Arc::new(AppState {
-        db: Mutex::new(conn),
-        keyed: Keyed::new(secret),
+        db: db::pool(&config.db_path, conn, &keys)?,
+        keyed: Keyed::new(keys.lookup().to_vec()),
         clock: Clock::default(),
         carrier: Carrier::new(carrier_key),
         policy: Policies::new(),
         dev: config.dev.then(dev::DevState::default),
         oidc: Oidc::new(&config.providers, dev_provider)?,
+        challenges: challenge::Spent::default(),
+        quotas: Quotas::default(),
     });
-    if config.dev {
-        tracing::warn!("dev mode: /dev routes are enabled; never expose this server");
-        crate::feed::seed::demo(&mut state.db(), state.clock.now())
-            .map_err(|error| io::Error::other(format!("seeding the demo feed: {error}")))?;
-    }
+    retention::spawn(state.clone());
     Ok(router(state, config.dev))
+}
+
+/// The server's keys. Production needs them given, and not beside the data they protect; dev
+/// mode makes a key file beside the database. A lookup key an older server kept in the
+/// database moves into a key file made now, and is refused otherwise (phones would no longer
+/// find their accounts).
+fn server_keys(
+    config: &ServerConfig,
+    source: Option<KeySource>,
+    conn: &rusqlite::Connection,
+) -> io::Result<Keys> {
+    let source = match (source, config.dev) {
+        (Some(source), _) => source,
+        (None, true) => KeySource::beside(&config.db_path),
+        (None, false) => {
+            return Err(io::Error::other(
+                "no keys: give --key-file PATH (or MEDCIRCLE_KEY_FILE), or MEDCIRCLE_KEYS",
+            ));
+        }
+    };
+    if let (KeySource::File(path), false) = (&source, config.dev) {
+        let data_dir = config
+            .db_path
+            .parent()
+            .and_then(|dir| dir.canonicalize().ok());
+        let key_dir = path.parent().and_then(|dir| dir.canonicalize().ok());
+        if data_dir.is_some() && data_dir == key_dir {
+            return Err(io::Error::other(format!(
+                "the key file {} is in the database's directory: keep it elsewhere, or a copy \
+                 of that directory opens everything",
+                path.display()
+            )));
+        }
+    }
+    let loaded = Keys::load(&source, config.dev)?;
+    let Some(legacy) = db::legacy_lookup_key(conn)? else {
+        return Ok(loaded.keys);
+    };
+    match &source {
+        KeySource::File(path) if loaded.fresh => {
+            let keys = loaded.keys.with_lookup(legacy);
+            keys.save(path)?;
+            db::forget_legacy_lookup_key(conn)?;
+            tracing::warn!(path = %path.display(), "the lookup key moved from the database to the key file");
+            Ok(keys)
+        }
+        _ => Err(io::Error::other(
+            "the database still holds the lookup key of an older server: start once with a new \
+             key file (a path that does not exist yet, in dev mode) to move it there",
+        )),
+    }
 }
 
 fn router(state: Shared, dev: bool) -> Router {
@@ -97,6 +168,8 @@ fn router(state: Shared, dev: bool) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), dev::record))
         .layer(middleware::from_fn(access_log::log))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Outermost: an oversized request goes no further.
+        .layer(middleware::from_fn(request_limits::check))
         .with_state(state)
 }
 

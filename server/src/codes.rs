@@ -7,7 +7,11 @@ use crate::keyed::Keyed;
 use crate::phone::Phone;
 
 pub const TTL_S: i64 = 300;
+/// Wrong guesses one requester may make at one code.
 const MAX_WRONG: i64 = 5;
+/// Wrong guesses, from every requester together, after which a code is dead: a new one may
+/// then be sent at once (see `rate_limit`).
+const MAX_WRONG_TOTAL: i64 = 20;
 
 pub enum Check {
     Accepted,
@@ -21,7 +25,7 @@ pub fn generate() -> String {
     format!("{:06}", rand::rng().random_range(0..1_000_000))
 }
 
-/// Stores the code for a phone, replacing any earlier one and its wrong attempts.
+/// Stores the code for a phone, replacing any earlier one and every wrong guess at it.
 pub fn store(
     conn: &Connection,
     keyed: &Keyed,
@@ -34,15 +38,30 @@ pub fn store(
          VALUES (?1, ?2, ?3, 0)",
         params![keyed.phone(phone), keyed.code(phone, code), now + TTL_S],
     )?;
+    conn.execute(
+        "DELETE FROM sms_code_guesses WHERE phone_key = ?1",
+        [keyed.phone(phone)],
+    )?;
     Ok(())
 }
 
-/// Checks a code; an accepted code is consumed, a wrong one counts towards the lock.
+/// Whether the phone's current code is dead from wrong guesses.
+pub fn is_locked(conn: &Connection, phone_key: &[u8]) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sms_codes WHERE phone_key = ?1 AND wrong_attempts >= ?2)",
+        params![phone_key, MAX_WRONG_TOTAL],
+        |row| row.get(0),
+    )
+}
+
+/// Checks a code guessed by `requester`; an accepted code is consumed, a wrong one counts
+/// towards that requester's lock (and, with everyone's, towards the code's).
 pub fn check(
     conn: &Connection,
     keyed: &Keyed,
     phone: &Phone,
     code: &str,
+    requester: &[u8],
     now: i64,
 ) -> rusqlite::Result<Check> {
     let phone_key = keyed.phone(phone);
@@ -62,7 +81,15 @@ pub fn check(
     let Some((code_mac, expires_at, wrong_attempts)) = stored else {
         return Ok(Check::Expired);
     };
-    if wrong_attempts >= MAX_WRONG {
+    let guessed: i64 = conn
+        .query_row(
+            "SELECT wrong FROM sms_code_guesses WHERE phone_key = ?1 AND requester_key = ?2",
+            params![phone_key, requester],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    if wrong_attempts >= MAX_WRONG_TOTAL || guessed >= MAX_WRONG {
         return Ok(Check::Locked);
     }
     if now >= expires_at {
@@ -76,12 +103,19 @@ pub fn check(
         "UPDATE sms_codes SET wrong_attempts = wrong_attempts + 1 WHERE phone_key = ?1",
         [&phone_key],
     )?;
-    let attempts_left = MAX_WRONG - (wrong_attempts + 1);
-    Ok(if attempts_left == 0 {
-        Check::Locked
-    } else {
-        Check::Wrong { attempts_left }
-    })
+    conn.execute(
+        "INSERT INTO sms_code_guesses (phone_key, requester_key, wrong) VALUES (?1, ?2, 1)
+         ON CONFLICT (phone_key, requester_key) DO UPDATE SET wrong = wrong + 1",
+        params![phone_key, requester],
+    )?;
+    let attempts_left = MAX_WRONG - (guessed + 1);
+    Ok(
+        if attempts_left == 0 || wrong_attempts + 1 >= MAX_WRONG_TOTAL {
+            Check::Locked
+        } else {
+            Check::Wrong { attempts_left }
+        },
+    )
 }
 
 #[cfg(test)]

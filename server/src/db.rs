@@ -6,6 +6,12 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
+use std::sync::Arc;
+
+use crate::keys::Keys;
+use crate::pool::Pool;
+use crate::sealed;
+
 /// Schema steps; `PRAGMA user_version` records how many have been applied. Append only.
 const MIGRATIONS: &[&str] = &[
     r"
@@ -333,6 +339,46 @@ const MIGRATIONS: &[&str] = &[
         decided_at INTEGER
     );
 ",
+    r"
+    -- Whether anyone with a share link may read the post on the open web (else a teaser).
+    ALTER TABLE posts ADD COLUMN public_share INTEGER NOT NULL DEFAULT 0;
+    -- Server search: a trigram index over post texts (substrings, Chinese as English, any
+    -- case), kept in step with `posts` by triggers.
+    CREATE VIRTUAL TABLE posts_fts USING fts5(
+        text, content = 'posts', content_rowid = 'seq', tokenize = 'trigram'
+    );
+    INSERT INTO posts_fts (posts_fts) VALUES ('rebuild');
+    -- At rest, sensitive values are sealed (see `sealed`): the phone (its mask is worked out
+    -- from it), the ID number and its mask, the position, certificate photos. The lookup key
+    -- moved out of the database, with the data keys (see `keys`).
+    ALTER TABLE users ADD COLUMN phone_sealed BLOB;
+    ALTER TABLE users DROP COLUMN phone_masked;
+    ALTER TABLE certifications ADD COLUMN location BLOB;
+    -- When the server received an event (`at` is the client's): the retention sweep counts
+    -- from it. Events from before it have no such time and go at the first sweep.
+    ALTER TABLE events ADD COLUMN received_at INTEGER NOT NULL DEFAULT 0;
+    -- SMS limits per requester (an HMAC of its network address), and wrong guesses at a code
+    -- per requester, so nobody uses up the budget or the guesses of a phone's owner.
+    ALTER TABLE sms_sends ADD COLUMN requester_key BLOB NOT NULL DEFAULT x'';
+    CREATE INDEX sms_sends_by_requester ON sms_sends(requester_key, sent_at);
+    CREATE INDEX sms_sends_by_time ON sms_sends(sent_at);
+    CREATE TABLE sms_code_guesses (
+        phone_key BLOB NOT NULL,
+        requester_key BLOB NOT NULL,
+        wrong INTEGER NOT NULL,
+        PRIMARY KEY (phone_key, requester_key)
+    );
+    CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+        INSERT INTO posts_fts (rowid, text) VALUES (new.seq, new.text);
+    END;
+    CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+        INSERT INTO posts_fts (posts_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+    END;
+    CREATE TRIGGER posts_fts_update AFTER UPDATE OF text ON posts BEGIN
+        INSERT INTO posts_fts (posts_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+        INSERT INTO posts_fts (rowid, text) VALUES (new.seq, new.text);
+    END;
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.
@@ -355,9 +401,33 @@ pub fn open(path: &Path) -> io::Result<Connection> {
     Ok(conn)
 }
 
+/// How many connections the server keeps open to read with (one more writes): enough for the
+/// runtime's workers to each run a query while a writer writes.
+const READERS: usize = 7;
+
+/// The pool of connections to `path`: `first` (already opened, migrated and given the sealing
+/// functions) writes, the others read and get the functions under `keys`.
+pub fn pool(path: &Path, first: Connection, keys: &Arc<Keys>) -> io::Result<Pool> {
+    let readers = (0..READERS)
+        .map(|_| {
+            Connection::open(path)
+                .and_then(|conn| {
+                    configure(&conn)?;
+                    sealed::register(&conn, keys)?;
+                    Ok(conn)
+                })
+                .map_err(|error| io::Error::other(format!("database {}: {error}", path.display())))
+        })
+        .collect::<io::Result<_>>()?;
+    Ok(Pool::new(readers, first))
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
+    // In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a crash of the
+    // server loses nothing, a power cut at most the last commits.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)
 }
 
@@ -371,9 +441,29 @@ fn migrate(conn: &mut Connection, applied: u32) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The HMAC key for codes, phones and devices: generated at first start, then kept.
-pub fn server_secret(conn: &Connection) -> io::Result<Vec<u8>> {
-    secret(conn, "server_secret", "server secret")
+/// The lookup key an older server generated and kept in the database, if it is still there:
+/// phone keys were made with it, so it moves to the key file (see `keys`).
+pub fn legacy_lookup_key(conn: &Connection) -> io::Result<Option<[u8; 32]>> {
+    let secret: Option<Vec<u8>> = conn
+        .query_row("SELECT secret FROM server_secret WHERE id = 1", [], |row| {
+            row.get(0)
+        })
+        .optional()
+        .map_err(|error| io::Error::other(format!("legacy lookup key: {error}")))?;
+    secret
+        .map(|secret| {
+            secret
+                .try_into()
+                .map_err(|_| io::Error::other("legacy lookup key: not 32 bytes"))
+        })
+        .transpose()
+}
+
+/// Deletes the legacy lookup key, once the key file holds it.
+pub fn forget_legacy_lookup_key(conn: &Connection) -> io::Result<()> {
+    conn.execute("DELETE FROM server_secret", [])
+        .map(drop)
+        .map_err(|error| io::Error::other(format!("legacy lookup key: {error}")))
 }
 
 /// The key the carrier signs one-tap tokens with: the carrier's, not the server's, so it is a
@@ -437,25 +527,27 @@ mod tests {
     fn migrates_once_and_keeps_the_secret() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.db");
-        let first = {
-            let conn = open(&path).unwrap();
-            server_secret(&conn).unwrap()
-        };
+        let carrier = carrier_key(&open(&path).unwrap()).unwrap();
         let conn = open(&path).unwrap();
         let version: u32 = conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .unwrap();
         assert_eq!(version as usize, MIGRATIONS.len());
-        assert_eq!(server_secret(&conn).unwrap(), first);
-        assert_eq!(first.len(), 32);
-        let carrier = carrier_key(&conn).unwrap();
         assert_eq!(carrier.len(), 32);
-        assert_ne!(carrier, first, "the carrier key is not the server secret");
-        assert_eq!(carrier_key(&open(&path).unwrap()).unwrap(), carrier);
+        assert_eq!(carrier_key(&conn).unwrap(), carrier);
+        assert_eq!(
+            legacy_lookup_key(&conn).unwrap(),
+            None,
+            "no lookup key in the database"
+        );
         let mode: String = conn
             .pragma_query_value(None, "journal_mode", |row| row.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+        let synchronous: i64 = conn
+            .pragma_query_value(None, "synchronous", |row| row.get(0))
+            .unwrap();
+        assert_eq!(synchronous, 1, "NORMAL");
     }
 
     #[test]

@@ -6,9 +6,6 @@ use serde::Serialize;
 
 /// The longest unit search text, in characters.
 pub const QUERY_MAX_CHARS: usize = 64;
-/// How many units a search returns unless told otherwise, and at most.
-pub const DEFAULT_LIMIT: u32 = 20;
-pub const MAX_LIMIT: u32 = 50;
 
 /// A unit or department as the API shows it.
 #[derive(Debug, Clone, Serialize)]

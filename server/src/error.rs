@@ -6,6 +6,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use crate::challenge::Challenge;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("the request body is not valid JSON ({0})")]
@@ -106,6 +108,14 @@ pub enum ApiError {
     InvalidIdempotencyKey,
     #[error("this Idempotency-Key was already used for a different request")]
     IdempotencyKeyReused,
+    #[error("too many codes were sent to this phone today; solve the challenge and send again")]
+    ChallengeRequired(Challenge),
+    #[error("the challenge solution is wrong, expired, already used or for another phone")]
+    InvalidChallenge,
+    #[error("the request's URI is longer than 8 KiB")]
+    UriTooLong,
+    #[error("the request has more than 64 headers or more than 32 KiB of them")]
+    HeadersTooLarge,
     #[error("internal server error")]
     Internal,
 }
@@ -162,6 +172,10 @@ impl ApiError {
             ApiError::InvalidCursor => "invalid_cursor",
             ApiError::InvalidIdempotencyKey => "invalid_idempotency_key",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::ChallengeRequired(_) => "challenge_required",
+            ApiError::InvalidChallenge => "invalid_challenge",
+            ApiError::UriTooLong => "uri_too_long",
+            ApiError::HeadersTooLarge => "headers_too_large",
             ApiError::Internal => "internal",
         }
     }
@@ -213,6 +227,10 @@ impl ApiError {
             ApiError::NotAuthor => StatusCode::FORBIDDEN,
             ApiError::UnsupportedImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::ChallengeRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::InvalidChallenge => StatusCode::BAD_REQUEST,
+            ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -223,12 +241,16 @@ impl IntoResponse for ApiError {
         let mut error = Map::new();
         error.insert("code".into(), self.code().into());
         error.insert("message".into(), self.to_string().into());
-        match self {
+        match &self {
             ApiError::RateLimited { retry_after_s } => {
-                error.insert("retry_after_s".into(), retry_after_s.into());
+                error.insert("retry_after_s".into(), (*retry_after_s).into());
             }
             ApiError::WrongCode { attempts_left } => {
-                error.insert("attempts_left".into(), attempts_left.into());
+                error.insert("attempts_left".into(), (*attempts_left).into());
+            }
+            ApiError::ChallengeRequired(challenge) => {
+                let challenge = serde_json::to_value(challenge).unwrap_or_default();
+                error.insert("challenge".into(), challenge);
             }
             _ => {}
         }
@@ -238,8 +260,8 @@ impl IntoResponse for ApiError {
         )
             .into_response();
         let headers = response.headers_mut();
-        if let ApiError::RateLimited { retry_after_s } = self {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+        if let ApiError::RateLimited { retry_after_s } = &self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
         }
         if self.status() == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -322,6 +344,14 @@ mod tests {
             ApiError::InvalidCursor,
             ApiError::InvalidIdempotencyKey,
             ApiError::IdempotencyKeyReused,
+            ApiError::ChallengeRequired(crate::challenge::Challenge {
+                token: String::new(),
+                difficulty: 1,
+                expires_in_s: 1,
+            }),
+            ApiError::InvalidChallenge,
+            ApiError::UriTooLong,
+            ApiError::HeadersTooLarge,
             ApiError::Internal,
         ];
         for error in all {

@@ -5,7 +5,7 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::{ident, phone};
+use crate::{ident, phone, text};
 
 const KINDS: [&str; 2] = ["view", "click"];
 const MAX_TARGET_CHARS: usize = 128;
@@ -24,9 +24,9 @@ impl Event {
                 "kind must be view or click".into(),
             ));
         }
-        if !(1..=MAX_TARGET_CHARS).contains(&self.target.chars().count()) {
+        if self.target.chars().count() > MAX_TARGET_CHARS || !text::is_visible_line(&self.target) {
             return Err(ApiError::InvalidRequest(format!(
-                "target must be 1 to {MAX_TARGET_CHARS} characters"
+                "target must be 1 to {MAX_TARGET_CHARS} visible characters, without control characters"
             )));
         }
         // A phone number in a target would make the record personal, whatever the pseudonym.
@@ -56,11 +56,18 @@ pub fn check_pseudonym(pseudonym: &str) -> Result<(), ApiError> {
     }
 }
 
-pub fn store(conn: &Connection, pseudonym: &str, events: &[Event]) -> rusqlite::Result<()> {
-    let mut insert =
-        conn.prepare("INSERT INTO events (pseudonym, kind, target, at) VALUES (?1, ?2, ?3, ?4)")?;
+pub fn store(
+    conn: &Connection,
+    pseudonym: &str,
+    events: &[Event],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let mut insert = conn.prepare(
+        "INSERT INTO events (pseudonym, kind, target, at, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
     for event in events {
-        insert.execute(params![pseudonym, event.kind, event.target, event.at])?;
+        insert.execute(params![pseudonym, event.kind, event.target, event.at, now])?;
     }
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! numbers, device ids and SMS codes, so a copy of the file reveals none of them. The same
 //! HMAC-SHA256 under the carrier key signs and verifies carrier one-tap tokens.
 
+use std::net::IpAddr;
+
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -21,6 +23,22 @@ impl Keyed {
     /// Lookup key for a phone number.
     pub fn phone(&self, phone: &Phone) -> Vec<u8> {
         self.mac(&[b"phone:", phone.as_str().as_bytes()])
+    }
+
+    /// Lookup key for who sends a request: its IPv4 address, or the /64 of its IPv6 address
+    /// (one subscriber's usual share), never the address in clear.
+    pub fn requester(&self, ip: IpAddr) -> Vec<u8> {
+        let network = match ip.to_canonical() {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => {
+                let segments = v6.segments();
+                format!(
+                    "{:x}:{:x}:{:x}:{:x}::/64",
+                    segments[0], segments[1], segments[2], segments[3]
+                )
+            }
+        };
+        self.mac(&[b"requester:", network.as_bytes()])
     }
 
     /// Lookup key for a device id (used only for the per-device cooldown).
@@ -90,6 +108,16 @@ mod tests {
         assert!(!keyed.verify(b"payloae", &signature));
         assert!(!keyed.verify(b"payload", &signature[..31]));
         assert!(!Keyed::new(vec![8; 32]).verify(b"payload", &signature));
+    }
+
+    #[test]
+    fn an_ipv6_requester_is_its_64_prefix_and_a_mapped_ipv4_its_address() {
+        let keyed = Keyed::new(vec![1; 32]);
+        let ip = |raw: &str| keyed.requester(raw.parse().unwrap());
+        assert_eq!(ip("2001:db8:1:2::1"), ip("2001:db8:1:2:ffff::9"));
+        assert_ne!(ip("2001:db8:1:2::1"), ip("2001:db8:1:3::1"));
+        assert_eq!(ip("::ffff:127.0.0.2"), ip("127.0.0.2"));
+        assert_ne!(ip("127.0.0.1"), ip("127.0.0.2"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! `medcircle-server --addr ADDR --db PATH [--dev] [--oidc-provider NAME=ISSUER_URL,CLIENT_ID]...`:
-//! runs the reference backend until SIGINT or SIGTERM. The first line on stdout is
-//! `listening on <url>`, for programs that start it.
+//! `medcircle-server --addr ADDR --db PATH [--dev] [--key-file PATH]
+//! [--oidc-provider NAME=ISSUER_URL,CLIENT_ID]...`: runs the reference backend until SIGINT or
+//! SIGTERM. The first line on stdout is `listening on <url>`, for programs that start it.
+//! `medcircle-server --db PATH --key-file PATH --rotate-keys` rotates the data key and exits.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -8,7 +9,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use medcircle_server::{OidcProvider, RunningServer, ServerConfig};
+use medcircle_server::{
+    KeySource, OidcProvider, Rotated, RunningServer, ServerConfig, rotate_keys,
+};
 
 /// MedCircle reference backend (development, QA and tests).
 #[derive(Parser)]
@@ -27,17 +30,42 @@ struct Args {
     /// `acme=https://id.acme.example,medcircle`); repeatable. NAME is what the app sends.
     #[arg(long = "oidc-provider", value_name = "NAME=ISSUER_URL,CLIENT_ID")]
     oidc_providers: Vec<OidcProvider>,
+    /// The key file (lookup and data keys), outside the data directory. Required without
+    /// --dev unless MEDCIRCLE_KEYS holds the keys; --dev makes one beside the database.
+    #[arg(long, env = "MEDCIRCLE_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    /// Seal every sealed value under a new data key, drop the older keys from the key file,
+    /// and exit. Stop the server first.
+    #[arg(long, requires = "key_file")]
+    rotate_keys: bool,
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt().with_writer(io::stderr).init();
     let args = Args::parse();
-    let server = match RunningServer::start(ServerConfig {
+    if let (true, Some(key_file)) = (args.rotate_keys, &args.key_file) {
+        return match rotate_keys(&args.db, key_file) {
+            Ok(Rotated { key_id, values }) => {
+                tracing::info!(key_id, values, "data key rotated");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot rotate the data key");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let keys = args
+        .key_file
+        .map(KeySource::File)
+        .or_else(KeySource::from_env);
+    let config = ServerConfig {
         addr: args.addr,
         db_path: args.db,
         dev: args.dev,
         providers: args.oidc_providers,
-    }) {
+    };
+    let server = match RunningServer::start_with_keys(config, keys) {
         Ok(server) => server,
         Err(error) => {
             tracing::error!(%error, "cannot start");

@@ -6,7 +6,7 @@ use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::ident;
+use crate::{ident, text};
 
 const OS: [&str; 4] = ["android", "ios", "linux", "other"];
 const NETWORK_TYPES: [&str; 5] = ["wifi", "cellular", "ethernet", "none", "unknown"];
@@ -72,11 +72,11 @@ const COLUMNS: &str =
     "model, os, os_version, app_version, network_type, carrier, install_id, received_at";
 
 fn check_length(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
-    if (1..=max).contains(&value.chars().count()) {
+    if value.chars().count() <= max && text::is_visible_line(value) {
         Ok(())
     } else {
         Err(ApiError::InvalidRequest(format!(
-            "{field} must be 1 to {max} characters"
+            "{field} must be 1 to {max} visible characters, without control characters"
         )))
     }
 }

@@ -6,7 +6,9 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
-use crate::{ServerConfig, app, serve};
+use crate::{KeySource, ServerConfig, app, serve};
+
+const WORKERS: usize = 4;
 
 /// A server running on its own thread with its own tokio runtime; dropping it shuts it down.
 pub struct RunningServer {
@@ -17,18 +19,34 @@ pub struct RunningServer {
 
 impl RunningServer {
     /// Binds `config.addr` (port 0 allowed), opens the database and returns once listening.
+    /// The keys come from the environment (see `KeySource::from_env`) or, in dev mode, from a
+    /// key file beside the database.
     pub fn start(config: ServerConfig) -> io::Result<RunningServer> {
+        Self::start_with_keys(config, KeySource::from_env())
+    }
+
+    /// Like `start`, with the keys of `keys` when given.
+    pub fn start_with_keys(
+        config: ServerConfig,
+        keys: Option<KeySource>,
+    ) -> io::Result<RunningServer> {
         let listener = std::net::TcpListener::bind(config.addr)?;
         listener.set_nonblocking(true)?;
         let url = url_for(listener.local_addr()?);
-        let app = app::build(&config, &url)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        // Several workers: a slow request occupies one of them, not the whole server.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(WORKERS)
+            .thread_name("medcircle-server-worker")
             .enable_all()
             .build()?;
-        let listener = {
-            // Registering the socket needs the runtime's reactor, not a running runtime.
+        let (app, listener) = {
+            // Registering the socket needs the runtime's reactor, and the app's background
+            // work its spawner, not a running runtime.
             let _entered = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
+            (
+                app::build(&config, keys, &url)?,
+                tokio::net::TcpListener::from_std(listener)?,
+            )
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()

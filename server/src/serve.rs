@@ -8,6 +8,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::keys::KeySource;
 use crate::oidc::OidcProvider;
 use crate::{app, running};
 
@@ -30,13 +31,15 @@ pub struct ServerConfig {
 
 /// Serves `config` on `listener` until `shutdown` resolves, then stops gracefully.
 ///
-/// `config.addr` is ignored: the listener is already bound.
+/// `config.addr` is ignored: the listener is already bound. The keys come as for
+/// `RunningServer::start`.
 pub async fn serve(
     config: ServerConfig,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app::build(&config, &running::url_for(listener.local_addr()?))?;
+    let url = running::url_for(listener.local_addr()?);
+    let app = app::build(&config, KeySource::from_env(), &url)?;
     run(app, listener, shutdown).await
 }
 

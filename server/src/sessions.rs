@@ -127,6 +127,9 @@ pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Res
     Ok(Rotation::Rotated { user_id, tokens })
 }
 
+/// How stale a session's recorded last use may be.
+const LAST_USED_PRECISION_S: i64 = 60;
+
 /// Resolves a bearer access token, and records the use for the account holder's export.
 pub fn authenticate(
     conn: &Connection,
@@ -135,7 +138,7 @@ pub fn authenticate(
 ) -> Result<Authenticated, ApiError> {
     let row = conn
         .query_row(
-            "SELECT id, user_id, family, access_expires_at, revoked, auth_time
+            "SELECT id, user_id, family, access_expires_at, revoked, auth_time, last_used_at
              FROM sessions WHERE access_hash = ?1",
             [tokens::digest(access_token)],
             |row| {
@@ -146,18 +149,24 @@ pub fn authenticate(
                     row.get::<_, i64>(3)?,
                     row.get::<_, bool>(4)?,
                     row.get::<_, i64>(5)?,
+                    row.get::<_, i64>(6)?,
                 ))
             },
         )
         .optional()?;
     match row {
-        None | Some((_, _, _, _, true, _)) => Err(ApiError::InvalidToken),
-        Some((_, _, _, expires_at, false, _)) if now >= expires_at => Err(ApiError::TokenExpired),
-        Some((id, user_id, family, _, false, auth_time)) => {
-            conn.execute(
-                "UPDATE sessions SET last_used_at = ?1 WHERE id = ?2",
-                params![now, id],
-            )?;
+        None | Some((_, _, _, _, true, _, _)) => Err(ApiError::InvalidToken),
+        Some((_, _, _, expires_at, false, _, _)) if now >= expires_at => {
+            Err(ApiError::TokenExpired)
+        }
+        Some((id, user_id, family, _, false, auth_time, last_used_at)) => {
+            // To the minute: most requests then only read, and readers never wait for a writer.
+            if now.saturating_sub(last_used_at) >= LAST_USED_PRECISION_S {
+                conn.execute(
+                    "UPDATE sessions SET last_used_at = ?1 WHERE id = ?2",
+                    params![now, id],
+                )?;
+            }
             Ok(Authenticated {
                 user_id,
                 family,

@@ -1,5 +1,6 @@
-//! Accounts, keyed by phone; the clear number is never stored. An account created by
-//! third-party login has no phone: a random key no phone hashes to, and an empty mask.
+//! Accounts, keyed by phone: found by the phone's HMAC, the number itself kept only sealed
+//! (see `sealed`), its mask worked out when read. An account created by third-party login has
+//! no phone: a random key no phone hashes to, and an empty mask.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
@@ -27,7 +28,8 @@ pub struct User {
 pub const DEFAULT_NICKNAME: &str = "MedCircle user";
 
 /// The user's columns, with the names of their unit and department.
-const SELECT: &str = "SELECT users.id, users.phone_masked, users.nickname, users.created_at,
+const SELECT: &str = "SELECT users.id, unseal(users.phone_sealed, 'phone:' || users.id),
+        users.nickname, users.created_at,
         units.id, units.name, departments.id, departments.name, users.avatar_url
     FROM users
     LEFT JOIN units ON units.id = users.unit_id
@@ -37,7 +39,11 @@ impl User {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(User {
             id: row.get(0)?,
-            phone_masked: row.get(1)?,
+            phone_masked: row
+                .get::<_, Option<String>>(1)?
+                .and_then(|phone| Phone::parse(&phone).ok())
+                .map(|phone| phone.masked())
+                .unwrap_or_default(),
             nickname: row.get(2)?,
             created_at: row.get(3)?,
             unit: Entry::optional_at(row, 4)?,
@@ -63,6 +69,17 @@ pub fn find_or_create(
         )
         .optional()?;
     if let Some(user) = existing {
+        if user.phone_masked.is_empty() {
+            // Found by its HMAC but stored by an older server, before phones were sealed.
+            conn.execute(
+                "UPDATE users SET phone_sealed = seal(?2, 'phone:' || id) WHERE id = ?1",
+                params![user.id, phone.as_str()],
+            )?;
+            return Ok(User {
+                phone_masked: phone.masked(),
+                ..user
+            });
+        }
         return Ok(user);
     }
     let user = User {
@@ -74,7 +91,7 @@ pub fn find_or_create(
         department: None,
         avatar_url: None,
     };
-    insert(conn, &user, &phone_key)?;
+    insert(conn, &user, &phone_key, Some(phone))?;
     tracing::info!(user = %user.id, phone = %phone, "user created");
     Ok(user)
 }
@@ -91,19 +108,24 @@ pub fn create_without_phone(conn: &Connection, now: i64) -> rusqlite::Result<Use
         avatar_url: None,
     };
     // As long as a phone key, so it looks like one, but random: no phone will ever match it.
-    insert(conn, &user, &rand::random::<[u8; 32]>())?;
+    insert(conn, &user, &rand::random::<[u8; 32]>(), None)?;
     tracing::info!(user = %user.id, "user created without a phone");
     Ok(user)
 }
 
-fn insert(conn: &Connection, user: &User, phone_key: &[u8]) -> rusqlite::Result<()> {
+fn insert(
+    conn: &Connection,
+    user: &User,
+    phone_key: &[u8],
+    phone: Option<&Phone>,
+) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO users (id, phone_key, phone_masked, nickname, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO users (id, phone_key, phone_sealed, nickname, created_at)
+         VALUES (?1, ?2, seal(?3, 'phone:' || ?1), ?4, ?5)",
         params![
             user.id,
             phone_key,
-            user.phone_masked,
+            phone.map(Phone::as_str),
             user.nickname,
             user.created_at
         ],

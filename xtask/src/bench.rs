@@ -1,6 +1,9 @@
 //! `cargo xtask bench`: the core's criterion benchmarks, then a summary of their means read from
-//! criterion's estimates and marked against the design budgets. A missed budget is reported
-//! (OVER BUDGET), never failed; a benchmark that does not run fails the task.
+//! criterion's estimates and marked against the design budgets, and the reference server's load
+//! test (`server/benches/load.rs`: latency percentiles under concurrent readers and writers,
+//! against one reader alone). A missed budget is reported (OVER BUDGET), never failed; a
+//! benchmark that does not run, or a load test with errors, fails the task.
+//! `cargo xtask bench load` runs the load test alone.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,7 +11,7 @@ use std::process::Command;
 use std::time::SystemTime;
 
 use crate::bindings::{LIBRARY, target_dir};
-use crate::cmd::{Result, cargo, run};
+use crate::cmd::{Result, cargo, run, run_capturing};
 
 /// The bench targets of medcircle-core (`core/benches/<name>.rs`).
 const BENCHES: &[&str] = &["store"];
@@ -33,6 +36,10 @@ const BUDGETS: &[(&str, Budget)] = &[
 ];
 
 pub(crate) fn run_all(root: &Path, criterion_args: &[String]) -> Result {
+    if criterion_args == ["load"] {
+        print!("\n{}", load(root)?);
+        return Ok(());
+    }
     let started = SystemTime::now();
     for bench in BENCHES {
         run(cargo(root)
@@ -42,6 +49,11 @@ pub(crate) fn run_all(root: &Path, criterion_args: &[String]) -> Result {
     }
     // Not criterion: percentiles of reads while a refresh hangs, written as JSON.
     run(cargo(root).args(["bench", "-p", "medcircle-core", "--bench", "local_reads"]))?;
+    let load = if criterion_args.is_empty() {
+        load(root)?
+    } else {
+        String::new()
+    };
     let target = target_dir(root);
     let results = read_results(&target.join("criterion"), started)?;
     println!();
@@ -50,7 +62,23 @@ pub(crate) fn run_all(root: &Path, criterion_args: &[String]) -> Result {
         .map_err(|e| format!("local-reads.json: {e}"))?;
     print!("{}", local_reads_summary(&reads)?);
     println!("{}", cdylib_line(&target.join("release").join(LIBRARY)));
+    print!("{load}");
     Ok(())
+}
+
+/// Runs the server's load test; returns its figures (its `load …` lines). It fails on errors.
+fn load(root: &Path) -> Result<String> {
+    let output =
+        run_capturing(cargo(root).args(["bench", "-p", "medcircle-server", "--bench", "load"]))?;
+    let figures: String = output
+        .lines()
+        .filter(|line| line.starts_with("load"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    if figures.is_empty() {
+        return Err("the load test printed no figures".into());
+    }
+    Ok(figures)
 }
 
 /// One benchmark of this run.

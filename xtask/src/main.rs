@@ -3,6 +3,7 @@
 mod bench;
 mod bindings;
 mod cmd;
+mod contract;
 mod suites;
 
 use std::path::PathBuf;
@@ -12,10 +13,13 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   bindings   build medcircle-ffi and generate the Kotlin and Swift bindings into target/bindings
-  test       run every suite: Rust (workspace), Kotlin on the JVM, Swift on Linux
+  test       run every suite: Rust (workspace), the server's contract (schemathesis against its
+             OpenAPI document), Kotlin on the JVM, Swift on Linux
+  contract   only the server's contract run (needs `cargo build -p medcircle-server` first)
   privacy    regenerate the store declarations from core/privacy/inventory.toml
   bench      run the core's benchmarks (encrypted store vs plain SQLite) and summarise them
-             against the budgets; further arguments go to criterion, e.g. a filter: `bench page_read`";
+             against the budgets, then the server's load test (p50/p99, errors); further arguments
+             go to criterion, e.g. a filter: `bench page_read`; `bench load` runs the load test alone";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +28,11 @@ fn main() -> ExitCode {
             println!("bindings written to {}", out.display());
         }),
         Some("test") => suites::run_all(&root()),
+        Some("contract") => {
+            let root = root();
+            contract::run(&root, &bindings::target_dir(&root))
+                .map(|cases| println!("{cases} passed, 0 failed"))
+        }
         Some("bench") => bench::run_all(&root(), &args[1..]),
         Some("privacy") => cmd::run(
             cmd::cargo(&root())

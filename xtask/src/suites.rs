@@ -1,10 +1,12 @@
-//! `cargo xtask test`: every suite, in order; any failure or missing toolchain fails the run.
+//! `cargo xtask test`: every suite, in order (Rust, the contract run, Kotlin, Swift); any
+//! failure or missing toolchain fails the run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::bindings::{self, LIBRARY, target_dir};
 use crate::cmd::{Result, cargo, run, run_capturing};
+use crate::contract;
 
 const DEFAULT_SWIFT_CHROOT: &str = "/var/cache/medcircle/swift-trixie";
 /// Where the repository appears inside the Swift chroot.
@@ -27,13 +29,17 @@ pub(crate) fn run_all(root: &Path) -> Result {
     // The server's own tests build target/debug/medcircle-server, which the Kotlin and Swift
     // suites start: no separate build (with other features, so other artifacts) needed.
     let rust = count_rust(&run_capturing(cargo(root).args(["test", "--workspace"]))?);
-    let generated = bindings::generate(root, bindings::Purpose::Suites)?;
     let target = target_dir(root);
+    let contract = contract::run(root, &target)?;
+    let generated = bindings::generate(root, bindings::Purpose::Suites)?;
     let kotlin = count_maven(&kotlin(root, &generated.join("kotlin"), &target)?)?;
     let swift = count_swift(&swift(root, &target)?)?;
-    println!("xtask: every suite passed: Rust {rust}, Kotlin/JVM {kotlin}, Swift/Linux {swift}");
+    println!(
+        "xtask: every suite passed: Rust {rust}, contract (schemathesis cases) {contract}, \
+         Kotlin/JVM {kotlin}, Swift/Linux {swift}"
+    );
     // The one closing line, in the form any CI reads.
-    println!("{} passed, 0 failed", rust + kotlin + swift);
+    println!("{} passed, 0 failed", rust + contract + kotlin + swift);
     Ok(())
 }
 

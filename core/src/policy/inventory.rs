@@ -51,6 +51,9 @@ pub(crate) struct Item {
     pub(crate) legal_basis: LegalBasis,
     pub(crate) sensitivity: Sensitivity,
     pub(crate) retention: String,
+    /// When the server's retention sweep deletes the item (see the file's header).
+    #[serde(default)]
+    pub(crate) deleted_after_days: Option<u32>,
     pub(crate) recipients: Vec<String>,
     pub(crate) linked_to_user: bool,
     pub(crate) apple_type: String,
@@ -133,6 +136,12 @@ impl Inventory {
                 return Err(format!(
                     "item {}: unknown purpose {}",
                     item.id, item.purpose
+                ));
+            }
+            if item.deleted_after_days == Some(0) {
+                return Err(format!(
+                    "item {}: deleted_after_days must be at least 1",
+                    item.id
                 ));
             }
             if item.recipients.is_empty() {
@@ -223,6 +232,15 @@ google_purposes = []
                 .unwrap_err()
                 .contains("unknown purpose")
         );
+        let swept_at_once = item("a", "privacy_policy", "medcircle")
+            .replace("recipients", "deleted_after_days = 0\nrecipients");
+        assert!(
+            Inventory::parse(&doc(&swept_at_once))
+                .unwrap_err()
+                .contains("deleted_after_days")
+        );
+        let swept_later = swept_at_once.replace("= 0", "= 30");
+        assert!(Inventory::parse(&doc(&swept_later)).is_ok());
         assert!(
             Inventory::parse(&doc(&item("a", "privacy_policy", "adnetwork")))
                 .unwrap_err()

@@ -42,9 +42,13 @@ pub struct Dimensions {
     pub height: u32,
 }
 
+/// The widest or tallest image accepted, in pixels: what a header claims is what a viewer
+/// would allocate for.
+pub const MAX_DIMENSION: u32 = 4096;
+
 /// The dimensions of `bytes` as an image of the `declared` type: 413 `too_large` past the
-/// limit, 400 `invalid_image` if they are not that type or have no usable header (as feed
-/// photo uploads answer).
+/// byte limit, 400 `invalid_image` if they are not that type or have no usable header, 400
+/// `photo_too_large_dimensions` past the dimension limit (every upload answers alike).
 pub fn inspect(declared: ImageType, bytes: &[u8]) -> Result<Dimensions, ApiError> {
     if bytes.len() > MAX_BYTES {
         return Err(ApiError::ImageTooLarge);
@@ -53,8 +57,13 @@ pub fn inspect(declared: ImageType, bytes: &[u8]) -> Result<Dimensions, ApiError
         ImageType::Png => png(bytes),
         ImageType::Jpeg => jpeg(bytes),
     };
-    size.filter(|size| size.width > 0 && size.height > 0)
-        .ok_or(ApiError::InvalidImage)
+    let size = size
+        .filter(|size| size.width > 0 && size.height > 0)
+        .ok_or(ApiError::InvalidImage)?;
+    if size.width > MAX_DIMENSION || size.height > MAX_DIMENSION {
+        return Err(ApiError::PhotoTooLargeDimensions);
+    }
+    Ok(size)
 }
 
 /// After the signature, the IHDR chunk, which must come first: length 13, then width and
@@ -190,6 +199,20 @@ mod tests {
             let error = inspect(declared, &bytes).unwrap_err();
             assert_eq!(error.code(), "invalid_image", "{declared:?} {bytes:02x?}");
         }
+    }
+
+    #[test]
+    fn refuses_dimensions_past_the_limit_whatever_the_type() {
+        let refused = |declared, bytes: Vec<u8>| inspect(declared, &bytes).unwrap_err().code();
+        assert_eq!(
+            refused(ImageType::Png, png_bytes(4_000_000_000, 4_000_000_000)),
+            "photo_too_large_dimensions"
+        );
+        assert_eq!(
+            refused(ImageType::Jpeg, jpeg_bytes(4097, 10)),
+            "photo_too_large_dimensions"
+        );
+        assert!(inspect(ImageType::Png, &png_bytes(4096, 4096)).is_ok());
     }
 
     #[test]

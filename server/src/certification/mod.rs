@@ -64,6 +64,19 @@ pub struct Location {
 }
 
 impl Location {
+    /// `latitude,longitude`, the sealed form.
+    fn to_text(self) -> String {
+        format!("{},{}", self.latitude, self.longitude)
+    }
+
+    fn from_text(text: &str) -> Option<Location> {
+        let (latitude, longitude) = text.split_once(',')?;
+        Some(Location {
+            latitude: latitude.parse().ok()?,
+            longitude: longitude.parse().ok()?,
+        })
+    }
+
     pub fn is_valid(&self) -> bool {
         (-90.0..=90.0).contains(&self.latitude) && (-180.0..=180.0).contains(&self.longitude)
     }
@@ -132,7 +145,7 @@ pub fn store_photo(
     conn.execute(
         "INSERT INTO certification_photos
             (id, user_id, kind, content_type, width, height, bytes, uploaded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, seal(?7, 'certification_photo:' || ?1), ?8)",
         params![
             photo.photo_id,
             user_id,
@@ -188,21 +201,21 @@ pub fn submit(
 ) -> rusqlite::Result<()> {
     let photo_ids = serde_json::to_string(photo_ids).expect("strings serialize to JSON");
     conn.execute(
-        "INSERT INTO certifications (user_id, id_number, id_number_masked, photo_ids, latitude,
-                                     longitude, status, reason, submitted_at, decided_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', NULL, ?7, NULL)
+        "INSERT INTO certifications (user_id, id_number, id_number_masked, photo_ids, location,
+                                     status, reason, submitted_at, decided_at)
+         VALUES (?1, seal(?2, 'id_number:' || ?1), seal(?3, 'id_number_masked:' || ?1), ?4,
+                 seal(?5, 'location:' || ?1), 'pending', NULL, ?6, NULL)
          ON CONFLICT (user_id) DO UPDATE SET
             id_number = excluded.id_number, id_number_masked = excluded.id_number_masked,
-            photo_ids = excluded.photo_ids, latitude = excluded.latitude,
-            longitude = excluded.longitude, status = 'pending', reason = NULL,
-            submitted_at = excluded.submitted_at, decided_at = NULL",
+            photo_ids = excluded.photo_ids, location = excluded.location,
+            status = 'pending', reason = NULL, submitted_at = excluded.submitted_at,
+            decided_at = NULL",
         params![
             user_id,
             id_number.as_str(),
             id_number.masked(),
             photo_ids,
-            location.map(|l| l.latitude),
-            location.map(|l| l.longitude),
+            location.map(Location::to_text),
             now
         ],
     )?;
@@ -212,7 +225,8 @@ pub fn submit(
 pub fn status(conn: &Connection, user_id: &str) -> rusqlite::Result<Status> {
     Ok(conn
         .query_row(
-            "SELECT status, reason, id_number_masked, photo_ids, submitted_at, decided_at
+            "SELECT status, reason, unseal(id_number_masked, 'id_number_masked:' || user_id),
+                    photo_ids, submitted_at, decided_at
              FROM certifications WHERE user_id = ?1",
             [user_id],
             |row| {
@@ -233,7 +247,7 @@ pub fn status(conn: &Connection, user_id: &str) -> rusqlite::Result<Status> {
 /// The submitted ID number, in full.
 pub fn id_number(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<String>> {
     conn.query_row(
-        "SELECT id_number FROM certifications WHERE user_id = ?1",
+        "SELECT unseal(id_number, 'id_number:' || user_id) FROM certifications WHERE user_id = ?1",
         [user_id],
         |row| row.get(0),
     )
@@ -262,7 +276,7 @@ pub fn decide(
 
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Summary>> {
     let mut statement = conn.prepare(
-        "SELECT user_id, status, latitude IS NOT NULL, photo_ids FROM certifications
+        "SELECT user_id, status, location IS NOT NULL, photo_ids FROM certifications
          ORDER BY submitted_at, user_id",
     )?;
     statement
@@ -280,19 +294,17 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Summary>> {
 pub fn export(conn: &Connection, user_id: &str) -> rusqlite::Result<Exported> {
     let location = conn
         .query_row(
-            "SELECT latitude, longitude FROM certifications
-             WHERE user_id = ?1 AND latitude IS NOT NULL",
+            "SELECT unseal(location, 'location:' || user_id) FROM certifications
+             WHERE user_id = ?1 AND location IS NOT NULL",
             [user_id],
-            |row| {
-                Ok(Location {
-                    latitude: row.get(0)?,
-                    longitude: row.get(1)?,
-                })
-            },
+            |row| row.get::<_, String>(0),
         )
-        .optional()?;
+        .optional()?
+        .map(|text| Location::from_text(&text).ok_or(rusqlite::Error::InvalidQuery))
+        .transpose()?;
     let mut statement = conn.prepare(
-        "SELECT id, kind, length(bytes), width, height FROM certification_photos
+        "SELECT id, kind, length(unseal(bytes, 'certification_photo:' || id)), width, height
+         FROM certification_photos
          WHERE user_id = ?1 ORDER BY uploaded_at, id",
     )?;
     let photos = statement

@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::pool;
 
 pub const TTL_S: i64 = 86_400;
 const MAX_KEY_CHARS: usize = 64;
@@ -117,7 +118,7 @@ pub fn once(
     now: i64,
     action: impl FnOnce(&Transaction<'_>) -> Result<Reply, ApiError>,
 ) -> Result<Reply, ApiError> {
-    let tx = conn.transaction()?;
+    let tx = pool::immediate(conn)?;
     if let Some(idempotency) = &idempotency {
         tx.execute(
             "DELETE FROM idempotency_keys WHERE created_at <= ?1",

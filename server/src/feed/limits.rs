@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// What photo uploads accept, certification's or the feed's.
 pub const MAX_PHOTO_BYTES: usize = crate::certification::image::MAX_BYTES;
-pub const MAX_PHOTO_DIMENSION: u32 = 4096;
+pub const MAX_PHOTO_DIMENSION: u32 = crate::certification::image::MAX_DIMENSION;
 pub const MAX_PHOTOS_PER_POST: usize = 9;
 pub const MAX_TEXT_CHARS: usize = 2000;
 pub const MAX_COMMENT_CHARS: usize = 500;
@@ -30,9 +30,11 @@ pub const LIMITS: Limits = Limits {
 };
 
 /// Whether `text` may be a post's or comment's text: at most `max` characters (not bytes), and
-/// not blank unless `may_be_empty` (a post with photos).
+/// visible text (see `text::is_visible_paragraph`) unless blank and `may_be_empty` (a post
+/// with photos).
 pub fn text_fits(text: &str, max: usize, may_be_empty: bool) -> bool {
-    (may_be_empty || !text.trim().is_empty()) && text.chars().count() <= max
+    let blank_allowed = may_be_empty && text.trim().is_empty();
+    (blank_allowed || crate::text::is_visible_paragraph(text)) && text.chars().count() <= max
 }
 
 #[cfg(test)]
@@ -53,5 +55,7 @@ mod tests {
         ));
         assert!(!text_fits(" \n", MAX_TEXT_CHARS, false));
         assert!(text_fits("", MAX_TEXT_CHARS, true));
+        assert!(!text_fits("\u{200B}", MAX_TEXT_CHARS, true));
+        assert!(!text_fits("a\u{0000}", MAX_TEXT_CHARS, false));
     }
 }

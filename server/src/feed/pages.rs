@@ -6,9 +6,6 @@ use serde::Serialize;
 use crate::base64url;
 use crate::error::ApiError;
 
-const DEFAULT_LIMIT: u32 = 20;
-const MAX_LIMIT: u32 = 50;
-
 /// The ordering key of a row: its time (creation or collection) and its insertion sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {
@@ -51,13 +48,13 @@ pub struct Window {
 }
 
 impl Window {
-    /// An empty `cursor` is the first page; `limit` defaults to 20 and is clamped to 1..=50.
-    pub fn parse(cursor: Option<&str>, limit: Option<u32>) -> Result<Window, ApiError> {
+    /// An empty `cursor` is the first page; `limit` follows the one rule of `limit::parse`.
+    pub fn parse(cursor: Option<&str>, limit: Option<&str>) -> Result<Window, ApiError> {
         let after = match cursor.filter(|cursor| !cursor.is_empty()) {
             Some(cursor) => Some(Key::decode(cursor).ok_or(ApiError::InvalidCursor)?),
             None => None,
         };
-        let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let limit = crate::limit::parse(limit)?;
         Ok(Window { after, limit })
     }
 
@@ -112,14 +109,14 @@ mod tests {
         ] {
             assert!(Window::parse(Some(bad), None).is_err(), "{bad}");
         }
-        assert_eq!(Window::parse(Some(""), Some(0)).unwrap().after, None);
-        assert_eq!(Window::parse(None, Some(0)).unwrap().limit, 1);
-        assert_eq!(Window::parse(None, Some(500)).unwrap().limit, 50);
+        assert_eq!(Window::parse(Some(""), Some("1")).unwrap().after, None);
+        assert!(Window::parse(None, Some("0")).is_err());
+        assert!(Window::parse(None, Some("500")).is_err());
     }
 
     #[test]
     fn a_page_has_a_next_cursor_only_when_more_rows_follow() {
-        let window = Window::parse(None, Some(2)).unwrap();
+        let window = Window::parse(None, Some("2")).unwrap();
         let rows = |n: i64| (0..n).map(|i| (i, Key { at: 10 - i, seq: i })).collect();
         let full: Page<i64> = Page::cut(rows(3), &window);
         assert_eq!(full.items, [0, 1]);

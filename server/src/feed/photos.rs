@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::certification::image::{self, Dimensions, ImageType};
 use crate::error::ApiError;
-use crate::feed::limits::MAX_PHOTO_DIMENSION;
 
 /// A photo as a post shows it.
 #[derive(Debug, Serialize)]
@@ -30,14 +29,10 @@ impl PhotoRef {
 }
 
 /// Checks an upload: `content_type` must be an accepted type (415 otherwise) and `bytes` an
-/// image of that type (400) no wider or taller than the limit (400).
+/// image of that type within the limits (see `image::inspect`).
 pub fn check(content_type: &str, bytes: &[u8]) -> Result<(ImageType, Dimensions), ApiError> {
     let declared = ImageType::declared(content_type).ok_or(ApiError::UnsupportedImage)?;
-    let size = image::inspect(declared, bytes)?;
-    if size.width > MAX_PHOTO_DIMENSION || size.height > MAX_PHOTO_DIMENSION {
-        return Err(ApiError::PhotoTooLargeDimensions);
-    }
-    Ok((declared, size))
+    Ok((declared, image::inspect(declared, bytes)?))
 }
 
 /// Keeps an upload of `owner`, in no post yet; returns it as a post would show it.

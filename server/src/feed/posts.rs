@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::feed::limits::{MAX_PHOTOS_PER_POST, MAX_TEXT_CHARS, text_fits};
 use crate::feed::pages::{Key, Window};
 use crate::feed::photos::{self, PhotoRef};
+use crate::feed::search::Matcher;
 
 #[derive(Debug, Serialize)]
 pub struct Author {
@@ -43,16 +44,61 @@ pub struct Post {
     pub liked_by_me: bool,
     pub collected_by_me: bool,
     pub mine: bool,
+    /// Whether the author lets anyone with a share link read the post on the open web.
+    pub public_share: bool,
 }
 
 /// Which posts a list holds, each in its own order (newest first).
 pub enum List<'a> {
     /// Every post, by creation.
     Recent,
-    /// Posts whose text is `LIKE` this pattern (escaped with `\`), by creation.
-    Matching(&'a str),
+    /// Posts whose text matches, by creation.
+    Matching(&'a Matcher),
     /// The viewer's collected posts, by collection.
     Collected,
+}
+
+impl List<'_> {
+    /// The list's SQL (parameters: viewer, the key to start after, the row limit, then the
+    /// search value if any) and its search value.
+    fn query(&self) -> (String, Option<&str>) {
+        match self {
+            List::Recent => (
+                format!(
+                    "{} WHERE (p.created_at, p.seq) < (?2, ?3)
+                     ORDER BY p.created_at DESC, p.seq DESC LIMIT ?4",
+                    select("p.created_at, p.seq")
+                ),
+                None,
+            ),
+            List::Matching(matcher) => {
+                let (condition, value) = match matcher {
+                    Matcher::Phrase(phrase) => (
+                        "p.seq IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?5)",
+                        phrase,
+                    ),
+                    Matcher::Like(pattern) => ("p.text LIKE ?5 ESCAPE '\\'", pattern),
+                };
+                (
+                    format!(
+                        "{} WHERE {condition} AND (p.created_at, p.seq) < (?2, ?3)
+                         ORDER BY p.created_at DESC, p.seq DESC LIMIT ?4",
+                        select("p.created_at, p.seq")
+                    ),
+                    Some(value.as_str()),
+                )
+            }
+            List::Collected => (
+                format!(
+                    "{} JOIN collections c ON c.post_id = p.id AND c.user_id = ?1
+                     WHERE (c.collected_at, c.seq) < (?2, ?3)
+                     ORDER BY c.collected_at DESC, c.seq DESC LIMIT ?4",
+                    select("c.collected_at, c.seq")
+                ),
+                None,
+            ),
+        }
+    }
 }
 
 /// A post's columns for viewer `?1`, then the two columns of its list key.
@@ -65,6 +111,7 @@ fn select(key: &str) -> String {
             EXISTS (SELECT 1 FROM likes WHERE post_id = p.id AND user_id = ?1),
             EXISTS (SELECT 1 FROM collections WHERE post_id = p.id AND user_id = ?1),
             p.author_id = ?1,
+            p.public_share,
             {key}
         FROM posts p JOIN users u ON u.id = p.author_id"
     )
@@ -83,11 +130,12 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<(Post, Key)> {
         liked_by_me: row.get(9)?,
         collected_by_me: row.get(10)?,
         mine: row.get(11)?,
+        public_share: row.get(12)?,
         photos: Vec::new(),
     };
     let key = Key {
-        at: row.get(12)?,
-        seq: row.get(13)?,
+        at: row.get(13)?,
+        seq: row.get(14)?,
     };
     Ok((post, key))
 }
@@ -113,33 +161,7 @@ pub fn list(
     window: &Window,
 ) -> rusqlite::Result<Vec<(Post, Key)>> {
     let after = window.after.unwrap_or(Key::NEWEST);
-    let (sql, pattern) = match list {
-        List::Recent => (
-            format!(
-                "{} WHERE (p.created_at, p.seq) < (?2, ?3)
-                 ORDER BY p.created_at DESC, p.seq DESC LIMIT ?4",
-                select("p.created_at, p.seq")
-            ),
-            None,
-        ),
-        List::Matching(pattern) => (
-            format!(
-                "{} WHERE p.text LIKE ?5 ESCAPE '\\' AND (p.created_at, p.seq) < (?2, ?3)
-                 ORDER BY p.created_at DESC, p.seq DESC LIMIT ?4",
-                select("p.created_at, p.seq")
-            ),
-            Some(*pattern),
-        ),
-        List::Collected => (
-            format!(
-                "{} JOIN collections c ON c.post_id = p.id AND c.user_id = ?1
-                 WHERE (c.collected_at, c.seq) < (?2, ?3)
-                 ORDER BY c.collected_at DESC, c.seq DESC LIMIT ?4",
-                select("c.collected_at, c.seq")
-            ),
-            None,
-        ),
-    };
+    let (sql, pattern) = list.query();
     let fetch = window.fetch();
     let mut values: Vec<&dyn ToSql> = vec![&viewer, &after.at, &after.seq, &fetch];
     if let Some(pattern) = &pattern {
@@ -169,14 +191,26 @@ pub fn by_author(conn: &Connection, author: &str) -> rusqlite::Result<Vec<Post>>
         .collect()
 }
 
-/// Creates a post of `author` with their unused photos `photo_ids`, in that order; returns its id.
+/// What a new post is made of.
+pub struct Draft<'a> {
+    pub text: &'a str,
+    /// The author's unused photos, in the order the post shows them.
+    pub photo_ids: &'a [String],
+    pub public_share: bool,
+}
+
+/// Creates a post of `author` from `draft`; returns its id.
 pub fn create(
     conn: &Connection,
     author: &str,
-    text: &str,
-    photo_ids: &[String],
+    draft: &Draft<'_>,
     now: i64,
 ) -> Result<String, ApiError> {
+    let Draft {
+        text,
+        photo_ids,
+        public_share,
+    } = *draft;
     if photo_ids.len() > MAX_PHOTOS_PER_POST {
         return Err(ApiError::TooManyPhotos);
     }
@@ -185,8 +219,9 @@ pub fn create(
     }
     let id = super::random_id("p_");
     conn.execute(
-        "INSERT INTO posts (id, author_id, text, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![id, author, text, now],
+        "INSERT INTO posts (id, author_id, text, created_at, public_share)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, author, text, now, public_share],
     )?;
     photos::attach(conn, author, &id, photo_ids)?;
     Ok(id)
@@ -218,5 +253,82 @@ pub fn delete_own(conn: &Connection, user: &str, id: &str) -> Result<(), ApiErro
             conn.execute("DELETE FROM posts WHERE id = ?1", [id])?;
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::search::matcher;
+
+    fn database() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open(&dir.path().join("server.db")).unwrap();
+        conn.execute(
+            "INSERT INTO users (id, phone_key, nickname, created_at)
+             VALUES ('u_1', x'01', 'Dr. Li', 0)",
+            [],
+        )
+        .unwrap();
+        (dir, conn)
+    }
+
+    fn post(conn: &Connection, text: &str) -> String {
+        let draft = Draft {
+            text,
+            photo_ids: &[],
+            public_share: false,
+        };
+        create(conn, "u_1", &draft, 1).unwrap()
+    }
+
+    fn search(conn: &Connection, q: &str) -> Vec<String> {
+        let window = Window::parse(None, None).unwrap();
+        let matcher = matcher(q).unwrap();
+        list(conn, "u_1", &List::Matching(&matcher), &window)
+            .unwrap()
+            .into_iter()
+            .map(|(post, _)| post.text)
+            .collect()
+    }
+
+    #[test]
+    fn search_finds_substrings_through_the_index_and_forgets_deleted_posts() {
+        let (_dir, conn) = database();
+        post(&conn, "急性心肌梗死的早期识别");
+        let gone = post(&conn, "Night-shift ECG quiz");
+        post(&conn, "100% sure");
+        assert_eq!(search(&conn, "心肌梗"), ["急性心肌梗死的早期识别"]);
+        assert_eq!(search(&conn, "心肌"), ["急性心肌梗死的早期识别"]);
+        assert_eq!(search(&conn, "ecg QUIZ"), ["Night-shift ECG quiz"]);
+        assert_eq!(search(&conn, "0%"), ["100% sure"]);
+        assert_eq!(search(&conn, "\"OR"), Vec::<String>::new());
+        delete_own(&conn, "u_1", &gone).unwrap();
+        assert!(search(&conn, "ECG").is_empty());
+    }
+
+    #[test]
+    fn a_search_of_three_characters_or_more_reads_the_index_not_every_post() {
+        let (_dir, conn) = database();
+        let matcher = matcher("心肌梗").unwrap();
+        let (sql, _) = List::Matching(&matcher).query();
+        let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let steps: Vec<String> = plan
+            .query_map(rusqlite::params!["u_1", 0, 0, 21, "x"], |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let plan = steps.join("\n");
+        assert!(plan.contains("VIRTUAL TABLE INDEX"), "{plan}");
+        assert!(
+            steps[0].starts_with("SEARCH p USING INTEGER PRIMARY KEY"),
+            "{plan}"
+        );
+        assert!(
+            !steps
+                .iter()
+                .any(|step| step.starts_with("SCAN p ") || step == "SCAN p"),
+            "{plan}"
+        );
     }
 }

@@ -1,15 +1,31 @@
-//! Search: a case-insensitive (for ASCII) substring of post texts, through SQLite `LIKE`.
+//! Search: a case-insensitive substring of post texts. Three characters or more go through
+//! the trigram full-text index (`posts_fts`); shorter queries, which trigrams cannot answer,
+//! through `LIKE`.
 
 use crate::error::ApiError;
 
 const MAX_QUERY_CHARS: usize = 100;
+/// The shortest query the trigram index answers.
+const MIN_INDEXED_CHARS: usize = 3;
 
-/// The `LIKE` pattern (escape character `\`) matching texts that contain `q`, trimmed, with
-/// its `%`, `_` and `\` taken literally. `q` is bound as a parameter, never spliced into SQL.
-pub fn pattern(q: &str) -> Result<String, ApiError> {
+/// A search as SQL can run it; either way `q` is bound as a parameter, never spliced into SQL.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Matcher {
+    /// An FTS5 phrase: the trimmed query, quoted, its quotes doubled.
+    Phrase(String),
+    /// A `LIKE` pattern (escape character `\`) with `%`, `_` and `\` taken literally.
+    Like(String),
+}
+
+/// The matcher for query `q`, trimmed: 1 to 100 characters.
+pub fn matcher(q: &str) -> Result<Matcher, ApiError> {
     let q = q.trim();
-    if !(1..=MAX_QUERY_CHARS).contains(&q.chars().count()) {
+    let chars = q.chars().count();
+    if !(1..=MAX_QUERY_CHARS).contains(&chars) {
         return Err(ApiError::InvalidQuery);
+    }
+    if chars >= MIN_INDEXED_CHARS {
+        return Ok(Matcher::Phrase(format!("\"{}\"", q.replace('"', "\"\""))));
     }
     let mut pattern = String::with_capacity(q.len() + 2);
     pattern.push('%');
@@ -20,7 +36,7 @@ pub fn pattern(q: &str) -> Result<String, ApiError> {
         pattern.push(character);
     }
     pattern.push('%');
-    Ok(pattern)
+    Ok(Matcher::Like(pattern))
 }
 
 #[cfg(test)]
@@ -28,11 +44,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_wildcards_and_bounds_the_length() {
-        assert_eq!(pattern("  心肌 ").unwrap(), "%心肌%");
-        assert_eq!(pattern(r"50%_a\b").unwrap(), r"%50\%\_a\\b%");
-        assert!(pattern("   ").is_err());
-        assert!(pattern(&"字".repeat(100)).is_ok());
-        assert!(pattern(&"字".repeat(101)).is_err());
+    fn short_queries_are_escaped_patterns_and_longer_ones_quoted_phrases() {
+        assert_eq!(matcher("  心肌 ").unwrap(), Matcher::Like("%心肌%".into()));
+        assert_eq!(matcher(r"%_").unwrap(), Matcher::Like(r"%\%\_%".into()));
+        assert_eq!(matcher(r"\").unwrap(), Matcher::Like(r"%\\%".into()));
+        assert_eq!(
+            matcher(r#"50% "a" OR b"#).unwrap(),
+            Matcher::Phrase(r#""50% ""a"" OR b""#.into())
+        );
+        assert!(matcher("   ").is_err());
+        assert!(matcher(&"字".repeat(100)).is_ok());
+        assert!(matcher(&"字".repeat(101)).is_err());
     }
 }

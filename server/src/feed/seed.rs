@@ -138,8 +138,8 @@ pub fn demo(conn: &mut Connection, now: i64) -> rusqlite::Result<()> {
     for (author, nickname) in authors.iter().zip(AUTHORS) {
         // The phone key is not an HMAC (those are 32 bytes), so no phone can log in as them.
         tx.execute(
-            "INSERT INTO users (id, phone_key, phone_masked, nickname, created_at)
-             VALUES (?1, ?2, '', ?3, ?4) ON CONFLICT DO NOTHING",
+            "INSERT INTO users (id, phone_key, nickname, created_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
             params![
                 author,
                 format!("demo:{author}").into_bytes(),

@@ -49,6 +49,15 @@ pub struct Profile {
     pub picture: Option<String>,
 }
 
+const OUT_OF_RANGE: &str = "exp or iat is not a time in range";
+
+/// `value` as whole Unix seconds, if it is one an `i64` holds exactly (a cast would saturate).
+fn whole_seconds(value: f64) -> Option<i64> {
+    // 2^63 is exactly representable; every f64 below it and at or above -2^63 converts exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    (value.is_finite() && (-LIMIT..LIMIT).contains(&value)).then_some(value as i64)
+}
+
 /// Checks the claims in `payload` for a token from `issuer` to `client_id`, sent with `nonce`.
 pub fn check(
     payload: &[u8],
@@ -79,11 +88,16 @@ pub fn check(
     if claims.azp.as_deref().is_some_and(|azp| azp != client_id) {
         return Err(ApiError::InvalidIdToken("azp is not this app"));
     }
-    let now = now as f64;
-    if claims.exp <= now - LEEWAY_S as f64 {
+    let exp = whole_seconds(claims.exp.ceil()).ok_or(ApiError::InvalidIdToken(OUT_OF_RANGE))?;
+    let iat = whole_seconds(claims.iat.ceil()).ok_or(ApiError::InvalidIdToken(OUT_OF_RANGE))?;
+    // Past `exp + leeway`, the replay guard forgets the token: that sum must not wrap.
+    let replay_until = exp
+        .checked_add(LEEWAY_S)
+        .ok_or(ApiError::InvalidIdToken(OUT_OF_RANGE))?;
+    if replay_until <= now {
         return Err(ApiError::IdTokenExpired);
     }
-    if claims.iat > now + LEEWAY_S as f64 {
+    if iat > now.saturating_add(LEEWAY_S) {
         return Err(ApiError::InvalidIdToken("iat is in the future"));
     }
     if claims.nonce.as_deref() != Some(nonce) {
@@ -97,10 +111,70 @@ pub fn check(
         issuer: claims.iss,
         subject: claims.sub,
         token_id,
-        replay_until: claims.exp.ceil() as i64 + LEEWAY_S,
+        replay_until,
         profile: Profile {
             nickname: claims.nickname.or(claims.name),
             picture: claims.picture,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn check_at(exp: serde_json::Value, iat: serde_json::Value) -> Result<i64, &'static str> {
+        let claims = json!({ "iss": "https://id", "sub": "s", "aud": "app", "exp": exp, "iat": iat, "nonce": "n" });
+        check(
+            claims.to_string().as_bytes(),
+            "x",
+            "https://id",
+            "app",
+            "n",
+            NOW,
+        )
+        .map(|verified| verified.replay_until)
+        .map_err(|error| error.code())
+    }
+
+    #[test]
+    fn times_at_the_bounds_are_refused_not_wrapped() {
+        assert_eq!(check_at(json!(NOW + 1), json!(NOW)), Ok(NOW + 1 + LEEWAY_S));
+        assert_eq!(
+            check_at(json!(NOW as f64 + 0.5), json!(NOW)),
+            Ok(NOW + 1 + LEEWAY_S)
+        );
+        // The largest f64 below 2^63; `i64::MAX - LEEWAY_S` itself rounds up to 2^63 as a JSON number.
+        let largest = 9_223_372_036_854_774_784_i64;
+        assert_eq!(check_at(json!(largest), json!(NOW)), Ok(largest + LEEWAY_S));
+        for exp in [
+            json!(i64::MAX - LEEWAY_S + 1),
+            json!(i64::MAX),
+            json!(u64::MAX),
+            json!(1e300),
+        ] {
+            assert_eq!(
+                check_at(exp.clone(), json!(NOW)),
+                Err("invalid_id_token"),
+                "{exp}"
+            );
+        }
+        assert_eq!(check_at(json!(-1e300), json!(NOW)), Err("invalid_id_token"));
+        assert_eq!(
+            check_at(json!(i64::MIN), json!(NOW)),
+            Err("id_token_expired")
+        );
+        assert_eq!(
+            check_at(json!(NOW + 1), json!(1e300)),
+            Err("invalid_id_token")
+        );
+        assert_eq!(
+            check_at(json!(NOW + 1), json!(i64::MIN)),
+            Ok(NOW + 1 + LEEWAY_S)
+        );
+    }
 }

@@ -57,12 +57,18 @@ impl FromStr for OidcProvider {
     }
 }
 
+/// The least time between two requests for a provider's keys.
+const ASK_AGAIN_AFTER_S: i64 = 60;
+
 /// The trusted providers, the key sets fetched from them, and (dev mode) the dev provider.
 pub struct Oidc {
     providers: HashMap<String, OidcProvider>,
     http: reqwest::Client,
     /// By issuer; replaced when a token names a key id the cached set lacks (key rotation).
     keys: Mutex<HashMap<String, JwkSet>>,
+    /// When each issuer was last asked for its keys: tokens naming unknown keys (or a provider
+    /// that is down) make the server ask at most once a minute, not once a request.
+    asked_at: Mutex<HashMap<String, i64>>,
     pub dev: Option<DevProvider>,
 }
 
@@ -80,6 +86,7 @@ impl Oidc {
             providers: trusted,
             http: discovery::client().map_err(io::Error::other)?,
             keys: Mutex::new(HashMap::new()),
+            asked_at: Mutex::new(HashMap::new()),
             dev,
         })
     }
@@ -99,7 +106,10 @@ impl Oidc {
         let cached = lock(&self.keys).get(&provider.issuer).cloned();
         let keys = match cached {
             Some(keys) if keys.select(jws.alg, jws.kid.as_deref()).is_some() => keys,
-            _ => self.refresh(provider).await?,
+            _ if self.may_ask(&provider.issuer, now) => self.refresh(provider).await?,
+            // Asked less than a minute ago: what that answer held is all there is.
+            Some(keys) => keys,
+            None => return Err(ApiError::ProviderUnavailable),
         };
         let key = keys
             .select(jws.alg, jws.kid.as_deref())
@@ -117,6 +127,20 @@ impl Oidc {
             nonce,
             now,
         )
+    }
+
+    /// Whether `issuer` may be asked for its keys at `now`; if so, the asking is recorded first,
+    /// so requests arriving meanwhile use what is cached.
+    fn may_ask(&self, issuer: &str, now: i64) -> bool {
+        let mut asked_at = lock(&self.asked_at);
+        if asked_at
+            .get(issuer)
+            .is_some_and(|at| now.saturating_sub(*at) < ASK_AGAIN_AFTER_S)
+        {
+            return false;
+        }
+        asked_at.insert(issuer.to_owned(), now);
+        true
     }
 
     async fn refresh(&self, provider: &OidcProvider) -> Result<JwkSet, ApiError> {
@@ -323,6 +347,45 @@ mod tests {
         // A key id the cache lacks sends the server to the provider, which is not there.
         lock(&oidc.keys).clear();
         assert_eq!(refused(&oidc, &genuine).await, "provider_unavailable");
+    }
+
+    #[tokio::test]
+    async fn unknown_key_ids_ask_the_provider_at_most_once_a_minute() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}/oidc", listener.local_addr().unwrap());
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = connections.clone();
+        // A provider that answers nothing: each connection is one attempt to fetch its keys.
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(socket);
+            }
+        });
+        let provider: OidcProvider = format!("down={issuer},app").parse().unwrap();
+        let oidc = Oidc::new(&[provider], None).unwrap();
+        let encode = |json: Value| base64url::encode(json.to_string().as_bytes());
+        let forged = |kid: &str| {
+            format!(
+                "{}.{}.AAAA",
+                encode(json!({ "alg": "ES256", "kid": kid })),
+                encode(json!({}))
+            )
+        };
+        let attempts = || connections.load(std::sync::atomic::Ordering::SeqCst);
+        for (n, at) in [(0, NOW), (1, NOW + 1), (2, NOW + 59)] {
+            let error = oidc
+                .verify("down", &forged(&format!("kid-{n}")), NONCE, at)
+                .await;
+            assert_eq!(error.err().unwrap().code(), "provider_unavailable");
+        }
+        assert!(attempts() >= 1);
+        let after_one_ask = attempts();
+        let error = oidc.verify("down", &forged("kid-x"), NONCE, NOW + 59).await;
+        assert_eq!(error.err().unwrap().code(), "provider_unavailable");
+        assert_eq!(attempts(), after_one_ask, "asked again within the minute");
+        let _ = oidc.verify("down", &forged("kid-y"), NONCE, NOW + 60).await;
+        assert!(attempts() > after_one_ask, "not asked again after a minute");
     }
 
     #[tokio::test]

@@ -16,6 +16,7 @@ use crate::feed::comments::{self, Comment};
 use crate::feed::posts::{self, Post};
 use crate::identities::{self, Linked};
 use crate::interests::{self, Tag};
+use crate::pool;
 use crate::risk::{self, Received};
 use crate::routes::session::caller;
 use crate::sessions::{self, Summary};
@@ -47,8 +48,10 @@ pub async fn export(
     headers: HeaderMap,
 ) -> Result<Json<Export>, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db();
+    let mut conn = state.db().await;
     let session = caller(&conn, &headers, now)?;
+    // Precise location, devices and sessions: as sensitive as the ID number, so as guarded.
+    session.require_recent_auth(now)?;
     // One snapshot, so the parts agree with each other.
     let tx = conn.transaction()?;
     let user = users::get(&tx, &session.user_id)?.ok_or(ApiError::InvalidToken)?;
@@ -75,10 +78,10 @@ pub async fn delete(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db();
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     session.require_recent_auth(now)?;
-    let tx = conn.transaction()?;
+    let tx = pool::immediate(&mut conn)?;
     feed::forget_user(&tx, &session.user_id)?;
     users::delete(&tx, &session.user_id)?;
     tx.commit()?;

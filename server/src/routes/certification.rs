@@ -15,6 +15,8 @@ use crate::certification::image::{self, ImageType};
 use crate::certification::{self, Kind, Location, Photo, Status};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::pool;
+use crate::quota::Budget;
 use crate::routes::session::caller;
 use medcircle_rules::id_number::IdNumber;
 
@@ -36,7 +38,7 @@ pub async fn upload_photo(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Photo>), ApiError> {
     let now = state.clock.now();
-    let conn = state.db();
+    let conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     let kind = query
         .ok()
@@ -58,6 +60,8 @@ pub async fn upload_photo(
         }
     })?;
     let size = image::inspect(declared, &bytes)?;
+    let user = session.user_id.as_bytes();
+    state.quotas.take(Budget::CertificatePhotos, user, 1, now)?;
     let photo =
         certification::store_photo(&conn, &session.user_id, kind, declared, &bytes, size, now)?;
     tracing::info!(user = %session.user_id, photo = %photo.photo_id, ?kind, "certification photo stored");
@@ -78,7 +82,7 @@ pub async fn submit(
     body: Result<ApiJson<SubmitRequest>, ApiError>,
 ) -> Result<Json<Status>, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db();
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     let ApiJson(request) = body?;
     let id_number = IdNumber::parse(&request.id_number).map_err(|_| ApiError::InvalidIdNumber)?;
@@ -97,7 +101,7 @@ pub async fn submit(
             "location needs latitude in [-90, 90] and longitude in [-180, 180]".into(),
         ));
     }
-    let tx = conn.transaction()?;
+    let tx = pool::immediate(&mut conn)?;
     if certification::is_approved(&tx, &session.user_id)? {
         return Err(ApiError::AlreadyCertified);
     }
@@ -130,7 +134,7 @@ pub async fn get(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<Json<Status>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     Ok(Json(certification::status(&conn, &session.user_id)?))
 }
@@ -147,7 +151,7 @@ pub async fn id_number(
     headers: HeaderMap,
 ) -> Result<Json<IdNumberBody>, ApiError> {
     let now = state.clock.now();
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, now)?;
     session.require_recent_auth(now)?;
     let id_number = certification::id_number(&conn, &session.user_id)?.ok_or(ApiError::NotFound)?;
@@ -183,8 +187,8 @@ pub async fn dev_decide(
         (false, None) => return Err(ApiError::ReasonRequired),
     };
     let now = state.clock.now();
-    let mut conn = state.db();
-    let tx = conn.transaction()?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     if !certification::decide(&tx, &request.user_id, request.approve, reason, now)? {
         return Err(ApiError::NotFound);
     }
@@ -196,6 +200,6 @@ pub async fn dev_decide(
 
 /// `GET /dev/certifications`: every submitted certification, without ID numbers.
 pub async fn dev_list(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let certifications = certification::all(&state.db())?;
+    let certifications = certification::all(&*state.db().await)?;
     Ok(Json(json!({ "certifications": certifications })))
 }

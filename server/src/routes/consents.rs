@@ -10,6 +10,7 @@ use crate::app::Shared;
 use crate::consents::{self, Record};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::pool;
 use crate::routes::session::caller;
 
 const MAX_RECORDS: usize = 100;
@@ -34,7 +35,7 @@ pub async fn put(
     headers: HeaderMap,
     body: Result<ApiJson<PutRequest>, ApiError>,
 ) -> Result<Json<PutResponse>, ApiError> {
-    let mut conn = state.db();
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let ApiJson(request) = body?;
     if !(1..=MAX_RECORDS).contains(&request.records.len()) {
@@ -45,7 +46,7 @@ pub async fn put(
     for record in &request.records {
         record.validate()?;
     }
-    let tx = conn.transaction()?;
+    let tx = pool::immediate(&mut conn)?;
     let stored = consents::append(&tx, &session.user_id, &request.records)?;
     tx.commit()?;
     tracing::info!(user = %session.user_id, stored, "consent records stored");
@@ -56,7 +57,7 @@ pub async fn get(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<Json<History>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let records = consents::history(&conn, &session.user_id)?;
     Ok(Json(History { records }))

@@ -10,6 +10,7 @@ use crate::app::Shared;
 use crate::deletion_requests::{self, DeletionRequest};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::pool;
 use crate::routes::session::caller;
 use crate::{consents, events, ident, interests};
 
@@ -42,7 +43,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Result<ApiJson<CreateRequest>, ApiError>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
-    let mut conn = state.db();
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let ApiJson(request) = body?;
     consents::check_purpose(&request.purpose)?;
@@ -65,7 +66,7 @@ pub async fn create(
         events::check_pseudonym(pseudonym)?;
     }
     let recorded = DeletionRequest::new(request.request_id, request.purpose, request.requested_at);
-    let tx = conn.transaction()?;
+    let tx = pool::immediate(&mut conn)?;
     // A retry changes nothing: the first arrival already deleted what there was.
     if deletion_requests::record(&tx, &session.user_id, &recorded)? {
         let deleted = match recorded.purpose.as_str() {
@@ -94,7 +95,7 @@ pub async fn list(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<Json<Requests>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let requests = deletion_requests::list(&conn, &session.user_id)?;
     Ok(Json(Requests { requests }))

@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::phone::Phone;
 use crate::policy::Draft;
-use crate::{events, risk};
+use crate::{events, retention, risk};
 
 /// In-memory only, so clear codes never reach the disk.
 #[derive(Default)]
@@ -88,6 +88,8 @@ pub async fn advance_clock(
 ) -> Json<Value> {
     let now = state.clock.advance(request.seconds);
     tracing::info!(seconds = request.seconds, now, "dev clock advanced");
+    // What a server would have swept meanwhile.
+    retention::run(&state).await;
     Json(json!({ "now": now }))
 }
 
@@ -100,13 +102,13 @@ pub async fn requests(State(state): State<Shared>) -> Result<Json<Value>, ApiErr
 
 /// `GET /dev/events`: every stored browsing event, in arrival order, as stored.
 pub async fn events(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let events = events::all(&state.db())?;
+    let events = events::all(&*state.db().await)?;
     Ok(Json(json!({ "events": events })))
 }
 
 /// `GET /dev/risk/devices`: every stored device report, with its user, in arrival order.
 pub async fn risk_devices(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let devices = risk::all(&state.db())?;
+    let devices = risk::all(&*state.db().await)?;
     Ok(Json(json!({ "devices": devices })))
 }
 

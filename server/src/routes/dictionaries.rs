@@ -8,14 +8,15 @@ use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
 use crate::app::Shared;
-use crate::dictionaries::{self, DEFAULT_LIMIT, Entry, MAX_LIMIT, QUERY_MAX_CHARS};
+use crate::dictionaries::{self, Entry, QUERY_MAX_CHARS};
 use crate::error::ApiError;
+use crate::limit;
 use crate::routes::session::caller;
 
 #[derive(Deserialize)]
 pub struct UnitQuery {
     q: Option<String>,
-    limit: Option<u32>,
+    limit: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -34,14 +35,11 @@ pub async fn units(
     headers: HeaderMap,
     query: Result<Query<UnitQuery>, QueryRejection>,
 ) -> Result<Json<Units>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     caller(&conn, &headers, state.clock.now())?;
-    let invalid_limit = || ApiError::InvalidRequest(format!("limit must be 1 to {MAX_LIMIT}"));
-    let Query(query) = query.map_err(|_| invalid_limit())?;
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(invalid_limit());
-    }
+    let Query(query) = query
+        .map_err(|_| ApiError::InvalidRequest("a query parameter has the wrong type".into()))?;
+    let limit = limit::parse(query.limit.as_deref())?;
     let text = query.q.unwrap_or_default();
     if text.chars().count() > QUERY_MAX_CHARS {
         return Err(ApiError::InvalidRequest(format!(
@@ -58,7 +56,7 @@ pub async fn departments(
     headers: HeaderMap,
     unit_id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Departments>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     caller(&conn, &headers, state.clock.now())?;
     // Only a segment that is not valid UTF-8 is rejected, and no unit has such an id.
     let Path(unit_id) = unit_id.map_err(|_| ApiError::NotFound)?;

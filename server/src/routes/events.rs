@@ -2,8 +2,10 @@
 //! Neither takes a bearer token, and neither looks at one if sent: events are never linked
 //! to an account.
 
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +13,8 @@ use crate::app::Shared;
 use crate::error::ApiError;
 use crate::events::{self, Event};
 use crate::extract::ApiJson;
+use crate::pool;
+use crate::quota::Budget;
 
 const MAX_EVENTS: usize = 200;
 const MAX_FORGET: usize = 50;
@@ -38,6 +42,7 @@ pub struct Forgotten {
 
 pub async fn record(
     State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(batch): ApiJson<Batch>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     events::check_pseudonym(&batch.pseudonym)?;
@@ -49,9 +54,13 @@ pub async fn record(
     for event in &batch.events {
         event.validate()?;
     }
-    let mut conn = state.db();
-    let tx = conn.transaction()?;
-    events::store(&tx, &batch.pseudonym, &batch.events)?;
+    let requester = state.keyed.requester(peer.ip());
+    let weight = u64::try_from(batch.events.len()).unwrap_or(u64::MAX);
+    let now = state.clock.now();
+    state.quotas.take(Budget::Events, &requester, weight, now)?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
+    events::store(&tx, &batch.pseudonym, &batch.events, state.clock.now())?;
     tx.commit()?;
     let accepted = batch.events.len();
     tracing::info!(accepted, "events stored");
@@ -70,8 +79,8 @@ pub async fn forget(
     for pseudonym in &request.pseudonyms {
         events::check_pseudonym(pseudonym)?;
     }
-    let mut conn = state.db();
-    let tx = conn.transaction()?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     let deleted = events::forget(&tx, &request.pseudonyms)?;
     tx.commit()?;
     tracing::info!(deleted, "events forgotten");

@@ -18,7 +18,7 @@ pub struct Tags {
 }
 
 pub async fn list(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<Tags>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let tags = interests::list(&conn, &session.user_id)?;
     Ok(Json(Tags { tags }))
@@ -29,7 +29,7 @@ pub async fn delete_one(
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
-    let conn = state.db();
+    let conn = state.writer().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     // Only a segment that is not valid UTF-8 is rejected, and no tag has such an id.
     let Path(id) = id.map_err(|_| ApiError::NotFound)?;
@@ -44,7 +44,7 @@ pub async fn delete_all(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let conn = state.db();
+    let conn = state.writer().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     interests::delete_all(&conn, &session.user_id)?;
     Ok(StatusCode::NO_CONTENT)

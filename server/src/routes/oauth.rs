@@ -1,15 +1,19 @@
 //! `POST /v1/auth/oauth`: login with an ID token from a trusted OpenID provider, obtained by
 //! the app (authorization code flow with PKCE). Answers exactly what an SMS login answers.
 
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use serde::Deserialize;
 
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::pool;
+use crate::quota::Budget;
 use crate::routes::session::SessionBody;
-use crate::{ident, identities, sessions, users};
+use crate::{ident, identities, sessions, text, users};
 
 /// Profile values longer than this are not copied.
 const MAX_NICKNAME_CHARS: usize = 64;
@@ -27,12 +31,16 @@ pub struct OAuthRequest {
 
 pub async fn log_in(
     State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<OAuthRequest>,
 ) -> Result<Json<SessionBody>, ApiError> {
     ident::device_id("install_id", &request.install_id)?;
     if request.nonce.is_empty() {
         return Err(ApiError::InvalidRequest("nonce must not be empty".into()));
     }
+    let requester = state.keyed.requester(peer.ip());
+    let now = state.clock.now();
+    state.quotas.take(Budget::OauthLogins, &requester, 1, now)?;
     // Awaited with no lock held: the provider may be this very server.
     let verified = state
         .oidc
@@ -48,8 +56,8 @@ pub async fn log_in(
             tracing::info!(reason = %error, "id token refused");
         })?;
     let now = state.clock.now();
-    let mut conn = state.db();
-    let tx = conn.transaction()?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     identities::redeem(&tx, &verified, now)?;
     let (issuer, subject) = (&verified.issuer, &verified.subject);
     let user_id = match identities::user_of(&tx, issuer, subject)? {
@@ -67,9 +75,7 @@ pub async fn log_in(
             .as_deref()
             .map(str::trim)
             .filter(|nickname| {
-                !nickname.is_empty()
-                    && nickname.chars().count() <= MAX_NICKNAME_CHARS
-                    && !nickname.chars().any(char::is_control)
+                nickname.chars().count() <= MAX_NICKNAME_CHARS && text::is_visible_line(nickname)
             });
         let avatar_url = profile.picture.as_deref().filter(|url| web_url(url));
         users::bind_profile(&tx, &user_id, nickname, avatar_url)?;

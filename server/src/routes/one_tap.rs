@@ -8,6 +8,7 @@ use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::ident;
+use crate::pool;
 use crate::routes::session::{self, SessionBody};
 
 #[derive(Deserialize)]
@@ -30,8 +31,8 @@ pub async fn log_in(
 ) -> Result<Json<OneTapBody>, ApiError> {
     ident::device_id("device_id", &request.device_id)?;
     let now = state.clock.now();
-    let mut conn = state.db();
-    let tx = conn.transaction()?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     let verified = state
         .carrier
         .redeem(&tx, &request.carrier_token, now)

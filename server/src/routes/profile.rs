@@ -10,6 +10,7 @@ use crate::app::Shared;
 use crate::dictionaries;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::pool;
 use crate::routes::session::caller;
 use crate::users::{self, User};
 
@@ -25,10 +26,10 @@ pub async fn put(
     headers: HeaderMap,
     body: Result<ApiJson<ProfileRequest>, ApiError>,
 ) -> Result<Json<User>, ApiError> {
-    let mut conn = state.db();
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let ApiJson(request) = body?;
-    let tx = conn.transaction()?;
+    let tx = pool::immediate(&mut conn)?;
     if !dictionaries::unit_exists(&tx, &request.unit_id)? {
         return Err(ApiError::InvalidRequest("unknown unit_id".into()));
     }

@@ -2,17 +2,22 @@
 //! user proving again, by an SMS code to their own phone, that they hold it, before a
 //! sensitive action (deleting the account, confirming a web login).
 
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{AppState, Shared};
+use crate::challenge::Solution;
 use crate::codes;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::phone::Phone;
+use crate::pool;
+use crate::rate_limit::Sender;
 use crate::routes::session::caller;
 use crate::routes::sms::{self, SendResponse};
 use crate::sessions::{self, Authenticated};
@@ -21,21 +26,30 @@ use crate::users;
 #[derive(Deserialize)]
 pub struct SendRequest {
     phone: String,
+    /// Needed only after a `challenge_required` answer.
+    challenge: Option<Solution>,
 }
 
 pub async fn send(
     State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<ApiJson<SendRequest>, ApiError>,
 ) -> Result<Json<SendResponse>, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db();
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     let ApiJson(request) = body?;
     let phone = own_phone(&state, &conn, &session, &request.phone)?;
     // The per-device cooldown applies per login: the body names no device.
     let device_id = format!("session-{}", session.family);
-    sms::issue_code(&state, &mut conn, &phone, &device_id, now).map(Json)
+    let requester = state.keyed.requester(peer.ip());
+    let sender = Sender {
+        phone: &phone,
+        device_id: &device_id,
+        requester: &requester,
+    };
+    sms::issue_code(&state, &mut conn, &sender, request.challenge.as_ref(), now).map(Json)
 }
 
 #[derive(Deserialize)]
@@ -51,16 +65,19 @@ pub struct VerifyResponse {
 
 pub async fn verify(
     State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<ApiJson<VerifyRequest>, ApiError>,
 ) -> Result<Json<VerifyResponse>, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db();
+    let mut conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     let ApiJson(request) = body?;
     let phone = own_phone(&state, &conn, &session, &request.phone)?;
-    let tx = conn.transaction()?;
-    let outcome = sms::accepted(codes::check(&tx, &state.keyed, &phone, &request.code, now)?);
+    let tx = pool::immediate(&mut conn)?;
+    let requester = state.keyed.requester(peer.ip());
+    let check = codes::check(&tx, &state.keyed, &phone, &request.code, &requester, now)?;
+    let outcome = sms::accepted(check);
     if outcome.is_ok() {
         sessions::reauthenticated(&tx, &session.family, now)?;
         tracing::info!(user = %session.user_id, "stepped up");

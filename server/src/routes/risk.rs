@@ -15,7 +15,7 @@ pub async fn report_device(
     body: Result<ApiJson<DeviceReport>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
     let now = state.clock.now();
-    let conn = state.db();
+    let conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     let ApiJson(report) = body?;
     report.validate()?;

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::keyed::Keyed;
 use crate::phone::Phone;
+use crate::pool;
 use crate::sessions::{self, ACCESS_TTL_S, Authenticated, Rotation, Tokens};
 use crate::users::{self, User};
 
@@ -60,8 +61,8 @@ pub async fn refresh(
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<SessionBody>, ApiError> {
     let now = state.clock.now();
-    let mut conn = state.db();
-    let tx = conn.transaction()?;
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
     let outcome = match sessions::rotate(&tx, &request.refresh_token, now)? {
         Rotation::Rotated { user_id, tokens } => {
             let user = users::get(&tx, &user_id)?.ok_or(ApiError::InvalidToken)?;
@@ -78,7 +79,7 @@ pub async fn logout(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let conn = state.db();
+    let conn = state.writer().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     sessions::revoke_family(&conn, &session.family)?;
     tracing::info!(user = %session.user_id, "logged out");
@@ -86,7 +87,7 @@ pub async fn logout(
 }
 
 pub async fn me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<User>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     users::get(&conn, &session.user_id)?
         .map(Json)

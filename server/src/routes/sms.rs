@@ -1,23 +1,29 @@
 //! `POST /v1/auth/sms/send` and `POST /v1/auth/sms/verify`: SMS code login.
 
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{AppState, Shared};
+use crate::challenge::{self, Solution};
 use crate::codes::{self, Check};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::ident;
 use crate::phone::Phone;
-use crate::rate_limit::{self, COOLDOWN_S};
+use crate::pool;
+use crate::rate_limit::{self, COOLDOWN_S, Decision, Sender};
 use crate::routes::session::{self, SessionBody};
 
 #[derive(Deserialize)]
 pub struct SendRequest {
     phone: String,
     device_id: String,
+    /// Needed only after a `challenge_required` answer.
+    challenge: Option<Solution>,
 }
 
 #[derive(Serialize)]
@@ -28,32 +34,57 @@ pub struct SendResponse {
 
 pub async fn send(
     State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<SendRequest>,
 ) -> Result<Json<SendResponse>, ApiError> {
     let phone = Phone::parse(&request.phone)?;
     let device_id = ident::device_id("device_id", &request.device_id)?;
     let now = state.clock.now();
-    let mut conn = state.db();
-    issue_code(&state, &mut conn, &phone, device_id, now).map(Json)
+    let requester = state.keyed.requester(peer.ip());
+    let sender = Sender {
+        phone: &phone,
+        device_id,
+        requester: &requester,
+    };
+    let mut conn = state.writer().await;
+    issue_code(&state, &mut conn, &sender, request.challenge.as_ref(), now).map(Json)
 }
 
-/// Sends a fresh code to `phone` unless a cooldown or the daily cap forbids it: the login
-/// send and the step-up send share it, and so share every limit.
+/// Sends a fresh code to the sender's phone unless a limit forbids it or a challenge is due
+/// and not solved: the login send and the step-up send share it, and so share every limit.
 pub fn issue_code(
     state: &AppState,
     conn: &mut Connection,
-    phone: &Phone,
-    device_id: &str,
+    sender: &Sender<'_>,
+    solution: Option<&Solution>,
     now: i64,
 ) -> Result<SendResponse, ApiError> {
+    let phone = sender.phone;
     let code = codes::generate();
-    let tx = conn.transaction()?;
-    if let Some(retry_after_s) = rate_limit::retry_after(&tx, &state.keyed, phone, device_id, now)?
-    {
-        tracing::info!(%phone, retry_after_s, "sms code refused: rate limited");
-        return Err(ApiError::RateLimited { retry_after_s });
+    let tx = pool::immediate(conn)?;
+    match rate_limit::decide(&tx, &state.keyed, sender, now)? {
+        Decision::Send => {}
+        Decision::Wait(retry_after_s) => {
+            tracing::info!(%phone, retry_after_s, "sms code refused: rate limited");
+            return Err(ApiError::RateLimited { retry_after_s });
+        }
+        Decision::Challenge => match solution {
+            Some(solution) => state
+                .challenges
+                .redeem(&state.keyed, phone, solution, now)?,
+            None => {
+                tracing::info!(%phone, "sms code held: challenge required");
+                let difficulty = if state.dev.is_some() {
+                    challenge::DEV_DIFFICULTY
+                } else {
+                    challenge::DIFFICULTY
+                };
+                let challenge = challenge::issue(&state.keyed, phone, difficulty, now);
+                return Err(ApiError::ChallengeRequired(challenge));
+            }
+        },
     }
-    rate_limit::record(&tx, &state.keyed, phone, device_id, now)?;
+    rate_limit::record(&tx, &state.keyed, sender, now)?;
     codes::store(&tx, &state.keyed, phone, &code, now)?;
     tx.commit()?;
     // No SMS gateway here: in dev mode the code goes to the outbox, otherwise nowhere.
@@ -76,14 +107,17 @@ pub struct VerifyRequest {
 
 pub async fn verify(
     State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<VerifyRequest>,
 ) -> Result<Json<SessionBody>, ApiError> {
     let phone = Phone::parse(&request.phone)?;
     ident::device_id("device_id", &request.device_id)?;
     let now = state.clock.now();
-    let mut conn = state.db();
-    let tx = conn.transaction()?;
-    let outcome = match accepted(codes::check(&tx, &state.keyed, &phone, &request.code, now)?) {
+    let requester = state.keyed.requester(peer.ip());
+    let mut conn = state.writer().await;
+    let tx = pool::immediate(&mut conn)?;
+    let check = codes::check(&tx, &state.keyed, &phone, &request.code, &requester, now)?;
+    let outcome = match accepted(check) {
         Ok(()) => Ok(session::log_in(&tx, &state.keyed, &phone, now, "sms code")?),
         Err(error) => Err(error),
     };

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::app::Shared;
 use crate::error::ApiError;
+use crate::quota::Budget;
 use crate::routes::session::caller;
 use crate::users;
 use crate::web_logins::{self, Created, Requester, Status, TTL_S, WebLogin};
@@ -33,7 +34,7 @@ pub async fn start(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<Started>), ApiError> {
-    let created = create(&state, &headers, peer)?;
+    let created = create(&state, &headers, peer).await?;
     Ok((
         StatusCode::CREATED,
         Json(Started {
@@ -51,7 +52,7 @@ pub async fn page(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Result<Html<String>, ApiError> {
-    let created = create(&state, &headers, peer)?;
+    let created = create(&state, &headers, peer).await?;
     let payload = web_logins::payload(&created.id);
     let qr = qrcode::QrCode::new(payload.as_bytes())
         .map(|code| {
@@ -105,9 +106,18 @@ const timer = setInterval(async () => {{
     )))
 }
 
-fn create(state: &Shared, headers: &HeaderMap, peer: SocketAddr) -> Result<Created, ApiError> {
+async fn create(
+    state: &Shared,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<Created, ApiError> {
+    let requester_key = state.keyed.requester(peer.ip());
+    let now = state.clock.now();
+    state
+        .quotas
+        .take(Budget::WebLogins, &requester_key, 1, now)?;
     let requester = Requester::of(headers, peer.ip());
-    let created = web_logins::create(&state.db(), &requester, state.clock.now())?;
+    let created = web_logins::create(&*state.writer().await, &requester, state.clock.now())?;
     tracing::info!(web_login = %created.id, place = %requester.place, "web login requested");
     Ok(created)
 }
@@ -126,7 +136,7 @@ pub async fn status(
     let Query(query) =
         query.map_err(|_| ApiError::InvalidRequest("expected the query parameter poll".into()))?;
     let Path(id) = id.map_err(|_| ApiError::NotFound)?;
-    let conn = state.db();
+    let conn = state.db().await;
     let login = web_logins::get(&conn, &id, state.clock.now())?
         .filter(|login| login.polled_by(&query.poll))
         .ok_or(ApiError::NotFound)?;
@@ -146,7 +156,7 @@ pub async fn details(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<WebLogin>, ApiError> {
     let now = state.clock.now();
-    let conn = state.db();
+    let conn = state.writer().await;
     let session = caller(&conn, &headers, now)?;
     let mut login = open_login(&conn, id, now)?;
     if login.status == Status::Pending {
@@ -162,7 +172,7 @@ pub async fn confirm(
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    answer(&state, &headers, id, Status::Confirmed)
+    answer(&state, &headers, id, Status::Confirmed).await
 }
 
 /// `POST /v1/web-logins/{id}/decline`: refuses the browser's request.
@@ -171,18 +181,18 @@ pub async fn decline(
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    answer(&state, &headers, id, Status::Declined)
+    answer(&state, &headers, id, Status::Declined).await
 }
 
 /// The phone's answer. Confirming logs the browser in as the caller, so it needs step-up.
-fn answer(
+async fn answer(
     state: &Shared,
     headers: &HeaderMap,
     id: Result<Path<String>, PathRejection>,
     status: Status,
 ) -> Result<Json<Value>, ApiError> {
     let now = state.clock.now();
-    let conn = state.db();
+    let conn = state.writer().await;
     let session = caller(&conn, headers, now)?;
     let confirming = status == Status::Confirmed;
     if confirming {

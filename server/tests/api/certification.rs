@@ -4,11 +4,11 @@ use serde_json::{Value, json};
 use crate::common::{PHONE, TestServer, access, assert_error, count_rows};
 
 /// A valid number (the standard's example, check character X) and its masked form.
-const ID_NUMBER: &str = "11010519491231002X";
-const MASKED: &str = "1101**********002X";
+pub const ID_NUMBER: &str = "11010519491231002X";
+pub const MASKED: &str = "1101**********002X";
 
 /// A PNG signature and IHDR chunk: all the server reads.
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub fn png(width: u32, height: u32) -> Vec<u8> {
     let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
     bytes.extend_from_slice(&width.to_be_bytes());
     bytes.extend_from_slice(&height.to_be_bytes());
@@ -25,7 +25,7 @@ fn jpeg(width: u16, height: u16) -> Vec<u8> {
     bytes
 }
 
-async fn upload(
+pub async fn upload(
     server: &TestServer,
     token: &str,
     kind: &str,
@@ -50,7 +50,7 @@ async fn photo(server: &TestServer, token: &str, kind: &str) -> String {
     body["photo_id"].as_str().unwrap().to_owned()
 }
 
-async fn submit(server: &TestServer, token: &str, body: Value) -> reqwest::Response {
+pub async fn submit(server: &TestServer, token: &str, body: Value) -> reqwest::Response {
     server
         .call(Method::PUT, "/v1/me/certification", Some(token), Some(body))
         .await
@@ -364,7 +364,27 @@ async fn the_full_id_number_needs_a_recent_login_and_is_shown_nowhere_else() {
         .call(Method::DELETE, "/v1/me", Some(&token), None)
         .await;
     assert_error(response, StatusCode::FORBIDDEN, "reauth_required").await;
+    let response = server
+        .call(Method::GET, "/v1/me/export", Some(&token), None)
+        .await;
+    assert_error(response, StatusCode::FORBIDDEN, "reauth_required").await;
 
+    // After a step-up, the export shows the number masked only.
+    let reauth =
+        |path: &'static str, body: Value| server.call(Method::POST, path, Some(&token), Some(body));
+    assert_eq!(
+        reauth("/v1/auth/reauth/sms/send", json!({ "phone": PHONE }))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let code = server.outbox_code(PHONE).await;
+    let verified = reauth(
+        "/v1/auth/reauth/sms/verify",
+        json!({ "phone": PHONE, "code": code }),
+    )
+    .await;
+    assert_eq!(verified.status(), StatusCode::OK);
     let export = server
         .call(Method::GET, "/v1/me/export", Some(&token), None)
         .await

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use medcircle_server::{RunningServer, ServerConfig};
+use medcircle_server::{KeySource, RunningServer, ServerConfig};
 use reqwest::{Method, Response, StatusCode, header};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -29,7 +29,7 @@ impl TestServer {
 
     fn start(dev: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let server = RunningServer::start(config(&dir, dev)).unwrap();
+        let server = start(config(&dir, dev)).unwrap();
         TestServer {
             server,
             dir,
@@ -118,6 +118,32 @@ impl TestServer {
             json!({ "phone": phone, "code": code, "device_id": DEVICE }),
         )
         .await
+    }
+
+    /// Sends a code from `http` (a client with its own address, see `client_from`), solving
+    /// the challenge if the server asks for one; returns the final answer.
+    pub async fn send_code_solving(
+        &self,
+        http: &reqwest::Client,
+        phone: &str,
+        device: &str,
+    ) -> Response {
+        let send = |challenge: Value| {
+            http.post(self.url("/v1/auth/sms/send"))
+                .json(&json!({ "phone": phone, "device_id": device, "challenge": challenge }))
+                .send()
+        };
+        let first = send(Value::Null).await.unwrap();
+        if first.status() != StatusCode::PRECONDITION_REQUIRED {
+            return first;
+        }
+        let error = assert_error(
+            first,
+            StatusCode::PRECONDITION_REQUIRED,
+            "challenge_required",
+        )
+        .await;
+        send(solve(&error["challenge"])).await.unwrap()
     }
 
     /// The last code the dev outbox holds for `phone`.
@@ -230,6 +256,38 @@ pub fn columns(server: &TestServer, table: &str) -> Vec<String> {
         .unwrap()
 }
 
+/// Starts a server for `config`: in dev mode with its own key file beside the database, in
+/// production with a key file kept in a directory of its own next to the database's.
+pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
+    let keys = (!config.dev).then(|| production_keys(&config.db_path));
+    RunningServer::start_with_keys(config, keys)
+}
+
+/// The key file of a production server for the database at `db_path`, made the first time.
+pub fn production_keys(db_path: &std::path::Path) -> KeySource {
+    let dir = db_path.parent().unwrap().join("keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("server.keys");
+    if !path.exists() {
+        let key = || hex::encode(rand::random::<[u8; 32]>());
+        std::fs::write(&path, format!("lookup {}\ndata 1 {}\n", key(), key())).unwrap();
+    }
+    KeySource::File(path)
+}
+
+/// The lookup key (phone, device and code HMACs) of a dev server: in its key file, not in
+/// its database.
+pub fn lookup_key(server: &TestServer) -> Vec<u8> {
+    let mut path = server.db_path().into_os_string();
+    path.push(".keys");
+    let text = std::fs::read_to_string(path).unwrap();
+    let line = text
+        .lines()
+        .find_map(|line| line.strip_prefix("lookup "))
+        .unwrap();
+    hex::decode(line).unwrap()
+}
+
 pub fn config(dir: &TempDir, dev: bool) -> ServerConfig {
     ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
@@ -237,6 +295,39 @@ pub fn config(dir: &TempDir, dev: bool) -> ServerConfig {
         dev,
         providers: Vec::new(),
     }
+}
+
+/// A solution to a `challenge_required` error's `challenge`.
+pub fn solve(challenge: &Value) -> Value {
+    use sha2::{Digest, Sha256};
+    let token = challenge["token"].as_str().unwrap();
+    let difficulty = challenge["difficulty"].as_u64().unwrap();
+    let zero_bits = |nonce: &str| {
+        let digest = Sha256::digest(format!("{token}:{nonce}"));
+        let mut bits = 0u64;
+        for byte in digest {
+            bits += u64::from(byte.leading_zeros());
+            if byte != 0 {
+                break;
+            }
+        }
+        bits
+    };
+    let nonce = (0u64..)
+        .map(|n| n.to_string())
+        .find(|nonce| zero_bits(nonce) >= difficulty)
+        .unwrap();
+    json!({ "token": token, "nonce": nonce })
+}
+
+/// A client whose requests come from `ip`, another loopback address (127.0.0.0/8): another
+/// requester as the server sees it.
+pub fn client_from(ip: &str) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .local_address(Some(ip.parse().unwrap()))
+        .build()
+        .unwrap()
 }
 
 pub fn client() -> reqwest::Client {
@@ -257,6 +348,23 @@ pub async fn assert_error(response: Response, status: StatusCode, code: &str) ->
     assert!(!message.is_empty());
     assert_eq!(body.as_object().unwrap().len(), 1, "{body}");
     error.clone()
+}
+
+/// Asserts a 429 `rate_limited` whose wait is in `expected_wait`; returns the wait.
+pub async fn assert_rate_limited(
+    response: reqwest::Response,
+    expected_wait: std::ops::RangeInclusive<i64>,
+) -> i64 {
+    let retry_header: i64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let error = assert_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    let retry_after = error["retry_after_s"].as_i64().unwrap();
+    assert!(expected_wait.contains(&retry_after), "{retry_after}");
+    assert_eq!(retry_header, retry_after);
+    retry_after
 }
 
 pub fn unix_now() -> i64 {

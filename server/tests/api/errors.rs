@@ -197,3 +197,96 @@ async fn dev_routes_do_not_exist_without_dev_mode() {
     let again = server.send_code(PHONE, DEVICE).await;
     assert_error(again, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
+
+#[tokio::test]
+async fn oversized_uris_and_headers_get_the_json_error_shape() {
+    let server = TestServer::dev();
+    let long = format!("/v1/feed?cursor={}", "a".repeat(9 * 1024));
+    assert_error(
+        server.get(&long).await,
+        StatusCode::URI_TOO_LONG,
+        "uri_too_long",
+    )
+    .await;
+    let long_path = format!("/v1/posts/{}", "p".repeat(9 * 1024));
+    assert_error(
+        server.get(&long_path).await,
+        StatusCode::URI_TOO_LONG,
+        "uri_too_long",
+    )
+    .await;
+    let mut many = server.http.get(server.url("/v1/policy"));
+    for n in 0..70 {
+        many = many.header(format!("x-extra-{n}"), "1");
+    }
+    let response = many.send().await.unwrap();
+    assert_error(
+        response,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "headers_too_large",
+    )
+    .await;
+    let big = server
+        .http
+        .get(server.url("/v1/policy"))
+        .header("x-big", "b".repeat(40 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        big,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "headers_too_large",
+    )
+    .await;
+    // Just under the limits is served.
+    let fine = format!("/v1/policy?x={}", "a".repeat(8 * 1024 - 20));
+    assert_eq!(server.get(&fine).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn every_list_has_the_same_limit_rule() {
+    let server = TestServer::dev();
+    let token = crate::common::access(&server.login(PHONE).await);
+    let post = crate::feed::publish(&server, &token, "limits everywhere").await;
+    let post = post["id"].as_str().unwrap();
+    for list in [
+        "/v1/feed?".to_owned(),
+        "/v1/search?q=limits&".to_owned(),
+        format!("/v1/posts/{post}/comments?"),
+        "/v1/me/collections?".to_owned(),
+        "/v1/dictionaries/units?".to_owned(),
+    ] {
+        for bad in ["0", "51", "-1", "ten", "1.5"] {
+            let response = server
+                .call(
+                    reqwest::Method::GET,
+                    &format!("{list}limit={bad}"),
+                    Some(&token),
+                    None,
+                )
+                .await;
+            let error = assert_error(
+                response,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+            )
+            .await;
+            assert!(
+                error["message"].as_str().unwrap().contains("1 to 50"),
+                "{list}{bad}: {error}"
+            );
+        }
+        for good in ["1", "50"] {
+            let response = server
+                .call(
+                    reqwest::Method::GET,
+                    &format!("{list}limit={good}"),
+                    Some(&token),
+                    None,
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::OK, "{list}{good}");
+        }
+    }
+}

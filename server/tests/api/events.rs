@@ -71,7 +71,7 @@ async fn a_bearer_token_sent_with_events_is_ignored() {
     // The table cannot hold a link to an account, and no column holds the user id.
     assert_eq!(
         columns(&server, "events"),
-        ["id", "pseudonym", "kind", "target", "at"]
+        ["id", "pseudonym", "kind", "target", "at", "received_at"]
     );
     let conn = rusqlite::Connection::open(server.db_path()).unwrap();
     let linked: i64 = conn

@@ -126,7 +126,7 @@ async fn dev_mode_seeds_a_demo_feed_once() {
     // Restarting on the same database does not seed again.
     let dir = server.dir;
     drop(server.server);
-    let again = medcircle_server::RunningServer::start(crate::common::config(&dir, true)).unwrap();
+    let again = crate::common::start(crate::common::config(&dir, true)).unwrap();
     let stats: Value = crate::common::client()
         .get(format!("{}/dev/feed/stats", again.url()))
         .send()
@@ -163,7 +163,7 @@ async fn a_post_is_shown_to_its_author_and_to_others() {
     let (first, second) = two_users(&server).await;
     let (mine, theirs) = (access(&first), access(&second));
     let post = publish(&server, &mine, "Tips for the night shift").await;
-    assert_eq!(post.as_object().unwrap().len(), 11, "{post}");
+    assert_eq!(post.as_object().unwrap().len(), 12, "{post}");
     assert!(
         id(&post).starts_with("p_") && id(&post).len() == 18,
         "{post}"
@@ -283,14 +283,19 @@ async fn feed_pages_are_newest_first_and_stable_under_inserts() {
     assert_eq!(seen[..4], [d, c, b, a]);
     assert!(times.windows(2).all(|pair| pair[0] >= pair[1]), "{times:?}");
 
-    // Limits are clamped; cursors are opaque but checked.
-    assert_eq!(
-        get(&server, &token, "/v1/feed?limit=500").await["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        44
-    );
+    // Limits outside 1..=50 are refused, like any other list's; cursors are opaque but checked.
+    for limit in ["0", "51", "500", "-1"] {
+        let bad = send(
+            &server,
+            Method::GET,
+            &format!("/v1/feed?limit={limit}"),
+            &token,
+            None,
+            None,
+        )
+        .await;
+        assert_error(bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request").await;
+    }
     assert_eq!(
         get(&server, &token, "/v1/feed").await["items"]
             .as_array()
@@ -746,7 +751,17 @@ async fn sharing_gives_a_stable_link_to_a_public_page_until_the_post_is_deleted(
     let server = TestServer::dev();
     let token = access(&server.login(PHONE).await);
     let text = format!("<b>急诊</b> & notes: {}", "x".repeat(80));
-    let post = id(&publish(&server, &token, &text).await);
+    let public = server
+        .expect(
+            Method::POST,
+            "/v1/posts",
+            &token,
+            Some(json!({ "text": text, "public_share": true })),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(public["public_share"], true);
+    let post = id(&public);
     let share = format!("/v1/posts/{post}/share");
     let link = server
         .expect(Method::POST, &share, &token, None, StatusCode::OK)
@@ -792,6 +807,36 @@ async fn sharing_gives_a_stable_link_to_a_public_page_until_the_post_is_deleted(
         .post("/dev/posts/p_0000000000000000/delete", json!({}))
         .await;
     assert_error(missing, StatusCode::NOT_FOUND, "post_not_found").await;
+}
+
+#[tokio::test]
+async fn a_members_only_post_shared_by_anyone_shows_only_a_teaser_on_the_web() {
+    let server = TestServer::dev();
+    let (author, reader) = two_users(&server).await;
+    let text = "Patient in bed 12: suspected sepsis, lactate 4.1";
+    let post = publish(&server, &access(&author), text).await;
+    assert_eq!(post["public_share"], false, "not public by default");
+    let link = server
+        .expect(
+            Method::POST,
+            &format!("/v1/posts/{}/share", id(&post)),
+            &access(&reader),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(link["text"], "A post by Doctor 8000 — on MedCircle");
+    let page = server.get(link["url"].as_str().unwrap()).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        !html.contains("sepsis") && !html.contains("bed 12"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Doctor 8000") && html.contains("medcircle://p/"),
+        "{html}"
+    );
 }
 
 #[tokio::test]

@@ -1,9 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use medcircle_server::RunningServer;
-
-use crate::common::{DEVICE, PHONE, TestServer, config};
+use crate::common::{DEVICE, PHONE, TestServer, config, start};
 
 #[tokio::test]
 async fn url_has_the_real_port_and_no_trailing_slash() {
@@ -42,7 +40,7 @@ async fn data_and_secret_survive_a_restart() {
     server.shutdown();
 
     // The code was stored keyed by the server secret: it verifies only if the secret persisted.
-    let server = RunningServer::start(config(&dir, true)).unwrap();
+    let server = start(config(&dir, true)).unwrap();
     let again = TestServer { server, dir, http };
     let login = again.verify(PHONE, &code).await;
     assert_eq!(login.status(), StatusCode::OK);
@@ -58,10 +56,10 @@ async fn data_and_secret_survive_a_restart() {
 #[test]
 fn start_fails_when_the_port_is_taken() {
     let dir = tempfile::tempdir().unwrap();
-    let first = RunningServer::start(config(&dir, false)).unwrap();
+    let first = start(config(&dir, false)).unwrap();
     let mut taken = config(&dir, false);
     taken.addr = first.url().trim_start_matches("http://").parse().unwrap();
-    assert!(RunningServer::start(taken).is_err());
+    assert!(start(taken).is_err());
 }
 
 #[tokio::test]
@@ -71,7 +69,7 @@ async fn serve_runs_until_its_shutdown_future_resolves() {
     let url = format!("http://{}/v1/policy", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let served = tokio::spawn(medcircle_server::serve(
-        config(&dir, false),
+        config(&dir, true),
         listener,
         async {
             let _ = stopped.await;

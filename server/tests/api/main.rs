@@ -2,10 +2,12 @@
 //! (one binary, so the test suite links once).
 
 mod account;
+mod at_rest;
 mod auth_flow;
 mod binary;
 mod certification;
 mod common;
+mod concurrency;
 mod consents;
 mod deletion_requests;
 mod dev;
@@ -22,8 +24,12 @@ mod one_tap;
 mod openapi;
 mod policy;
 mod protected;
+mod quotas;
+mod retention;
 mod risk;
+mod sms_abuse;
 mod sms_limits;
 mod step_up;
 mod storage;
+mod text_fields;
 mod web_login;

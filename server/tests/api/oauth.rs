@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use medcircle_server::{RunningServer, ServerConfig};
+use medcircle_server::ServerConfig;
 use reqwest::{StatusCode, header, redirect};
 use serde_json::{Value, json};
 use url::Url;
@@ -163,7 +163,7 @@ async fn the_dev_provider_publishes_standard_metadata_and_its_key() {
         http,
     } = server;
     running.shutdown();
-    let again = RunningServer::start(common::config(&dir, true)).unwrap();
+    let again = common::start(common::config(&dir, true)).unwrap();
     let jwks: Value = http
         .get(format!("{}/dev/oidc/jwks", again.url()))
         .send()
@@ -417,7 +417,7 @@ async fn any_provider_works_through_its_metadata_and_an_unreachable_one_is_502()
     let provider = TestServer::dev();
     let issuer = provider.url("/dev/oidc");
     let dir = tempfile::tempdir().unwrap();
-    let trusting = RunningServer::start(ServerConfig {
+    let trusting = common::start(ServerConfig {
         providers: vec![
             format!("partner={issuer},{CLIENT_ID}").parse().unwrap(),
             "down=http://127.0.0.1:9/oidc,medcircle-app"

@@ -128,9 +128,13 @@ async fn every_error_code_the_server_uses_is_in_the_error_schema() {
         "invalid_cursor",
         "invalid_idempotency_key",
         "idempotency_key_reused",
+        "challenge_required",
+        "invalid_challenge",
+        "uri_too_long",
+        "headers_too_large",
         "internal",
     ] {
         assert!(codes.contains(&code), "{code}");
     }
-    assert_eq!(codes.len(), 50);
+    assert_eq!(codes.len(), 54);
 }

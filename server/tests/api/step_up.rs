@@ -110,6 +110,37 @@ async fn an_old_login_must_step_up_before_deleting_the_account() {
     );
 }
 
+async fn export(server: &TestServer, token: &str) -> reqwest::Response {
+    server
+        .call(Method::GET, "/v1/me/export", Some(token), None)
+        .await
+}
+
+#[tokio::test]
+async fn an_old_login_must_step_up_before_exporting_the_account() {
+    let server = TestServer::dev();
+    let session = server.login(PHONE).await;
+    let token = access(&session);
+    assert_eq!(export(&server, &token).await.status(), StatusCode::OK);
+    server.advance(301).await;
+    assert_error(
+        export(&server, &token).await,
+        StatusCode::FORBIDDEN,
+        "reauth_required",
+    )
+    .await;
+    assert_eq!(
+        reauth_send(&server, &token, PHONE).await.status(),
+        StatusCode::OK
+    );
+    let code = server.outbox_code(PHONE).await;
+    assert_eq!(
+        reauth_verify(&server, &token, PHONE, &code).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(export(&server, &token).await.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn step_up_only_for_the_accounts_own_phone() {
     let server = TestServer::dev();

@@ -24,7 +24,7 @@ pub async fn list(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Page<Comment>>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let post_id = id(path, ApiError::PostNotFound)?;
     let Query(query) = query.map_err(bad_query)?;
@@ -46,25 +46,29 @@ pub async fn create(
     path: Result<Path<String>, PathRejection>,
     body: Result<ApiJson<NewComment>, ApiError>,
 ) -> Result<Reply, ApiError> {
-    let session = request.authenticate()?;
+    let session = request.authenticate().await?;
     let post_id = id(path, ApiError::PostNotFound)?;
     let ApiJson(body) = body?;
-    session.once(&[&canonical(&body)?], |tx, user, now| {
-        let comment = comments::add(tx, user, &post_id, &body.text, now)?;
-        tracing::info!(%user, post = %post_id, comment = %comment.id, "comment added");
-        Ok(Reply::json(StatusCode::CREATED, &comment))
-    })
+    session
+        .once(&[&canonical(&body)?], |tx, user, now| {
+            let comment = comments::add(tx, user, &post_id, &body.text, now)?;
+            tracing::info!(%user, post = %post_id, comment = %comment.id, "comment added");
+            Ok(Reply::json(StatusCode::CREATED, &comment))
+        })
+        .await
 }
 
 pub async fn delete(
     request: Mutation,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Reply, ApiError> {
-    let session = request.authenticate()?;
+    let session = request.authenticate().await?;
     let id = id(path, ApiError::CommentNotFound)?;
-    session.once(&[], |tx, user, _| {
-        comments::delete_own(tx, user, &id)?;
-        tracing::info!(%user, comment = %id, "comment deleted");
-        Ok(Reply::no_content())
-    })
+    session
+        .once(&[], |tx, user, _| {
+            comments::delete_own(tx, user, &id)?;
+            tracing::info!(%user, comment = %id, "comment deleted");
+            Ok(Reply::no_content())
+        })
+        .await
 }

@@ -14,7 +14,7 @@ use crate::feed::{idempotency, posts};
 use super::id;
 
 pub async fn stats(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let count = |table: &str| -> rusqlite::Result<i64> {
         conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
             row.get(0)
@@ -32,7 +32,7 @@ pub async fn delete_post(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let id = id(path, ApiError::PostNotFound)?;
-    let conn = state.db();
+    let conn = state.writer().await;
     let author = posts::author_of(&conn, &id)?.ok_or(ApiError::PostNotFound)?;
     posts::delete_own(&conn, &author, &id)?;
     tracing::info!(post = %id, "dev: post deleted");

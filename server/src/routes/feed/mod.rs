@@ -10,13 +10,12 @@ pub mod search;
 pub mod share;
 
 use std::convert::Infallible;
-use std::sync::MutexGuard;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, Uri};
-use rusqlite::{Connection, Transaction};
+use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
 
 use crate::app::Shared;
@@ -29,12 +28,12 @@ use crate::routes::session::caller;
 #[derive(Deserialize)]
 pub struct PageQuery {
     cursor: Option<String>,
-    limit: Option<u32>,
+    limit: Option<String>,
 }
 
 impl PageQuery {
     fn window(&self) -> Result<Window, ApiError> {
-        Window::parse(self.cursor.as_deref(), self.limit)
+        Window::parse(self.cursor.as_deref(), self.limit.as_deref())
     }
 }
 
@@ -69,41 +68,41 @@ impl FromRequestParts<Shared> for Mutation {
 }
 
 impl Mutation {
-    /// Locks the database and authenticates the caller. Handlers call this before reading
-    /// their path or body, so a request without a valid token is 401 whatever else is wrong.
-    fn authenticate(&self) -> Result<Session<'_>, ApiError> {
+    /// Authenticates the caller with a reading connection. Handlers call this before
+    /// reading their path or body, so a request without a valid token is 401 whatever else is
+    /// wrong.
+    async fn authenticate(&self) -> Result<Session<'_>, ApiError> {
         let now = self.state.clock.now();
-        let conn = self.state.db();
-        let user = caller(&conn, &self.headers, now)?.user_id;
+        let user = caller(&*self.state.db().await, &self.headers, now)?.user_id;
         Ok(Session {
             request: self,
-            conn,
             user,
             now,
         })
     }
 }
 
-/// An authenticated write, holding the database lock from the session check to the commit.
+/// An authenticated write, to be done with the writing connection.
 struct Session<'a> {
     request: &'a Mutation,
-    conn: MutexGuard<'a, Connection>,
     user: String,
     now: i64,
 }
 
 impl Session<'_> {
-    /// Runs `action(tx, user, now)` once per idempotency key (see `idempotency::once`);
-    /// `body` is each part of the request that a repeat must send identically.
-    fn once(
-        mut self,
+    /// Runs `action(tx, user, now)` once per idempotency key (see `idempotency::once`) with
+    /// the writing connection, held for that only; `body` is each part of the request that a
+    /// repeat must send identically.
+    async fn once(
+        self,
         body: &[&[u8]],
         action: impl FnOnce(&Transaction<'_>, &str, i64) -> Result<Reply, ApiError>,
     ) -> Result<Reply, ApiError> {
         let request = self.request;
         let key = Idempotency::of(&request.headers, &request.method, request.uri.path(), body)?;
         let (user, now) = (&self.user, self.now);
-        idempotency::once(&mut self.conn, user, key, now, |tx| action(tx, user, now))
+        let mut conn = request.state.writer().await;
+        idempotency::once(&mut conn, user, key, now, |tx| action(tx, user, now))
     }
 }
 

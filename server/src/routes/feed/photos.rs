@@ -11,6 +11,7 @@ use crate::app::Shared;
 use crate::error::ApiError;
 use crate::feed::idempotency::Reply;
 use crate::feed::photos;
+use crate::quota::Budget;
 use crate::routes::session::caller;
 
 use super::{Mutation, id};
@@ -19,7 +20,7 @@ pub async fn upload(
     request: Mutation,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Reply, ApiError> {
-    let session = request.authenticate()?;
+    let session = request.authenticate().await?;
     let bytes = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::ImageTooLarge
@@ -33,11 +34,15 @@ pub async fn upload(
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
     let (image_type, size) = photos::check(declared, &bytes)?;
-    session.once(&[image_type.mime().as_bytes(), &bytes], |tx, user, now| {
-        let photo = photos::store(tx, user, image_type, &bytes, size, now)?;
-        tracing::info!(%user, photo = %photo.id, bytes = bytes.len(), "photo uploaded");
-        Ok(Reply::json(StatusCode::CREATED, &photo))
-    })
+    let (state, user, now) = (&request.state, session.user.as_bytes(), session.now);
+    state.quotas.take(Budget::PostPhotos, user, 1, now)?;
+    session
+        .once(&[image_type.mime().as_bytes(), &bytes], |tx, user, now| {
+            let photo = photos::store(tx, user, image_type, &bytes, size, now)?;
+            tracing::info!(%user, photo = %photo.id, bytes = bytes.len(), "photo uploaded");
+            Ok(Reply::json(StatusCode::CREATED, &photo))
+        })
+        .await
 }
 
 pub async fn get(
@@ -45,7 +50,7 @@ pub async fn get(
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let id = id(path, ApiError::PhotoNotFound)?;
     let (content_type, bytes) =

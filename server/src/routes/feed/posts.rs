@@ -15,7 +15,7 @@ use crate::feed::idempotency::Reply;
 use crate::feed::limits::{LIMITS, Limits};
 use crate::feed::pages::{Page, Window};
 use crate::feed::personalise;
-use crate::feed::posts::{self, List, Post};
+use crate::feed::posts::{self, Draft, List, Post};
 use crate::interests;
 use crate::routes::session::caller;
 
@@ -24,7 +24,7 @@ use super::{Mutation, bad_query, canonical, id};
 #[derive(Deserialize)]
 pub struct FeedQuery {
     cursor: Option<String>,
-    limit: Option<u32>,
+    limit: Option<String>,
     personalised: Option<bool>,
 }
 
@@ -44,10 +44,10 @@ pub async fn feed(
     query: Result<Query<FeedQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let (body, first) = {
-        let conn = state.db();
+        let conn = state.db().await;
         let session = caller(&conn, &headers, state.clock.now())?;
         let Query(query) = query.map_err(bad_query)?;
-        let window = Window::parse(query.cursor.as_deref(), query.limit)?;
+        let window = Window::parse(query.cursor.as_deref(), query.limit.as_deref())?;
         let rows = posts::list(&conn, &session.user_id, &List::Recent, &window)?;
         let mut page = Page::cut(rows, &window);
         // Not personalised: the caller's interests are not even read.
@@ -110,7 +110,7 @@ pub async fn get(
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Post>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let id = id(path, ApiError::PostNotFound)?;
     posts::get(&conn, &session.user_id, &id)?
@@ -123,31 +123,43 @@ pub struct NewPost {
     text: String,
     #[serde(default)]
     photo_ids: Vec<String>,
+    /// Off unless the author opts in: a share link then shows only a teaser.
+    #[serde(default)]
+    public_share: bool,
 }
 
 pub async fn create(
     request: Mutation,
     body: Result<ApiJson<NewPost>, ApiError>,
 ) -> Result<Reply, ApiError> {
-    let session = request.authenticate()?;
+    let session = request.authenticate().await?;
     let ApiJson(body) = body?;
-    session.once(&[&canonical(&body)?], |tx, user, now| {
-        let id = posts::create(tx, user, &body.text, &body.photo_ids, now)?;
-        let post = posts::get(tx, user, &id)?.ok_or(ApiError::Internal)?;
-        tracing::info!(%user, post = %id, photos = post.photos.len(), "post created");
-        Ok(Reply::json(StatusCode::CREATED, &post))
-    })
+    session
+        .once(&[&canonical(&body)?], |tx, user, now| {
+            let draft = Draft {
+                text: &body.text,
+                photo_ids: &body.photo_ids,
+                public_share: body.public_share,
+            };
+            let id = posts::create(tx, user, &draft, now)?;
+            let post = posts::get(tx, user, &id)?.ok_or(ApiError::Internal)?;
+            tracing::info!(%user, post = %id, photos = post.photos.len(), "post created");
+            Ok(Reply::json(StatusCode::CREATED, &post))
+        })
+        .await
 }
 
 pub async fn delete(
     request: Mutation,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Reply, ApiError> {
-    let session = request.authenticate()?;
+    let session = request.authenticate().await?;
     let id = id(path, ApiError::PostNotFound)?;
-    session.once(&[], |tx, user, _| {
-        posts::delete_own(tx, user, &id)?;
-        tracing::info!(%user, post = %id, "post deleted");
-        Ok(Reply::no_content())
-    })
+    session
+        .once(&[], |tx, user, _| {
+            posts::delete_own(tx, user, &id)?;
+            tracing::info!(%user, post = %id, "post deleted");
+            Ok(Reply::no_content())
+        })
+        .await
 }

@@ -25,6 +25,7 @@ pub async fn like(
     toggle(request, path, |tx, user, post_id, on, _| {
         reactions::like(tx, user, post_id, on)
     })
+    .await
 }
 
 /// PUT collects, DELETE removes from the collection.
@@ -35,22 +36,25 @@ pub async fn collect(
     toggle(request, path, |tx, user, post_id, on, now| {
         reactions::collect(tx, user, post_id, on, now)
     })
+    .await
 }
 
 /// Sets (PUT) or clears (DELETE) the caller's mark on the post in `path`; answers with what
 /// `action` returns.
-fn toggle<T: Serialize>(
+async fn toggle<T: Serialize>(
     request: Mutation,
     path: Result<Path<String>, PathRejection>,
     action: impl FnOnce(&Transaction<'_>, &str, &str, bool, i64) -> Result<T, ApiError>,
 ) -> Result<Reply, ApiError> {
     let on = request.method == Method::PUT;
-    let session = request.authenticate()?;
+    let session = request.authenticate().await?;
     let post_id = id(path, ApiError::PostNotFound)?;
-    session.once(&[], |tx, user, now| {
-        let marked = action(tx, user, &post_id, on, now)?;
-        Ok(Reply::json(StatusCode::OK, &marked))
-    })
+    session
+        .once(&[], |tx, user, now| {
+            let marked = action(tx, user, &post_id, on, now)?;
+            Ok(Reply::json(StatusCode::OK, &marked))
+        })
+        .await
 }
 
 /// The caller's collected posts, most recently collected first.
@@ -59,7 +63,7 @@ pub async fn collections(
     headers: HeaderMap,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Page<Post>>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let Query(query) = query.map_err(bad_query)?;
     let window = query.window()?;

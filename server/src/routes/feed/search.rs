@@ -20,7 +20,7 @@ pub struct SearchQuery {
     #[serde(default)]
     q: String,
     cursor: Option<String>,
-    limit: Option<u32>,
+    limit: Option<String>,
 }
 
 pub async fn search(
@@ -28,11 +28,11 @@ pub async fn search(
     headers: HeaderMap,
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Json<Page<Post>>, ApiError> {
-    let conn = state.db();
+    let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
     let Query(query) = query.map_err(bad_query)?;
-    let pattern = search::pattern(&query.q)?;
-    let window = Window::parse(query.cursor.as_deref(), query.limit)?;
-    let rows = posts::list(&conn, &session.user_id, &List::Matching(&pattern), &window)?;
+    let matcher = search::matcher(&query.q)?;
+    let window = Window::parse(query.cursor.as_deref(), query.limit.as_deref())?;
+    let rows = posts::list(&conn, &session.user_id, &List::Matching(&matcher), &window)?;
     Ok(Json(Page::cut(rows, &window)))
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::feed::idempotency::Reply;
-use crate::feed::{posts, share};
+use crate::feed::share::{self, By};
 
 use super::{Mutation, id};
 
@@ -24,36 +24,48 @@ pub async fn share(
     request: Mutation,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Reply, ApiError> {
-    let session = request.authenticate()?;
+    let session = request.authenticate().await?;
     let post_id = id(path, ApiError::PostNotFound)?;
-    session.once(&[], |tx, user, _| {
-        let post = posts::get(tx, user, &post_id)?.ok_or(ApiError::PostNotFound)?;
-        let code = share::code(tx, &post_id)?;
-        let link = Link {
-            url: format!("/p/{code}"),
-            text: share::text(&post.text),
-        };
-        Ok(Reply::json(StatusCode::OK, &link))
-    })
+    session
+        .once(&[], |tx, _, _| {
+            // Members may share any post they can read; only the author can make it public.
+            let post = share::find(tx, By::Post(&post_id))?.ok_or(ApiError::PostNotFound)?;
+            let code = share::code(tx, &post_id)?;
+            let link = Link {
+                url: format!("/p/{code}"),
+                text: post.caption(),
+            };
+            Ok(Reply::json(StatusCode::OK, &link))
+        })
+        .await
 }
 
-/// Public: anyone with the link sees the post's author and text (not its photos).
+/// Public: anyone with the link sees the post's author, and its text (never its photos) if
+/// the author allowed public sharing; otherwise a teaser that opens the app.
 pub async fn landing(
     State(state): State<Shared>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<(StatusCode, Html<String>), ApiError> {
-    let found = match path {
-        Ok(Path(code)) => share::find(&state.db(), &code)?,
-        Err(_) => None,
+    let (code, found) = match path {
+        Ok(Path(code)) => {
+            let found = share::find(&*state.db().await, By::Code(&code))?;
+            (code, found)
+        }
+        Err(_) => (String::new(), None),
     };
     Ok(match found {
-        Some((nickname, text)) => (
-            StatusCode::OK,
-            page(
-                &format!("{} on MedCircle", escape(&nickname)),
-                &format!("<p>{}</p>", escape(&text).replace('\n', "<br>")),
-            ),
-        ),
+        Some(post) => {
+            let title = format!("{} on MedCircle", escape(&post.author));
+            let body = match &post.text {
+                Some(text) => format!("<p>{}</p>", escape(text).replace('\n', "<br>")),
+                None => format!(
+                    "<p>This post is for MedCircle members.</p>\n\
+                     <p><a href=\"medcircle://p/{}\">Open it in the MedCircle app</a></p>",
+                    escape(&code)
+                ),
+            };
+            (StatusCode::OK, page(&title, &body))
+        }
         None => (
             StatusCode::NOT_FOUND,
             page("MedCircle", "<p>This post is no longer available.</p>"),
