@@ -4,7 +4,7 @@
 //!
 //! Layers, each importing only those below it (a test reads the imports and holds them to
 //! this):
-//! - platform: `runtime`, `clock`, `config`, `secrets`, `logging`, `media`, `net`, `store`,
+//! - platform: `runtime`, `clock`, `config`, `secrets`, `logging`, `net`, `store`,
 //!   `policy` (what the privacy policy declares), `shell` (what shells hand back), `updates`,
 //!   `platform` (the bundle of them);
 //! - account: `account` (who is logged in; what areas offer each other);
@@ -24,7 +24,6 @@ mod config;
 pub mod consent;
 pub mod feed;
 pub mod logging;
-mod media;
 pub mod net;
 pub mod permissions;
 mod platform;

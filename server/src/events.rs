@@ -5,7 +5,8 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::{ident, phone, text};
+use crate::{ident, phone};
+use medcircle_rules::text;
 
 const KINDS: [&str; 2] = ["view", "click"];
 const MAX_TARGET_CHARS: usize = 128;

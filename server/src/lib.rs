@@ -38,7 +38,6 @@ mod running;
 mod sealed;
 mod serve;
 mod sessions;
-mod text;
 mod tokens;
 mod users;
 mod web_logins;

@@ -6,7 +6,8 @@ use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::{ident, text};
+use crate::ident;
+use medcircle_rules::text;
 
 const OS: [&str; 4] = ["android", "ios", "linux", "other"];
 const NETWORK_TYPES: [&str; 5] = ["wifi", "cellular", "ethernet", "none", "unknown"];

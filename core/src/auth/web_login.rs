@@ -4,11 +4,15 @@
 use serde::Deserialize;
 use url::Url;
 
+use medcircle_rules::text::display_line;
+
 use super::{AuthArea, AuthError};
 use crate::net::Endpoint;
 
 /// Far above any code this server issues; a longer payload is not ours.
 const MAX_PAYLOAD_LEN: usize = 256;
+/// What a requester's details are shown as, at most.
+const MAX_SHOWN_CHARS: usize = 128;
 
 /// The browser asking to be logged in, as the server describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -73,9 +77,17 @@ pub(crate) fn parse_payload(payload: &str) -> Result<String, AuthError> {
 }
 
 impl AuthArea {
+    /// Who asks, from the server; what the browser said of itself is shown cleaned (no
+    /// control or direction characters to make it read as something else) and bounded.
     pub(super) async fn web_login_details(&self, id: &str) -> Result<WebLoginRequest, AuthError> {
         let request = Endpoint::WebLogin.request().id(id);
-        Ok(self.account.send(&request).await?.json()?)
+        let asked: WebLoginRequest = self.account.send(&request).await?.json()?;
+        Ok(WebLoginRequest {
+            browser: display_line(&asked.browser, MAX_SHOWN_CHARS),
+            ip: display_line(&asked.ip, MAX_SHOWN_CHARS),
+            place: display_line(&asked.place, MAX_SHOWN_CHARS),
+            ..asked
+        })
     }
 
     pub(super) async fn answer_web_login(&self, id: &str, confirm: bool) -> Result<(), AuthError> {

@@ -297,7 +297,8 @@ impl CertificationClient {
     ) -> Result<CertificatePhoto, CertificationError> {
         let media_type = photos::media_type(&image)?;
         // The certificate goes without what the camera wrote beside it (a position, a serial).
-        let image = crate::media::strip(&image).map_err(|_| CertificationError::InvalidImage)?;
+        let image =
+            medcircle_rules::image::strip(&image).map_err(|_| CertificationError::InvalidImage)?;
         let request = Endpoint::CertificationPhoto
             .request()
             .query("kind", kind.key())

@@ -12,7 +12,7 @@ pub(crate) fn media_type(bytes: &[u8]) -> Result<&'static str, PhotoProblem> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(PhotoProblem::TooLarge);
     }
-    crate::media::sniff(bytes)
+    medcircle_rules::image::ImageType::of(bytes)
         .map(|kind| kind.media_type())
         .ok_or(PhotoProblem::UnsupportedType)
 }

@@ -142,7 +142,7 @@ impl FeedArea {
             return Ok(bytes);
         }
         let answer = self.send(&Endpoint::Photo.request().id(photo_id)).await?;
-        let content_type = crate::media::sniff(&answer.bytes)
+        let content_type = medcircle_rules::image::ImageType::of(&answer.bytes)
             .map(|t| t.media_type())
             .ok_or(FeedError::UnsupportedImage)?;
         cache::save_media(

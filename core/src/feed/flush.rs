@@ -391,7 +391,7 @@ async fn upload_photos(run: &Run<'_>, key: &str) -> Result<Vec<String>, Failure>
             continue;
         }
         let bytes = bytes::Bytes::from(photo.bytes);
-        let content_type = crate::media::sniff(&bytes)
+        let content_type = medcircle_rules::image::ImageType::of(&bytes)
             .map(|t| t.media_type())
             .unwrap_or("application/octet-stream");
         let upload = run.area.upload_control(key).unwrap_or_else(|| Upload {

@@ -10,9 +10,9 @@ use super::area::FeedArea;
 use super::flush::{Made, flush};
 use super::model::{Delivery, Draft, FeedItem, Limits, LocalPostId};
 use super::outbox::{self, Mutation};
-use crate::media;
 use crate::net::{CancelToken, Endpoint, Upload, UploadProgress};
 use crate::store::{StoreError, settings};
+use medcircle_rules::{image, text};
 
 /// The server's limits, asked once per run. Offline, the reference server's stand in for
 /// the rest of the run (asking again before every comment would keep the user waiting); the
@@ -43,9 +43,17 @@ pub(super) fn checked_text(
     may_be_empty: bool,
 ) -> Result<String, FeedError> {
     let length = text.chars().count();
-    if text.trim().is_empty() && !may_be_empty {
+    let blank = text.trim().is_empty();
+    if blank && !may_be_empty {
         return Err(FeedError::InvalidText {
             reason: "write something first".into(),
+        });
+    }
+    // As the server decides it: text others read must show something, and nothing in it may
+    // hide or reorder what it shows.
+    if !blank && !text::is_visible_paragraph(text) {
+        return Err(FeedError::InvalidText {
+            reason: "write something visible, without control or direction characters".into(),
         });
     }
     if length > max_chars {
@@ -60,19 +68,19 @@ pub(super) fn checked_text(
 /// position or a camera serial never leaves the phone with it). Larger photos are refused
 /// rather than downscaled: the core does not decode images.
 fn checked_photo(bytes: &[u8], limits: &Limits) -> Result<(&'static str, Vec<u8>), FeedError> {
-    let kind = media::sniff(bytes).ok_or(FeedError::UnsupportedImage)?;
+    let kind = image::ImageType::of(bytes).ok_or(FeedError::UnsupportedImage)?;
     if bytes.len() > limits.max_photo_bytes {
         return Err(FeedError::ImageTooLarge {
             limit_bytes: limits.max_photo_bytes as u64,
         });
     }
-    let (width, height) = media::dimensions(bytes).ok_or(FeedError::UnsupportedImage)?;
+    let (width, height) = image::dimensions(bytes).ok_or(FeedError::UnsupportedImage)?;
     if width.max(height) > limits.max_photo_dimension {
         return Err(FeedError::ImageDimensionsTooLarge {
             max_px: limits.max_photo_dimension,
         });
     }
-    let clean = media::strip(bytes).map_err(|_| FeedError::UnsupportedImage)?;
+    let clean = image::strip(bytes).map_err(|_| FeedError::UnsupportedImage)?;
     Ok((kind.media_type(), clean))
 }
 

@@ -207,15 +207,36 @@ async fn bad_posts_are_refused_before_any_request() {
         )
     };
     let sent = h.requests().await.len();
-    assert!(matches!(
-        publish("   ", vec![]).await,
-        Err(FeedError::InvalidText { .. })
-    ));
+    for blank in ["   ", "\u{200B}", "\u{FEFF}\u{2060}", "\u{3164}"] {
+        assert!(
+            matches!(
+                publish(blank, vec![]).await,
+                Err(FeedError::InvalidText { .. })
+            ),
+            "{blank:?}"
+        );
+    }
     assert_eq!(
         h.requests().await.len(),
         sent,
-        "a blank post costs no request"
+        "a post that shows nothing costs no request"
     );
+    for hidden in ["A \u{202E}txt.exe", "a\u{0000}b"] {
+        assert!(
+            matches!(
+                publish(hidden, vec![]).await,
+                Err(FeedError::InvalidText { .. })
+            ),
+            "{hidden:?}"
+        );
+        assert!(
+            matches!(
+                feed.comment("p_1".into(), hidden.into()).await,
+                Err(FeedError::InvalidText { .. })
+            ),
+            "{hidden:?}"
+        );
+    }
     assert!(matches!(
         publish(&"字".repeat(2001), vec![]).await,
         Err(FeedError::InvalidText { .. })

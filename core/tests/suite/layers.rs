@@ -10,8 +10,8 @@ const LAYERS: [(&str, &[&str]); 4] = [
     (
         "platform",
         &[
-            "runtime", "clock", "config", "secrets", "logging", "media", "net", "store", "policy",
-            "shell", "updates", "platform",
+            "runtime", "clock", "config", "secrets", "logging", "net", "store", "policy", "shell",
+            "updates", "platform",
         ],
     ),
     ("account", &["account"]),

@@ -1,40 +1,12 @@
 //! Checking that an uploaded photo is the PNG or JPEG it claims to be, down to a header that
 //! states its size: a file named `.jpg` that is something else is refused, not stored.
 
+pub use medcircle_rules::image::ImageType;
+
 use crate::error::ApiError;
 
 /// The largest photo accepted, in bytes.
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
-
-const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
-const JPEG_START: &[u8] = b"\xff\xd8\xff";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageType {
-    Png,
-    Jpeg,
-}
-
-impl ImageType {
-    /// The type a `Content-Type` header declares, if it is one of ours.
-    pub fn declared(content_type: &str) -> Option<ImageType> {
-        let essence = content_type.split(';').next()?.trim();
-        if essence.eq_ignore_ascii_case("image/png") {
-            Some(ImageType::Png)
-        } else if essence.eq_ignore_ascii_case("image/jpeg") {
-            Some(ImageType::Jpeg)
-        } else {
-            None
-        }
-    }
-
-    pub fn mime(self) -> &'static str {
-        match self {
-            ImageType::Png => "image/png",
-            ImageType::Jpeg => "image/jpeg",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dimensions {
@@ -53,75 +25,24 @@ pub fn inspect(declared: ImageType, bytes: &[u8]) -> Result<Dimensions, ApiError
     if bytes.len() > MAX_BYTES {
         return Err(ApiError::ImageTooLarge);
     }
-    let size = match declared {
-        ImageType::Png => png(bytes),
-        ImageType::Jpeg => jpeg(bytes),
-    };
-    let size = size
-        .filter(|size| size.width > 0 && size.height > 0)
-        .ok_or(ApiError::InvalidImage)?;
+    if ImageType::of(bytes) != Some(declared) {
+        return Err(ApiError::InvalidImage);
+    }
+    let (width, height) =
+        medcircle_rules::image::dimensions(bytes).ok_or(ApiError::InvalidImage)?;
+    let size = Dimensions { width, height };
     if size.width > MAX_DIMENSION || size.height > MAX_DIMENSION {
         return Err(ApiError::PhotoTooLargeDimensions);
     }
     Ok(size)
 }
 
-/// After the signature, the IHDR chunk, which must come first: length 13, then width and
-/// height.
-fn png(bytes: &[u8]) -> Option<Dimensions> {
-    let ihdr = bytes.strip_prefix(PNG_SIGNATURE)?.get(..16)?;
-    if ihdr[..8] != *b"\0\0\0\x0dIHDR" {
-        return None;
-    }
-    Some(Dimensions {
-        width: u32::from_be_bytes(ihdr[8..12].try_into().ok()?),
-        height: u32::from_be_bytes(ihdr[12..16].try_into().ok()?),
-    })
-}
-
-/// After the start of image, the first start-of-frame (SOFn) segment, found by walking the
-/// marker segments.
-fn jpeg(bytes: &[u8]) -> Option<Dimensions> {
-    if !bytes.starts_with(JPEG_START) {
-        return None;
-    }
-    let mut at = 2;
-    loop {
-        if *bytes.get(at)? != 0xff {
-            return None;
-        }
-        // Any number of 0xFF fill bytes may precede a marker.
-        while *bytes.get(at)? == 0xff {
-            at += 1;
-        }
-        let marker = bytes[at];
-        at += 1;
-        match marker {
-            // Standalone markers: no length.
-            0x01 | 0xd0..=0xd7 => continue,
-            // Scan data or the end before any frame header.
-            0xd9 | 0xda => return None,
-            _ => {}
-        }
-        let length = usize::from(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]));
-        if length < 2 {
-            return None;
-        }
-        // SOF0-15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
-        if matches!(marker, 0xc0..=0xcf) && !matches!(marker, 0xc4 | 0xc8 | 0xcc) {
-            let frame = bytes.get(at + 2..at + 7)?;
-            return Some(Dimensions {
-                height: u32::from(u16::from_be_bytes([frame[1], frame[2]])),
-                width: u32::from(u16::from_be_bytes([frame[3], frame[4]])),
-            });
-        }
-        at += length;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    const JPEG_START: &[u8] = b"\xff\xd8\xff";
 
     /// A PNG that is only a signature and an IHDR chunk (CRC not checked).
     fn png_bytes(width: u32, height: u32) -> Vec<u8> {

@@ -150,7 +150,7 @@ pub fn store_photo(
             photo.photo_id,
             user_id,
             kind.as_str(),
-            image_type.mime(),
+            image_type.media_type(),
             photo.width,
             photo.height,
             bytes,

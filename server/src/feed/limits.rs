@@ -34,7 +34,8 @@ pub const LIMITS: Limits = Limits {
 /// with photos).
 pub fn text_fits(text: &str, max: usize, may_be_empty: bool) -> bool {
     let blank_allowed = may_be_empty && text.trim().is_empty();
-    (blank_allowed || crate::text::is_visible_paragraph(text)) && text.chars().count() <= max
+    (blank_allowed || medcircle_rules::text::is_visible_paragraph(text))
+        && text.chars().count() <= max
 }
 
 #[cfg(test)]

@@ -51,7 +51,7 @@ pub fn store(
         params![
             id,
             owner,
-            image_type.mime(),
+            image_type.media_type(),
             size.width,
             size.height,
             bytes,

@@ -13,7 +13,8 @@ use crate::extract::ApiJson;
 use crate::pool;
 use crate::quota::Budget;
 use crate::routes::session::SessionBody;
-use crate::{ident, identities, sessions, text, users};
+use crate::{ident, identities, sessions, users};
+use medcircle_rules::text;
 
 /// Profile values longer than this are not copied.
 const MAX_NICKNAME_CHARS: usize = 64;

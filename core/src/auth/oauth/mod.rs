@@ -26,6 +26,8 @@ use discovery::ProviderMetadata;
 const PENDING: &str = "oauth_pending";
 /// After this, an unfinished authorization is abandoned.
 const PENDING_TTL_S: i64 = 600;
+/// A provider's nickname as shown, at most.
+const MAX_NICKNAME_CHARS: usize = 64;
 
 /// Where to send the user: open it in the system browser (or a custom tab), never a web view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,9 +223,15 @@ impl AuthArea {
                 reason: "the ID token is not for this login (nonce)".into(),
             });
         }
+        // Shown to the user before binding: nothing in it may hide or reorder what it shows.
+        let nickname = claims
+            .nickname
+            .or(claims.name)
+            .map(|name| medcircle_rules::text::display_line(&name, MAX_NICKNAME_CHARS))
+            .filter(|name| !name.is_empty());
         let account = ProviderAccount {
             provider: provider.name.clone(),
-            nickname: claims.nickname.or(claims.name),
+            nickname,
             avatar_url: claims.picture,
         };
         *providers.answer() = Some(ProviderAnswer {

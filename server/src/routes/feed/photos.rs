@@ -37,11 +37,14 @@ pub async fn upload(
     let (state, user, now) = (&request.state, session.user.as_bytes(), session.now);
     state.quotas.take(Budget::PostPhotos, user, 1, now)?;
     session
-        .once(&[image_type.mime().as_bytes(), &bytes], |tx, user, now| {
-            let photo = photos::store(tx, user, image_type, &bytes, size, now)?;
-            tracing::info!(%user, photo = %photo.id, bytes = bytes.len(), "photo uploaded");
-            Ok(Reply::json(StatusCode::CREATED, &photo))
-        })
+        .once(
+            &[image_type.media_type().as_bytes(), &bytes],
+            |tx, user, now| {
+                let photo = photos::store(tx, user, image_type, &bytes, size, now)?;
+                tracing::info!(%user, photo = %photo.id, bytes = bytes.len(), "photo uploaded");
+                Ok(Reply::json(StatusCode::CREATED, &photo))
+            },
+        )
         .await
 }
 

@@ -9,11 +9,11 @@ use super::ImageType;
 /// Why a photo cannot be cleaned: it is not a well-formed JPEG or PNG.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the photo could not be read as an image")]
-pub(crate) struct Malformed;
+pub struct Malformed;
 
 /// The photo without its metadata.
-pub(crate) fn strip(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
-    match super::sniff(bytes).ok_or(Malformed)? {
+pub fn strip(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
+    match ImageType::of(bytes).ok_or(Malformed)? {
         ImageType::Jpeg => strip_jpeg(bytes),
         ImageType::Png => strip_png(bytes),
     }

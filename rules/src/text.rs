@@ -16,6 +16,19 @@ pub fn is_visible_paragraph(text: &str) -> bool {
         && shows_something(text)
 }
 
+/// Text from someone else (a login provider's nickname, a browser's user agent) as it may be
+/// shown: controls, bidirectional controls and invisible characters taken out, spaces
+/// trimmed, at most `max_chars` characters.
+pub fn display_line(text: &str, max_chars: usize) -> String {
+    text.chars()
+        .filter(|&c| !c.is_control() && !is_bidi_control(c) && !is_invisible(c))
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(max_chars)
+        .collect()
+}
+
 /// Whether `text` has a character that draws a glyph.
 fn shows_something(text: &str) -> bool {
     text.chars().any(|c| !c.is_whitespace() && !is_invisible(c))
@@ -55,6 +68,16 @@ fn is_invisible(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_from_others_is_shown_without_what_hides_or_reorders_it() {
+        assert_eq!(
+            display_line("\u{202E}gpj.exe\u{202C} Dr. \u{200B}Li\n", 64),
+            "gpj.exe Dr. Li"
+        );
+        assert_eq!(display_line("  李医生  ", 2), "李医");
+        assert_eq!(display_line("\u{200B}\u{FEFF}", 10), "");
+    }
 
     #[test]
     fn refuses_text_that_shows_nothing() {
