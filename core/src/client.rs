@@ -134,6 +134,7 @@ impl Client {
         };
         let areas = Areas::build(platform, account, config);
         areas.feed.resume();
+        areas.auth.deliver_revocations();
         Ok(Client {
             areas: Arc::new(areas),
         })

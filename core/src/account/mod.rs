@@ -6,6 +6,7 @@
 mod failure;
 mod observer;
 mod profile;
+mod revocations;
 mod services;
 mod tokens;
 
@@ -51,6 +52,8 @@ pub(crate) struct Account {
     observers: RwLock<Vec<Weak<dyn AccountObserver>>>,
     /// One account-bound synchronisation at a time; deleting the account waits for it.
     pub(crate) sync_turn: Mutex<()>,
+    /// One delivery of pending logouts at a time.
+    revoking: Mutex<()>,
 }
 
 #[derive(serde::Serialize)]
@@ -94,6 +97,7 @@ impl Account {
             state: watch::Sender::new(state),
             observers: RwLock::default(),
             sync_turn: Mutex::default(),
+            revoking: Mutex::default(),
         }
     }
 

@@ -21,6 +21,12 @@ pub(crate) struct TokenResponse {
     pub(crate) user: UserProfile,
 }
 
+impl TokenResponse {
+    pub(crate) fn access_token(&self) -> &str {
+        &self.access_token
+    }
+}
+
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct Tokens {
     pub(crate) account_id: String,

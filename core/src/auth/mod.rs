@@ -232,10 +232,14 @@ impl AuthArea {
     }
 
     /// Part of every login: the risk report, then each area's part (consent decisions made
-    /// on other devices come back, what was decided here goes out). Failures wait.
+    /// on other devices come back, what was decided here goes out), then logouts made
+    /// offline before. Failures wait.
     async fn after_login(&self) {
         self.report_device().await;
         self.account.logged_in().await;
+        if let Err(error) = self.account.deliver_revocations().await {
+            tracing::info!(%error, "pending logouts postponed");
+        }
     }
 
     async fn logout(&self) -> Result<LogoutOutcome, AuthError> {
@@ -249,14 +253,28 @@ impl AuthArea {
                 if matches!(error, AuthError::SessionExpired) {
                     true
                 } else {
-                    tracing::warn!(%error, "server did not confirm logout; wiping locally anyway");
+                    tracing::warn!(%error, "server did not confirm logout; it will be told later");
                     false
                 }
             }
         };
-        self.account.end().await?;
+        if revoked_on_server {
+            self.account.end().await?;
+        } else {
+            self.account.end_revoking_later().await?;
+        }
         tracing::info!(revoked_on_server, "logged out");
         Ok(LogoutOutcome { revoked_on_server })
+    }
+
+    /// Tells the server of logouts made offline, in the background.
+    pub(crate) fn deliver_revocations(self: &Arc<Self>) {
+        let area = self.clone();
+        self.platform.runtime.spawn_background(async move {
+            if let Err(error) = area.account.deliver_revocations().await {
+                tracing::info!(%error, "pending logouts postponed");
+            }
+        });
     }
 }
 

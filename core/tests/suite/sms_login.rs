@@ -312,3 +312,69 @@ async fn a_login_whose_caller_gives_up_still_completes() {
         SessionState::LoggedIn { .. }
     ));
 }
+
+/// Logs `phone` in through `proxy`, which keeps the answer: the refresh token the server gave.
+async fn login_keeping_the_refresh_token(
+    h: &Harness,
+    proxy: &crate::common::proxy::FaultProxy,
+    client: &medcircle_core::Client,
+    phone: &str,
+) -> String {
+    proxy.record("/v1/auth/sms/verify");
+    h.login(client, phone).await;
+    let answer = proxy.recorded_bodies().pop().unwrap();
+    let tokens: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+    tokens["refresh_token"].as_str().unwrap().to_string()
+}
+
+/// What the server answers to a refresh with `token` (without using it if it is void).
+async fn refresh_status(h: &Harness, token: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/v1/auth/refresh", h.url))
+        .json(&serde_json::json!({ "refresh_token": token }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn an_offline_logout_is_revoked_on_the_server_when_the_network_returns() {
+    use crate::common::proxy::{Fault, FaultProxy};
+    let h = Harness::start();
+    let proxy = FaultProxy::start(&h.url);
+    let accept = |client: medcircle_core::Client| async move {
+        let policy = client.consent().fetch_policy().await.unwrap();
+        client.consent().accept(policy.version).await.unwrap();
+        client
+    };
+
+    // Offline, then never back: the server still honours the token (the control).
+    let kept = accept(h.client_via("kept", &proxy.url).await).await;
+    let kept_token = login_keeping_the_refresh_token(&h, &proxy, &kept, "13800138091").await;
+    proxy.set(Fault::Down);
+    assert!(!kept.auth().logout().await.unwrap().revoked_on_server);
+    assert_eq!(kept.auth().session_state(), SessionState::LoggedOut);
+    kept.close(10_000).await;
+    assert_eq!(refresh_status(&h, &kept_token).await, 200);
+
+    // Offline, then the app starts again with the network back: revoked.
+    proxy.set(Fault::None);
+    let phone = accept(h.client_via("phone", &proxy.url).await).await;
+    let token = login_keeping_the_refresh_token(&h, &proxy, &phone, "13800138092").await;
+    proxy.set(Fault::Down);
+    let outcome = phone.auth().logout().await.unwrap();
+    assert!(!outcome.revoked_on_server, "nothing reached the server");
+    assert_eq!(phone.auth().session_state(), SessionState::LoggedOut);
+    phone.close(10_000).await;
+    drop(phone);
+    proxy.set(Fault::None);
+    let restarted = h.client_via("phone", &proxy.url).await;
+    restarted.close(10_000).await;
+    assert_eq!(
+        refresh_status(&h, &token).await,
+        401,
+        "the logout reached the server after all"
+    );
+}

@@ -36,6 +36,9 @@ struct State {
     released: watch::Sender<u64>,
     /// While answers are held: the part of a request line that marks the ones to hold.
     holding: Mutex<String>,
+    /// The part of a request line whose answers are kept, and the answers kept.
+    recording: Mutex<Option<String>>,
+    recorded: Mutex<Vec<Vec<u8>>>,
 }
 
 pub struct FaultProxy {
@@ -55,6 +58,8 @@ impl FaultProxy {
             held: watch::Sender::new(Vec::new()),
             released: watch::Sender::new(0),
             holding: Mutex::default(),
+            recording: Mutex::default(),
+            recorded: Mutex::default(),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -98,6 +103,28 @@ impl FaultProxy {
         held.wait_for(|lines| !lines.is_empty()).await.unwrap();
     }
 
+    /// From now on, keeps the answers to requests whose line contains `request`.
+    pub fn record(&self, request: &str) {
+        *self.state.recording.lock().unwrap() = Some(request.to_string());
+    }
+
+    /// The bodies of the answers kept, in order.
+    pub fn recorded_bodies(&self) -> Vec<Vec<u8>> {
+        self.state
+            .recorded
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|answer| {
+                let body = answer
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .map_or(answer.len(), |at| at + 4);
+                answer[body..].to_vec()
+            })
+            .collect()
+    }
+
     /// Lets the held answers through, and answers pass from now on.
     pub fn release(&self) {
         *self.state.fault.lock().unwrap() = Fault::None;
@@ -130,6 +157,8 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<State>) {
             // connection carries one request at a time.)
             let hold_next: Arc<Mutex<Option<String>>> = Arc::default();
             let hold_answer = hold_next.clone();
+            let record_next = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let record_answer = record_next.clone();
             let requests = tokio::spawn(async move {
                 let mut buffer = [0u8; 16384];
                 while let Ok(n) = client_read.read(&mut buffer).await {
@@ -137,6 +166,18 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<State>) {
                         .split(|b| *b == b' ')
                         .next()
                         .is_some_and(|m| [&b"GET"[..], b"POST", b"PUT", b"DELETE"].contains(&m));
+                    if starts_request {
+                        let line = buffer[..n]
+                            .split(|b| *b == b'\r')
+                            .next()
+                            .unwrap_or_default();
+                        let line = String::from_utf8_lossy(line);
+                        let wanted = watch.recording.lock().unwrap().clone();
+                        record_answer.store(
+                            wanted.is_some_and(|w| line.contains(w.as_str())),
+                            Ordering::SeqCst,
+                        );
+                    }
                     if starts_request && *watch.fault.lock().unwrap() == Fault::Hold {
                         let line = buffer[..n]
                             .split(|b| *b == b'\r')
@@ -161,6 +202,9 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<State>) {
             while let Ok(n) = server_read.read(&mut buffer).await {
                 if n == 0 || state.epoch.load(Ordering::SeqCst) != epoch {
                     break;
+                }
+                if record_next.swap(false, Ordering::SeqCst) {
+                    state.recorded.lock().unwrap().push(buffer[..n].to_vec());
                 }
                 let held = hold_next.lock().unwrap().take();
                 if let Some(line) = held {
