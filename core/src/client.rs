@@ -198,7 +198,7 @@ impl Client {
 impl Areas {
     /// Every area, each given what it needs from the others as a small trait.
     fn build(platform: Arc<Platform>, account: Arc<Account>, config: ClientConfig) -> Areas {
-        let records = Arc::new(RecordsArea::new(platform.clone()));
+        let records = Arc::new(RecordsArea::new(platform.clone(), account.clone()));
         let permissions = Arc::new(PermissionsArea::new(platform.clone()));
         let withdrawals: Vec<Arc<dyn Withdrawal>> = vec![records.clone(), permissions.clone()];
         let consent = Arc::new(ConsentArea::new(

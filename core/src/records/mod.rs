@@ -8,11 +8,15 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::account::{AreaError, BrowsingRecorder, DataExport, Failure, Withdrawal, area_error};
+use sha2::{Digest, Sha256};
+
+use crate::account::{
+    Account, AreaError, BrowsingRecorder, DataExport, Failure, Withdrawal, area_error,
+};
 use crate::logging::redact;
 use crate::net::{Endpoint, NetworkProblem};
 use crate::platform::{OnPlatform, Platform, run};
-use crate::policy::ConsentPurpose;
+use crate::policy::{ConsentPurpose, inventory};
 use crate::store::{Schema, StoreError};
 
 /// Records per upload (the server accepts up to 200).
@@ -68,7 +72,12 @@ struct Forget<'a> {
 
 pub(crate) struct RecordsArea {
     platform: Arc<Platform>,
+    /// Whose records these are: each account (and nobody signed in) has pseudonyms of its
+    /// own, so the server cannot tie one account's records to another's on the same phone.
+    account: Arc<Account>,
 }
+
+const DAY_S: i64 = 24 * 3600;
 
 impl OnPlatform for RecordsArea {
     fn platform(&self) -> &Platform {
@@ -112,8 +121,8 @@ impl RecordsClient {
 }
 
 impl RecordsArea {
-    pub(crate) fn new(platform: Arc<Platform>) -> Self {
-        Self { platform }
+    pub(crate) fn new(platform: Arc<Platform>, account: Arc<Account>) -> Self {
+        Self { platform, account }
     }
 
     fn record(&self, kind: &str, target: &str) -> Result<bool, RecordsError> {
@@ -127,17 +136,23 @@ impl RecordsArea {
         Ok(self.queue(kind, target)?)
     }
 
-    /// Kept only with consent: without it nothing is written, not even locally.
+    /// Kept only with consent: without it nothing is written, not even locally. Each record
+    /// goes under the pseudonym of its account and day: a pseudonym rotates every day.
     fn queue(&self, kind: &str, target: &str) -> Result<bool, StoreError> {
         if !self.platform.gate.allows(ConsentPurpose::BrowsingRecords) {
             return Ok(false);
         }
-        store::queue(
-            &mut self.platform.app_db.conn(),
-            kind,
-            target,
-            self.platform.now(),
-        )?;
+        let now = self.platform.now();
+        // A digest: the app database never pairs an account id with a pseudonym.
+        let who = match self.account.db() {
+            Ok(db) => hex::encode(&Sha256::digest(db.account_id.as_bytes())[..12]),
+            Err(_) => "nobody".to_string(),
+        };
+        let scope = store::Scope {
+            who: &who,
+            day: now.div_euclid(DAY_S),
+        };
+        store::queue(&mut self.platform.app_db.conn(), &scope, kind, target, now)?;
         Ok(true)
     }
 
@@ -149,15 +164,13 @@ impl RecordsArea {
             if !self.platform.gate.allows(ConsentPurpose::BrowsingRecords) {
                 return Ok(uploaded);
             }
-            let (batch, pseudonym) = {
-                let conn = self.platform.app_db.conn();
-                (store::queued(&conn, BATCH)?, store::pseudonym(&conn)?)
-            };
-            let Some(last) = batch.last().map(|r| r.id) else {
+            let batch = store::queued(&self.platform.app_db.conn(), BATCH)?;
+            let Some(first) = batch.first() else {
+                self.prune()?;
                 return Ok(uploaded);
             };
             let upload = Upload {
-                pseudonym: &pseudonym,
+                pseudonym: &first.pseudonym,
                 events: batch
                     .iter()
                     .map(|r| Event {
@@ -169,9 +182,19 @@ impl RecordsArea {
             };
             let request = Endpoint::Events.request().json(&upload);
             self.platform.net.send(&request, None).await?;
-            store::drop_through(&self.platform.app_db.conn(), last)?;
+            store::uploaded(&self.platform.app_db.conn(), &batch)?;
             uploaded += batch.len() as u32;
         }
+    }
+
+    /// Pseudonyms older than what the server keeps under them are not needed to forget it.
+    fn prune(&self) -> Result<(), StoreError> {
+        let kept_days = inventory()
+            .item("browsing_records")
+            .and_then(|item| item.deleted_after_days)
+            .unwrap_or(180);
+        let today = self.platform.now().div_euclid(DAY_S);
+        store::prune(&self.platform.app_db.conn(), today - i64::from(kept_days))
     }
 
     /// Asks the server to delete everything it holds under retired pseudonyms.

@@ -35,11 +35,6 @@ pub(crate) fn set(conn: &Connection, key: &str, value: &str) -> Result<(), Store
     Ok(())
 }
 
-pub(crate) fn remove(conn: &Connection, key: &str) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
-    Ok(())
-}
-
 /// Reads and removes a setting in one step: for what may be used only once.
 pub(crate) fn take(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     Ok(conn

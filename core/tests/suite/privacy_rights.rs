@@ -2,6 +2,7 @@
 //! to end against the reference server.
 
 use crate::common::{Harness, files_under};
+use medcircle_core::Clock;
 use medcircle_core::{
     ConsentPurpose, Feature, LedgerFilter, PermissionDecision, PrivacyError, RecordsError,
     SessionState, UnavailableReason,
@@ -348,4 +349,75 @@ async fn clearing_the_cache_keeps_the_session() {
         SessionState::LoggedIn { user: user.clone() }
     );
     assert_eq!(client.auth().whoami().await.unwrap().id, user.id);
+}
+
+/// A clock the test moves.
+struct Settable(std::sync::atomic::AtomicI64);
+
+impl medcircle_core::Clock for Settable {
+    fn now_unix(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[tokio::test]
+async fn the_pseudonym_rotates_every_day_and_differs_per_account_and_all_are_forgotten() {
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    let h = Harness::start();
+    let clock = Arc::new(Settable(medcircle_core::SystemClock.now_unix().into()));
+    let store: Arc<medcircle_core::CredentialStore> = keyring_core::mock::Store::new().unwrap();
+    let client = medcircle_core::Client::open_with(h.config("app"), store, clock.clone())
+        .await
+        .unwrap();
+    let policy = client.consent().fetch_policy().await.unwrap();
+    client.consent().accept(policy.version).await.unwrap();
+    h.login(&client, "13800138071").await;
+    let consent = client.consent();
+    let records = client.records();
+    consent
+        .grant(ConsentPurpose::BrowsingRecords)
+        .await
+        .unwrap();
+    let pseudonyms = || async {
+        let mut seen: Vec<String> = Vec::new();
+        for event in dev_events(&h).await {
+            let p = event["pseudonym"].as_str().unwrap().to_string();
+            if !seen.contains(&p) {
+                seen.push(p);
+            }
+        }
+        seen
+    };
+
+    records.viewed("post:1".into()).await.unwrap();
+    records.viewed("post:2".into()).await.unwrap();
+    records.flush().await.unwrap();
+    assert_eq!(pseudonyms().await.len(), 1, "one pseudonym within a day");
+
+    clock.0.fetch_add(24 * 3600, Ordering::SeqCst);
+    records.viewed("post:3".into()).await.unwrap();
+    records.flush().await.unwrap();
+    assert_eq!(pseudonyms().await.len(), 2, "a new one the next day");
+
+    client.auth().logout().await.unwrap();
+    h.advance_clock(61).await;
+    h.login(&client, "13800138072").await;
+    records.viewed("post:4".into()).await.unwrap();
+    records.flush().await.unwrap();
+    assert_eq!(
+        pseudonyms().await.len(),
+        3,
+        "another account, the same day, another pseudonym"
+    );
+
+    consent
+        .withdraw(ConsentPurpose::BrowsingRecords)
+        .await
+        .unwrap();
+    consent.sync().await.unwrap();
+    assert!(
+        dev_events(&h).await.is_empty(),
+        "every pseudonym this phone used was forgotten"
+    );
 }
