@@ -186,3 +186,55 @@ mod tests {
         assert_eq!(mask("1234567"), "*******");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics_and_what_passes_parses_again(input in ".{0,40}") {
+            if let Ok(id) = IdNumber::parse(&input) {
+                prop_assert_eq!(id.as_str().len(), 18);
+                prop_assert_eq!(IdNumber::parse(id.as_str()), Ok(id.clone()));
+                prop_assert_eq!(id.masked().chars().count(), 18);
+            }
+            prop_assert_eq!(mask(&input).chars().count(), input.chars().count());
+        }
+
+        #[test]
+        fn every_number_with_its_check_character_and_a_real_date_passes(
+            region in 110000u32..660000,
+            days in 0u32..(199 * 365),
+            order in 0u32..1000,
+        ) {
+            // A real date: 1 January 1900 plus `days`, through a calendar walk.
+            let (mut year, mut day_of_year) = (1900u32, days);
+            loop {
+                let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+                let length = if leap { 366 } else { 365 };
+                if day_of_year < length {
+                    break;
+                }
+                day_of_year -= length;
+                year += 1;
+            }
+            prop_assume!(year <= 2099);
+            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+            let months = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+            let (mut month, mut day) = (1u32, day_of_year);
+            for length in months {
+                if day < length {
+                    break;
+                }
+                day -= length;
+                month += 1;
+            }
+            let body = format!("{region:06}{year:04}{month:02}{:02}{order:03}", day + 1);
+            let number = format!("{body}{}", char::from(check_char(body.as_bytes())));
+            prop_assert!(IdNumber::parse(&number).is_ok(), "{}", number);
+        }
+    }
+}

@@ -128,3 +128,25 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn what_is_shown_holds_nothing_that_hides_and_keeps_to_its_bound(
+            text in any::<String>(),
+            max in 0usize..64,
+        ) {
+            let shown = display_line(&text, max);
+            prop_assert!(shown.chars().count() <= max);
+            prop_assert!(shown.chars().all(|c| !c.is_control() && !is_bidi_control(c)));
+            if is_visible_line(&shown) {
+                prop_assert!(is_visible_paragraph(&shown));
+            }
+        }
+    }
+}

@@ -76,3 +76,27 @@ impl Tokens {
         Ok(secrets.delete(SESSION_SECRET)?)
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_lifetime_the_server_names_gives_a_time_without_overflow(
+            expires_in_s in any::<i64>(),
+            now in any::<i64>(),
+        ) {
+            let answer: TokenResponse = serde_json::from_value(serde_json::json!({
+                "access_token": "a", "refresh_token": "r", "expires_in_s": expires_in_s,
+                "user": { "id": "u", "phone_masked": "", "nickname": "", "created_at": 0 },
+            }))
+            .unwrap();
+            let tokens = Tokens::from_response(&answer, now);
+            let _ = tokens.expiring(now);
+            prop_assert!(tokens.access_expires_at >= now, "a lifetime is never negative");
+        }
+    }
+}

@@ -148,3 +148,31 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn no_payload_panics_and_only_our_codes_pass(payload in any::<String>()) {
+            if let Ok(id) = parse_payload(&payload) {
+                prop_assert!(id.starts_with("wl_") && id.len() == 35);
+                prop_assert!(payload.trim().starts_with("medcircle://web-login?"));
+            }
+        }
+
+        #[test]
+        fn every_well_formed_code_passes_and_any_extra_parameter_fails(
+            hex in "[0-9a-f]{32}",
+            extra in "[a-z]{1,8}",
+        ) {
+            let payload = format!("medcircle://web-login?id=wl_{hex}&v=1");
+            prop_assert_eq!(parse_payload(&payload), Ok(format!("wl_{hex}")));
+            let padded = format!("{payload}&{extra}=1");
+            prop_assert!(parse_payload(&padded).is_err());
+        }
+    }
+}

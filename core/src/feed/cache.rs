@@ -476,3 +476,61 @@ mod tests {
         assert!(search(&conn, "hello", 10).unwrap().is_empty());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::feed::model::Author;
+    use crate::feed::outbox::Mutation;
+
+    fn posts() -> impl Strategy<Value = Vec<Post>> {
+        let post = (
+            "[a-z0-9_]{1,12}",
+            any::<String>(),
+            any::<i64>(),
+            any::<u32>(),
+            any::<u32>(),
+        )
+            .prop_map(|(id, text, created_at, likes, comments)| Post {
+                id,
+                author: Author {
+                    id: "a".into(),
+                    nickname: "A".into(),
+                    avatar_url: None,
+                },
+                text,
+                photos: vec![],
+                created_at,
+                like_count: likes,
+                comment_count: comments,
+                collect_count: likes,
+                liked_by_me: false,
+                collected_by_me: false,
+                mine: false,
+            });
+        proptest::collection::vec(post, 1..20)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn whatever_numbers_the_server_sends_the_cache_takes_them(
+            page in posts(),
+            query in any::<String>(),
+        ) {
+            let conn = Connection::open_in_memory().unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            replace_feed(&conn, &page, &PageState::default()).unwrap();
+            prop_assert!(!feed(&conn, 100).unwrap().is_empty());
+            let _ = search(&conn, &query, 10).unwrap();
+            let like = Mutation::Like { post_id: page[0].id.clone(), on: true };
+            crate::feed::flush::update_cached(&conn, &page[0].id, |post| {
+                like.show_on(post);
+                post.comment_count = post.comment_count.saturating_add(1);
+            })
+            .unwrap();
+        }
+    }
+}

@@ -154,3 +154,33 @@ mod tests {
         assert_eq!(dimensions(&png), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Bytes that start like a JPEG or a PNG (so the parsers get past the signature) or
+    /// like nothing at all.
+    fn images() -> impl Strategy<Value = Vec<u8>> {
+        let tail = proptest::collection::vec(any::<u8>(), 0..512);
+        prop_oneof![
+            tail.clone()
+                .prop_map(|t| [&[0xFF, 0xD8, 0xFF][..], &t].concat()),
+            tail.clone().prop_map(|t| [PNG_SIGNATURE, &t].concat()),
+            tail,
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn reading_and_stripping_never_panic_and_stripping_is_stable(bytes in images()) {
+            let _ = dimensions(&bytes);
+            if let Ok(clean) = strip(&bytes) {
+                prop_assert_eq!(ImageType::of(&clean), ImageType::of(&bytes));
+                prop_assert_eq!(strip(&clean), Ok(clean.clone()));
+            }
+        }
+    }
+}

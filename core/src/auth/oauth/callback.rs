@@ -133,3 +133,27 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const REDIRECT: &str = "com.medcircle.app:/oauth/callback";
+
+    proptest! {
+        #[test]
+        fn no_callback_panics_and_an_accepted_one_carries_our_state(
+            raw in prop_oneof![
+                any::<String>(),
+                "[ -~]{0,200}".prop_map(|q| format!("{REDIRECT}?{q}")),
+            ],
+        ) {
+            if let Ok(code) = authorization_code(&raw, REDIRECT, "our-state") {
+                prop_assert!(raw.contains("state=our-state"));
+                prop_assert!(!code.is_empty() || raw.contains("code="));
+            }
+        }
+    }
+}

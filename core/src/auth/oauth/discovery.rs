@@ -125,3 +125,46 @@ mod tests {
         assert!(doc.checked("https://id.example", false).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn urls() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("https://id.example/authorize".to_string()),
+            Just("http://id.example/token".to_string()),
+            Just("http://127.0.0.1:9/token".to_string()),
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn no_document_panics_and_a_checked_one_is_safe(
+            issuer in prop_oneof![Just("https://id.example".to_string()), any::<String>()],
+            authorization in urls(),
+            token in urls(),
+            methods in proptest::collection::vec("[A-Za-z0-9]{0,6}", 0..3),
+            dev in any::<bool>(),
+        ) {
+            let document = serde_json::json!({
+                "issuer": issuer,
+                "authorization_endpoint": authorization,
+                "token_endpoint": token,
+                "code_challenge_methods_supported": methods,
+            });
+            let Ok(metadata) = serde_json::from_value::<ProviderMetadata>(document) else {
+                return Ok(());
+            };
+            if let Ok(checked) = metadata.checked("https://id.example", dev) {
+                for endpoint in [&checked.authorization_endpoint, &checked.token_endpoint] {
+                    let url = Url::parse(endpoint).unwrap();
+                    prop_assert!(url.scheme() == "https" || (dev && is_loopback(&url)));
+                }
+            }
+        }
+    }
+}
