@@ -19,6 +19,9 @@ mod account;
 pub mod auth;
 pub mod certification;
 mod client;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod clock;
 mod config;
 pub mod consent;

@@ -4,6 +4,7 @@ mod bench;
 mod bindings;
 mod cmd;
 mod contract;
+mod fuzz;
 mod suites;
 
 use std::path::PathBuf;
@@ -17,6 +18,8 @@ commands:
              OpenAPI document), Kotlin on the JVM, Swift on Linux
   contract   only the server's contract run (needs `cargo build -p medcircle-server` first)
   privacy    regenerate the store declarations from core/privacy/inventory.toml
+  fuzz       every fuzz target in fuzz/ for SECONDS each (`fuzz 60`; nightly and cargo-fuzz,
+             installed if missing)
   bench      run the core's benchmarks (encrypted store vs plain SQLite) and summarise them
              against the budgets, then the server's load test (p50/p99, errors); further arguments
              go to criterion, e.g. a filter: `bench page_read`; `bench load` runs the load test alone";
@@ -41,10 +44,16 @@ fn main() -> ExitCode {
                     "-p",
                     "medcircle-core",
                     "--test",
+                    "suite",
                     "privacy_manifests",
                 ])
                 .env("MEDCIRCLE_BLESS", "1"),
         ),
+        Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
+            None => fuzz::run_all(&root(), 60),
+            Some(Ok(seconds)) => fuzz::run_all(&root(), seconds),
+            Some(Err(_)) => Err("fuzz takes the seconds per target".into()),
+        },
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

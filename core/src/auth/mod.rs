@@ -33,6 +33,22 @@ use crate::policy::ConsentPurpose;
 use crate::updates::Updates;
 use oauth::OAuthProviders;
 
+/// For the fuzz targets: what the auth area reads from outside.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing {
+    pub(crate) use super::oauth::fuzzing::code as oauth_code;
+
+    pub(crate) fn web_login_id(payload: &str) -> Option<String> {
+        super::web_login::parse_payload(payload).ok()
+    }
+
+    pub(crate) fn answers(bytes: &[u8]) {
+        let _ = serde_json::from_slice::<super::SmsCodeSent>(bytes);
+        let _ = serde_json::from_slice::<super::WebLoginRequest>(bytes);
+        super::oauth::fuzzing::answers(bytes);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct SmsCodeSent {

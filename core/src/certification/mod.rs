@@ -249,6 +249,14 @@ impl From<PhotoProblem> for CertificationError {
     }
 }
 
+/// For the fuzz targets: a status answer, read as the area reads it.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_answer(bytes: &[u8]) {
+    if let Ok(body) = serde_json::from_slice::<StatusBody>(bytes) {
+        let _ = CertificationStatus::from(body);
+    }
+}
+
 /// The certification area's table in an account's database.
 pub(crate) const ACCOUNT_SCHEMA: &Schema = &store::SCHEMA;
 

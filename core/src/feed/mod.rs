@@ -164,6 +164,20 @@ impl From<FlushReport> for FlushOutcome {
     }
 }
 
+/// For the fuzz targets: every answer the feed reads, cached as the feed caches it.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_answers(bytes: &[u8]) {
+    let _ = serde_json::from_slice::<model::Page<Comment>>(bytes);
+    let _ = serde_json::from_slice::<model::Limits>(bytes);
+    let _ = serde_json::from_slice::<ShareLink>(bytes);
+    if let Ok(page) = serde_json::from_slice::<model::Page<Post>>(bytes) {
+        let conn = rusqlite::Connection::open_in_memory().expect("memory database");
+        conn.execute_batch(cache::SCHEMA).expect("feed schema");
+        cache::replace_feed(&conn, &page.items, &cache::PageState::default())
+            .expect("a page is cached whatever its numbers");
+    }
+}
+
 /// The feed's tables in an account's database.
 pub(crate) const ACCOUNT_SCHEMA: &Schema = &Schema {
     area: "feed",

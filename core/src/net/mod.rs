@@ -348,5 +348,11 @@ fn error_from_status(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Ne
     }
 }
 
+/// For the fuzz targets: an error answer, read as the network layer reads it.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_error(bytes: &[u8]) -> NetError {
+    error_from_status(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new(), bytes)
+}
+
 #[cfg(test)]
 mod tests;

@@ -28,7 +28,7 @@ const LAYERS: [(&str, &[&str]); 4] = [
             "privacy",
         ],
     ),
-    ("facade", &["client"]),
+    ("facade", &["client", "fuzzing"]),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -46,11 +46,15 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
                 out.extend_from_slice(&[0xFF, 0xD9]);
                 return Ok(with_orientation(out, orientation));
             }
-            0xD0..=0xD7 | 0x01 => {
+            0x01 => {
                 out.extend_from_slice(&bytes[at..at + 2]);
                 at += 2;
                 continue;
             }
+            // A stuffed zero, a restart or a second start of image only belong inside scan
+            // data: taken for a segment here, they would read differently once a dropped
+            // segment joined them to the scan before it.
+            0x00 | 0xD0..=0xD8 => return Err(Malformed),
             _ => {}
         }
         let length = be16(bytes, at + 2)?;
@@ -201,6 +205,20 @@ mod tests {
         png.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]);
         png.extend_from_slice(b"tEXt");
         assert_eq!(strip(&png), Err(Malformed), "a length past the end");
+    }
+
+    #[test]
+    fn markers_that_only_belong_in_scan_data_are_refused_between_segments() {
+        for marker in [0x00, 0xD0, 0xD7, 0xD8] {
+            let jpeg = [
+                0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 0x11, 0xFF, 0xE1, 0, 2, 0xFF, marker, 0, 4, 0xAA,
+                0xBB, 0xFF, 0xD9,
+            ];
+            assert_eq!(strip(&jpeg), Err(Malformed), "marker {marker:#04x}");
+        }
+        let mut restart_in_scan = vec![0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 0x11, 0xFF, 0xD0, 0x22];
+        restart_in_scan.extend_from_slice(&[0xFF, 0xD9]);
+        assert_eq!(strip(&restart_in_scan).as_deref(), Ok(&restart_in_scan[..]));
     }
 
     #[test]

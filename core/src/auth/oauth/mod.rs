@@ -289,6 +289,22 @@ impl AuthArea {
     }
 }
 
+/// For the fuzz targets: the callback check, and every answer a provider gives.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing {
+    pub(crate) fn code(raw: &str, redirect_uri: &str, state: &str) -> Option<String> {
+        super::callback::authorization_code(raw, redirect_uri, state).ok()
+    }
+
+    pub(crate) fn answers(bytes: &[u8]) {
+        if let Ok(document) = serde_json::from_slice::<super::ProviderMetadata>(bytes) {
+            let _ = document.checked("https://id.example", true);
+        }
+        let _ = serde_json::from_slice::<super::ProviderTokens>(bytes);
+        let _ = super::id_token::claims(&String::from_utf8_lossy(bytes));
+    }
+}
+
 /// The provider's refusals: a spent or expired code means starting again.
 fn provider_error(error: NetError) -> AuthError {
     match error {
