@@ -7,6 +7,8 @@
 use std::path::Path;
 
 use rusqlite::Connection;
+// This crate's SQLCipher and provider (see the crate's documentation).
+use medcircle_sqlcipher as _;
 
 pub const CONTENT: &str = include_str!("content.sql");
 pub const CHECK: &str = include_str!("check.sql");
