@@ -71,7 +71,7 @@ pub(crate) fn cargo(root: &Path) -> Command {
     command
 }
 
-fn describe(command: &Command) -> String {
+pub(crate) fn describe(command: &Command) -> String {
     std::iter::once(command.get_program())
         .chain(command.get_args())
         .map(|a| a.to_string_lossy().into_owned())

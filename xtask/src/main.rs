@@ -1,8 +1,13 @@
-//! Project tasks: `cargo xtask bindings`, `cargo xtask test`, `cargo xtask bench`.
+//! Project tasks: `cargo xtask bindings`, `cargo xtask test`, `cargo xtask bench`,
+//! `cargo xtask size`.
 
 mod bench;
 mod bindings;
+mod chroot;
 mod cmd;
+mod json;
+mod size;
+mod sqlcipher_shell;
 mod suites;
 
 use std::path::PathBuf;
@@ -12,10 +17,13 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   bindings   build medcircle-ffi and generate the Kotlin and Swift bindings into target/bindings
-  test       run every suite: Rust (workspace), Kotlin on the JVM, Swift on Linux
+  test       run every suite: Rust (workspace), Kotlin on the JVM, Swift on Linux, and
+             SQLCipher 4 compatibility with the `sqlcipher` shell
   privacy    regenerate the store declarations from core/privacy/inventory.toml
   bench      run the core's benchmarks (encrypted store vs plain SQLite) and summarise them
-             against the budgets; further arguments go to criterion, e.g. a filter: `bench page_read`";
+             against the budgets; further arguments go to criterion, e.g. a filter: `bench page_read`
+  size       build the library the apps ship for each target linkable here and report its
+             stripped size against the budget, with its largest contributors";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +33,7 @@ fn main() -> ExitCode {
         }),
         Some("test") => suites::run_all(&root()),
         Some("bench") => bench::run_all(&root(), &args[1..]),
+        Some("size") => size::run_all(&root()),
         Some("privacy") => cmd::run(
             cmd::cargo(&root())
                 .args([
