@@ -41,6 +41,11 @@ fn main() {
         // No global memory statistics: one mutex less on every allocation.
         .define("SQLITE_DEFAULT_MEMSTATUS", "0")
         .warnings(false);
+    // This package builds at opt-level 3 in release for its AES code (see the workspace's
+    // profile); SQLite stays optimised for size, as the rest of the release build.
+    if env::var("OPT_LEVEL").is_ok_and(|level| level != "0") {
+        build.opt_level_str("z");
+    }
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     if target_os == "android" {
         // Android has no writable default temp directory.
