@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::bindings::LIBRARY;
-use crate::cmd::{Result, cargo, describe};
+use crate::cmd::{Result, cargo, describe, stdout_of};
 use crate::json::Json;
 
 /// Decimal megabytes, as the budget is stated.
@@ -391,15 +391,8 @@ fn rust_std_installed(triple: &str) -> bool {
 fn output(command: &mut Command) -> Result<String> {
     let out = command
         .output()
-        .map_err(|e| format!("cannot start {:?}: {e}", command.get_program()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{:?} failed: {}",
-            command.get_program(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        .map_err(|e| format!("cannot start `{}`: {e}", describe(command)))?;
+    stdout_of(&format!("`{}`", describe(command)), out)
 }
 
 #[cfg(test)]

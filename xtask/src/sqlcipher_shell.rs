@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::chroot::Chroot;
-use crate::cmd::{Result, cargo, describe, run};
+use crate::cmd::{Result, cargo, describe, run, stdout_of};
 
 const SUPPORT: &str = "sqlcipher/tests/support";
 const FIXTURE: &str = "sqlcipher/tests/fixtures/openssl-4.20";
@@ -146,17 +146,10 @@ impl<'a> Checks<'a> {
             .expect("piped")
             .write_all(script.as_bytes())
             .map_err(|e| e.to_string())?;
-        let out = child.wait_with_output().map_err(|e| e.to_string())?;
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        if out.status.success() {
-            Ok(stdout)
-        } else {
-            Err(format!(
-                "the shell failed ({}): {stdout}{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
+        stdout_of(
+            "the shell",
+            child.wait_with_output().map_err(|e| e.to_string())?,
+        )
     }
 
     /// This build's `compat` example on `db`; its standard output.
@@ -167,16 +160,7 @@ impl<'a> Checks<'a> {
             .arg(key)
             .output()
             .map_err(|e| format!("{}: {e}", self.compat.display()))?;
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        if out.status.success() {
-            Ok(stdout)
-        } else {
-            Err(format!(
-                "compat {action} failed ({}): {stdout}{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
+        stdout_of(&format!("compat {action}"), out)
     }
 }
 
