@@ -11,8 +11,9 @@ cd "$root"
 cargo xtask bindings
 gen="$root/target/bindings/swift"
 
+# Only the staticlib: asking for the cdylib and rlib too keeps more code alive in it.
 for target in aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios; do
-  cargo build --release -p medcircle-ffi --target "$target"
+  cargo rustc --release -p medcircle-ffi --target "$target" --crate-type staticlib
 done
 mkdir -p target/ios-sim
 lipo -create \

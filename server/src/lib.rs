@@ -1,6 +1,10 @@
 //! MedCircle reference backend: the HTTP+JSON contract the app talks to, run for development,
 //! QA and tests over real HTTP on loopback. See `openapi.json` for the contract.
 
+// rusqlite's SQLite is the workspace's SQLCipher build, whose crypto provider is linked only
+// where code names its crate.
+use medcircle_sqlcipher as _;
+
 mod access_log;
 mod app;
 mod base64url;

@@ -6,12 +6,13 @@
 //! `cargo xtask bench load` runs the load test alone.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::SystemTime;
 
 use crate::bindings::{LIBRARY, target_dir};
 use crate::cmd::{Result, cargo, run, run_capturing};
+use crate::json::Json;
+use crate::size;
 
 /// The bench targets of medcircle-core (`core/benches/<name>.rs`).
 const BENCHES: &[&str] = &["store"];
@@ -298,22 +299,20 @@ fn round(text: String) -> String {
     }
 }
 
-/// The release cdylib's size, stripped, if one was built (this task builds none).
+/// The shipped library's stripped size, if `cargo xtask size` built one (this task builds none).
 fn cdylib_line(library: &Path) -> String {
     let Ok(meta) = fs::metadata(library) else {
         return format!(
-            "cdylib: no {} (build it with `cargo build --release -p medcircle-ffi` to see its size)",
+            "cdylib: no {} (`cargo xtask size` builds it and reports its size)",
             library.display()
         );
     };
-    let as_built = meta.len();
-    let stripped = stripped_size(library);
-    let size = match stripped {
-        Some(bytes) if bytes != as_built => {
-            format!("{} stripped ({} as built)", mib(bytes), mib(as_built))
-        }
-        Some(bytes) => format!("{} stripped", mib(bytes)),
-        None => format!("{} as built (no `strip` to check it)", mib(as_built)),
+    let size = match size::stripped_size(library, "strip") {
+        Some(bytes) => format!("{} stripped", size::megabytes(bytes)),
+        None => format!(
+            "{} as built (no `strip` to check it)",
+            size::megabytes(meta.len())
+        ),
     };
     let age = meta
         .modified()
@@ -322,207 +321,6 @@ fn cdylib_line(library: &Path) -> String {
         .map(|d| format!(", built {} h ago", d.as_secs() / 3600))
         .unwrap_or_default();
     format!("cdylib: {} {size}{age}", library.display())
-}
-
-/// The size of a `strip --strip-all` copy (the release profile strips already; this checks).
-fn stripped_size(library: &Path) -> Option<u64> {
-    let copy: PathBuf =
-        std::env::temp_dir().join(format!("xtask-bench-{}-{LIBRARY}", std::process::id()));
-    let stripped = Command::new("strip")
-        .arg("--strip-all")
-        .arg("-o")
-        .arg(&copy)
-        .arg(library)
-        .status()
-        .ok()
-        .filter(|s| s.success())
-        .and_then(|_| fs::metadata(&copy).ok())
-        .map(|m| m.len());
-    let _ = fs::remove_file(&copy);
-    stripped
-}
-
-fn mib(bytes: u64) -> String {
-    format!(
-        "{:.2} MiB ({bytes} bytes)",
-        bytes as f64 / (1024.0 * 1024.0)
-    )
-}
-
-/// Just enough JSON for criterion's files (xtask has no dependencies).
-#[derive(Debug, Clone, PartialEq)]
-enum Json {
-    Null,
-    Bool(bool),
-    Number(f64),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
-}
-
-impl Json {
-    fn parse(text: &str) -> std::result::Result<Json, String> {
-        let mut parser = Parser {
-            chars: text.chars().collect(),
-            at: 0,
-        };
-        let value = parser.value()?;
-        parser.space();
-        if parser.at != parser.chars.len() {
-            return Err(format!("trailing text at {}", parser.at));
-        }
-        Ok(value)
-    }
-
-    fn get(&self, key: &str) -> Option<&Json> {
-        match self {
-            Json::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    fn as_str(&self) -> Option<&str> {
-        match self {
-            Json::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    fn as_f64(&self) -> Option<f64> {
-        match self {
-            Json::Number(n) => Some(*n),
-            _ => None,
-        }
-    }
-}
-
-struct Parser {
-    chars: Vec<char>,
-    at: usize,
-}
-
-impl Parser {
-    fn space(&mut self) {
-        while self.chars.get(self.at).is_some_and(|c| c.is_whitespace()) {
-            self.at += 1;
-        }
-    }
-
-    fn next(&mut self) -> std::result::Result<char, String> {
-        let c = *self.chars.get(self.at).ok_or("unexpected end")?;
-        self.at += 1;
-        Ok(c)
-    }
-
-    fn expect(&mut self, word: &str) -> std::result::Result<(), String> {
-        for w in word.chars() {
-            if self.next()? != w {
-                return Err(format!("expected `{word}` at {}", self.at));
-            }
-        }
-        Ok(())
-    }
-
-    fn value(&mut self) -> std::result::Result<Json, String> {
-        self.space();
-        match self.chars.get(self.at).copied().ok_or("unexpected end")? {
-            'n' => self.expect("null").map(|_| Json::Null),
-            't' => self.expect("true").map(|_| Json::Bool(true)),
-            'f' => self.expect("false").map(|_| Json::Bool(false)),
-            '"' => self.string().map(Json::String),
-            '[' => {
-                self.at += 1;
-                let mut items = Vec::new();
-                if !self.close(']') {
-                    loop {
-                        items.push(self.value()?);
-                        if self.separator(']')? {
-                            break;
-                        }
-                    }
-                }
-                Ok(Json::Array(items))
-            }
-            '{' => {
-                self.at += 1;
-                let mut fields = Vec::new();
-                if !self.close('}') {
-                    loop {
-                        self.space();
-                        let key = self.string()?;
-                        self.space();
-                        self.expect(":")?;
-                        fields.push((key, self.value()?));
-                        if self.separator('}')? {
-                            break;
-                        }
-                    }
-                }
-                Ok(Json::Object(fields))
-            }
-            _ => {
-                let start = self.at;
-                while self
-                    .chars
-                    .get(self.at)
-                    .is_some_and(|c| c.is_ascii_digit() || "+-.eE".contains(*c))
-                {
-                    self.at += 1;
-                }
-                let number: String = self.chars[start..self.at].iter().collect();
-                number
-                    .parse()
-                    .map(Json::Number)
-                    .map_err(|_| format!("bad value at {start}"))
-            }
-        }
-    }
-
-    /// After `[` or `{`: an empty container?
-    fn close(&mut self, end: char) -> bool {
-        self.space();
-        let empty = self.chars.get(self.at) == Some(&end);
-        if empty {
-            self.at += 1;
-        }
-        empty
-    }
-
-    /// After an item: `,` (more follow) or `end` (the last).
-    fn separator(&mut self, end: char) -> std::result::Result<bool, String> {
-        self.space();
-        match self.next()? {
-            ',' => Ok(false),
-            c if c == end => Ok(true),
-            c => Err(format!("unexpected `{c}` at {}", self.at - 1)),
-        }
-    }
-
-    fn string(&mut self) -> std::result::Result<String, String> {
-        self.expect("\"")?;
-        let mut out = String::new();
-        loop {
-            match self.next()? {
-                '"' => return Ok(out),
-                '\\' => match self.next()? {
-                    'n' => out.push('\n'),
-                    't' => out.push('\t'),
-                    'r' => out.push('\r'),
-                    'b' => out.push('\u{8}'),
-                    'f' => out.push('\u{c}'),
-                    'u' => {
-                        let hex: String = (0..4)
-                            .map(|_| self.next())
-                            .collect::<std::result::Result<_, _>>()?;
-                        let unit = u32::from_str_radix(&hex, 16).map_err(|e| e.to_string())?;
-                        out.push(char::from_u32(unit).unwrap_or('\u{fffd}'));
-                    }
-                    c => out.push(c),
-                },
-                c => out.push(c),
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -538,26 +336,6 @@ mod tests {
             full_id: full_id.into(),
             mean_ns,
         }
-    }
-
-    #[test]
-    fn criterion_files_parse() {
-        let id = Json::parse(
-            r#"{"group_id":"local_search_100k","function_id":"encrypted","value_str":"zh_4char",
-               "throughput":null,"full_id":"local_search_100k/encrypted/zh_4char","title":"a \"b\" \u00e9"}"#,
-        )
-        .unwrap();
-        assert_eq!(id.get("value_str").and_then(Json::as_str), Some("zh_4char"));
-        assert_eq!(id.get("title").and_then(Json::as_str), Some("a \"b\" é"));
-        let estimates = Json::parse(
-            r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":3.5e3},
-               "point_estimate":1234.5,"standard_error":2.0},"median":{"point_estimate":9.0},"slope":null,"x":[1,-2,[]],"y":{}}"#,
-        )
-        .unwrap();
-        let mean = estimates.get("mean").and_then(|m| m.get("point_estimate"));
-        assert_eq!(mean.and_then(Json::as_f64), Some(1234.5));
-        assert!(Json::parse("{\"a\":1,}").is_err());
-        assert!(Json::parse("{\"a\":1} x").is_err());
     }
 
     #[test]

@@ -1,10 +1,15 @@
-//! Project tasks: `cargo xtask bindings`, `cargo xtask test`, `cargo xtask bench`.
+//! Project tasks: `cargo xtask bindings`, `cargo xtask test`, `cargo xtask bench`,
+//! `cargo xtask size`.
 
 mod bench;
 mod bindings;
+mod chroot;
 mod cmd;
 mod contract;
 mod fuzz;
+mod json;
+mod size;
+mod sqlcipher_shell;
 mod suites;
 
 use std::path::PathBuf;
@@ -15,14 +20,17 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   bindings   build medcircle-ffi and generate the Kotlin and Swift bindings into target/bindings
   test       run every suite: Rust (workspace), the server's contract (schemathesis against its
-             OpenAPI document), Kotlin on the JVM, Swift on Linux
+             OpenAPI document), Kotlin on the JVM, Swift on Linux, and SQLCipher 4
+             compatibility with the `sqlcipher` shell
   contract   only the server's contract run (needs `cargo build -p medcircle-server` first)
   privacy    regenerate the store declarations from core/privacy/inventory.toml
   fuzz       every fuzz target in fuzz/ for SECONDS each (`fuzz 60`; nightly and cargo-fuzz,
              installed if missing)
   bench      run the core's benchmarks (encrypted store vs plain SQLite) and summarise them
              against the budgets, then the server's load test (p50/p99, errors); further arguments
-             go to criterion, e.g. a filter: `bench page_read`; `bench load` runs the load test alone";
+             go to criterion, e.g. a filter: `bench page_read`; `bench load` runs the load test alone
+  size       build the library the apps ship for each target linkable here and report its
+             stripped size against the budget, with its largest contributors";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +45,7 @@ fn main() -> ExitCode {
                 .map(|cases| println!("{cases} passed, 0 failed"))
         }
         Some("bench") => bench::run_all(&root(), &args[1..]),
+        Some("size") => size::run_all(&root()),
         Some("privacy") => cmd::run(
             cmd::cargo(&root())
                 .args([

@@ -1,16 +1,14 @@
-//! `cargo xtask test`: every suite, in order (Rust, the contract run, Kotlin, Swift); any
-//! failure or missing toolchain fails the run.
+//! `cargo xtask test`: every suite, in order (Rust, the contract run, Kotlin, Swift, the
+//! SQLCipher shell); any failure or missing toolchain fails the run.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::bindings::{self, LIBRARY, target_dir};
+use crate::chroot::Chroot;
 use crate::cmd::{Result, cargo, run, run_capturing};
 use crate::contract;
-
-const DEFAULT_SWIFT_CHROOT: &str = "/var/cache/medcircle/swift-trixie";
-/// Where the repository appears inside the Swift chroot.
-const REPO_IN_CHROOT: &str = "/medcircle";
+use crate::sqlcipher_shell;
 
 /// Set once the run is inside its own session keyring.
 const IN_SESSION_KEYRING: &str = "MEDCIRCLE_IN_SESSION_KEYRING";
@@ -34,12 +32,13 @@ pub(crate) fn run_all(root: &Path) -> Result {
     let generated = bindings::generate(root, bindings::Purpose::Suites)?;
     let kotlin = count_maven(&kotlin(root, &generated.join("kotlin"), &target)?)?;
     let swift = count_swift(&swift(root, &target)?)?;
+    let sqlcipher = sqlcipher_shell::run_all(root, &target)?;
     println!(
         "xtask: every suite passed: Rust {rust}, contract (schemathesis cases) {contract}, \
-         Kotlin/JVM {kotlin}, Swift/Linux {swift}"
+         Kotlin/JVM {kotlin}, Swift/Linux {swift}, SQLCipher shell {sqlcipher}"
     );
     // The one closing line, in the form any CI reads.
-    println!("{} passed, 0 failed", rust + contract + kotlin + swift);
+    println!("{} passed, 0 failed", rust + contract + kotlin + swift + sqlcipher);
     Ok(())
 }
 
@@ -92,95 +91,29 @@ fn kotlin(root: &Path, generated: &Path, target: &Path) -> Result<String> {
 }
 
 fn swift(root: &Path, target: &Path) -> Result<String> {
-    let chroot = PathBuf::from(
-        std::env::var("MEDCIRCLE_SWIFT_CHROOT").unwrap_or_else(|_| DEFAULT_SWIFT_CHROOT.into()),
-    );
-    if !chroot.join(".medcircle-ready").exists() {
-        return Err(format!(
-            "no Swift toolchain at {}: run `bash .ci/swift-chroot.sh` first",
-            chroot.display()
-        ));
-    }
-    let inside = |path: &Path| -> Result<String> {
-        let relative = path
-            .strip_prefix(root)
-            .map_err(|_| format!("{} is outside the repository", path.display()))?;
-        Ok(Path::new(REPO_IN_CHROOT)
-            .join(relative)
-            .to_string_lossy()
-            .into_owned())
-    };
+    let chroot = Chroot::prepared(root)?;
     let debug = target.join("debug");
-    let mounts = ChrootMounts::mount(&chroot, root)?;
+    let mounts = chroot.mount(true)?;
     let result = run_capturing(
-        Command::new("chroot")
-            .arg(&chroot)
-            .args(["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=/root"])
+        chroot
+            .command()
             .arg(format!(
                 "MEDCIRCLE_BINDINGS={}",
-                inside(&target.join("bindings/swift"))?
+                chroot.inside(&target.join("bindings/swift"))?
             ))
-            .arg(format!("MEDCIRCLE_LIB_DIR={}", inside(&debug)?))
+            .arg(format!("MEDCIRCLE_LIB_DIR={}", chroot.inside(&debug)?))
             .arg(format!(
                 "MEDCIRCLE_SERVER_BIN={}",
-                inside(&debug.join("medcircle-server"))?
+                chroot.inside(&debug.join("medcircle-server"))?
             ))
             .arg(format!("MEDCIRCLE_LIBRARY={LIBRARY}"))
             .args([
                 "bash",
-                &format!("{REPO_IN_CHROOT}/tests/swift/run-tests.sh"),
+                &chroot.inside(&root.join("tests/swift/run-tests.sh"))?,
             ]),
     );
     drop(mounts);
     result
-}
-
-/// /proc and the repository mounted into the chroot for one run; unmounted when dropped,
-/// whatever the run's outcome.
-struct ChrootMounts {
-    points: Vec<PathBuf>,
-}
-
-impl ChrootMounts {
-    fn mount(chroot: &Path, repo: &Path) -> Result<Self> {
-        let mut mounts = ChrootMounts { points: Vec::new() };
-        let proc = chroot.join("proc");
-        if !is_mounted(&proc) {
-            run(Command::new("mount")
-                .args(["-t", "proc", "proc"])
-                .arg(&proc))?;
-            mounts.points.push(proc);
-        }
-        let repo_point = chroot.join(REPO_IN_CHROOT.trim_start_matches('/'));
-        std::fs::create_dir_all(&repo_point).map_err(|e| e.to_string())?;
-        if !is_mounted(&repo_point) {
-            run(Command::new("mount")
-                .arg("--bind")
-                .arg(repo)
-                .arg(&repo_point))?;
-            mounts.points.push(repo_point);
-        }
-        Ok(mounts)
-    }
-}
-
-impl Drop for ChrootMounts {
-    fn drop(&mut self) {
-        for point in self.points.iter().rev() {
-            if let Err(e) = run(Command::new("umount").arg(point)) {
-                eprintln!("xtask: {e}");
-            }
-        }
-    }
-}
-
-fn is_mounted(point: &Path) -> bool {
-    std::fs::read_to_string("/proc/mounts").is_ok_and(|mounts| {
-        mounts
-            .lines()
-            .filter_map(|line| line.split_whitespace().nth(1))
-            .any(|mounted| Path::new(mounted) == point)
-    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use rand::RngCore;
 use rusqlite::{Connection, ErrorCode};
+// SQLCipher's crypto provider: linked only where code names the crate.
+use medcircle_sqlcipher as _;
 
 use super::StoreError;
 use super::migrations::{self, Schema};

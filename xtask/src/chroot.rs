@@ -1,0 +1,102 @@
+//! The Debian trixie chroot `.ci/swift-chroot.sh` builds: Swift for Linux and the `sqlcipher`
+//! 4.x shell run there, on the repository mounted into it for the length of a run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::cmd::{Result, run};
+
+const DEFAULT_DIR: &str = "/var/cache/medcircle/swift-trixie";
+/// Where the repository appears inside the chroot.
+const REPO_INSIDE: &str = "/medcircle";
+
+pub(crate) struct Chroot {
+    dir: PathBuf,
+    repo: PathBuf,
+}
+
+impl Chroot {
+    /// The chroot (`MEDCIRCLE_SWIFT_CHROOT`, else the default place), if it is ready.
+    pub(crate) fn prepared(repo: &Path) -> Result<Chroot> {
+        let dir = PathBuf::from(
+            std::env::var("MEDCIRCLE_SWIFT_CHROOT").unwrap_or_else(|_| DEFAULT_DIR.into()),
+        );
+        if !dir.join(".medcircle-ready").exists() {
+            return Err(format!(
+                "no chroot with Swift and sqlcipher at {}: run `bash .ci/swift-chroot.sh` first",
+                dir.display()
+            ));
+        }
+        Ok(Chroot {
+            dir,
+            repo: repo.to_path_buf(),
+        })
+    }
+
+    /// `path`, which lies in the repository, as seen inside the chroot.
+    pub(crate) fn inside(&self, path: &Path) -> Result<String> {
+        let relative = path
+            .strip_prefix(&self.repo)
+            .map_err(|_| format!("{} is outside the repository", path.display()))?;
+        Ok(Path::new(REPO_INSIDE)
+            .join(relative)
+            .to_string_lossy()
+            .into_owned())
+    }
+
+    /// A command run inside the chroot, with a clean environment: add the program and its
+    /// arguments (`NAME=value` words first set variables).
+    pub(crate) fn command(&self) -> Command {
+        let mut command = Command::new("chroot");
+        command
+            .arg(&self.dir)
+            .args(["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=/root"]);
+        command
+    }
+
+    /// Mounts the repository, and /proc when `with_proc` (Swift needs it), for one run.
+    pub(crate) fn mount(&self, with_proc: bool) -> Result<Mounts> {
+        let mut mounts = Mounts { points: Vec::new() };
+        let proc = self.dir.join("proc");
+        if with_proc && !is_mounted(&proc) {
+            run(Command::new("mount")
+                .args(["-t", "proc", "proc"])
+                .arg(&proc))?;
+            mounts.points.push(proc);
+        }
+        let repo_point = self.dir.join(REPO_INSIDE.trim_start_matches('/'));
+        std::fs::create_dir_all(&repo_point).map_err(|e| e.to_string())?;
+        if !is_mounted(&repo_point) {
+            run(Command::new("mount")
+                .arg("--bind")
+                .arg(&self.repo)
+                .arg(&repo_point))?;
+            mounts.points.push(repo_point);
+        }
+        Ok(mounts)
+    }
+}
+
+/// What one run mounted; unmounted when dropped, whatever the run's outcome.
+pub(crate) struct Mounts {
+    points: Vec<PathBuf>,
+}
+
+impl Drop for Mounts {
+    fn drop(&mut self) {
+        for point in self.points.iter().rev() {
+            if let Err(e) = run(Command::new("umount").arg(point)) {
+                eprintln!("xtask: {e}");
+            }
+        }
+    }
+}
+
+fn is_mounted(point: &Path) -> bool {
+    std::fs::read_to_string("/proc/mounts").is_ok_and(|mounts| {
+        mounts
+            .lines()
+            .filter_map(|line| line.split_whitespace().nth(1))
+            .any(|mounted| Path::new(mounted) == point)
+    })
+}
