@@ -16,7 +16,7 @@ pub fn server_answers(bytes: &[u8]) {
     crate::auth::fuzzing::answers(bytes);
     crate::certification::fuzz_answer(bytes);
     crate::feed::fuzz_answers(bytes);
-    let _ = serde_json::from_slice::<crate::PolicyDocument>(bytes);
-    let _ = serde_json::from_slice::<crate::UserProfile>(bytes);
+    let _ = serde_json::from_slice::<crate::consent::PolicyDocument>(bytes);
+    let _ = serde_json::from_slice::<crate::account::UserProfile>(bytes);
     let _ = crate::net::fuzz_error(bytes);
 }

@@ -19,13 +19,13 @@ mod account;
 pub mod auth;
 pub mod certification;
 mod client;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 mod clock;
 mod config;
 pub mod consent;
 pub mod feed;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod logging;
 pub mod net;
 pub mod permissions;

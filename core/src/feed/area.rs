@@ -15,7 +15,7 @@ use super::{FeedError, flush};
 use crate::account::{Account, AccountDb, AccountObserver, BrowsingRecorder};
 use crate::net::{Answer, Request, Upload};
 use crate::platform::{OnPlatform, Platform};
-use crate::store::StoreError;
+use crate::store::{self, StoreError};
 
 /// While it lives, a publisher watches its post's upload.
 pub(super) struct UploadWatch<'a> {
@@ -130,7 +130,7 @@ impl FeedArea {
     ) -> Result<R, FeedError> {
         let db = self.db()?;
         let mut conn = db.conn();
-        let tx = conn.transaction().map_err(StoreError::from)?;
+        let tx = store::writing(&mut conn).map_err(StoreError::from)?;
         let value = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(value)

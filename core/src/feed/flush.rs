@@ -17,7 +17,7 @@ use super::outbox::{self, Mutation, Queued};
 use super::{FeedError, cache};
 use crate::account::{AccountDb, Failure};
 use crate::net::{Answer, CancelToken, Endpoint, NetError, Request, Upload, UploadProgress};
-use crate::store::StoreError;
+use crate::store::{self, StoreError};
 
 /// The longest wait between two retries.
 const MAX_BACKOFF_S: u64 = 60;
@@ -58,7 +58,7 @@ impl Run<'_> {
         effect: impl FnOnce(&Connection) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = store::writing(&mut conn)?;
         effect(&tx)?;
         outbox::remove(&tx, key)?;
         tx.commit()?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rusqlite::{Connection, params};
 
 use crate::net::{Transmission, TransmissionLog};
-use crate::store::{Database, Migration, Schema, StoreError};
+use crate::store::{self, Database, Migration, Schema, StoreError};
 
 pub(crate) const SCHEMA: Schema = Schema {
     area: "privacy",
@@ -31,7 +31,7 @@ pub(crate) struct Ledger(pub(crate) Arc<Database>);
 impl TransmissionLog for Ledger {
     fn record(&self, sent: &[Transmission]) {
         let mut conn = self.0.conn();
-        let written = conn.transaction().and_then(|tx| {
+        let written = store::writing(&mut conn).and_then(|tx| {
             for t in sent {
                 tx.execute(
                     "INSERT INTO privacy_ledger (item, purpose, destination, endpoint, sent_at)

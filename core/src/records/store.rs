@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::store::{Migration, Schema, StoreError, settings};
+use crate::store::{self, Migration, Schema, StoreError, settings};
 
 pub(crate) const SCHEMA: Schema = Schema {
     area: "records",
@@ -87,7 +87,7 @@ pub(crate) fn queue(
     target: &str,
     at: i64,
 ) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
+    let tx = store::writing(conn)?;
     let pseudonym = pseudonym(&tx, scope)?;
     tx.execute(
         "INSERT INTO record_events (kind, target, at, pseudonym) VALUES (?1, ?2, ?3, ?4)",
@@ -149,7 +149,7 @@ pub(crate) fn prune(conn: &Connection, oldest_day: i64) -> Result<(), StoreError
 /// Withdrawal, in one transaction: the queue is dropped and every pseudonym in use retired
 /// (to be forgotten by the server) and no longer used.
 pub(crate) fn retire(conn: &mut Connection) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
+    let tx = store::writing(conn)?;
     tx.execute("DELETE FROM record_events", [])?;
     tx.execute(
         "INSERT OR IGNORE INTO forget_pseudonyms (pseudonym)

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use rand::RngCore;
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 // SQLCipher's crypto provider: linked only where code names the crate.
 use medcircle_sqlcipher as _;
 
@@ -163,6 +163,13 @@ pub(crate) fn remove_database_files(file: &Path) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+/// Every write transaction: it takes the write lock at once, so another connection writing
+/// meanwhile (a client still finishing while a new one opens) makes it wait for the busy
+/// timeout. A deferred one that reads first fails at once instead, when it tries to write.
+pub(crate) fn writing(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
 }
 
 #[cfg(test)]

@@ -7,9 +7,10 @@
 //! area's first step, which is adopted as applied), 6 for per-area versions. A build that
 //! predates per-area versions refuses a 6 as too new instead of misreading it.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
+use super::database::writing;
 
 /// The last version of the single numbered list, kept by databases written before areas
 /// owned their schemas.
@@ -62,12 +63,6 @@ pub(crate) fn apply(conn: &mut Connection, schemas: &[&Schema]) -> Result<(), St
         apply_area(conn, schema)?;
     }
     Ok(())
-}
-
-/// A transaction that takes the write lock at once: another connection writing meanwhile
-/// makes it wait (the busy timeout) instead of failing halfway.
-fn writing(conn: &mut Connection) -> Result<Transaction<'_>, StoreError> {
-    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
 fn adopt_single_list(conn: &mut Connection, schemas: &[&Schema]) -> Result<(), StoreError> {

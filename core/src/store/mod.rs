@@ -14,6 +14,7 @@ pub(crate) use database::Database;
 use database::DatabaseSpec;
 #[cfg(feature = "bench")]
 pub(crate) use database::open_file;
+pub(crate) use database::writing;
 pub(crate) use migrations::{Migration, Schema};
 
 use crate::secrets::SecretStore;
