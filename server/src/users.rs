@@ -26,6 +26,14 @@ pub struct User {
 
 /// The nickname of an account created by third-party login, until a profile is bound.
 pub const DEFAULT_NICKNAME: &str = "MedCircle user";
+/// The longest nickname, in characters.
+pub const MAX_NICKNAME_CHARS: usize = 64;
+
+/// Whether `nickname` may be shown to others: one visible line of at most 64 characters.
+pub fn is_valid_nickname(nickname: &str) -> bool {
+    nickname.chars().count() <= MAX_NICKNAME_CHARS
+        && medcircle_rules::text::is_visible_line(nickname)
+}
 
 /// The user's columns, with the names of their unit and department.
 const SELECT: &str = "SELECT users.id, unseal(users.phone_sealed, 'phone:' || users.id),

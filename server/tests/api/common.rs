@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use medcircle_server::{KeySource, RunningServer, ServerConfig};
+use medcircle_server::{KeySource, Options, RunningServer, ServerConfig};
 use reqwest::{Method, Response, StatusCode, header};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -30,6 +30,17 @@ impl TestServer {
     fn start(dev: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let server = start(config(&dir, dev)).unwrap();
+        TestServer {
+            server,
+            dir,
+            http: client(),
+        }
+    }
+
+    /// A dev server started with `options` (its own key file beside the database).
+    pub fn dev_with(options: Options) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = RunningServer::start_with(config(&dir, true), options).unwrap();
         TestServer {
             server,
             dir,
