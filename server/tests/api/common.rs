@@ -386,3 +386,17 @@ pub fn unix_now() -> i64 {
         .try_into()
         .unwrap()
 }
+
+/// A new account's nickname: `MedCircle user` and a tag of four letters, no digit of anything
+/// (a phone's digits would identify its holder).
+pub fn assert_default_nickname(nickname: &Value) {
+    let nickname = nickname.as_str().unwrap();
+    let tag = nickname
+        .strip_prefix("MedCircle user ")
+        .unwrap_or_else(|| panic!("{nickname}"));
+    assert!(
+        tag.len() == 4 && tag.bytes().all(|b| b.is_ascii_uppercase()),
+        "{nickname}"
+    );
+    assert!(!nickname.bytes().any(|b| b.is_ascii_digit()), "{nickname}");
+}
