@@ -307,6 +307,7 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/v1/risk/device", false, risk::report_device),
         entry(Method::GET, "/web/login", false, web_login::page),
         entry(Method::POST, "/web/login", false, web_login::start),
+        entry(Method::GET, "/web/me", false, web_login::me),
         entry(
             Method::GET,
             "/web/login/{id}/status",
