@@ -20,13 +20,22 @@ pub(crate) struct Settings {
     pub(crate) server: String,
     pub(crate) data_dir: PathBuf,
     pub(crate) dev: bool,
+    /// A PEM file of CA certificates to trust besides the usual roots.
+    pub(crate) ca: Option<PathBuf>,
 }
 
 pub(crate) async fn open(
     server: &str,
     data_dir: &std::path::Path,
     dev: bool,
+    ca: Option<&std::path::Path>,
 ) -> Result<Client, String> {
+    let extra_trust_anchors = match ca {
+        Some(path) => vec![
+            std::fs::read_to_string(path).map_err(|e| format!("--ca {}: {e}", path.display()))?,
+        ],
+        None => vec![],
+    };
     let config = ClientConfig {
         server_url: server.to_string(),
         data_dir: data_dir.to_string_lossy().into_owned(),
@@ -43,7 +52,7 @@ pub(crate) async fn open(
         } else {
             vec![]
         },
-        extra_trust_anchors: vec![],
+        extra_trust_anchors,
     };
     let client = Client::open(config).await.map_err(|e| {
         let hint = if server.starts_with("http://") && !dev {
@@ -83,7 +92,13 @@ impl DeviceInfoProvider for TerminalDevice {
 }
 
 pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> Result<(), String> {
-    let client = open(&settings.server, &settings.data_dir, settings.dev).await?;
+    let client = open(
+        &settings.server,
+        &settings.data_dir,
+        settings.dev,
+        settings.ca.as_deref(),
+    )
+    .await?;
     let result = dispatch(&client, command, settings, out).await;
     // Background syncs started by the command finish before the process exits.
     client.close(5_000).await;

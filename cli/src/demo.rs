@@ -33,7 +33,7 @@ pub(crate) async fn run(out: &Output) -> Result<(), String> {
 }
 
 async fn journey(url: &str, data_dir: &std::path::Path, out: &Output) -> Result<(), String> {
-    let client = commands::open(url, data_dir, true).await?;
+    let client = commands::open(url, data_dir, true, None).await?;
     let auth = client.auth();
     out.emit(
         "session",

@@ -37,6 +37,10 @@ struct Cli {
     /// Development build: allows plain http to a loopback server.
     #[arg(long, global = true)]
     dev: bool,
+    /// Also trust the CA certificate(s) in this PEM file (a QA server's development CA,
+    /// e.g. `medcircle-server --tls`'s ca.pem).
+    #[arg(long, global = true, env = "MEDCIRCLE_CA", value_name = "FILE")]
+    ca: Option<PathBuf>,
     /// Machine-readable output: one JSON object per line.
     #[arg(long, global = true)]
     json: bool,
@@ -346,6 +350,7 @@ fn main() -> ExitCode {
                     server: cli.server,
                     data_dir: cli.data_dir.unwrap_or_else(default_data_dir),
                     dev: cli.dev,
+                    ca: cli.ca,
                 };
                 commands::run(command, &settings, &out).await
             }

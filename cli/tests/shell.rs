@@ -3,8 +3,8 @@
 
 use std::process::{Command, Output};
 
-use medcircle_server::{RunningServer, ServerConfig};
-use serde_json::Value;
+use medcircle_server::{Options, RunningServer, Scenario, ServerConfig, TlsSource};
+use serde_json::{Value, json};
 
 fn medcircle(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_medcircle"))
@@ -166,10 +166,20 @@ fn commands_keep_state_between_invocations() {
 /// `login sms PHONE` without `--code`: the shell texts a code and prompts; the test reads the
 /// dev outbox and types it. Returns the login line.
 async fn login_at_the_prompt(common: &[String], server_url: &str, phone: &str) -> Value {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    login_at_the_prompt_with(&reqwest::Client::new(), common, server_url, phone).await
+}
+
+/// As `login_at_the_prompt`, reading the outbox with `http` (e.g. a client trusting a CA).
+async fn login_at_the_prompt_with(
+    http: &reqwest::Client,
+    common: &[String],
+    server_url: &str,
+    phone: &str,
+) -> Value {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
 
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut login = Command::new(env!("CARGO_BIN_EXE_medcircle"))
         .args(common)
         .args(["login", "sms", phone])
@@ -185,7 +195,9 @@ async fn login_at_the_prompt(common: &[String], server_url: &str, phone: &str) -
     assert_eq!(sent["step"], "code_sent");
     assert_eq!(sent["expires_in_s"], 300);
 
-    let outbox: Value = reqwest::get(format!("{server_url}/dev/sms/outbox?phone={phone}"))
+    let outbox: Value = http
+        .get(format!("{server_url}/dev/sms/outbox?phone={phone}"))
+        .send()
         .await
         .unwrap()
         .json()
@@ -814,4 +826,121 @@ fn common_png() -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
         .collect()
+}
+
+/// A dev reference server over TLS with its development CA, for the address 127.0.0.1 only.
+fn tls_server(dir: &std::path::Path) -> RunningServer {
+    RunningServer::start_with(
+        ServerConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            db_path: dir.join("server.db"),
+            dev: true,
+            providers: vec![],
+        },
+        Options {
+            tls: Some(TlsSource::DevCa {
+                names: vec!["127.0.0.1".into()],
+            }),
+            ..Options::default()
+        },
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_shell_trusts_a_qa_server_through_its_ca_file() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let server = tls_server(dir.path());
+    assert!(server.url().starts_with("https://127.0.0.1:"));
+    let ca = server.tls().unwrap().ca_pem.clone().unwrap();
+    let data_dir = dir.path().join("cli").to_string_lossy().into_owned();
+    // No --dev: a release-like shell, TLS only.
+    let base: Vec<String> = ["--server", server.url(), "--data-dir", &data_dir, "--json"]
+        .map(String::from)
+        .to_vec();
+    let mut with_ca = base.clone();
+    with_ca.extend(["--ca".to_string(), ca.to_string_lossy().into_owned()]);
+    let run = |common: &[String], args: &[&str]| {
+        let mut all: Vec<&str> = common.iter().map(String::as_str).collect();
+        all.extend_from_slice(args);
+        medcircle(&all)
+    };
+
+    let policy = run(&with_ca, &["policy", "show"]);
+    assert!(policy.status.success(), "{policy:?}");
+    assert_eq!(json_lines(&policy)[0]["version"], "2026-11-01");
+    assert!(run(&with_ca, &["consent", "accept"]).status.success());
+    let trusting = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap()])
+        .build()
+        .unwrap();
+    let user = login_at_the_prompt_with(&trusting, &with_ca, server.url(), "13900139061").await;
+    assert_eq!(user["phone_masked"], "139****9061");
+    assert_eq!(json_lines(&run(&with_ca, &["whoami"]))[0]["id"], user["id"]);
+
+    let refused = run(&base, &["policy", "show"]);
+    assert!(!refused.status.success());
+    let error = json_lines(&refused)[0]["error"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        error.contains("secure") || error.contains("certificate"),
+        "{error}"
+    );
+
+    let bad = run(&base, &["--ca", "/nonexistent/ca.pem", "policy", "show"]);
+    assert!(!bad.status.success());
+    let error = json_lines(&bad)[0]["error"].as_str().unwrap().to_owned();
+    assert!(error.contains("/nonexistent/ca.pem"), "{error}");
+}
+
+#[test]
+fn a_scenario_s_accounts_and_posts_reach_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../server/scenarios/certified-doctor.toml");
+    let server = RunningServer::start_with(
+        ServerConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            db_path: dir.path().join("server.db"),
+            dev: true,
+            providers: vec![],
+        },
+        Options {
+            scenario: Some(Scenario::from_file(&scenario).unwrap()),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let shell = Shell { dir, server };
+    let run = |args: &[&str]| shell.run(args);
+    assert!(run(&["consent", "accept"]).status.success());
+    let login = run(&["login", "one-tap", "13800138000"]);
+    assert!(login.status.success(), "{login:?}");
+    let me = json_lines(&run(&["whoami"]))[0].clone();
+    assert_eq!(me["nickname"], "Dr. Wang Lei", "{me}");
+    assert_eq!(me["unit"]["id"], "un_1", "{me}");
+    let status = json_lines(&run(&["certify", "status"]))[0].clone();
+    assert_eq!(status["status"], "approved", "{status}");
+
+    let feed = json_lines(&run(&["feed"]));
+    let posts = feed[0]["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 4, "only the scenario's posts");
+    let oldest = &posts[3];
+    assert_eq!(oldest["author"], "Dr. Wang Lei");
+    assert_eq!(
+        (&oldest["likes"], &oldest["comments"]),
+        (&json!(2), &json!(2))
+    );
+    assert_eq!(oldest["mine"], true);
+    let comments = json_lines(&run(&["comments", oldest["id"].as_str().unwrap()]));
+    let authors: Vec<&str> = comments[0]["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["author"].as_str().unwrap())
+        .collect();
+    assert_eq!(authors, ["Dr. Chen Yu", "李护士长"]);
 }

@@ -25,9 +25,12 @@ use crate::routes::{
     policy, profile, reauth, risk, session, sms, web_login,
 };
 use crate::routes::{certification, dev_oidc, oauth};
+use crate::scenario::{self, Scenario};
 use crate::{ServerConfig, access_log, challenge, db, error, request_limits, retention, sealed};
 
 const BODY_LIMIT: usize = 64 * 1024;
+/// A scenario sent to `POST /dev/reset` may be larger than an API body.
+const SCENARIO_LIMIT: usize = 1024 * 1024;
 
 pub struct AppState {
     db: Pool,
@@ -71,7 +74,12 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// mode, by default, a key file beside the database), served at `base_url` (e.g.
 /// `http://127.0.0.1:41234`, known once the listener is bound). Call it inside the runtime
 /// that will serve it: the retention sweep starts on it.
-pub fn build(config: &ServerConfig, keys: Option<KeySource>, base_url: &str) -> io::Result<Router> {
+pub fn build(
+    config: &ServerConfig,
+    keys: Option<KeySource>,
+    scenario: Option<&Scenario>,
+    base_url: &str,
+) -> io::Result<Router> {
     let mut conn = db::open(&config.db_path)?;
     let keys = Arc::new(server_keys(config, keys, &conn)?);
     sealed::register(&conn, &keys).map_err(io::Error::other)?;
@@ -84,17 +92,39 @@ pub fn build(config: &ServerConfig, keys: Option<KeySource>, base_url: &str) -> 
     } else {
         None
     };
+    let keyed = Keyed::new(keys.lookup().to_vec());
+    let policy = Policies::new();
     if config.dev {
         tracing::warn!("dev mode: /dev routes are enabled; never expose this server");
-        crate::feed::seed::demo(&mut conn, Clock::default().now())
-            .map_err(|error| io::Error::other(format!("seeding the demo feed: {error}")))?;
+        // A scenario replaces everything; without one a dev server shows the demo feed.
+        let demo = Scenario {
+            demo_feed: true,
+            ..Scenario::default()
+        };
+        let loaded = scenario::apply(
+            &mut conn,
+            &keyed,
+            &policy,
+            scenario.unwrap_or(&demo),
+            Clock::default().now(),
+            scenario.is_some(),
+        )
+        .map_err(io::Error::other)?;
+        if scenario.is_some() {
+            tracing::info!(
+                accounts = loaded.accounts.len(),
+                posts = loaded.posts.len(),
+                policy = %loaded.policy_version,
+                "scenario loaded"
+            );
+        }
     }
     let state = Arc::new(AppState {
         db: db::pool(&config.db_path, conn, &keys)?,
-        keyed: Keyed::new(keys.lookup().to_vec()),
+        keyed,
         clock: Clock::default(),
         carrier: Carrier::new(carrier_key),
-        policy: Policies::new(),
+        policy,
         dev: config.dev.then(dev::DevState::default),
         oidc: Oidc::new(&config.providers, dev_provider)?,
         challenges: challenge::Spent::default(),
@@ -277,6 +307,7 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/v1/risk/device", false, risk::report_device),
         entry(Method::GET, "/web/login", false, web_login::page),
         entry(Method::POST, "/web/login", false, web_login::start),
+        entry(Method::GET, "/web/me", false, web_login::me),
         entry(
             Method::GET,
             "/web/login/{id}/status",
@@ -404,6 +435,7 @@ fn table() -> Vec<RouteEntry> {
             true,
             certification::dev_list,
         ),
+        entry(Method::POST, "/dev/reset", true, dev::reset).with_body_limit(SCENARIO_LIMIT),
         entry(Method::GET, "/dev/feed/stats", true, feed::dev::stats),
         entry(
             Method::POST,

@@ -65,6 +65,11 @@ pub fn issue(keyed: &Keyed, phone: &Phone, difficulty: u32, now: i64) -> Challen
 }
 
 impl Spent {
+    /// Forgets every solved token (a dev reset).
+    pub fn clear(&self) {
+        lock(&self.tokens).clear();
+    }
+
     /// Accepts `solution` once, if it solves a live challenge this server issued for `phone`.
     pub fn redeem(
         &self,

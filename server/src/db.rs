@@ -379,6 +379,10 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO posts_fts (rowid, text) VALUES (new.seq, new.text);
     END;
 ",
+    r"
+    -- A confirmed web login hands its browser a session once: set when it has.
+    ALTER TABLE web_logins ADD COLUMN session_sent INTEGER NOT NULL DEFAULT 0;
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.

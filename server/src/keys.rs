@@ -11,8 +11,10 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::files;
 
 const KEY_BYTES: usize = 32;
 
@@ -142,17 +144,7 @@ impl Keys {
 
     /// Writes the keys to `path` (owner-only on Unix), replacing the file in one step.
     pub fn save(&self, path: &Path) -> io::Result<()> {
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".new");
-        let temporary = PathBuf::from(temporary);
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temporary)?;
-        file.write_all(self.to_text().as_bytes())?;
-        file.sync_all()?;
-        fs::rename(&temporary, path)
+        files::replace(path, self.to_text().as_bytes(), files::PRIVATE)
     }
 
     pub fn lookup(&self) -> &[u8] {

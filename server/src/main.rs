@@ -1,6 +1,8 @@
-//! `medcircle-server --addr ADDR --db PATH [--dev] [--key-file PATH]
+//! `medcircle-server --addr ADDR --db PATH [--dev [--dev-remote] [--scenario FILE]]
+//! [--key-file PATH] [--tls [--tls-name NAME]... | --tls-cert PEM --tls-key PEM]
 //! [--oidc-provider NAME=ISSUER_URL,CLIENT_ID]...`: runs the reference backend until SIGINT or
-//! SIGTERM. The first line on stdout is `listening on <url>`, for programs that start it.
+//! SIGTERM. The first line on stdout is `listening on <url>`, for programs that start it; with
+//! TLS, the next ones name the CA files and the pin.
 //! `medcircle-server --db PATH --key-file PATH --rotate-keys` rotates the data key and exits.
 
 use std::io::{self, Write};
@@ -10,7 +12,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use medcircle_server::{
-    KeySource, OidcProvider, Rotated, RunningServer, ServerConfig, rotate_keys,
+    KeySource, OidcProvider, Options, Rotated, RunningServer, Scenario, ServerConfig, TlsInfo,
+    TlsSource, rotate_keys,
 };
 
 /// MedCircle reference backend (development, QA and tests).
@@ -23,9 +26,29 @@ struct Args {
     /// SQLite database file, created if missing.
     #[arg(long)]
     db: PathBuf,
-    /// Enable the /dev routes (SMS outbox, clock, request log). Never in production.
+    /// Enable the /dev routes (SMS outbox, clock, request log, reset). Never in production.
     #[arg(long)]
     dev: bool,
+    /// Allow --dev on an address that is not loopback (an emulator's host, a QA network).
+    #[arg(long, requires = "dev")]
+    dev_remote: bool,
+    /// Empty the database and load this scenario (TOML or JSON) at start. Needs --dev.
+    #[arg(long, value_name = "FILE", requires = "dev")]
+    scenario: Option<PathBuf>,
+    /// Serve HTTPS with a leaf from a development CA kept beside the database (made on first
+    /// start; install its ca.pem or ca.der on test devices).
+    #[arg(long, conflicts_with = "tls_cert")]
+    tls: bool,
+    /// A host name or IP address the development leaf covers; repeatable (default localhost,
+    /// 127.0.0.1 and ::1).
+    #[arg(long = "tls-name", value_name = "NAME", requires = "tls")]
+    tls_names: Vec<String>,
+    /// Serve HTTPS with this PEM certificate chain (leaf first) instead.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// An OpenID provider whose ID tokens log users in, as NAME=ISSUER_URL,CLIENT_ID (e.g.
     /// `acme=https://id.acme.example,medcircle`); repeatable. NAME is what the app sends.
     #[arg(long = "oidc-provider", value_name = "NAME=ISSUER_URL,CLIENT_ID")]
@@ -55,24 +78,45 @@ fn main() -> ExitCode {
             }
         };
     }
-    let keys = args
-        .key_file
-        .map(KeySource::File)
-        .or_else(KeySource::from_env);
+    let scenario = match args
+        .scenario
+        .as_deref()
+        .map(Scenario::from_file)
+        .transpose()
+    {
+        Ok(scenario) => scenario,
+        Err(error) => {
+            tracing::error!(%error, "cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
+    let tls = match (args.tls, args.tls_cert, args.tls_key) {
+        (_, Some(cert), Some(key)) => Some(TlsSource::Files { cert, key }),
+        (true, ..) => Some(TlsSource::DevCa {
+            names: args.tls_names,
+        }),
+        _ => None,
+    };
+    let options = Options {
+        keys: args.key_file.map(KeySource::File),
+        tls,
+        scenario,
+        dev_remote: args.dev_remote,
+    };
     let config = ServerConfig {
         addr: args.addr,
         db_path: args.db,
         dev: args.dev,
         providers: args.oidc_providers,
     };
-    let server = match RunningServer::start_with_keys(config, keys) {
+    let server = match RunningServer::start_with(config, options) {
         Ok(server) => server,
         Err(error) => {
             tracing::error!(%error, "cannot start");
             return ExitCode::FAILURE;
         }
     };
-    if let Err(error) = announce(server.url()) {
+    if let Err(error) = announce(server.url(), server.tls()) {
         tracing::error!(%error, "cannot write to stdout");
         return ExitCode::FAILURE;
     }
@@ -85,9 +129,15 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn announce(url: &str) -> io::Result<()> {
+fn announce(url: &str, tls: Option<&TlsInfo>) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     writeln!(stdout, "listening on {url}")?;
+    if let Some(tls) = tls {
+        if let (Some(pem), Some(der)) = (&tls.ca_pem, &tls.ca_der) {
+            writeln!(stdout, "tls ca {} (DER: {})", pem.display(), der.display())?;
+        }
+        writeln!(stdout, "tls pin {}", tls.pin)?;
+    }
     stdout.flush()
 }
 

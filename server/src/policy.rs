@@ -57,8 +57,8 @@ pub struct Section {
     pub text: String,
 }
 
-/// A new version, as `POST /dev/policy/publish` takes it.
-#[derive(Debug, Deserialize)]
+/// A new version, as `POST /dev/policy/publish` and scenarios take it.
+#[derive(Debug, Clone, Deserialize)]
 pub struct Draft {
     pub version: String,
     pub changes: Vec<String>,
@@ -70,7 +70,7 @@ pub struct Draft {
 
 impl Draft {
     /// Checks every field; messages name the rule broken, never the value sent.
-    fn validate(&self) -> Result<(), ApiError> {
+    pub fn validate(&self) -> Result<(), ApiError> {
         if !is_version(&self.version) {
             return Err(ApiError::InvalidRequest(format!(
                 "version must be 1 to {MAX_VERSION_CHARS} characters of 0-9, A-Z, a-z, ., _ and -"
@@ -247,19 +247,35 @@ struct History {
     versions: HashSet<String>,
 }
 
+impl History {
+    fn built_in() -> History {
+        let current = Policy::built_in().publish();
+        History {
+            versions: HashSet::from([current.version.clone()]),
+            current: Arc::new(current),
+        }
+    }
+}
+
 impl Policies {
     pub fn new() -> Self {
-        let current = Policy::built_in().publish();
         Policies {
-            history: Mutex::new(History {
-                versions: HashSet::from([current.version.clone()]),
-                current: Arc::new(current),
-            }),
+            history: Mutex::new(History::built_in()),
         }
     }
 
     pub fn current(&self) -> Arc<Published> {
         lock(&self.history).current.clone()
+    }
+
+    /// Whether `version` was served since start (and so cannot be published again).
+    pub fn served(&self, version: &str) -> bool {
+        lock(&self.history).versions.contains(version)
+    }
+
+    /// Back to the built-in version alone, as at start (a dev reset).
+    pub fn reset(&self) {
+        *lock(&self.history) = History::built_in();
     }
 
     /// Makes `draft` the version in force; the one it replaces becomes its previous_version.

@@ -49,6 +49,11 @@ pub struct Quotas {
 const PRUNE_PAST: usize = 10_000;
 
 impl Quotas {
+    /// Forgets every use (a dev reset).
+    pub fn clear(&self) {
+        lock(&self.uses).clear();
+    }
+
     /// Counts `weight` uses of `budget` by `key` at `now` if they fit; 429 with the wait if not.
     pub fn take(&self, budget: Budget, key: &[u8], weight: u64, now: i64) -> Result<(), ApiError> {
         let (limit, window) = budget.limit();

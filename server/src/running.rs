@@ -1,4 +1,4 @@
-//! A server on its own thread and runtime, for tests and the terminal shell's demo.
+//! A server on its own thread and runtime, for the binary, tests and the terminal shell's demo.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -6,13 +6,30 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
-use crate::{KeySource, ServerConfig, app, serve};
+use crate::scenario::Scenario;
+use crate::tls::{self, TlsInfo, TlsListener, TlsSource};
+use crate::{KeySource, ServerConfig, app, exposure, serve};
 
 const WORKERS: usize = 4;
+
+/// What a server may take besides its `ServerConfig`; the default is none of it.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The keys (else from the environment, see `KeySource::from_env`, or in dev mode a key
+    /// file beside the database).
+    pub keys: Option<KeySource>,
+    /// Serve HTTPS with this certificate.
+    pub tls: Option<TlsSource>,
+    /// Dev mode only: empty the database and load this scenario at start.
+    pub scenario: Option<Scenario>,
+    /// Allow dev mode on an address that is not loopback.
+    pub dev_remote: bool,
+}
 
 /// A server running on its own thread with its own tokio runtime; dropping it shuts it down.
 pub struct RunningServer {
     url: String,
+    tls: Option<TlsInfo>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -22,7 +39,7 @@ impl RunningServer {
     /// The keys come from the environment (see `KeySource::from_env`) or, in dev mode, from a
     /// key file beside the database.
     pub fn start(config: ServerConfig) -> io::Result<RunningServer> {
-        Self::start_with_keys(config, KeySource::from_env())
+        Self::start_with(config, Options::default())
     }
 
     /// Like `start`, with the keys of `keys` when given.
@@ -30,9 +47,34 @@ impl RunningServer {
         config: ServerConfig,
         keys: Option<KeySource>,
     ) -> io::Result<RunningServer> {
+        Self::start_with(
+            config,
+            Options {
+                keys,
+                ..Options::default()
+            },
+        )
+    }
+
+    /// Like `start`, with `options`. Dev mode on an address that is not loopback is refused
+    /// unless `options.dev_remote`, and a scenario without dev mode, before anything is bound.
+    pub fn start_with(config: ServerConfig, options: Options) -> io::Result<RunningServer> {
+        exposure::check(config.addr, config.dev, options.dev_remote)?;
+        if options.scenario.is_some() && !config.dev {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a scenario replaces the whole database: dev mode (--dev) only",
+            ));
+        }
+        let tls = options
+            .tls
+            .as_ref()
+            .map(|source| tls::load(source, &config.db_path))
+            .transpose()?;
         let listener = std::net::TcpListener::bind(config.addr)?;
         listener.set_nonblocking(true)?;
-        let url = url_for(listener.local_addr()?);
+        let url = url_for(listener.local_addr()?, tls.is_some());
+        let keys = options.keys.or_else(KeySource::from_env);
         // Several workers: a slow request occupies one of them, not the whole server.
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(WORKERS)
@@ -41,12 +83,15 @@ impl RunningServer {
             .build()?;
         let (app, listener) = {
             // Registering the socket needs the runtime's reactor, and the app's background
-            // work its spawner, not a running runtime.
+            // work (and the TLS handshakes) its spawner, not a running runtime.
             let _entered = runtime.enter();
-            (
-                app::build(&config, keys, &url)?,
-                tokio::net::TcpListener::from_std(listener)?,
-            )
+            let app = app::build(&config, keys, options.scenario.as_ref(), &url)?;
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            let listener = match &tls {
+                Some(tls) => Incoming::Tls(TlsListener::new(listener, tls.config.clone())?),
+                None => Incoming::Plain(listener),
+            };
+            (app, listener)
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -55,21 +100,34 @@ impl RunningServer {
                 let shutdown = async {
                     let _ = stopped.await;
                 };
-                if let Err(error) = runtime.block_on(serve::run(app, listener, shutdown)) {
+                let served = runtime.block_on(async move {
+                    match listener {
+                        Incoming::Plain(listener) => serve::run(app, listener, shutdown).await,
+                        Incoming::Tls(listener) => serve::run(app, listener, shutdown).await,
+                    }
+                });
+                if let Err(error) = served {
                     tracing::error!(%error, "server stopped with an error");
                 }
             })?;
         tracing::info!(%url, dev = config.dev, "server started");
         Ok(RunningServer {
             url,
+            tls: tls.map(|tls| tls.info),
             stop: Some(stop),
             thread: Some(thread),
         })
     }
 
-    /// The base URL, e.g. `http://127.0.0.1:41234`, without a trailing slash.
+    /// The base URL, e.g. `http://127.0.0.1:41234`, without a trailing slash (`https://`
+    /// with TLS).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// With TLS, what clients need to trust and pin it.
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
     }
 
     /// Stops accepting, lets in-flight requests finish, and joins the server thread.
@@ -95,12 +153,18 @@ impl Drop for RunningServer {
     }
 }
 
+enum Incoming {
+    Plain(tokio::net::TcpListener),
+    Tls(TlsListener),
+}
+
 /// A URL clients can connect to: a wildcard bind address is reachable on loopback.
-pub(crate) fn url_for(addr: SocketAddr) -> String {
+pub(crate) fn url_for(addr: SocketAddr, tls: bool) -> String {
     let ip = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         ip => ip,
     };
-    format!("http://{}", SocketAddr::new(ip, addr.port()))
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
 }

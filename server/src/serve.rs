@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::Router;
+use axum::serve::{Listener, ListenerExt};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -38,16 +39,20 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let url = running::url_for(listener.local_addr()?);
-    let app = app::build(&config, KeySource::from_env(), &url)?;
+    let url = running::url_for(listener.local_addr()?, false);
+    let app = app::build(&config, KeySource::from_env(), None, &url)?;
     run(app, listener, shutdown).await
 }
 
-pub(crate) async fn run(
+/// Serves `app` on `listener` (plain TCP, or TLS) until `shutdown`, then stops gracefully.
+pub(crate) async fn run<L>(
     app: Router,
-    listener: TcpListener,
+    listener: L,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: Listener<Addr = SocketAddr>,
+{
     // The shutdown future is awaited once but observed twice (graceful stop and its deadline).
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -65,9 +70,10 @@ pub(crate) async fn run(
             tokio::time::sleep(SHUTDOWN_GRACE).await;
         }
     };
-    // The peer address feeds the coarse requester details of a web login.
+    // The peer address feeds the coarse requester details of a web login and the per-requester
+    // limits. (Tapping the listener gives any listener's connections their peer address.)
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx));
+    let server = axum::serve(listener.tap_io(|_| ()), app).with_graceful_shutdown(stopped(stop_rx));
     tokio::select! {
         result = server => result,
         () = deadline => {

@@ -58,6 +58,13 @@ pub fn start(conn: &Connection, user_id: &str, now: i64) -> rusqlite::Result<Tok
     issue(conn, user_id, &tokens::session_family(), now, now)
 }
 
+/// Starts a session for a browser a phone logged in: it gets the access token alone (no
+/// refresh: the browser logs in again when it expires), and as it never proved who it is
+/// itself, it has no step-up window (`auth_time` 0).
+pub fn start_for_browser(conn: &Connection, user_id: &str, now: i64) -> rusqlite::Result<String> {
+    Ok(issue(conn, user_id, &tokens::session_family(), 0, now)?.access)
+}
+
 fn issue(
     conn: &Connection,
     user_id: &str,

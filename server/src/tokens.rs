@@ -37,6 +37,11 @@ pub fn poll_token() -> String {
     format!("wlp_{}", random_hex::<32>())
 }
 
+/// What lets one response's inline script run under the web page's Content-Security-Policy.
+pub fn script_nonce() -> String {
+    random_hex::<16>()
+}
+
 /// A certification photo: `cp_` and 16 hex characters.
 pub fn photo_id() -> String {
     format!("cp_{}", random_hex::<8>())

@@ -24,8 +24,26 @@ pub struct User {
     pub avatar_url: Option<String>,
 }
 
-/// The nickname of an account created by third-party login, until a profile is bound.
-pub const DEFAULT_NICKNAME: &str = "MedCircle user";
+/// The letters of a default nickname's tag: no digit (nothing a phone number could show
+/// through), no I or O (read as 1 and 0).
+const TAG_LETTERS: &[u8; 24] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/// A new account's nickname until its holder or a bound profile sets one: `MedCircle user`
+/// and four random letters, so members tell each other apart, and nothing of the phone.
+pub fn default_nickname() -> String {
+    let tag: String = (0..4)
+        .map(|_| char::from(TAG_LETTERS[rand::random_range(0..TAG_LETTERS.len())]))
+        .collect();
+    format!("MedCircle user {tag}")
+}
+/// The longest nickname, in characters.
+pub const MAX_NICKNAME_CHARS: usize = 64;
+
+/// Whether `nickname` may be shown to others: one visible line of at most 64 characters.
+pub fn is_valid_nickname(nickname: &str) -> bool {
+    nickname.chars().count() <= MAX_NICKNAME_CHARS
+        && medcircle_rules::text::is_visible_line(nickname)
+}
 
 /// The user's columns, with the names of their unit and department.
 const SELECT: &str = "SELECT users.id, unseal(users.phone_sealed, 'phone:' || users.id),
@@ -85,7 +103,7 @@ pub fn find_or_create(
     let user = User {
         id: tokens::user_id(),
         phone_masked: phone.masked(),
-        nickname: format!("Doctor {}", phone.last4()),
+        nickname: default_nickname(),
         created_at: now,
         unit: None,
         department: None,
@@ -101,7 +119,7 @@ pub fn create_without_phone(conn: &Connection, now: i64) -> rusqlite::Result<Use
     let user = User {
         id: tokens::user_id(),
         phone_masked: String::new(),
-        nickname: DEFAULT_NICKNAME.to_owned(),
+        nickname: default_nickname(),
         created_at: now,
         unit: None,
         department: None,
@@ -203,4 +221,20 @@ pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
     }
     conn.execute("DELETE FROM users WHERE id = ?1", [id])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_default_nickname_is_a_tag_of_letters() {
+        for _ in 0..200 {
+            let nickname = default_nickname();
+            let tag = nickname.strip_prefix("MedCircle user ").unwrap();
+            assert_eq!(tag.len(), 4, "{nickname}");
+            assert!(tag.bytes().all(|b| TAG_LETTERS.contains(&b)), "{nickname}");
+            assert!(is_valid_nickname(&nickname));
+        }
+    }
 }

@@ -1,5 +1,7 @@
 //! Scan-to-login on the web: a browser asks to be logged in, shows a QR code, and a phone
-//! that is logged in scans it and confirms (or declines). Only the poll token's digest is kept.
+//! that is logged in scans it and confirms (or declines). The first account to scan a request
+//! is the only one that may answer it; a confirmed request hands a session once, to whoever
+//! holds its poll token (the browser that asked). Only the poll token's digest is kept.
 
 use std::net::IpAddr;
 
@@ -56,21 +58,16 @@ pub struct Requester {
 }
 
 impl Requester {
-    /// From the request: the User-Agent (at most 200 characters), the first two octets of an
-    /// IPv4 peer, and only whether it is loopback.
+    /// From the request: the User-Agent as it may be shown (controls, bidirectional controls
+    /// and invisible characters out, at most 200 characters), the first two octets of an IPv4
+    /// peer, and what the address alone tells of the place (loopback, a local network).
     pub fn of(headers: &HeaderMap, peer: IpAddr) -> Requester {
         let browser = headers
             .get(header::USER_AGENT)
             // Not `to_str`: browsers may send non-ASCII, which is kept (lossily) rather than lost.
             .map(|value| String::from_utf8_lossy(value.as_bytes()))
-            .map(|agent| {
-                agent
-                    .trim()
-                    .chars()
-                    .take(BROWSER_MAX_CHARS)
-                    .collect::<String>()
-            })
-            .filter(|agent| !agent.trim().is_empty())
+            .map(|agent| medcircle_rules::text::display_line(&agent, BROWSER_MAX_CHARS))
+            .filter(|agent| !agent.is_empty())
             .unwrap_or_else(|| "unknown".into());
         let peer = match peer {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, IpAddr::V4),
@@ -83,10 +80,12 @@ impl Requester {
             }
             IpAddr::V6(_) => "unknown".into(),
         };
-        let place = if peer.is_loopback() {
-            "Loopback"
-        } else {
-            "Unknown"
+        // No location database here: only what the address itself says.
+        let place = match peer {
+            _ if peer.is_loopback() => "Loopback",
+            IpAddr::V4(v4) if v4.is_private() || v4.is_link_local() => "Local network",
+            IpAddr::V6(v6) if v6.is_unique_local() || v6.is_unicast_link_local() => "Local network",
+            _ => "Unknown",
         };
         Requester {
             browser,
@@ -114,6 +113,7 @@ pub struct WebLogin {
     pub status: Status,
     #[serde(skip)]
     poll_hash: Vec<u8>,
+    /// The account that scanned it (or answered it unscanned): the one it logs in.
     #[serde(skip)]
     pub user_id: Option<String>,
 }
@@ -139,6 +139,13 @@ impl WebLogin {
     /// Whether `poll_token` is this request's.
     pub fn polled_by(&self, poll_token: &str) -> bool {
         tokens::digest(poll_token) == self.poll_hash
+    }
+
+    /// Whether `user_id` may read and answer it: nobody scanned it yet, or they did.
+    pub fn answerable_by(&self, user_id: &str) -> bool {
+        self.user_id
+            .as_deref()
+            .is_none_or(|scanner| scanner == user_id)
     }
 
     /// Refuses a phone acting on a request that is no longer open.
@@ -200,7 +207,8 @@ pub fn get(conn: &Connection, id: &str, now: i64) -> rusqlite::Result<Option<Web
     }))
 }
 
-/// Moves an open request on; `user_id` is the account a confirmation logs the browser in as.
+/// Moves an open request on; `user_id` is the account that scanned or answered it, the one a
+/// confirmation logs the browser in as.
 pub fn settle(
     conn: &Connection,
     login: &mut WebLogin,
@@ -216,6 +224,17 @@ pub fn settle(
     Ok(())
 }
 
+/// Marks the session of confirmed request `id` handed over; false if it already was (or the
+/// request is not confirmed), so a poll token yields one session at most.
+pub fn hand_session(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE web_logins SET session_sent = 1
+         WHERE id = ?1 AND status = 'confirmed' AND session_sent = 0",
+        [id],
+    )?;
+    Ok(changed == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use std::net::{Ipv4Addr, Ipv6Addr};
@@ -223,6 +242,28 @@ mod tests {
     use axum::http::HeaderValue;
 
     use super::*;
+
+    #[test]
+    fn a_user_agent_is_shown_without_what_could_spoof_it() {
+        let mut headers = HeaderMap::new();
+        // A right-to-left override and a zero-width space, which would make a phishing
+        // browser read as another; bytes a header cannot otherwise carry as text.
+        let spoof = "Chrome\u{202E}xe.lanigiro\u{200B} on Windows";
+        headers.insert(
+            header::USER_AGENT,
+            HeaderValue::from_bytes(spoof.as_bytes()).unwrap(),
+        );
+        let peer = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        assert_eq!(
+            Requester::of(&headers, peer).browser,
+            "Chromexe.lanigiro on Windows"
+        );
+        headers.insert(
+            header::USER_AGENT,
+            HeaderValue::from_bytes("\u{200B}\u{2066}".as_bytes()).unwrap(),
+        );
+        assert_eq!(Requester::of(&headers, peer).browser, "unknown");
+    }
 
     #[test]
     fn requester_details_are_coarse() {
@@ -239,6 +280,13 @@ mod tests {
         );
         let remote = Requester::of(&HeaderMap::new(), IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9)));
         assert_eq!(remote.browser, "unknown");
+        let lan = Requester::of(
+            &HeaderMap::new(),
+            IpAddr::V4(Ipv4Addr::new(192, 168, 1, 20)),
+        );
+        assert_eq!(lan.place, "Local network");
+        let ula = Requester::of(&HeaderMap::new(), "fd00::7".parse().unwrap());
+        assert_eq!(ula.place, "Local network");
         assert_eq!(
             (remote.ip.as_str(), remote.place.as_str()),
             ("203.0.x.x", "Unknown")

@@ -19,4 +19,5 @@ mod privacy_manifests;
 mod privacy_rights;
 mod profile;
 mod sms_login;
+mod tls;
 mod web_login;

@@ -1,5 +1,6 @@
 //! Checking that an uploaded photo is the PNG or JPEG it claims to be, down to a header that
-//! states its size: a file named `.jpg` that is something else is refused, not stored.
+//! states its size, and taking its metadata out before it is kept: a file named `.jpg` that is
+//! something else is refused, not stored, and no stored photo carries a position.
 
 pub use medcircle_rules::image::ImageType;
 
@@ -18,10 +19,28 @@ pub struct Dimensions {
 /// would allocate for.
 pub const MAX_DIMENSION: u32 = 4096;
 
+/// An upload as it is kept: its size, and its bytes without metadata.
+#[derive(Debug)]
+pub struct Cleaned {
+    pub size: Dimensions,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks `bytes` as `inspect` does, then takes out every piece of metadata (EXIF with its GPS
+/// position and camera serial, XMP, IPTC, comments, thumbnails, text chunks, trailing data)
+/// with `medcircle_rules::image::strip`, the pixels untouched. The app strips before sending;
+/// the server strips again, so no stored photo carries any whatever client sent it. An image
+/// that cannot be read to its end is 400 `invalid_image`.
+pub fn clean(declared: ImageType, bytes: &[u8]) -> Result<Cleaned, ApiError> {
+    let size = inspect(declared, bytes)?;
+    let bytes = medcircle_rules::image::strip(bytes).map_err(|_| ApiError::InvalidImage)?;
+    Ok(Cleaned { size, bytes })
+}
+
 /// The dimensions of `bytes` as an image of the `declared` type: 413 `too_large` past the
 /// byte limit, 400 `invalid_image` if they are not that type or have no usable header, 400
 /// `photo_too_large_dimensions` past the dimension limit (every upload answers alike).
-pub fn inspect(declared: ImageType, bytes: &[u8]) -> Result<Dimensions, ApiError> {
+fn inspect(declared: ImageType, bytes: &[u8]) -> Result<Dimensions, ApiError> {
     if bytes.len() > MAX_BYTES {
         return Err(ApiError::ImageTooLarge);
     }
@@ -146,6 +165,51 @@ mod tests {
             inspect(ImageType::Png, &big).unwrap_err().code(),
             "too_large"
         );
+    }
+
+    #[test]
+    fn a_kept_photo_has_no_metadata_and_a_truncated_one_is_refused() {
+        let clean_jpeg = jpeg_bytes(4, 3);
+        let mut planted = clean_jpeg[..2].to_vec();
+        planted.extend_from_slice(&[0xff, 0xe1, 0x00, 0x1a]);
+        planted.extend_from_slice(b"Exif\0\0GPS=39.91N,116.39E");
+        planted.extend_from_slice(&[0xff, 0xfe, 0x00, 0x0b]);
+        planted.extend_from_slice(b"SERIAL-42");
+        planted.extend_from_slice(&clean_jpeg[2..]);
+        let kept = clean(ImageType::Jpeg, &planted).unwrap();
+        assert_eq!(
+            kept.size,
+            Dimensions {
+                width: 4,
+                height: 3
+            }
+        );
+        for secret in [&b"GPS="[..], b"SERIAL-42", b"Exif", b"JFIF"] {
+            assert!(
+                !kept.bytes.windows(secret.len()).any(|w| w == secret),
+                "{}",
+                String::from_utf8_lossy(secret)
+            );
+        }
+        assert!(
+            kept.bytes.windows(2).any(|w| w == [0xff, 0xc0]),
+            "the frame stays"
+        );
+
+        let mut png = png_bytes(2, 2);
+        let plain = {
+            let mut plain = png.clone();
+            plain.extend_from_slice(b"\0\0\0\0IEND\xae\x42\x60\x82");
+            plain
+        };
+        png.extend_from_slice(b"\0\0\0\x05tEXtGPS=1");
+        png.extend_from_slice(&[0, 0, 0, 0]);
+        png.extend_from_slice(b"\0\0\0\0IEND\xae\x42\x60\x82");
+        assert_eq!(clean(ImageType::Png, &png).unwrap().bytes, plain);
+
+        // A header alone, with no end: not a photo the server can clean, so not kept.
+        let code = clean(ImageType::Png, &png_bytes(2, 2)).unwrap_err().code();
+        assert_eq!(code, "invalid_image");
     }
 
     #[test]

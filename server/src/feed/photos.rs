@@ -1,11 +1,11 @@
-//! Photo uploads: checked as certification photos are (the declared type against the bytes,
-//! the size from the PNG or JPEG header), then bounded in size, and kept in the database until
-//! their post is deleted.
+//! Photo uploads: checked and stripped of their metadata as certification photos are (the
+//! declared type against the bytes, the size from the PNG or JPEG header), then bounded in
+//! size, and kept in the database until their post is deleted.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::certification::image::{self, Dimensions, ImageType};
+use crate::certification::image::{self, Cleaned, Dimensions, ImageType};
 use crate::error::ApiError;
 
 /// A photo as a post shows it.
@@ -29,10 +29,11 @@ impl PhotoRef {
 }
 
 /// Checks an upload: `content_type` must be an accepted type (415 otherwise) and `bytes` an
-/// image of that type within the limits (see `image::inspect`).
-pub fn check(content_type: &str, bytes: &[u8]) -> Result<(ImageType, Dimensions), ApiError> {
+/// image of that type within the limits; returns it as it is kept, without its metadata (see
+/// `image::clean`).
+pub fn check(content_type: &str, bytes: &[u8]) -> Result<(ImageType, Cleaned), ApiError> {
     let declared = ImageType::declared(content_type).ok_or(ApiError::UnsupportedImage)?;
-    Ok((declared, image::inspect(declared, bytes)?))
+    Ok((declared, image::clean(declared, bytes)?))
 }
 
 /// Keeps an upload of `owner`, in no post yet; returns it as a post would show it.
@@ -112,12 +113,13 @@ pub fn get(
 mod tests {
     use super::*;
 
-    /// A PNG that is only a signature and an IHDR chunk.
+    /// A PNG that is only a signature, an IHDR chunk and the end (CRCs not checked).
     fn png(width: u32, height: u32) -> Vec<u8> {
         let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
         bytes.extend_from_slice(&width.to_be_bytes());
         bytes.extend_from_slice(&height.to_be_bytes());
         bytes.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+        bytes.extend_from_slice(b"\0\0\0\0IEND\xae\x42\x60\x82");
         bytes
     }
 
@@ -125,11 +127,12 @@ mod tests {
     fn accepts_only_jpeg_and_png_up_to_4096_pixels_a_side() {
         let code =
             |content_type: &str, bytes: &[u8]| check(content_type, bytes).unwrap_err().code();
-        let (image_type, size) = check("image/png", &png(4096, 1)).unwrap();
+        let (image_type, kept) = check("image/png", &png(4096, 1)).unwrap();
         assert_eq!(
-            (image_type, size.width, size.height),
+            (image_type, kept.size.width, kept.size.height),
             (ImageType::Png, 4096, 1)
         );
+        assert_eq!(kept.bytes, png(4096, 1), "nothing to strip");
         assert_eq!(code("image/gif", &png(1, 1)), "unsupported_image");
         assert_eq!(code("image/jpeg", &png(1, 1)), "invalid_image");
         assert_eq!(

@@ -122,15 +122,14 @@ const COMMENTS: [(usize, usize, &str); 12] = [
 const SPREAD_S: i64 = 3 * 3600;
 
 /// Seeds the demo content if there are no posts yet (the first dev start, or after all were
-/// deleted).
-pub fn demo(conn: &mut Connection, now: i64) -> rusqlite::Result<()> {
-    let empty: bool = conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM posts)", [], |row| {
+/// deleted), within the caller's transaction.
+pub fn demo(tx: &Connection, now: i64) -> rusqlite::Result<()> {
+    let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM posts)", [], |row| {
         row.get(0)
     })?;
     if !empty {
         return Ok(());
     }
-    let tx = conn.transaction()?;
     let authors: Vec<String> = (1..=AUTHORS.len())
         .map(|n| format!("u_{:016x}", 0xd000 + n))
         .collect();
@@ -181,7 +180,6 @@ pub fn demo(conn: &mut Connection, now: i64) -> rusqlite::Result<()> {
             ],
         )?;
     }
-    tx.commit()?;
     tracing::info!(posts = POSTS.len(), "dev mode: demo feed seeded");
     Ok(())
 }
@@ -193,9 +191,9 @@ mod tests {
     #[test]
     fn seeds_once_and_only_into_an_empty_feed() {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = crate::db::open(&dir.path().join("server.db")).unwrap();
-        demo(&mut conn, 1_700_000_000).unwrap();
-        demo(&mut conn, 1_700_000_100).unwrap();
+        let conn = crate::db::open(&dir.path().join("server.db")).unwrap();
+        demo(&conn, 1_700_000_000).unwrap();
+        demo(&conn, 1_700_000_100).unwrap();
         let count = |table: &str| -> i64 {
             conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
                 row.get(0)

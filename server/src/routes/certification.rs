@@ -59,11 +59,18 @@ pub async fn upload_photo(
             ApiError::InvalidImage
         }
     })?;
-    let size = image::inspect(declared, &bytes)?;
+    let kept = image::clean(declared, &bytes)?;
     let user = session.user_id.as_bytes();
     state.quotas.take(Budget::CertificatePhotos, user, 1, now)?;
-    let photo =
-        certification::store_photo(&conn, &session.user_id, kind, declared, &bytes, size, now)?;
+    let photo = certification::store_photo(
+        &conn,
+        &session.user_id,
+        kind,
+        declared,
+        &kept.bytes,
+        kept.size,
+        now,
+    )?;
     tracing::info!(user = %session.user_id, photo = %photo.photo_id, ?kind, "certification photo stored");
     Ok((StatusCode::CREATED, Json(photo)))
 }

@@ -1,14 +1,17 @@
 //! Dev-mode-only routes (`--dev`): the SMS outbox, the movable clock, the request log, the
 //! stored browsing events, publishing a new privacy policy version, the carrier issuing
-//! one-tap tokens and the stored device reports.
+//! one-tap tokens, the stored device reports, and the reset that empties everything (and
+//! loads a scenario).
 //! Without dev mode these routes are not mounted at all.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -16,10 +19,12 @@ use serde_json::{Value, json};
 
 use crate::app::{Shared, lock};
 use crate::carrier::{self, TOKEN_TTL_S};
+use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::phone::Phone;
 use crate::policy::Draft;
+use crate::scenario::{self, Loaded, Scenario, ScenarioError};
 use crate::{events, retention, risk};
 
 /// In-memory only, so clear codes never reach the disk.
@@ -44,6 +49,12 @@ struct Recorded {
 }
 
 impl DevState {
+    /// Forgets every code and recorded request (a dev reset).
+    pub fn clear(&self) {
+        lock(&self.outbox).clear();
+        lock(&self.requests).clear();
+    }
+
     /// Stands in for the SMS gateway: keeps the last code sent to each phone.
     pub fn deliver(&self, phone: &Phone, code: &str, sent_at: i64) {
         let delivered = Delivered {
@@ -144,6 +155,50 @@ pub async fn publish_policy(
     Ok(Json(
         json!({ "version": published.version, "hash": published.hash }),
     ))
+}
+
+/// `POST /dev/reset`: empties the database (but the dictionaries), forgets what dev mode and
+/// the limits keep in memory, puts the clock and the policy back as at start, then loads the
+/// scenario in the body, if any (JSON, or TOML as `application/toml`). A scenario that does
+/// not load changes nothing.
+pub async fn reset(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Loaded>, ApiError> {
+    let body = body.map_err(|_| ApiError::BodyTooLarge)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    let scenario = Scenario::from_body(content_type, &body).map_err(scenario_error)?;
+    let loaded = scenario::apply(
+        &mut *state.writer().await,
+        &state.keyed,
+        &state.policy,
+        &scenario,
+        Clock::default().now(),
+        true,
+    )
+    .map_err(scenario_error)?;
+    state.clock.reset();
+    state.quotas.clear();
+    state.challenges.clear();
+    if let Some(dev) = &state.dev {
+        dev.clear();
+    }
+    tracing::info!(
+        accounts = loaded.accounts.len(),
+        posts = loaded.posts.len(),
+        "dev reset"
+    );
+    Ok(Json(loaded))
+}
+
+fn scenario_error(error: ScenarioError) -> ApiError {
+    match error {
+        ScenarioError::Invalid(message) => ApiError::InvalidRequest(message),
+        ScenarioError::Database(error) => error.into(),
+    }
 }
 
 /// Middleware: records each request in dev mode (the witness that a client sent nothing

@@ -14,10 +14,8 @@ use crate::pool;
 use crate::quota::Budget;
 use crate::routes::session::SessionBody;
 use crate::{ident, identities, sessions, users};
-use medcircle_rules::text;
 
 /// Profile values longer than this are not copied.
-const MAX_NICKNAME_CHARS: usize = 64;
 const MAX_AVATAR_URL_BYTES: usize = 2048;
 
 #[derive(Deserialize)]
@@ -75,9 +73,7 @@ pub async fn log_in(
             .nickname
             .as_deref()
             .map(str::trim)
-            .filter(|nickname| {
-                nickname.chars().count() <= MAX_NICKNAME_CHARS && text::is_visible_line(nickname)
-            });
+            .filter(|nickname| users::is_valid_nickname(nickname));
         let avatar_url = profile.picture.as_deref().filter(|url| web_url(url));
         users::bind_profile(&tx, &user_id, nickname, avatar_url)?;
         identities::bound(&tx, issuer, subject, now)?;

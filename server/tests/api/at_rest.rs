@@ -13,8 +13,9 @@ use sha2::Sha256;
 
 use medcircle_server::{KeySource, RunningServer, rotate_keys};
 
-use crate::certification::{ID_NUMBER, MASKED, png, submit, upload};
+use crate::certification::{ID_NUMBER, MASKED, submit, upload};
 use crate::common::{PHONE, TestServer, access, client, config, production_keys, start};
+use crate::feed_photos::png_with_data;
 
 const LATITUDE: f64 = 39.913_818;
 const LONGITUDE: f64 = 116.363_625;
@@ -24,8 +25,8 @@ const MARKER: &[u8] = b"certificate-scan-7f3a9c";
 async fn certify(server: &TestServer) -> Value {
     let session = server.login(PHONE).await;
     let token = access(&session);
-    let mut image = png(800, 600);
-    image.extend_from_slice(MARKER);
+    // In the image data, which the server keeps as it is.
+    let image = png_with_data(800, 600, MARKER);
     let uploaded = upload(server, &token, "physician", "image/png", image).await;
     assert_eq!(uploaded.status(), StatusCode::CREATED);
     let photo: Value = uploaded.json().await.unwrap();
@@ -180,7 +181,7 @@ async fn a_copy_of_the_database_alone_reveals_no_id_number_photo_position_or_pho
     );
     assert_eq!(
         export["certification"]["photos"][0]["size"],
-        png(800, 600).len() + MARKER.len()
+        png_with_data(800, 600, MARKER).len()
     );
 }
 

@@ -2,19 +2,13 @@ use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::common::{PHONE, TestServer, access, assert_error, count_rows};
+use crate::images;
 
 /// A valid number (the standard's example, check character X) and its masked form.
 pub const ID_NUMBER: &str = "11010519491231002X";
 pub const MASKED: &str = "1101**********002X";
 
-/// A PNG signature and IHDR chunk: all the server reads.
-pub fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-    bytes.extend_from_slice(&width.to_be_bytes());
-    bytes.extend_from_slice(&height.to_be_bytes());
-    bytes.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
-    bytes
-}
+pub use crate::feed_photos::png;
 
 /// SOI, then a baseline frame header.
 fn jpeg(width: u16, height: u16) -> Vec<u8> {
@@ -80,6 +74,47 @@ async fn decide(
             json!({ "user_id": user_id, "approve": approve, "reason": reason }),
         )
         .await
+}
+
+#[tokio::test]
+async fn a_certificate_photo_is_kept_without_its_metadata() {
+    let server = TestServer::dev();
+    let session = server.login(PHONE).await;
+    let token = access(&session);
+    // The same camera photo as a post photo: the bytes a reader is served are what is kept.
+    let (jpeg, _) = images::camera_jpeg();
+    let response = crate::feed_photos::upload(&server, &token, "image/jpeg", jpeg.clone(), None);
+    let post_photo: Value = response.await.json().await.unwrap();
+    let url = post_photo["url"].as_str().unwrap();
+    let served = crate::feed::send(&server, Method::GET, url, &token, None, None).await;
+    let kept = served.bytes().await.unwrap();
+    assert!(!images::contains(&kept, "39.9123N"), "the position is gone");
+
+    let (png, clean_png) = images::camera_png();
+    for (content_type, bytes, kept_size) in [
+        ("image/jpeg", jpeg, kept.len()),
+        ("image/png", png, clean_png.len()),
+    ] {
+        let sent = bytes.len();
+        let response = upload(&server, &token, "physician", content_type, bytes).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["size"], kept_size, "{content_type}: sent {sent} bytes");
+    }
+    let export = server
+        .expect(Method::GET, "/v1/me/export", &token, None, StatusCode::OK)
+        .await;
+    // Uploaded in the same second, the two come in no set order.
+    let mut sizes: Vec<_> = export["certification"]["photos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|photo| photo["size"].as_u64().unwrap() as usize)
+        .collect();
+    sizes.sort_unstable();
+    let mut kept_sizes = [kept.len(), clean_png.len()];
+    kept_sizes.sort_unstable();
+    assert_eq!(sizes, kept_sizes);
 }
 
 #[tokio::test]

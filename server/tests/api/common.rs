@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use medcircle_server::{KeySource, RunningServer, ServerConfig};
+use medcircle_server::{KeySource, Options, RunningServer, ServerConfig};
 use reqwest::{Method, Response, StatusCode, header};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -30,6 +30,17 @@ impl TestServer {
     fn start(dev: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let server = start(config(&dir, dev)).unwrap();
+        TestServer {
+            server,
+            dir,
+            http: client(),
+        }
+    }
+
+    /// A dev server started with `options` (its own key file beside the database).
+    pub fn dev_with(options: Options) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = RunningServer::start_with(config(&dir, true), options).unwrap();
         TestServer {
             server,
             dir,
@@ -374,4 +385,18 @@ pub fn unix_now() -> i64 {
         .as_secs()
         .try_into()
         .unwrap()
+}
+
+/// A new account's nickname: `MedCircle user` and a tag of four letters, no digit of anything
+/// (a phone's digits would identify its holder).
+pub fn assert_default_nickname(nickname: &Value) {
+    let nickname = nickname.as_str().unwrap();
+    let tag = nickname
+        .strip_prefix("MedCircle user ")
+        .unwrap_or_else(|| panic!("{nickname}"));
+    assert!(
+        tag.len() == 4 && tag.bytes().all(|b| b.is_ascii_uppercase()),
+        "{nickname}"
+    );
+    assert!(!nickname.bytes().any(|b| b.is_ascii_digit()), "{nickname}");
 }

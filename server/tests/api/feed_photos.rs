@@ -3,13 +3,24 @@ use serde_json::{Value, json};
 
 use crate::common::{TestServer, access, assert_error};
 use crate::feed::{id, send, two_users};
+use crate::images;
 
-/// A PNG that is only a signature and an IHDR chunk: all the server reads.
+/// A PNG that is only a signature, an IHDR chunk and its end: all the server reads, and
+/// nothing for it to strip (it checks no CRC and decodes no pixels).
 pub fn png(width: u32, height: u32) -> Vec<u8> {
+    png_with_data(width, height, &[])
+}
+
+/// A PNG as `png` is, with `data` as its one IDAT chunk (if not empty), which stripping keeps.
+pub fn png_with_data(width: u32, height: u32, data: &[u8]) -> Vec<u8> {
     let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
     bytes.extend_from_slice(&width.to_be_bytes());
     bytes.extend_from_slice(&height.to_be_bytes());
     bytes.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    if !data.is_empty() {
+        bytes.extend(images::chunk(b"IDAT", data));
+    }
+    bytes.extend(images::chunk(b"IEND", &[]));
     bytes
 }
 
@@ -47,6 +58,80 @@ pub async fn upload_png(server: &TestServer, token: &str, width: u32, height: u3
     let response = upload(server, token, "image/png", png(width, height), None).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json().await.unwrap()
+}
+
+/// Uploads `bytes` as `content_type`, puts it in a post of `author`'s and reads it back as
+/// `reader`: the photo as the server answered it, and the bytes another user is served.
+async fn posted_and_served(
+    server: &TestServer,
+    (author, reader): (&str, &str),
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> (Value, Vec<u8>) {
+    let response = upload(server, author, content_type, bytes, None).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let photo: Value = response.json().await.unwrap();
+    let body = json!({ "text": "ward round", "photo_ids": [id(&photo)] });
+    let post = server
+        .expect(
+            Method::POST,
+            "/v1/posts",
+            author,
+            Some(body),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(post["photos"], json!([photo]));
+    let url = photo["url"].as_str().unwrap();
+    let served = send(server, Method::GET, url, reader, None, None).await;
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.headers()[header::CONTENT_TYPE], content_type);
+    (photo, served.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn a_camera_photo_reaches_no_reader_with_its_metadata() {
+    let server = TestServer::dev();
+    let (first, second) = two_users(&server).await;
+    let users = (access(&first), access(&second));
+    let users = (users.0.as_str(), users.1.as_str());
+    // Sent as a client that strips nothing would send them: GPS, serial, XMP, IPTC, comment,
+    // thumbnail, text chunks and trailing bytes all in place.
+    let (jpeg, clean_jpeg) = images::camera_jpeg();
+    let (png, clean_png) = images::camera_png();
+    for needle in images::PLANTED {
+        assert!(images::contains(&jpeg, needle), "the JPEG plants {needle}");
+    }
+
+    let (photo, served) = posted_and_served(&server, users, "image/jpeg", jpeg).await;
+    assert_eq!(
+        (&photo["width"], &photo["height"]),
+        (&json!(32), &json!(24))
+    );
+    for needle in images::PLANTED {
+        assert!(!images::contains(&served, needle), "{needle} was served");
+    }
+    assert_eq!(
+        images::jpeg_pixels(&served),
+        images::jpeg_pixels(&clean_jpeg)
+    );
+    assert!(
+        served
+            .windows(images::ORIENTATION_ONLY.len())
+            .any(|w| w == images::ORIENTATION_ONLY),
+        "the orientation is kept, alone"
+    );
+
+    let (photo, served) = posted_and_served(&server, users, "image/png", png).await;
+    assert_eq!((&photo["width"], &photo["height"]), (&json!(8), &json!(8)));
+    assert_eq!(served, clean_png, "only the image's own chunks are kept");
+    assert_eq!(images::png_pixels(&served), images::png_pixels(&clean_png));
+
+    // A photo that cannot be read to its end cannot be cleaned, so it is not kept.
+    let (jpeg, _) = images::camera_jpeg();
+    let cut = jpeg[..jpeg.len() / 2].to_vec();
+    let response = upload(&server, users.0, "image/jpeg", cut, None).await;
+    assert_error(response, StatusCode::BAD_REQUEST, "invalid_image").await;
 }
 
 #[tokio::test]

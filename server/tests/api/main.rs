@@ -17,7 +17,13 @@ mod events;
 mod feed;
 mod feed_idempotency;
 mod feed_photos;
+// The core suite's images (a camera's JPEG and PNG with planted metadata, their clean twins,
+// decoders): one definition for both sides. Not every helper is used here.
+#[allow(dead_code)]
+#[path = "../../../core/tests/suite/common/images.rs"]
+mod images;
 mod interests;
+mod launch;
 mod lifecycle;
 mod oauth;
 mod one_tap;
@@ -27,6 +33,7 @@ mod protected;
 mod quotas;
 mod retention;
 mod risk;
+mod scenarios;
 mod sms_abuse;
 mod sms_limits;
 mod step_up;

@@ -208,7 +208,7 @@ async fn authorize_token_and_login_round_trip() {
     );
     assert_eq!(session["expires_in_s"], 900);
     let user = &session["user"];
-    assert_eq!(user["nickname"], "MedCircle user");
+    crate::common::assert_default_nickname(&user["nickname"]);
     assert_eq!(user["phone_masked"], "");
     assert_eq!(user["avatar_url"], Value::Null);
     assert_eq!(count_rows(&server, "users"), users_before + 1);
@@ -386,7 +386,7 @@ async fn binding_copies_the_profile_and_not_binding_keeps_nothing_of_it() {
         .json()
         .await
         .unwrap();
-    assert_eq!(session["user"]["nickname"], "MedCircle user");
+    crate::common::assert_default_nickname(&session["user"]["nickname"]);
     assert_eq!(session["user"]["avatar_url"], Value::Null);
     let conn = rusqlite::Connection::open(server.db_path()).unwrap();
     let bound_at: Option<i64> = conn

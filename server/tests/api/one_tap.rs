@@ -116,7 +116,7 @@ async fn dev_token_is_a_carrier_signed_payload_and_logs_in() {
     assert!(refresh_token.starts_with("mcr_") && refresh_token.len() == 68);
     let user = &login["user"];
     assert_eq!(user["phone_masked"], "138****8000");
-    assert_eq!(user["nickname"], "Doctor 8000");
+    crate::common::assert_default_nickname(&user["nickname"]);
     let created_at = user["created_at"].as_i64().unwrap();
     assert!((created_at - unix_now()).abs() <= 5, "{created_at}");
 

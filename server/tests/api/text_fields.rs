@@ -120,5 +120,5 @@ async fn a_nickname_with_bidi_controls_is_not_bound() {
         .json()
         .await
         .unwrap();
-    assert_eq!(session["user"]["nickname"], "MedCircle user", "{session}");
+    crate::common::assert_default_nickname(&session["user"]["nickname"]);
 }

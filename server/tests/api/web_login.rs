@@ -38,14 +38,79 @@ async fn start(server: &TestServer) -> Started {
 }
 
 async fn poll(server: &TestServer, started: &Started) -> Value {
-    let response = server
+    let response = poll_as_program(server, started).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn poll_as_program(server: &TestServer, started: &Started) -> reqwest::Response {
+    server
         .get(&format!(
             "/web/login/{}/status?poll={}",
             started.id, started.poll_token
         ))
+        .await
+}
+
+const POLL_COOKIE: &str = "__Host-medcircle_web_login";
+const SESSION_COOKIE: &str = "__Host-medcircle_session";
+
+/// A GET as a browser makes it, with `cookie` (`name=value`) if any.
+async fn browse(server: &TestServer, path: &str, cookie: Option<&str>) -> reqwest::Response {
+    let mut request = server
+        .http
+        .get(server.url(path))
+        .header(header::USER_AGENT, BROWSER);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.send().await.unwrap()
+}
+
+/// The `Set-Cookie` headers of `response`.
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Cookie `name` as a browser sends it back (`name=value`), checked to be one no script
+/// reads, sent over HTTPS or to localhost only, and by this site's own requests only.
+fn cookie(set_cookies: &[String], name: &str) -> String {
+    let set = set_cookies
+        .iter()
+        .find(|cookie| cookie.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} in {set_cookies:?}"));
+    let mut parts = set.split("; ");
+    let pair = parts.next().unwrap().to_owned();
+    let attributes: Vec<&str> = parts.collect();
+    for attribute in ["Path=/", "HttpOnly", "Secure", "SameSite=Strict"] {
+        assert!(attributes.contains(&attribute), "{attribute} in {set}");
+    }
+    pair
+}
+
+/// Checks the answer is never cached, sniffed or named in a referrer.
+fn assert_private(response: &reqwest::Response) {
+    let headers = response.headers();
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+}
+
+/// Confirms `id` from the phone of `token` (which scans it first).
+async fn scan_and_confirm(server: &TestServer, id: &str, token: &str) {
+    let path = format!("/v1/web-logins/{id}");
+    server
+        .expect(Method::GET, &path, token, None, StatusCode::OK)
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    let confirm = format!("{path}/confirm");
+    server
+        .expect(Method::POST, &confirm, token, None, StatusCode::OK)
+        .await;
 }
 
 async fn phone(server: &TestServer, method: Method, path: &str, token: &str) -> reqwest::Response {
@@ -90,11 +155,34 @@ async fn a_phone_confirms_a_browsers_login() {
         .expect(Method::POST, &confirm, &token, None, StatusCode::OK)
         .await;
     assert_eq!(body, json!({ "status": "confirmed" }));
+    // The first poll that sees it confirmed gets the browser's session, once.
+    let handed = poll_as_program(&server, &started).await;
+    assert_eq!(handed.status(), StatusCode::OK);
+    assert_private(&handed);
+    let web_session = cookie(&set_cookies(&handed), SESSION_COOKIE);
+    let me = json!({ "user_id": session["user"]["id"], "nickname": session["user"]["nickname"] });
     assert_eq!(
-        poll(&server, &started).await,
-        json!({ "status": "confirmed", "session": {
-            "user_id": session["user"]["id"], "nickname": session["user"]["nickname"] } })
+        handed.json::<Value>().await.unwrap(),
+        json!({ "status": "confirmed", "session": me })
     );
+    let again = poll_as_program(&server, &started).await;
+    assert!(set_cookies(&again).is_empty(), "a second session");
+    assert_eq!(
+        again.json::<Value>().await.unwrap(),
+        json!({ "status": "confirmed" })
+    );
+    let logged_in = browse(&server, "/web/me", Some(&web_session)).await;
+    assert_eq!(logged_in.status(), StatusCode::OK);
+    assert_private(&logged_in);
+    assert_eq!(logged_in.json::<Value>().await.unwrap(), me);
+    let anonymous = browse(&server, "/web/me", None).await;
+    assert_error(anonymous, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    // The browser never proved who it is itself: nothing sensitive without a step-up.
+    let bearer = web_session.split_once('=').unwrap().1;
+    let delete = server
+        .call(Method::DELETE, "/v1/me", Some(bearer), None)
+        .await;
+    assert_error(delete, StatusCode::FORBIDDEN, "reauth_required").await;
 
     assert_error(
         phone(&server, Method::POST, &confirm, &token).await,
@@ -273,39 +361,120 @@ async fn only_the_poll_token_reads_the_status_and_unknown_ids_are_404() {
 }
 
 #[tokio::test]
+async fn only_the_account_that_scanned_may_answer() {
+    let server = TestServer::dev();
+    let (scanner, other) = crate::feed::two_users(&server).await;
+    let (scanner_token, other_token) = (access(&scanner), access(&other));
+    let started = start(&server).await;
+    let path = format!("/v1/web-logins/{}", started.id);
+    server
+        .expect(Method::GET, &path, &scanner_token, None, StatusCode::OK)
+        .await;
+    for (method, suffix) in [
+        (Method::GET, ""),
+        (Method::POST, "/confirm"),
+        (Method::POST, "/decline"),
+    ] {
+        let response = phone(&server, method, &format!("{path}{suffix}"), &other_token).await;
+        assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    assert_eq!(poll(&server, &started).await["status"], "scanned");
+    scan_and_confirm(&server, &started.id, &scanner_token).await;
+    let handed = poll(&server, &started).await;
+    assert_eq!(handed["session"]["user_id"], scanner["user"]["id"]);
+
+    // Answered before anyone scanned it, a request is the answering account's.
+    let started = start(&server).await;
+    let confirm = format!("/v1/web-logins/{}/confirm", started.id);
+    server
+        .expect(Method::POST, &confirm, &other_token, None, StatusCode::OK)
+        .await;
+    assert_eq!(
+        poll(&server, &started).await["session"]["user_id"],
+        other["user"]["id"]
+    );
+}
+
+#[tokio::test]
 async fn the_web_page_starts_a_login_and_shows_its_payload() {
-    let server = TestServer::production();
-    let response = server
-        .http
-        .get(server.url("/web/login"))
-        .header(header::USER_AGENT, BROWSER)
-        .send()
-        .await
-        .unwrap();
+    let server = TestServer::dev();
+    let response = browse(&server, "/web/login", None).await;
     assert_eq!(response.status(), StatusCode::OK);
     let content_type = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
     assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert_private(&response);
+    assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
+    let policy = response.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for directive in [
+        "default-src 'none'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ] {
+        assert!(policy.contains(directive), "{directive} in {policy}");
+    }
+    let poll_cookie = cookie(&set_cookies(&response), POLL_COOKIE);
     let page = response.text().await.unwrap();
     let start = page.find("medcircle://web-login?id=wl_").expect(&page);
     let payload = &page[start..start + "medcircle://web-login?id=".len() + 35 + "&v=1".len()];
     assert!(payload.ends_with("&v=1"), "{payload}");
-    let id = &payload["medcircle://web-login?id=".len()..payload.len() - 4];
-    assert!(page.contains(&format!("/web/login/{id}/status?poll=wlp_")));
-    assert!(page.contains("<script>"));
+    let id = &page[start + "medcircle://web-login?id=".len()..start + payload.len() - 4];
     assert!(page.contains("<svg"), "the QR code is drawn");
+    // The one script runs under the policy's nonce; the poll token is in no page or URL.
+    let nonce_at = policy.find("'nonce-").unwrap() + "'nonce-".len();
+    let nonce = &policy[nonce_at..nonce_at + 32];
+    assert_eq!(page.matches("<script").count(), 1);
+    assert!(
+        page.contains(&format!("<script nonce=\"{nonce}\">")),
+        "{page}"
+    );
+    assert!(!page.contains("wlp_"), "the poll token is in the page");
+    assert!(page.contains(&format!("/web/login/{id}/status\"")));
 
-    // The page's request is a real one a phone can read.
-    let poll_at = page.find("?poll=").unwrap() + "?poll=".len();
-    let poll_token: String = page[poll_at..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    let started = Started {
-        id: id.to_owned(),
-        poll_token,
-    };
+    let status = format!("/web/login/{id}/status");
+    let pending = browse(&server, &status, Some(&poll_cookie)).await;
+    assert_eq!(pending.status(), StatusCode::OK);
+    assert_private(&pending);
     assert_eq!(
-        poll(&server, &started).await,
+        pending.json::<Value>().await.unwrap(),
         json!({ "status": "pending" })
+    );
+    // Another browser that photographed the QR code: it knows the id, not the poll token.
+    let photographed = browse(&server, &status, None).await;
+    assert_error(
+        photographed,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+    // It opens the page itself: its own request, with its own poll token.
+    let other_page = browse(&server, "/web/login", None).await;
+    let other_cookie = cookie(&set_cookies(&other_page), POLL_COOKIE);
+    assert_ne!(other_cookie, poll_cookie);
+    let stranger = browse(&server, &status, Some(&other_cookie)).await;
+    assert_error(stranger, StatusCode::NOT_FOUND, "not_found").await;
+
+    let token = access(&server.login(PHONE).await);
+    scan_and_confirm(&server, id, &token).await;
+    let stranger = browse(&server, &status, Some(&other_cookie)).await;
+    assert_error(stranger, StatusCode::NOT_FOUND, "not_found").await;
+    let confirmed = browse(&server, &status, Some(&poll_cookie)).await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let set = set_cookies(&confirmed);
+    let web_session = cookie(&set, SESSION_COOKIE);
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with(&format!("{POLL_COOKIE}=;")) && c.contains("Max-Age=0")),
+        "the poll cookie is cleared: {set:?}"
+    );
+    let me = browse(&server, "/web/me", Some(&web_session)).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(
+        me["nickname"],
+        confirmed.json::<Value>().await.unwrap()["session"]["nickname"]
     );
 }

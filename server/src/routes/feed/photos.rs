@@ -33,15 +33,17 @@ pub async fn upload(
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let (image_type, size) = photos::check(declared, &bytes)?;
+    let (image_type, kept) = photos::check(declared, &bytes)?;
     let (state, user, now) = (&request.state, session.user.as_bytes(), session.now);
     state.quotas.take(Budget::PostPhotos, user, 1, now)?;
     session
         .once(
+            // The request as sent identifies a retry, not the bytes kept.
             &[image_type.media_type().as_bytes(), &bytes],
             |tx, user, now| {
-                let photo = photos::store(tx, user, image_type, &bytes, size, now)?;
-                tracing::info!(%user, photo = %photo.id, bytes = bytes.len(), "photo uploaded");
+                let photo = photos::store(tx, user, image_type, &kept.bytes, kept.size, now)?;
+                let size = kept.bytes.len();
+                tracing::info!(%user, photo = %photo.id, bytes = size, "photo uploaded");
                 Ok(Reply::json(StatusCode::CREATED, &photo))
             },
         )
