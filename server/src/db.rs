@@ -383,6 +383,15 @@ const MIGRATIONS: &[&str] = &[
     -- A confirmed web login hands its browser a session once: set when it has.
     ALTER TABLE web_logins ADD COLUMN session_sent INTEGER NOT NULL DEFAULT 0;
 ",
+    r"
+    -- The answer to a refresh can be lost: the rotated row keeps its replacement pair, sealed,
+    -- until the pair is first used or the grace ends (sessions::REFRESH_GRACE_S). Rows from
+    -- before count as used.
+    ALTER TABLE sessions ADD COLUMN rotated_at INTEGER;
+    ALTER TABLE sessions ADD COLUMN replacement_sealed BLOB;
+    ALTER TABLE sessions ADD COLUMN parent_id INTEGER;
+    ALTER TABLE sessions ADD COLUMN used INTEGER NOT NULL DEFAULT 1;
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.

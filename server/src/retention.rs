@@ -7,6 +7,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use crate::app::Shared;
+use crate::sessions;
 
 const DAY_S: i64 = 86_400;
 /// `device_info`: a device report, from its receipt.
@@ -26,6 +27,8 @@ pub struct Swept {
     pub browsing_events: usize,
     pub certificate_photos: usize,
     pub post_photos: usize,
+    /// Sealed refresh replacements past their grace (`sessions::REFRESH_GRACE_S`).
+    pub refresh_replacements: usize,
 }
 
 /// Deletes everything past its retention at `now`, in one transaction.
@@ -51,6 +54,7 @@ pub fn sweep(conn: &Connection, now: i64) -> rusqlite::Result<Swept> {
             "DELETE FROM photos WHERE post_id IS NULL AND created_at <= ?1",
             [before(UNUSED_POST_PHOTO_DAYS)],
         )?,
+        refresh_replacements: sessions::forget_replacements(&tx, now)?,
     };
     tx.commit()?;
     Ok(swept)

@@ -16,6 +16,7 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, Error};
 
 use crate::keys::Keys;
+use crate::sessions;
 
 const MAGIC: &[u8; 4] = b"MCS1";
 const HEADER: usize = MAGIC.len() + 4 + NONCE_LEN;
@@ -114,7 +115,7 @@ fn user_error(message: &'static str) -> Error {
 
 /// Every sealed column, with the context its rows are sealed under: what re-sealing after a
 /// key rotation walks.
-const SEALED: [(&str, &str, &str); 5] = [
+const SEALED: [(&str, &str, &str); 6] = [
     ("users", "phone_sealed", "'phone:' || id"),
     ("certifications", "id_number", "'id_number:' || user_id"),
     (
@@ -127,6 +128,11 @@ const SEALED: [(&str, &str, &str); 5] = [
         "certification_photos",
         "bytes",
         "'certification_photo:' || id",
+    ),
+    (
+        "sessions",
+        "replacement_sealed",
+        sessions::REPLACEMENT_CONTEXT,
     ),
 ];
 

@@ -11,6 +11,11 @@ pub const ACCESS_TTL_S: i64 = 900;
 const REFRESH_TTL_S: i64 = 30 * 86_400;
 /// How long after its login (or its latest step-up) a session may take a sensitive action.
 pub const REAUTH_WINDOW_S: i64 = 300;
+/// How long a rotated refresh token is honoured once more, when the answer to its rotation was
+/// lost on the way: the client retries with the token it still holds.
+pub const REFRESH_GRACE_S: i64 = 60;
+/// The context a rotation's replacement pair is sealed under, on the rotated row.
+pub(crate) const REPLACEMENT_CONTEXT: &str = "'refresh_replacement:' || id";
 
 pub struct Tokens {
     pub access: String,
@@ -55,22 +60,25 @@ pub struct Summary {
 
 /// Starts a new session family for a fresh login, authenticated now.
 pub fn start(conn: &Connection, user_id: &str, now: i64) -> rusqlite::Result<Tokens> {
-    issue(conn, user_id, &tokens::session_family(), now, now)
+    issue(conn, user_id, &tokens::session_family(), now, now, None)
 }
 
 /// Starts a session for a browser a phone logged in: it gets the access token alone (no
 /// refresh: the browser logs in again when it expires), and as it never proved who it is
 /// itself, it has no step-up window (`auth_time` 0).
 pub fn start_for_browser(conn: &Connection, user_id: &str, now: i64) -> rusqlite::Result<String> {
-    Ok(issue(conn, user_id, &tokens::session_family(), 0, now)?.access)
+    Ok(issue(conn, user_id, &tokens::session_family(), 0, now, None)?.access)
 }
 
+/// Issues a pair in `family`; `parent` is the row it replaces, if a rotation issued it. Only
+/// such a pair has a first use to record (see `mark_used`): a login's never writes on use.
 fn issue(
     conn: &Connection,
     user_id: &str,
     family: &str,
     auth_time: i64,
     now: i64,
+    parent: Option<i64>,
 ) -> rusqlite::Result<Tokens> {
     let issued = Tokens {
         access: tokens::access_token(),
@@ -79,8 +87,8 @@ fn issue(
     conn.execute(
         "INSERT INTO sessions (user_id, family, access_hash, refresh_hash,
                                access_expires_at, refresh_expires_at, created_at, last_used_at,
-                               auth_time)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+                               auth_time, parent_id, used)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?9 IS NULL)",
         params![
             user_id,
             family,
@@ -90,6 +98,7 @@ fn issue(
             now + REFRESH_TTL_S,
             now,
             auth_time,
+            parent,
         ],
     )?;
     Ok(issued)
@@ -97,41 +106,126 @@ fn issue(
 
 /// Exchanges a refresh token for a new pair. The old refresh token stops working; the old
 /// access token stays valid until it expires, so requests already in flight do not fail.
+/// Presented again within the grace, before its replacement was used, it gets that same
+/// replacement: the first answer was lost. Any other replay revokes the whole login.
 pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Result<Rotation> {
     let row = conn
         .query_row(
-            "SELECT id, user_id, family, refresh_expires_at, rotated, revoked, auth_time
-             FROM sessions WHERE refresh_hash = ?1",
+            &format!(
+                "SELECT id, user_id, family, refresh_expires_at, rotated, revoked, auth_time,
+                        rotated_at, unseal(replacement_sealed, {REPLACEMENT_CONTEXT})
+                 FROM sessions WHERE refresh_hash = ?1"
+            ),
             [tokens::digest(refresh_token)],
             |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, i64>(3)?,
-                    row.get::<_, bool>(4)?,
-                    row.get::<_, bool>(5)?,
-                    row.get::<_, i64>(6)?,
-                ))
+                Ok(Presented {
+                    id: row.get(0)?,
+                    user_id: row.get(1)?,
+                    family: row.get(2)?,
+                    refresh_expires_at: row.get(3)?,
+                    rotated: row.get(4)?,
+                    revoked: row.get(5)?,
+                    auth_time: row.get(6)?,
+                    rotated_at: row.get(7)?,
+                    replacement: row.get(8)?,
+                })
             },
         )
         .optional()?;
-    let Some((id, user_id, family, refresh_expires_at, rotated, revoked, auth_time)) = row else {
+    let Some(presented) = row else {
         return Ok(Rotation::Refused);
     };
-    if rotated {
+    let Presented {
+        id,
+        user_id,
+        family,
+        ..
+    } = &presented;
+    if presented.rotated {
+        if let Some(tokens) = presented.replacement_within_grace(now) {
+            tracing::info!(user = %user_id, "rotated refresh token presented again within the grace");
+            return Ok(Rotation::Rotated {
+                user_id: presented.user_id,
+                tokens,
+            });
+        }
         // Someone holds a refresh token that was already exchanged: the pair may be stolen.
-        revoke_family(conn, &family)?;
+        revoke_family(conn, family)?;
         tracing::warn!(user = %user_id, "rotated refresh token replayed; session family revoked");
         return Ok(Rotation::Refused);
     }
-    if revoked || now >= refresh_expires_at {
+    if presented.revoked || now >= presented.refresh_expires_at {
         return Ok(Rotation::Refused);
     }
-    conn.execute("UPDATE sessions SET rotated = 1 WHERE id = ?1", [id])?;
+    mark_used(conn, *id)?;
     // A refresh is not an authentication: the new pair keeps the login's auth_time.
-    let tokens = issue(conn, &user_id, &family, auth_time, now)?;
-    Ok(Rotation::Rotated { user_id, tokens })
+    let tokens = issue(conn, user_id, family, presented.auth_time, now, Some(*id))?;
+    conn.execute(
+        &format!(
+            "UPDATE sessions SET rotated = 1, rotated_at = ?2,
+                 replacement_sealed = seal(?3, {REPLACEMENT_CONTEXT})
+             WHERE id = ?1"
+        ),
+        params![id, now, format!("{} {}", tokens.access, tokens.refresh)],
+    )?;
+    Ok(Rotation::Rotated {
+        user_id: presented.user_id,
+        tokens,
+    })
+}
+
+/// A refresh token's row, as a rotation reads it.
+struct Presented {
+    id: i64,
+    user_id: String,
+    family: String,
+    refresh_expires_at: i64,
+    rotated: bool,
+    revoked: bool,
+    auth_time: i64,
+    rotated_at: Option<i64>,
+    /// The pair its rotation issued, while that pair is unused and the grace lasts.
+    replacement: Option<String>,
+}
+
+impl Presented {
+    fn replacement_within_grace(&self, now: i64) -> Option<Tokens> {
+        let rotated_at = self.rotated_at?;
+        if self.revoked || now.saturating_sub(rotated_at) > REFRESH_GRACE_S {
+            return None;
+        }
+        let (access, refresh) = self.replacement.as_deref()?.split_once(' ')?;
+        Some(Tokens {
+            access: access.to_owned(),
+            refresh: refresh.to_owned(),
+        })
+    }
+}
+
+/// The first use of a pair (a request with its access token, or its rotation): the pair it
+/// replaced is no longer honoured within the grace, and its sealed copy goes.
+fn mark_used(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    let first = conn.execute(
+        "UPDATE sessions SET used = 1 WHERE id = ?1 AND used = 0",
+        [id],
+    )?;
+    if first > 0 {
+        conn.execute(
+            "UPDATE sessions SET replacement_sealed = NULL
+             WHERE id = (SELECT parent_id FROM sessions WHERE id = ?1)",
+            [id],
+        )?;
+    }
+    Ok(())
+}
+
+/// Forgets every sealed replacement whose grace has passed; returns how many.
+pub fn forget_replacements(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE sessions SET replacement_sealed = NULL
+         WHERE replacement_sealed IS NOT NULL AND rotated_at < ?1",
+        [now.saturating_sub(REFRESH_GRACE_S)],
+    )
 }
 
 /// How stale a session's recorded last use may be.
@@ -145,7 +239,7 @@ pub fn authenticate(
 ) -> Result<Authenticated, ApiError> {
     let row = conn
         .query_row(
-            "SELECT id, user_id, family, access_expires_at, revoked, auth_time, last_used_at
+            "SELECT id, user_id, family, access_expires_at, revoked, auth_time, last_used_at, used
              FROM sessions WHERE access_hash = ?1",
             [tokens::digest(access_token)],
             |row| {
@@ -157,16 +251,20 @@ pub fn authenticate(
                     row.get::<_, bool>(4)?,
                     row.get::<_, i64>(5)?,
                     row.get::<_, i64>(6)?,
+                    row.get::<_, bool>(7)?,
                 ))
             },
         )
         .optional()?;
     match row {
-        None | Some((_, _, _, _, true, _, _)) => Err(ApiError::InvalidToken),
-        Some((_, _, _, expires_at, false, _, _)) if now >= expires_at => {
+        None | Some((_, _, _, _, true, _, _, _)) => Err(ApiError::InvalidToken),
+        Some((_, _, _, expires_at, false, _, _, _)) if now >= expires_at => {
             Err(ApiError::TokenExpired)
         }
-        Some((id, user_id, family, _, false, auth_time, last_used_at)) => {
+        Some((id, user_id, family, _, false, auth_time, last_used_at, used)) => {
+            if !used {
+                mark_used(conn, id)?;
+            }
             // To the minute: most requests then only read, and readers never wait for a writer.
             if now.saturating_sub(last_used_at) >= LAST_USED_PRECISION_S {
                 conn.execute(
@@ -212,7 +310,7 @@ pub fn summaries(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<Summa
 /// Revokes every access and refresh token issued from one login.
 pub fn revoke_family(conn: &Connection, family: &str) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE sessions SET revoked = 1 WHERE family = ?1",
+        "UPDATE sessions SET revoked = 1, replacement_sealed = NULL WHERE family = ?1",
         [family],
     )?;
     Ok(())

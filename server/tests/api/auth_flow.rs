@@ -86,6 +86,60 @@ async fn send_verify_me_refresh_reuse_and_logout() {
     assert_invalid_token(server.logout(&access).await).await;
 }
 
+/// The answer to a refresh is lost on the way: the client presents the token it still holds.
+#[tokio::test]
+async fn a_lost_refresh_answer_is_given_again_until_its_pair_is_used() {
+    let server = TestServer::dev();
+    let login = server.login(PHONE).await;
+    let old_refresh = token(&login, "refresh_token");
+
+    let lost: Value = server.refresh(&old_refresh).await.json().await.unwrap();
+    server.advance(30).await;
+    let again = server.refresh(&old_refresh).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["access_token"], lost["access_token"]);
+    assert_eq!(again["refresh_token"], lost["refresh_token"]);
+    assert_eq!(again["user"], login["user"]);
+
+    // Once the replacement is used, the old token is a replay again: the login ends.
+    let me = server.me(&token(&again, "access_token")).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    assert_invalid_token(server.refresh(&old_refresh).await).await;
+    assert_invalid_token(server.me(&token(&again, "access_token")).await).await;
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_after_the_grace_revokes_the_login() {
+    let server = TestServer::dev();
+    let login = server.login(PHONE).await;
+    let old_refresh = token(&login, "refresh_token");
+    let replacement: Value = server.refresh(&old_refresh).await.json().await.unwrap();
+
+    server.advance(61).await;
+    assert_invalid_token(server.refresh(&old_refresh).await).await;
+    assert_invalid_token(server.me(&token(&replacement, "access_token")).await).await;
+    assert_invalid_token(server.refresh(&token(&replacement, "refresh_token")).await).await;
+}
+
+#[tokio::test]
+async fn a_rotated_replacement_ends_the_grace_of_the_pair_before_it() {
+    let server = TestServer::dev();
+    let login = server.login(PHONE).await;
+    let first: Value = server
+        .refresh(&token(&login, "refresh_token"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second = server.refresh(&token(&first, "refresh_token")).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    let second: Value = second.json().await.unwrap();
+    // The first replacement was used (rotated): its predecessor is a replay, not a retry.
+    assert_invalid_token(server.refresh(&token(&login, "refresh_token")).await).await;
+    assert_invalid_token(server.me(&token(&second, "access_token")).await).await;
+}
+
 #[tokio::test]
 async fn missing_or_malformed_bearer_is_invalid_token() {
     let server = TestServer::dev();
