@@ -84,6 +84,10 @@ impl Auth {
         self.auth.logout().await
     }
 
+    pub async fn logout_discarding_unsent(&self) -> Result<LogoutOutcome, AuthError> {
+        self.auth.logout_discarding_unsent().await
+    }
+
     pub fn session_state(&self) -> SessionState {
         self.auth.session_state()
     }

@@ -468,6 +468,10 @@ pub(crate) fn describe_state(state: &SessionState) -> String {
     match state {
         SessionState::LoggedOut => "logged out".into(),
         SessionState::LoggedIn { user } => format!("logged in as {}", user.nickname),
+        SessionState::Ended { user, unsent } => format!(
+            "session ended by the server; {unsent} unsent item(s) kept until {} logs in again",
+            user.nickname
+        ),
     }
 }
 

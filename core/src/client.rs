@@ -217,11 +217,14 @@ impl Areas {
             account.clone(),
             permissions.clone(),
         ));
-        let feed = Arc::new(FeedArea::new(
-            platform.clone(),
-            account.clone(),
-            records.clone(),
-        ));
+        let feed = Arc::new_cyclic(|this| {
+            FeedArea::new(
+                platform.clone(),
+                account.clone(),
+                records.clone(),
+                this.clone(),
+            )
+        });
         let exports: Vec<Arc<dyn DataExport>> =
             vec![consent.clone(), permissions.clone(), records.clone()];
         let privacy = Arc::new(PrivacyArea::new(platform.clone(), account.clone(), exports));

@@ -26,7 +26,10 @@ pub(crate) fn run_all(root: &Path, seconds: u64) -> Result {
             .args(["+nightly", "fuzz", "run", target, "--"])
             .arg(format!("-max_total_time={seconds}")))?;
     }
-    println!("xtask: {} fuzz targets ran {seconds} s each without a crash", TARGETS.len());
+    println!(
+        "xtask: {} fuzz targets ran {seconds} s each without a crash",
+        TARGETS.len()
+    );
     Ok(())
 }
 
@@ -38,7 +41,13 @@ fn ensure_tools() -> Result {
             .is_ok_and(|o| o.status.success())
     };
     if !has(&["rustup", "run", "nightly", "rustc", "--version"]) {
-        run(Command::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))?;
+        run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            "nightly",
+            "--profile",
+            "minimal",
+        ]))?;
     }
     if !has(&["cargo", "fuzz", "--version"]) {
         run(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]))?;

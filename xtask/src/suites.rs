@@ -38,7 +38,10 @@ pub(crate) fn run_all(root: &Path) -> Result {
          Kotlin/JVM {kotlin}, Swift/Linux {swift}, SQLCipher shell {sqlcipher}"
     );
     // The one closing line, in the form any CI reads.
-    println!("{} passed, 0 failed", rust + contract + kotlin + swift + sqlcipher);
+    println!(
+        "{} passed, 0 failed",
+        rust + contract + kotlin + swift + sqlcipher
+    );
     Ok(())
 }
 

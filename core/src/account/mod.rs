@@ -4,6 +4,7 @@
 //! register what they forget when a session ends and what they do at every login.
 
 mod failure;
+mod kept;
 mod observer;
 mod profile;
 mod revocations;
@@ -87,7 +88,12 @@ impl Account {
                     .flatten()
                     .unwrap_or_else(|| UserProfile::unknown(&db.account_id)),
             },
-            None => SessionState::LoggedOut,
+            None => kept::restored_state(&platform.app_db)
+                .unwrap_or_else(|error| {
+                    tracing::warn!(%error, "kept account unreadable");
+                    None
+                })
+                .unwrap_or(SessionState::LoggedOut),
         };
         Account {
             platform,
@@ -146,6 +152,7 @@ impl Account {
     /// leaves no trace first.
     pub(crate) async fn establish(&self, response: TokenResponse) -> Result<UserProfile, Failure> {
         let mut tokens = self.tokens.lock().await;
+        self.settle_kept(&response.user.id)?;
         if let Some(previous) = tokens.take()
             && previous.account_id != response.user.id
         {
@@ -256,21 +263,23 @@ impl Account {
             }
             Err(NetError::Unauthorized { .. }) => {
                 if let Some(ended) = guard.take() {
-                    self.wipe(&ended.account_id)?;
+                    self.ended_by_server(&ended.account_id)?;
                 }
-                tracing::info!("the server ended the session; logged out");
+                tracing::info!("the server ended the session");
                 Err(Failure::SessionEnded)
             }
             Err(error) => Err(error.into()),
         }
     }
 
-    /// Removes the account from this device (tokens, key, database) and reports logged out.
+    /// Removes the account from this device (tokens, key, database), and an account kept
+    /// since the server ended its session, and reports logged out.
     pub(crate) async fn end(&self) -> Result<(), Failure> {
-        if let Some(ended) = self.tokens.lock().await.take() {
+        let mut tokens = self.tokens.lock().await;
+        if let Some(ended) = tokens.take() {
             self.wipe(&ended.account_id)?;
         }
-        Ok(())
+        self.discard_kept()
     }
 
     /// Everything of the account gone from this device; the listeners see logged out and

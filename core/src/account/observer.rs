@@ -13,6 +13,12 @@ pub(crate) trait AccountObserver: Send + Sync {
     /// The session ended: nothing of the account may stay on screen.
     fn session_ended(&self) {}
 
+    /// How many items of the account's database the server has not received yet: kept when
+    /// the server ends the session, counted before a logout discards them.
+    fn unsent(&self, _conn: &Connection) -> Result<u32, StoreError> {
+        Ok(0)
+    }
+
     /// The user cleared the cache: the area's cached rows go (the session stays).
     fn clear_cache(&self, _conn: &Connection) -> Result<(), StoreError> {
         Ok(())

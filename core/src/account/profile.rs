@@ -2,11 +2,11 @@
 //! a restart shows it offline, and the session state a shell observes.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::store::{Migration, Schema, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct UserProfile {
     pub id: String,
@@ -41,7 +41,7 @@ impl UserProfile {
 }
 
 /// An entry of a server dictionary (a unit, a department).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Named {
     pub id: String,
@@ -52,7 +52,16 @@ pub struct Named {
 #[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum SessionState {
     LoggedOut,
-    LoggedIn { user: UserProfile },
+    LoggedIn {
+        user: UserProfile,
+    },
+    /// The server ended the session (its refresh was refused: expired, or revoked elsewhere)
+    /// while `unsent` items waited to be sent. They stay on this device, encrypted, and go out
+    /// when `user` logs in again; another account's login, or a logout, discards them.
+    Ended {
+        user: UserProfile,
+        unsent: u32,
+    },
 }
 
 pub(crate) const SCHEMA: Schema = Schema {

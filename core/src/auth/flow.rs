@@ -167,7 +167,7 @@ impl LoginFlow {
     pub(crate) fn new(auth: AuthClient) -> Self {
         let step = match auth.session_state() {
             SessionState::LoggedIn { user } => LoginStep::LoggedIn { user },
-            SessionState::LoggedOut => LoginStep::Start,
+            SessionState::LoggedOut | SessionState::Ended { .. } => LoginStep::Start,
         };
         Self {
             auth,

@@ -125,6 +125,10 @@ pub enum AuthError {
     ConsentRequired { purpose: ConsentPurpose },
     #[error("not logged in")]
     NotLoggedIn,
+    /// A logout would discard items the server has not received yet: ask the user, then
+    /// `logout_discarding_unsent`, or let them go out first.
+    #[error("{count} item(s) not sent yet would be lost")]
+    UnsentWouldBeLost { count: u32 },
     /// The server ended the session (revoked, expired refresh token): log in again.
     #[error("the session has ended; log in again")]
     SessionExpired,
@@ -258,7 +262,18 @@ impl AuthArea {
         }
     }
 
-    async fn logout(&self) -> Result<LogoutOutcome, AuthError> {
+    async fn logout(&self, discard_unsent: bool) -> Result<LogoutOutcome, AuthError> {
+        let unsent = self.account.unsent()?;
+        if unsent > 0 && !discard_unsent {
+            return Err(AuthError::UnsentWouldBeLost { count: unsent });
+        }
+        if matches!(self.account.state(), SessionState::Ended { .. }) {
+            // The server ended that session already: only the kept account goes.
+            self.account.end().await?;
+            return Ok(LogoutOutcome {
+                revoked_on_server: true,
+            });
+        }
         let revoked_on_server = match self.account.send(&Endpoint::Logout.request()).await {
             Ok(_) => true,
             Err(Failure::NotLoggedIn) => return Err(AuthError::NotLoggedIn),
@@ -430,8 +445,15 @@ impl AuthClient {
     }
 
     /// Revokes the session on the server and wipes the account's tokens, key and database.
+    /// Refuses with `UnsentWouldBeLost` while items wait to be sent (also those kept after the
+    /// server ended the session).
     pub async fn logout(&self) -> Result<LogoutOutcome, AuthError> {
-        run(&self.0, |area| async move { area.logout().await }).await
+        run(&self.0, |area| async move { area.logout(false).await }).await
+    }
+
+    /// As `logout`, discarding whatever waits to be sent: after the user agreed to lose it.
+    pub async fn logout_discarding_unsent(&self) -> Result<LogoutOutcome, AuthError> {
+        run(&self.0, |area| async move { area.logout(true).await }).await
     }
 
     pub fn session_state(&self) -> SessionState {

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use rusqlite::Connection;
 use tokio::sync::watch;
@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use super::cache;
 use super::flush::Made;
 use super::model::{FeedItem, FeedStatus, Limits};
-use super::{FeedError, flush};
+use super::{FeedError, flush, outbox};
 use crate::account::{Account, AccountDb, AccountObserver, BrowsingRecorder};
 use crate::net::{Answer, Request, Upload};
 use crate::platform::{OnPlatform, Platform};
@@ -37,6 +37,8 @@ impl Drop for UploadWatch<'_> {
 const RECENT: usize = 64;
 
 pub(crate) struct FeedArea {
+    /// Itself, for the account's callbacks that start work in the background.
+    this: Weak<FeedArea>,
     pub(super) platform: Arc<Platform>,
     pub(super) account: Arc<Account>,
     /// Views and clicks go to the browsing records (with consent).
@@ -67,8 +69,10 @@ impl FeedArea {
         platform: Arc<Platform>,
         account: Arc<Account>,
         records: Arc<dyn BrowsingRecorder>,
+        this: Weak<FeedArea>,
     ) -> Self {
         Self {
+            this,
             platform,
             account,
             records,
@@ -180,9 +184,21 @@ impl FeedArea {
     }
 }
 
+#[async_trait::async_trait]
 impl AccountObserver for FeedArea {
+    /// The account may come back with work kept from a session the server ended.
+    async fn logged_in(&self) {
+        if let Some(area) = self.this.upgrade() {
+            area.resume();
+        }
+    }
+
     fn session_ended(&self) {
         self.forget();
+    }
+
+    fn unsent(&self, conn: &Connection) -> Result<u32, StoreError> {
+        outbox::pending_count(conn)
     }
 
     fn clear_cache(&self, conn: &Connection) -> Result<(), StoreError> {

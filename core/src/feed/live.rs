@@ -85,7 +85,7 @@ impl FeedArea {
                 nickname: user.nickname,
                 avatar_url: user.avatar_url,
             },
-            SessionState::LoggedOut => Author {
+            SessionState::LoggedOut | SessionState::Ended { .. } => Author {
                 id: String::new(),
                 nickname: String::new(),
                 avatar_url: None,

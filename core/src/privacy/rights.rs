@@ -116,7 +116,7 @@ impl PrivacyArea {
         let profile = match self.account.state() {
             SessionState::LoggedIn { user } => json!({ "id": user.id, "nickname": user.nickname,
                 "phone_masked": user.phone_masked, "created_at": user.created_at }),
-            SessionState::LoggedOut => Value::Null,
+            SessionState::LoggedOut | SessionState::Ended { .. } => Value::Null,
         };
         device.insert("profile".into(), profile);
         Ok(Value::Object(device))

@@ -18,6 +18,7 @@ mod privacy_ledger;
 mod privacy_manifests;
 mod privacy_rights;
 mod profile;
+mod session_end;
 mod sms_login;
 mod tls;
 mod web_login;
