@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use tokio::sync::watch;
 
 use super::cache;
-use super::flush::Made;
+use super::flush::{Made, Unreported};
 use super::model::{FeedItem, FeedStatus, Limits};
 use super::{FeedError, flush, outbox};
 use crate::account::{Account, AccountDb, AccountObserver, BrowsingRecorder};
@@ -40,6 +40,8 @@ pub(crate) struct FeedArea {
     /// Itself, for the account's callbacks that start work in the background.
     this: Weak<FeedArea>,
     pub(super) platform: Arc<Platform>,
+    /// Deliveries no caller of `FeedClient::flush` was told of yet.
+    unreported: Mutex<Unreported>,
     pub(super) account: Arc<Account>,
     /// Views and clicks go to the browsing records (with consent).
     pub(super) records: Arc<dyn BrowsingRecorder>,
@@ -73,6 +75,7 @@ impl FeedArea {
     ) -> Self {
         Self {
             this,
+            unreported: Mutex::default(),
             platform,
             account,
             records,
@@ -159,6 +162,16 @@ impl FeedArea {
             status.offline = offline;
             changed
         });
+    }
+
+    /// Counts a delivery for the next caller of `FeedClient::flush`.
+    pub(super) fn unreported(&self, count: impl FnOnce(&mut Unreported)) {
+        count(&mut self.unreported.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// What was delivered since the last caller was told, reset.
+    pub(super) fn take_unreported(&self) -> Unreported {
+        std::mem::take(&mut *self.unreported.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// The account left: the live feed and its status empty at once.

@@ -32,6 +32,14 @@ pub(crate) struct FlushReport {
     pub(crate) stopped: Option<FeedError>,
 }
 
+/// What flushes sent and dropped that no caller of `FeedClient::flush` was told yet: the
+/// caller learns what was delivered, whichever flush delivered it (the one at start, a retry).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unreported {
+    pub(crate) sent: u32,
+    pub(crate) dropped: u32,
+}
+
 /// What the server made of a sent entry, when the caller may want it.
 pub(crate) enum Made {
     Nothing,
@@ -135,6 +143,7 @@ pub(crate) async fn flush(area: &Arc<FeedArea>) -> Result<FlushReport, FeedError
         match perform(&run, &queued).await {
             Step::Sent(made) => {
                 report.sent += 1;
+                area.unreported(|u| u.sent += 1);
                 // Whichever flush sent it, the caller waiting for it finds it here.
                 match made {
                     Made::Post(post) => area.remember(&queued.key, Made::Post(post)),
@@ -153,10 +162,12 @@ pub(crate) async fn flush(area: &Arc<FeedArea>) -> Result<FlushReport, FeedError
             Step::Park(reason) => {
                 drop_entry(&run, &queued, reason, false)?;
                 report.dropped += 1;
+                area.unreported(|u| u.dropped += 1);
             }
             Step::Drop { reason, gone } => {
                 drop_entry(&run, &queued, reason, gone)?;
                 report.dropped += 1;
+                area.unreported(|u| u.dropped += 1);
             }
             Step::Transient(error) => {
                 outbox::record_attempt(&run.conn(), &queued.key)?;

@@ -32,7 +32,6 @@ use crate::platform::run;
 use crate::policy::ConsentPurpose;
 use crate::store::{Migration, Schema};
 use crate::updates::Updates;
-use flush::FlushReport;
 use outbox::Mutation;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -152,16 +151,6 @@ pub struct FlushOutcome {
     pub dropped: u32,
     /// Still waiting (offline, or the server failed: retried with backoff).
     pub remaining: u32,
-}
-
-impl From<FlushReport> for FlushOutcome {
-    fn from(report: FlushReport) -> Self {
-        Self {
-            sent: report.sent,
-            dropped: report.dropped,
-            remaining: report.remaining,
-        }
-    }
 }
 
 /// For the fuzz targets: every answer the feed reads, cached as the feed caches it.
@@ -387,12 +376,19 @@ impl FeedClient {
     }
 
     /// Sends what waits now (it also goes on its own: after each action, when the network
-    /// returns, and with backoff after failures).
+    /// returns, and with backoff after failures). The outcome counts what was sent and
+    /// dropped since the previous call, whichever flush did it: one running at the call, the
+    /// one at start, a retry.
     pub async fn flush(&self) -> Result<FlushOutcome, FeedError> {
-        run(
-            &self.0,
-            |feed| async move { Ok(feed.settle().await?.into()) },
-        )
+        run(&self.0, |feed| async move {
+            let report = feed.settle().await?;
+            let delivered = feed.take_unreported();
+            Ok(FlushOutcome {
+                sent: delivered.sent,
+                dropped: delivered.dropped,
+                remaining: report.remaining,
+            })
+        })
         .await
     }
 }

@@ -262,6 +262,44 @@ async fn bad_posts_are_refused_before_any_request() {
     assert!(feed.outbox().await.unwrap().is_empty());
 }
 
+/// `flush` tells what was delivered even when another flush did it: here the one a restart
+/// starts, finished before anyone asks.
+#[tokio::test]
+async fn a_flush_reports_what_the_flush_at_start_delivered() {
+    let h = Harness::start();
+    let (proxy, client) = behind_a_proxy(&h, "13800138209").await;
+    proxy.set(Fault::Down);
+    client
+        .feed()
+        .publish(
+            "waiting for the next start".into(),
+            vec![],
+            Arc::new(NoProgress),
+            CancelToken::new(),
+        )
+        .await
+        .unwrap();
+    drop(client);
+    proxy.set(Fault::None);
+
+    let client = h.client_via("app", &proxy.url).await;
+    let feed = client.feed();
+    for _ in 0..200 {
+        if feed.outbox().await.unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(feed.outbox().await.unwrap().is_empty(), "sent at start");
+    let outcome = feed.flush().await.unwrap();
+    assert_eq!(
+        (outcome.sent, outcome.dropped, outcome.remaining),
+        (1, 0, 0)
+    );
+    // Told once.
+    assert_eq!(feed.flush().await.unwrap().sent, 0);
+}
+
 #[tokio::test]
 async fn offline_actions_wait_in_the_outbox_and_go_out_once_when_the_network_returns() {
     let h = Harness::start();
