@@ -4,8 +4,8 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use medcircle_core::{
-    Client, ClientConfig, ConsentPurpose, DeviceInfo, DeviceInfoProvider, DeviceOs, NetworkType,
-    OAuthProviderConfig, ProviderError, SessionState, UserProfile,
+    AuthError, Client, ClientConfig, ConsentPurpose, DeviceInfo, DeviceInfoProvider, DeviceOs,
+    NetworkType, OAuthProviderConfig, ProviderError, SessionState, UserProfile,
 };
 use serde_json::json;
 
@@ -22,14 +22,19 @@ pub(crate) struct Settings {
     pub(crate) dev: bool,
     /// A PEM file of CA certificates to trust besides the usual roots.
     pub(crate) ca: Option<PathBuf>,
+    /// Login providers given on the command line (`--oauth-provider`).
+    pub(crate) oauth_providers: Vec<OAuthProviderConfig>,
 }
 
-pub(crate) async fn open(
-    server: &str,
-    data_dir: &std::path::Path,
-    dev: bool,
-    ca: Option<&std::path::Path>,
-) -> Result<Client, String> {
+pub(crate) async fn open(settings: &Settings) -> Result<Client, String> {
+    let Settings {
+        server,
+        data_dir,
+        dev,
+        ca,
+        oauth_providers,
+    } = settings;
+    let dev = *dev;
     let extra_trust_anchors = match ca {
         Some(path) => vec![
             std::fs::read_to_string(path).map_err(|e| format!("--ca {}: {e}", path.display()))?,
@@ -41,17 +46,7 @@ pub(crate) async fn open(
         data_dir: data_dir.to_string_lossy().into_owned(),
         dev,
         spki_pins: vec![],
-        // A dev server brings its own OpenID provider.
-        oauth_providers: if dev {
-            vec![OAuthProviderConfig {
-                name: "dev".into(),
-                issuer: format!("{}/dev/oidc", server.trim_end_matches('/')),
-                client_id: "medcircle-app".into(),
-                redirect_uri: "com.medcircle.app:/oauth/callback".into(),
-            }]
-        } else {
-            vec![]
-        },
+        oauth_providers: crate::oauth::providers(oauth_providers, server, dev),
         extra_trust_anchors,
     };
     let client = Client::open(config).await.map_err(|e| {
@@ -92,13 +87,7 @@ impl DeviceInfoProvider for TerminalDevice {
 }
 
 pub(crate) async fn run(command: Command, settings: &Settings, out: &Output) -> Result<(), String> {
-    let client = open(
-        &settings.server,
-        &settings.data_dir,
-        settings.dev,
-        settings.ca.as_deref(),
-    )
-    .await?;
+    let client = open(settings).await?;
     let result = dispatch(&client, command, settings, out).await;
     // Background syncs started by the command finish before the process exits.
     client.close(5_000).await;
@@ -205,7 +194,7 @@ async fn dispatch(
         Command::Whoami => whoami(client, out).await,
         Command::Profile { action } => profile(client, action, out).await,
         Command::Scan { payload } => crate::web_login::phone(client, payload, out).await,
-        Command::Logout => logout(client, out).await,
+        Command::Logout { discard_unsent } => logout(client, discard_unsent, out).await,
         Command::Demo | Command::WebLogin => {
             unreachable!("the demo and the browser run without a client")
         }
@@ -429,8 +418,23 @@ pub(crate) async fn whoami(client: &Client, out: &Output) -> Result<(), String> 
     Ok(())
 }
 
-pub(crate) async fn logout(client: &Client, out: &Output) -> Result<(), String> {
-    let outcome = client.auth().logout().await.map_err(|e| e.to_string())?;
+pub(crate) async fn logout(
+    client: &Client,
+    discard_unsent: bool,
+    out: &Output,
+) -> Result<(), String> {
+    let auth = client.auth();
+    let outcome = if discard_unsent {
+        auth.logout_discarding_unsent().await
+    } else {
+        auth.logout().await
+    }
+    .map_err(|e| match e {
+        AuthError::UnsentWouldBeLost { .. } => {
+            format!("{e}: send them first (outbox --flush), or logout --discard-unsent")
+        }
+        e => e.to_string(),
+    })?;
     let text = if outcome.revoked_on_server {
         "logged out"
     } else {

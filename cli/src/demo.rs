@@ -33,7 +33,14 @@ pub(crate) async fn run(out: &Output) -> Result<(), String> {
 }
 
 async fn journey(url: &str, data_dir: &std::path::Path, out: &Output) -> Result<(), String> {
-    let client = commands::open(url, data_dir, true, None).await?;
+    let client = commands::open(&commands::Settings {
+        server: url.to_string(),
+        data_dir: data_dir.to_path_buf(),
+        dev: true,
+        ca: None,
+        oauth_providers: vec![],
+    })
+    .await?;
     let auth = client.auth();
     out.emit(
         "session",
@@ -86,7 +93,7 @@ async fn journey(url: &str, data_dir: &std::path::Path, out: &Output) -> Result<
     emit_user(out, "login", "logged in as", &user);
     commands::whoami(&client, out).await?;
     feed_tour(&client, out).await?;
-    commands::logout(&client, out).await?;
+    commands::logout(&client, false, out).await?;
 
     match auth.whoami().await {
         Err(AuthError::NotLoggedIn) => out.emit(

@@ -41,6 +41,17 @@ struct Cli {
     /// e.g. `medcircle-server --tls`'s ca.pem).
     #[arg(long, global = true, env = "MEDCIRCLE_CA", value_name = "FILE")]
     ca: Option<PathBuf>,
+    /// A login provider for `login oauth NAME`, as NAME=ISSUER_URL,CLIENT_ID[,REDIRECT_URI]
+    /// (repeatable; the redirect defaults to com.medcircle.app:/oauth/callback). The server
+    /// must know it too (medcircle-server --oidc-provider). With --dev, the dev server's own
+    /// provider is `dev` unless one is given under that name.
+    #[arg(
+        long = "oauth-provider",
+        global = true,
+        value_name = "NAME=ISSUER_URL,CLIENT_ID[,REDIRECT_URI]",
+        value_parser = oauth::parse_provider
+    )]
+    oauth_providers: Vec<medcircle_core::OAuthProviderConfig>,
     /// Machine-readable output: one JSON object per line.
     #[arg(long, global = true)]
     json: bool,
@@ -169,8 +180,12 @@ enum Command {
     },
     /// Who is logged in, as the server sees it.
     Whoami,
-    /// Log out: revoke the session and wipe the account's local data.
-    Logout,
+    /// Log out: revoke the session and wipe the account's local data. Refuses while items
+    /// wait unsent (saying how many), unless `--discard-unsent`.
+    Logout {
+        #[arg(long)]
+        discard_unsent: bool,
+    },
     /// Start a reference server in-process and walk a whole journey against it.
     Demo,
 }
@@ -351,6 +366,7 @@ fn main() -> ExitCode {
                     data_dir: cli.data_dir.unwrap_or_else(default_data_dir),
                     dev: cli.dev,
                     ca: cli.ca,
+                    oauth_providers: cli.oauth_providers,
                 };
                 commands::run(command, &settings, &out).await
             }

@@ -896,6 +896,97 @@ async fn the_shell_trusts_a_qa_server_through_its_ca_file() {
     assert!(error.contains("/nonexistent/ca.pem"), "{error}");
 }
 
+/// `login oauth NAME` against a provider given on the command line, in a release-like shell
+/// (no --dev, TLS only): the test plays the browser at the provider.
+#[tokio::test]
+async fn third_party_login_with_a_provider_from_the_command_line() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let server = tls_server(dir.path());
+    let ca = server.tls().unwrap().ca_pem.clone().unwrap();
+    let provider = format!("dev={}/dev/oidc,medcircle-app", server.url());
+    let data_dir = dir.path().join("cli").to_string_lossy().into_owned();
+    let common: Vec<String> = [
+        "--server",
+        server.url(),
+        "--data-dir",
+        &data_dir,
+        "--json",
+        "--ca",
+        &ca.to_string_lossy(),
+        "--oauth-provider",
+        &provider,
+    ]
+    .map(String::from)
+    .to_vec();
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = common.iter().map(String::as_str).collect();
+        all.extend_from_slice(args);
+        medcircle(&all)
+    };
+    assert!(run(&["consent", "accept"]).status.success());
+    let unknown = run(&["login", "oauth", "acme", "--bind"]);
+    assert!(!unknown.status.success());
+    assert!(
+        json_lines(&unknown)[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("acme")
+    );
+
+    let mut login = Command::new(env!("CARGO_BIN_EXE_medcircle"))
+        .args(&common)
+        .args(["login", "oauth", "dev", "--bind"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(login.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let started: Value = serde_json::from_str(&first).unwrap();
+    let authorization_url = started["authorization_url"].as_str().unwrap();
+    assert!(
+        authorization_url.starts_with(server.url()),
+        "{authorization_url}"
+    );
+
+    let browser = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap()])
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = browser
+        .get(format!("{authorization_url}&dev_subject=doctor-li"))
+        .send()
+        .await
+        .unwrap();
+    let callback = signed_in.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        callback.starts_with("com.medcircle.app:/oauth/callback?"),
+        "{callback}"
+    );
+    writeln!(login.stdin.take().unwrap(), "{callback}").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(login.wait().unwrap().success(), "{rest}");
+    let steps: Vec<Value> = rest
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(steps[0]["nickname"], "Dr. Demo");
+    assert_eq!(steps.last().unwrap()["step"], "login");
+    assert_eq!(steps.last().unwrap()["nickname"], "Dr. Demo");
+    assert_eq!(
+        json_lines(&run(&["whoami"]))[0]["id"],
+        steps.last().unwrap()["id"]
+    );
+}
+
 #[test]
 fn a_scenario_s_accounts_and_posts_reach_the_shell() {
     let dir = tempfile::tempdir().unwrap();
