@@ -4,7 +4,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use medcircle_core::{AuthError, Client, ConsentPurpose, LedgerEntry, LedgerFilter};
+use medcircle_core::{
+    AuthError, Client, ConsentPurpose, LedgerEntry, LedgerFilter, LoginEvent, LoginStep,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -139,18 +141,42 @@ async fn an_answer_naming_another_issuer_is_refused() {
 async fn a_binding_that_would_copy_nothing_is_refused_and_not_recorded() {
     let provider = NodeProvider::start(Iss::Sent);
     let (_h, client) = app(&provider).await;
-    let auth = client.auth();
-    let callback = callback(&provider, &client, "nobody-1").await;
-    let account = auth.complete_oauth_login(callback).await.unwrap();
-    assert_eq!((account.nickname, account.avatar_url), (None, None));
-    assert_eq!(
-        auth.finish_oauth_login(true).await,
-        Err(AuthError::NothingToBind)
-    );
+    let flow = client.auth().login_flow();
+    let screen = flow
+        .send(LoginEvent::ChooseProvider {
+            provider: NAME.into(),
+        })
+        .await;
+    let LoginStep::ProviderAuthorization {
+        authorization_url, ..
+    } = screen.step
+    else {
+        panic!("{screen:?}")
+    };
+    let url = provider.sign_in(&authorization_url, "nobody-1").await;
+    let screen = flow.send(LoginEvent::ProviderCallback { url }).await;
+    let LoginStep::ConfirmBinding { account } = &screen.step else {
+        panic!("{screen:?}")
+    };
+    assert_eq!((&account.nickname, &account.avatar_url), (&None, &None));
+
+    let screen = flow
+        .send(LoginEvent::DecideBinding { bind_profile: true })
+        .await;
+    assert_eq!(screen.error, Some(AuthError::NothingToBind));
+    assert!(matches!(screen.step, LoginStep::ConfirmBinding { .. }));
     assert!(!third_party_sharing_granted(&client).await);
     assert!(!sent(&client, "provider_profile").await);
-    // The answer stays for the other decision.
-    let user = auth.finish_oauth_login(false).await.unwrap();
+
+    // The same screen takes the other decision.
+    let screen = flow
+        .send(LoginEvent::DecideBinding {
+            bind_profile: false,
+        })
+        .await;
+    let LoginStep::LoggedIn { user } = &screen.step else {
+        panic!("{screen:?}")
+    };
     assert!(user.nickname.starts_with("MedCircle user"), "{user:?}");
     assert_eq!(user.avatar_url, None);
     assert!(!third_party_sharing_granted(&client).await);

@@ -131,6 +131,18 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_http_userinfo_endpoint_is_refused() {
+        let mut doc = metadata("https://id.example", "https://id.example/t", &["S256"]);
+        doc.userinfo_endpoint = Some("http://id.example/userinfo".into());
+        assert!(matches!(
+            doc.clone().checked("https://id.example", true),
+            Err(AuthError::ProviderMisconfigured { .. })
+        ));
+        doc.userinfo_endpoint = Some("https://id.example/userinfo".into());
+        assert!(doc.checked("https://id.example", false).is_ok());
+    }
+
+    #[test]
     fn a_provider_without_s256_is_refused() {
         let doc = metadata("https://id.example", "https://id.example/t", &["plain"]);
         assert!(doc.checked("https://id.example", false).is_err());

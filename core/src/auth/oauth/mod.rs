@@ -295,8 +295,7 @@ impl AuthArea {
                 reason: "no third-party login is waiting for a decision".into(),
             })?;
         let result = self.log_in_with_provider(&answer, bind_profile).await;
-        // Offline or a server failure: the answer stays for another try at the same decision.
-        if let Err(AuthError::Network { .. } | AuthError::NothingToBind) = &result {
+        if result.as_ref().is_err_and(keeps_the_answer) {
             *self.oauth.answer() = Some(answer);
         }
         result
@@ -330,6 +329,12 @@ impl AuthArea {
         tracing::info!(provider = %answer.provider, bind_profile, "third-party login");
         self.log_in(endpoint.request().json(&body)).await
     }
+}
+
+/// Whether the provider's answer stays for another decision after `error`: offline or a server
+/// failure (the same decision again), or nothing to bind (the other one).
+pub(in crate::auth) fn keeps_the_answer(error: &AuthError) -> bool {
+    matches!(error, AuthError::Network { .. } | AuthError::NothingToBind)
 }
 
 /// For the fuzz targets: the callback check, and every answer a provider gives.
