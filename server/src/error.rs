@@ -58,6 +58,8 @@ pub enum ApiError {
     IdTokenUsed,
     #[error("the login provider cannot be reached or answered nonsense; retry later")]
     ProviderUnavailable,
+    #[error("the provider shares no nickname or avatar to bind; log in without binding")]
+    NothingToBind,
     #[error("the image is larger than 5 MiB")]
     ImageTooLarge,
     #[error("kind must be physician or practising")]
@@ -147,6 +149,7 @@ impl ApiError {
             ApiError::NonceMismatch => "nonce_mismatch",
             ApiError::IdTokenUsed => "id_token_used",
             ApiError::ProviderUnavailable => "provider_unavailable",
+            ApiError::NothingToBind => "nothing_to_bind",
             ApiError::ImageTooLarge => "too_large",
             ApiError::InvalidKind => "invalid_kind",
             ApiError::InvalidIdNumber => "invalid_id_number",
@@ -206,6 +209,7 @@ impl ApiError {
             | ApiError::NonceMismatch
             | ApiError::IdTokenUsed => StatusCode::UNAUTHORIZED,
             ApiError::ProviderUnavailable => StatusCode::BAD_GATEWAY,
+            ApiError::NothingToBind => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ImageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::AlreadyCertified => StatusCode::CONFLICT,
             ApiError::InvalidToken
@@ -319,6 +323,7 @@ mod tests {
             ApiError::NonceMismatch,
             ApiError::IdTokenUsed,
             ApiError::ProviderUnavailable,
+            ApiError::NothingToBind,
             ApiError::ImageTooLarge,
             ApiError::InvalidKind,
             ApiError::InvalidIdNumber,

@@ -123,7 +123,7 @@ fn action(step: &LoginStep, event: LoginEvent) -> Result<Action, AuthError> {
 fn after_failure(step: LoginStep, failed: &Action, error: &AuthError) -> LoginStep {
     let spent = match failed {
         Action::Callback(_) => true,
-        Action::Bind(_) => !matches!(error, AuthError::Network { .. }),
+        Action::Bind(_) => !super::oauth::keeps_the_answer(error),
         _ => false,
     };
     if spent { LoginStep::Start } else { step }
@@ -417,9 +417,14 @@ mod tests {
             after_failure(authorizing(), &callback, &offline),
             LoginStep::Start
         );
-        // The provider's answer is kept for another try only when the network failed.
+        // The provider's answer is kept for another try when the network failed, and for the
+        // other decision when there is nothing to bind.
         let bind = Action::Bind(true);
         assert_eq!(after_failure(binding(), &bind, &offline), binding());
+        assert_eq!(
+            after_failure(binding(), &bind, &AuthError::NothingToBind),
+            binding()
+        );
         assert_eq!(
             after_failure(binding(), &bind, &AuthError::AuthorizationExpired),
             LoginStep::Start

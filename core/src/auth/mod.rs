@@ -110,6 +110,18 @@ pub enum AuthError {
     /// The callback URL is not the answer to this app's request (or is malformed).
     #[error("{reason}")]
     InvalidCallback { reason: String },
+    /// The provider announced that it names itself in every answer (RFC 9207), and this one
+    /// does not: it may come from another provider (a mix-up). Start again.
+    #[error("the login answer does not name its provider; start again")]
+    IssuerMissing,
+    /// The answer names another provider than the one this login went to (a mix-up): start
+    /// again, and do not trust `received`.
+    #[error("the login answer came from another provider ({received}); start again")]
+    IssuerMismatch { received: String },
+    /// Binding was chosen but the provider shares neither a nickname nor an avatar: log in
+    /// without binding.
+    #[error("the provider shares no nickname or avatar to bind")]
+    NothingToBind,
     /// The third-party authorization took too long or was already used: start again.
     #[error("the authorization has expired; start again")]
     AuthorizationExpired,
@@ -196,6 +208,7 @@ impl AreaError for AuthError {
             ApiCode::UnknownProvider => AuthError::UnknownProvider {
                 name: error.message.clone(),
             },
+            ApiCode::NothingToBind => AuthError::NothingToBind,
             ApiCode::WebLoginExpired => AuthError::WebLoginExpired,
             ApiCode::WebLoginUsed => AuthError::WebLoginUsed,
             _ => return None,

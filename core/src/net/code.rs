@@ -48,6 +48,7 @@ api_codes! {
     InvalidText = "invalid_text",
     NonceMismatch = "nonce_mismatch",
     NotAuthor = "not_author",
+    NothingToBind = "nothing_to_bind",
     NotFound = "not_found",
     PhoneMismatch = "phone_mismatch",
     PhotosRequired = "photos_required",

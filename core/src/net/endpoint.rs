@@ -182,11 +182,21 @@ endpoints! {
     OidcToken => Route::post("(login provider) token endpoint")
         .carries(&["oauth_authorization_code"])
         .external(),
+    /// A login provider's userinfo endpoint: its access token for the profile claims the ID
+    /// token left out.
+    OidcUserinfo => Route::get("(login provider) userinfo endpoint")
+        .carries(&["oauth_access_token"])
+        .external(),
     /// Login with a provider's ID token, the provider's profile left out.
     OAuthLogin => Route::post("/v1/auth/oauth").carries(&["oauth_id_token", "install_id"]),
     /// The binding: needs its own consent, so it cannot happen by accident.
     OAuthLoginBound => Route::post("/v1/auth/oauth")
-        .carries(&["oauth_id_token", "install_id", "provider_profile"]),
+        .carries(&[
+            "oauth_id_token",
+            "install_id",
+            "provider_profile",
+            "oauth_access_token",
+        ]),
     /// One certificate photo (raw image body).
     CertificationPhoto => Route::post("/v1/me/certification/photos")
         .carries(&["certificate_photos", "session_token"]),

@@ -10,6 +10,7 @@ mod feed;
 mod layers;
 mod log_privacy;
 mod oauth;
+mod oidc_provider;
 mod one_tap;
 mod permissions;
 mod photo_metadata;

@@ -123,7 +123,13 @@ async fn the_in_app_lists_come_from_the_inventory() {
     assert!(!sharing[2].processor, "a login provider acts for itself");
     assert_eq!(sharing[0].items, ["Mobile phone number"]);
     assert_eq!(sharing[1].items, ["Carrier login token"]);
-    assert_eq!(sharing[2].items, ["Third-party login authorization"]);
+    assert_eq!(
+        sharing[2].items,
+        [
+            "Third-party login authorization",
+            "Third-party profile access"
+        ]
+    );
 
     let uses = privacy.permission_uses();
     assert_eq!(uses.len(), 5);

@@ -163,6 +163,7 @@ impl DevProvider {
             "scopes_supported": ["openid", "profile"],
             "token_endpoint_auth_methods_supported": ["none"],
             "grant_types_supported": ["authorization_code"],
+            "authorization_response_iss_parameter_supported": true,
         })
     }
 
@@ -193,7 +194,7 @@ impl DevProvider {
             ));
         }
         let state = query.state.as_deref();
-        let fail = |error| Authorization::Redirect(redirect(state, Err(error)));
+        let fail = |error| Authorization::Redirect(redirect(&self.issuer, state, Err(error)));
         let (challenge, nonce) = match checked(query) {
             Ok(checked) => checked,
             Err(error) => return fail(error),
@@ -217,7 +218,7 @@ impl DevProvider {
         let mut codes = lock(&self.codes);
         codes.retain(|_, grant| grant.expires_at >= now);
         codes.insert(code.clone(), grant);
-        Authorization::Redirect(redirect(state, Ok(&code)))
+        Authorization::Redirect(redirect(&self.issuer, state, Ok(&code)))
     }
 
     /// Redeems a code at the token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.6): the body to
@@ -378,8 +379,9 @@ fn checked(query: &AuthorizeQuery) -> Result<(&str, &str), OAuthError> {
     Ok((challenge, nonce))
 }
 
-/// The redirect URI with a code, or an error, and the state echoed (RFC 6749 §4.1.2).
-fn redirect(state: Option<&str>, outcome: Result<&str, OAuthError>) -> String {
+/// The redirect URI with a code, or an error, the state echoed (RFC 6749 §4.1.2) and the
+/// issuer named (RFC 9207), as the metadata announces.
+fn redirect(issuer: &str, state: Option<&str>, outcome: Result<&str, OAuthError>) -> String {
     let mut url = Url::parse(REDIRECT_URI).expect("the registered redirect URI is a URL");
     {
         let mut query = url.query_pairs_mut();
@@ -392,6 +394,7 @@ fn redirect(state: Option<&str>, outcome: Result<&str, OAuthError>) -> String {
         if let Some(state) = state {
             query.append_pair("state", state);
         }
+        query.append_pair("iss", issuer);
     }
     url.into()
 }
@@ -458,7 +461,8 @@ mod tests {
         let provider = provider();
         let query = redirected(provider.authorize(&request(), NOW));
         assert_eq!(query["state"], "s t&a=te", "the state comes back exactly");
-        assert_eq!(query.len(), 2, "{query:?}");
+        assert_eq!(query["iss"], "http://127.0.0.1:9/dev/oidc");
+        assert_eq!(query.len(), 3, "{query:?}");
         let answer = provider.token(&exchange(&query["code"]), NOW + 60).unwrap();
         assert_eq!(answer["token_type"], "Bearer");
         assert_eq!(answer["expires_in"], 3600);
@@ -578,6 +582,7 @@ mod tests {
             let back = redirected(provider.authorize(&query, NOW));
             assert_eq!(back["error"], "invalid_request", "{query:?}");
             assert_eq!(back["state"], "s t&a=te");
+            assert_eq!(back["iss"], "http://127.0.0.1:9/dev/oidc");
         }
         let denied = AuthorizeQuery {
             dev_decision: Some("deny".into()),
@@ -606,6 +611,10 @@ mod tests {
         assert_eq!(
             metadata["code_challenge_methods_supported"],
             json!(["S256"])
+        );
+        assert_eq!(
+            metadata["authorization_response_iss_parameter_supported"],
+            true
         );
         let jwk = &provider.jwks()["keys"][0];
         assert_eq!(jwk["kty"], "EC");

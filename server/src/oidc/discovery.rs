@@ -1,5 +1,6 @@
-//! Fetching a provider's metadata (OpenID Connect Discovery 1.0) and then its key set, over
-//! HTTPS; plain HTTP only to a loopback host, where the dev provider and tests live.
+//! Fetching a provider's metadata (OpenID Connect Discovery 1.0) and then its key set or its
+//! userinfo, over HTTPS; plain HTTP only to a loopback host, where the dev provider and tests
+//! live.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -30,12 +31,16 @@ pub enum Unavailable {
     Json(String, serde_json::Error),
     #[error("the metadata names issuer {0:?}, not the configured one")]
     WrongIssuer(String),
+    #[error("the provider has no userinfo endpoint")]
+    NoUserinfo,
 }
 
 #[derive(Deserialize)]
 struct Metadata {
     issuer: String,
     jwks_uri: String,
+    #[serde(default)]
+    userinfo_endpoint: Option<String>,
 }
 
 /// The HTTP client for provider fetches: rustls with ring and the Mozilla roots (built here,
@@ -63,27 +68,48 @@ pub fn client() -> reqwest::Result<reqwest::Client> {
 
 /// The current key set of the provider `issuer`, found through its metadata.
 pub async fn fetch_keys(http: &reqwest::Client, issuer: &str) -> Result<JwkSet, Unavailable> {
+    let metadata = fetch_metadata(http, issuer).await?;
+    get_json(http, &metadata.jwks_uri, None).await
+}
+
+/// What the provider `issuer` answers at its userinfo endpoint for `access_token`.
+pub async fn fetch_userinfo<T: DeserializeOwned>(
+    http: &reqwest::Client,
+    issuer: &str,
+    access_token: &str,
+) -> Result<T, Unavailable> {
+    let metadata = fetch_metadata(http, issuer).await?;
+    let endpoint = metadata.userinfo_endpoint.ok_or(Unavailable::NoUserinfo)?;
+    get_json(http, &endpoint, Some(access_token)).await
+}
+
+async fn fetch_metadata(http: &reqwest::Client, issuer: &str) -> Result<Metadata, Unavailable> {
     let discovery = format!(
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
     );
-    let metadata: Metadata = get_json(http, &discovery).await?;
+    let metadata: Metadata = get_json(http, &discovery, None).await?;
     if metadata.issuer != issuer {
         return Err(Unavailable::WrongIssuer(metadata.issuer));
     }
-    get_json(http, &metadata.jwks_uri).await
+    Ok(metadata)
 }
 
 async fn get_json<T: DeserializeOwned>(
     http: &reqwest::Client,
     url: &str,
+    bearer: Option<&str>,
 ) -> Result<T, Unavailable> {
     let parsed = Url::parse(url)
         .ok()
         .filter(allowed)
         .ok_or_else(|| Unavailable::Insecure(url.to_owned()))?;
     let fetch = |error| Unavailable::Fetch(url.to_owned(), error);
-    let mut response = http.get(parsed).send().await.map_err(fetch)?;
+    let mut request = http.get(parsed);
+    if let Some(token) = bearer {
+        request = request.bearer_auth(token);
+    }
+    let mut response = request.send().await.map_err(fetch)?;
     if !response.status().is_success() {
         return Err(Unavailable::Status(
             url.to_owned(),

@@ -49,6 +49,13 @@ pub struct Profile {
     pub picture: Option<String>,
 }
 
+impl Profile {
+    /// Whether the provider said anything binding could copy.
+    pub fn is_empty(&self) -> bool {
+        self.nickname.is_none() && self.picture.is_none()
+    }
+}
+
 const OUT_OF_RANGE: &str = "exp or iat is not a time in range";
 
 /// `value` as whole Unix seconds, if it is one an `i64` holds exactly (a cast would saturate).

@@ -1,6 +1,7 @@
 //! Third-party login with OpenID Connect: the providers this server trusts, by name, and
 //! verifying the ID tokens they sign, with keys found through each provider's own metadata,
-//! so any standards-compliant provider works. In dev mode `dev_provider` plays one.
+//! so any standards-compliant provider works; the profile from userinfo when an ID token
+//! leaves it out. In dev mode `dev_provider` plays one.
 
 pub mod dev_provider;
 mod discovery;
@@ -8,6 +9,7 @@ pub mod id_token;
 mod jwk;
 mod jws;
 mod pkce;
+mod userinfo;
 
 use std::collections::HashMap;
 use std::io;
@@ -17,7 +19,7 @@ use std::sync::Mutex;
 use crate::app::lock;
 use crate::error::ApiError;
 use dev_provider::DevProvider;
-use id_token::Verified;
+use id_token::{Profile, Verified};
 use jwk::JwkSet;
 
 /// A provider whose ID tokens log users in: tokens issued by `issuer` for `client_id`.
@@ -132,6 +134,26 @@ impl Oidc {
             nonce,
             now,
         )
+    }
+
+    /// The profile of the account `verified` names, from the userinfo of the provider called
+    /// `name`, asked with `access_token` (OpenID Connect Core 5.3). Refused unless userinfo is
+    /// about the ID token's subject: its answer is not signed, only `sub` ties the two.
+    pub async fn userinfo_profile(
+        &self,
+        name: &str,
+        verified: &Verified,
+        access_token: &str,
+    ) -> Result<Profile, ApiError> {
+        let provider = self.providers.get(name).ok_or(ApiError::UnknownProvider)?;
+        let answer: userinfo::Userinfo =
+            discovery::fetch_userinfo(&self.http, &provider.issuer, access_token)
+                .await
+                .map_err(|error| {
+                    tracing::info!(provider = %provider.name, %error, "userinfo unavailable");
+                    ApiError::ProviderUnavailable
+                })?;
+        answer.profile_of(&verified.subject)
     }
 
     /// Whether `issuer` may be asked for its keys at `now`; if so, the asking is recorded first,

@@ -1,5 +1,8 @@
 //! `POST /v1/auth/oauth`: login with an ID token from a trusted OpenID provider, obtained by
 //! the app (authorization code flow with PKCE). Answers exactly what an SMS login answers.
+//! Binding copies the profile from the ID token or, when it has none, from the provider's
+//! userinfo, asked here with the access token the app sends; a binding that would copy
+//! nothing is refused, so none is ever recorded.
 
 use std::net::SocketAddr;
 
@@ -10,6 +13,7 @@ use serde::Deserialize;
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::oidc::id_token::{Profile, Verified};
 use crate::pool;
 use crate::quota::Budget;
 use crate::routes::session::SessionBody;
@@ -26,6 +30,9 @@ pub struct OAuthRequest {
     install_id: String,
     /// Whether to copy the provider's nickname and picture into the profile.
     bind_profile: bool,
+    /// The provider's access token, for its userinfo when the ID token has no profile claims.
+    #[serde(default)]
+    access_token: Option<String>,
 }
 
 pub async fn log_in(
@@ -54,6 +61,11 @@ pub async fn log_in(
             // The reason only: never the token nor its claims.
             tracing::info!(reason = %error, "id token refused");
         })?;
+    let bound = if request.bind_profile {
+        Some(bound_profile(&state, &request, &verified).await?)
+    } else {
+        None
+    };
     let now = state.clock.now();
     let mut conn = state.writer().await;
     let tx = pool::immediate(&mut conn)?;
@@ -67,15 +79,13 @@ pub async fn log_in(
             user.id
         }
     };
-    if request.bind_profile {
-        let profile = &verified.profile;
-        let nickname = profile
-            .nickname
-            .as_deref()
-            .map(str::trim)
-            .filter(|nickname| users::is_valid_nickname(nickname));
-        let avatar_url = profile.picture.as_deref().filter(|url| web_url(url));
-        users::bind_profile(&tx, &user_id, nickname, avatar_url)?;
+    if let Some(profile) = &bound {
+        users::bind_profile(
+            &tx,
+            &user_id,
+            profile.nickname.as_deref(),
+            profile.picture.as_deref(),
+        )?;
         identities::bound(&tx, issuer, subject, now)?;
     }
     let tokens = sessions::start(&tx, &user_id, now)?;
@@ -88,6 +98,39 @@ pub async fn log_in(
         "logged in with an id token"
     );
     Ok(Json(SessionBody::new(tokens, user)))
+}
+
+/// What binding copies: the ID token's profile claims, else userinfo's; only valid values,
+/// and at least one of them. Awaited with no lock held, like the verification.
+async fn bound_profile(
+    state: &Shared,
+    request: &OAuthRequest,
+    verified: &Verified,
+) -> Result<Profile, ApiError> {
+    let fetched;
+    let profile = match &request.access_token {
+        Some(access_token) if verified.profile.is_empty() => {
+            fetched = state
+                .oidc
+                .userinfo_profile(&request.provider, verified, access_token)
+                .await?;
+            &fetched
+        }
+        _ => &verified.profile,
+    };
+    let copied = Profile {
+        nickname: profile
+            .nickname
+            .as_deref()
+            .map(str::trim)
+            .filter(|nickname| users::is_valid_nickname(nickname))
+            .map(str::to_owned),
+        picture: profile.picture.clone().filter(|url| web_url(url)),
+    };
+    if copied.is_empty() {
+        return Err(ApiError::NothingToBind);
+    }
+    Ok(copied)
 }
 
 /// An absolute http(s) URL of reasonable length: what the app can load as an avatar.

@@ -139,6 +139,7 @@ async fn the_dev_provider_publishes_standard_metadata_and_its_key() {
             "scopes_supported": ["openid", "profile"],
             "token_endpoint_auth_methods_supported": ["none"],
             "grant_types_supported": ["authorization_code"],
+            "authorization_response_iss_parameter_supported": true,
         })
     );
     let jwks: Value = server.get("/dev/oidc/jwks").await.json().await.unwrap();

@@ -101,6 +101,7 @@ async fn every_error_code_the_server_uses_is_in_the_error_schema() {
         "nonce_mismatch",
         "id_token_used",
         "provider_unavailable",
+        "nothing_to_bind",
         "invalid_kind",
         "invalid_id_number",
         "photos_required",
@@ -136,5 +137,5 @@ async fn every_error_code_the_server_uses_is_in_the_error_schema() {
     ] {
         assert!(codes.contains(&code), "{code}");
     }
-    assert_eq!(codes.len(), 54);
+    assert_eq!(codes.len(), 55);
 }

@@ -11,6 +11,12 @@ pub(super) struct ProviderMetadata {
     pub(super) issuer: String,
     pub(super) authorization_endpoint: String,
     pub(super) token_endpoint: String,
+    /// Where the profile claims are when the ID token leaves them out (OpenID Connect Core 5.3).
+    #[serde(default)]
+    pub(super) userinfo_endpoint: Option<String>,
+    /// RFC 9207: every authorization response names its issuer, so a missing `iss` is refused.
+    #[serde(default)]
+    pub(super) authorization_response_iss_parameter_supported: bool,
     #[serde(default)]
     code_challenge_methods_supported: Vec<String>,
     #[serde(default)]
@@ -37,6 +43,9 @@ impl ProviderMetadata {
         }
         secure_url(&self.authorization_endpoint, dev)?;
         secure_url(&self.token_endpoint, dev)?;
+        if let Some(userinfo) = &self.userinfo_endpoint {
+            secure_url(userinfo, dev)?;
+        }
         if !self.response_types_supported.is_empty()
             && !self.response_types_supported.iter().any(|t| t == "code")
         {
@@ -84,6 +93,8 @@ mod tests {
             issuer: issuer.into(),
             authorization_endpoint: format!("{issuer}/authorize"),
             token_endpoint: token.into(),
+            userinfo_endpoint: None,
+            authorization_response_iss_parameter_supported: false,
             code_challenge_methods_supported: methods.iter().map(|m| m.to_string()).collect(),
             response_types_supported: vec!["code".into()],
         }
@@ -117,6 +128,18 @@ mod tests {
         let remote = "http://id.example";
         let doc = metadata(remote, "http://id.example/token", &["S256"]);
         assert!(doc.checked(remote, true).is_err());
+    }
+
+    #[test]
+    fn a_plain_http_userinfo_endpoint_is_refused() {
+        let mut doc = metadata("https://id.example", "https://id.example/t", &["S256"]);
+        doc.userinfo_endpoint = Some("http://id.example/userinfo".into());
+        assert!(matches!(
+            doc.clone().checked("https://id.example", true),
+            Err(AuthError::ProviderMisconfigured { .. })
+        ));
+        doc.userinfo_endpoint = Some("https://id.example/userinfo".into());
+        assert!(doc.checked("https://id.example", false).is_ok());
     }
 
     #[test]

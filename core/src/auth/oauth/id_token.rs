@@ -13,6 +13,8 @@ const MAX_TOKEN_LEN: usize = 16 * 1024;
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(super) struct Claims {
     #[serde(default)]
+    pub(super) sub: Option<String>,
+    #[serde(default)]
     pub(super) nonce: Option<String>,
     #[serde(default)]
     pub(super) nickname: Option<String>,
@@ -20,6 +22,13 @@ pub(super) struct Claims {
     pub(super) name: Option<String>,
     #[serde(default)]
     pub(super) picture: Option<String>,
+}
+
+impl Claims {
+    /// Whether it holds anything binding would copy.
+    pub(super) fn has_profile(&self) -> bool {
+        self.nickname.is_some() || self.name.is_some() || self.picture.is_some()
+    }
 }
 
 pub(super) fn claims(token: &str) -> Result<Claims, AuthError> {

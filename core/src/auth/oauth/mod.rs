@@ -1,12 +1,16 @@
 //! Third-party login with OpenID Connect (authorization code + PKCE, RFC 8252): discovery,
-//! the authorization URL, the callback, the code exchange at the provider, then the ID token
-//! handed to our server, which verifies it. The provider's nickname and avatar reach the
-//! profile only when the user authorizes binding, which is recorded as a consent.
+//! the authorization URL, the callback (state, and the issuer of RFC 9207), the code exchange
+//! at the provider, then the ID token handed to our server, which verifies it. The provider's
+//! nickname and avatar come from the ID token or, when it leaves them out, from userinfo; they
+//! reach the profile only when the user authorizes binding, which is recorded as a consent.
+//! For userinfo's claims the server gets the provider's access token and asks the provider
+//! itself: it never takes a profile on the app's word.
 
 mod callback;
 mod discovery;
 mod id_token;
 mod pkce;
+mod userinfo;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -59,6 +63,10 @@ struct ProviderAnswer {
     provider: String,
     id_token: String,
     nonce: String,
+    /// Only when the profile shown came from userinfo: the server fetches it again with it.
+    access_token: Option<String>,
+    /// Whether binding would copy anything.
+    has_profile: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -73,6 +81,8 @@ struct PendingAuthorization {
 #[derive(Deserialize)]
 struct ProviderTokens {
     id_token: String,
+    #[serde(default)]
+    access_token: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -82,6 +92,8 @@ struct LoginRequest<'a> {
     nonce: &'a str,
     install_id: &'a str,
     bind_profile: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<&'a str>,
 }
 
 impl OAuthProviders {
@@ -194,9 +206,17 @@ impl AuthArea {
         }
         let providers = &self.oauth;
         let provider = providers.config(&pending.provider)?;
-        let code =
-            callback::authorization_code(callback_url, &provider.redirect_uri, &pending.state)?;
         let metadata = providers.metadata(&self.platform.net, provider).await?;
+        let issuer = callback::ExpectedIssuer {
+            issuer: &metadata.issuer,
+            always_named: metadata.authorization_response_iss_parameter_supported,
+        };
+        let code = callback::authorization_code(
+            callback_url,
+            &provider.redirect_uri,
+            &pending.state,
+            &issuer,
+        )?;
         let token_url =
             Url::parse(&metadata.token_endpoint).map_err(|e| AuthError::ProviderMisconfigured {
                 reason: e.to_string(),
@@ -223,6 +243,21 @@ impl AuthArea {
                 reason: "the ID token is not for this login (nonce)".into(),
             });
         }
+        // OpenID Connect Core 5.4: a compliant provider answers `profile` at userinfo only.
+        let (claims, access_token) = match (&metadata.userinfo_endpoint, tokens.access_token) {
+            (Some(endpoint), Some(access_token)) if !claims.has_profile() => {
+                let subject = claims
+                    .sub
+                    .as_deref()
+                    .ok_or_else(|| AuthError::IdTokenRejected {
+                        reason: "the provider's ID token names no subject".into(),
+                    })?;
+                let net = &self.platform.net;
+                let profile = userinfo::claims(net, endpoint, &access_token, subject).await?;
+                (profile, Some(access_token))
+            }
+            _ => (claims, None),
+        };
         // Shown to the user before binding: nothing in it may hide or reorder what it shows.
         let nickname = claims
             .nickname
@@ -238,12 +273,16 @@ impl AuthArea {
             provider: provider.name.clone(),
             id_token: tokens.id_token,
             nonce: pending.nonce,
+            has_profile: account.nickname.is_some() || account.avatar_url.is_some(),
+            access_token,
         });
         Ok(account)
     }
 
     /// Logs in with the provider's answer. Binding first records the user's consent to share
-    /// the provider's profile; declining logs in with a default profile.
+    /// the provider's profile; declining logs in with a default profile. Binding a profile that
+    /// has nothing to copy is refused before anything is recorded, and the answer stays for
+    /// the other decision.
     pub(in crate::auth) async fn finish_oauth(
         &self,
         bind_profile: bool,
@@ -256,8 +295,7 @@ impl AuthArea {
                 reason: "no third-party login is waiting for a decision".into(),
             })?;
         let result = self.log_in_with_provider(&answer, bind_profile).await;
-        // Offline or a server failure: the answer stays for another try at the same decision.
-        if let Err(AuthError::Network { .. }) = &result {
+        if result.as_ref().is_err_and(keeps_the_answer) {
             *self.oauth.answer() = Some(answer);
         }
         result
@@ -269,6 +307,9 @@ impl AuthArea {
         bind_profile: bool,
     ) -> Result<UserProfile, AuthError> {
         if bind_profile {
+            if !answer.has_profile {
+                return Err(AuthError::NothingToBind);
+            }
             self.consents.grant(ConsentPurpose::ThirdPartySharing)?;
         }
         let install_id = self.install_id()?;
@@ -278,6 +319,7 @@ impl AuthArea {
             nonce: &answer.nonce,
             install_id: &install_id,
             bind_profile,
+            access_token: answer.access_token.as_deref().filter(|_| bind_profile),
         };
         let endpoint = if bind_profile {
             Endpoint::OAuthLoginBound
@@ -289,11 +331,21 @@ impl AuthArea {
     }
 }
 
+/// Whether the provider's answer stays for another decision after `error`: offline or a server
+/// failure (the same decision again), or nothing to bind (the other one).
+pub(in crate::auth) fn keeps_the_answer(error: &AuthError) -> bool {
+    matches!(error, AuthError::Network { .. } | AuthError::NothingToBind)
+}
+
 /// For the fuzz targets: the callback check, and every answer a provider gives.
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzzing {
     pub(crate) fn code(raw: &str, redirect_uri: &str, state: &str) -> Option<String> {
-        super::callback::authorization_code(raw, redirect_uri, state).ok()
+        let issuer = super::callback::ExpectedIssuer {
+            issuer: "https://id.example",
+            always_named: true,
+        };
+        super::callback::authorization_code(raw, redirect_uri, state, &issuer).ok()
     }
 
     pub(crate) fn answers(bytes: &[u8]) {

@@ -2,6 +2,7 @@
 //! their own secure-store entries, in the real platform store), and the server's dev hooks.
 
 pub mod images;
+pub mod oidc_provider;
 pub mod proxy;
 
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use medcircle_core::{
     CancelToken, CertificateKind, CertificationStatus, Client, ClientConfig, ConsentPurpose,
     OAuthProviderConfig, UploadProgress, UserProfile,
 };
-use medcircle_server::{RunningServer, ServerConfig};
+use medcircle_server::{OidcProvider, RunningServer, ServerConfig};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -25,13 +26,18 @@ pub struct Harness {
 
 impl Harness {
     pub fn start() -> Harness {
+        Harness::start_trusting(vec![])
+    }
+
+    /// A server that also trusts `providers`' ID tokens (besides its own dev provider's).
+    pub fn start_trusting(providers: Vec<OidcProvider>) -> Harness {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
         let server = RunningServer::start(ServerConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
             db_path: dir.path().join("server.db"),
             dev: true,
-            providers: vec![],
+            providers,
         })
         .unwrap();
         Harness {
@@ -73,7 +79,12 @@ impl Harness {
 
     /// A client whose user has accepted the current policy.
     pub async fn consented_client(&self, name: &str) -> Client {
-        let client = self.client(name).await;
+        self.consented_client_with(self.config(name)).await
+    }
+
+    /// A client opened with `config` whose user has accepted the current policy.
+    pub async fn consented_client_with(&self, config: ClientConfig) -> Client {
+        let client = Client::open(config).await.unwrap();
         let policy = client.consent().fetch_policy().await.unwrap();
         client.consent().accept(policy.version).await.unwrap();
         client
