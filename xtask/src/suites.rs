@@ -1,5 +1,6 @@
-//! `cargo xtask test`: every suite, in order (Rust, the contract run, Kotlin, Swift); any
-//! failure or missing toolchain fails the run.
+//! `cargo xtask test`: every suite, in order (Rust, the contract run, Kotlin, Swift: the
+//! bindings suite, then the iOS package's Swift layer); any failure or missing toolchain fails
+//! the run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,13 +34,17 @@ pub(crate) fn run_all(root: &Path) -> Result {
     let contract = contract::run(root, &target)?;
     let generated = bindings::generate(root, bindings::Purpose::Suites)?;
     let kotlin = count_maven(&kotlin(root, &generated.join("kotlin"), &target)?)?;
-    let swift = count_swift(&swift(root, &target)?)?;
+    let bindings_swift = count_swift(&swift(root, &target, &root.join("tests/swift"))?)?;
+    let ios = count_swift(&swift(root, &target, &root.join("ios"))?)?;
     println!(
         "xtask: every suite passed: Rust {rust}, contract (schemathesis cases) {contract}, \
-         Kotlin/JVM {kotlin}, Swift/Linux {swift}"
+         Kotlin/JVM {kotlin}, Swift/Linux {bindings_swift}, iOS layer on Swift/Linux {ios}"
     );
     // The one closing line, in the form any CI reads.
-    println!("{} passed, 0 failed", rust + contract + kotlin + swift);
+    println!(
+        "{} passed, 0 failed",
+        rust + contract + kotlin + bindings_swift + ios
+    );
     Ok(())
 }
 
@@ -91,7 +96,9 @@ fn kotlin(root: &Path, generated: &Path, target: &Path) -> Result<String> {
     )
 }
 
-fn swift(root: &Path, target: &Path) -> Result<String> {
+/// `tests/swift/run-tests.sh` in the chroot for one Swift package: `tests/swift` (the generated
+/// bindings) or `ios` (the iOS package, built for Linux with its platform-neutral layer).
+fn swift(root: &Path, target: &Path, package: &Path) -> Result<String> {
     let chroot = PathBuf::from(
         std::env::var("MEDCIRCLE_SWIFT_CHROOT").unwrap_or_else(|_| DEFAULT_SWIFT_CHROOT.into()),
     );
@@ -129,7 +136,8 @@ fn swift(root: &Path, target: &Path) -> Result<String> {
             .args([
                 "bash",
                 &format!("{REPO_IN_CHROOT}/tests/swift/run-tests.sh"),
-            ]),
+            ])
+            .arg(inside(package)?),
     );
     drop(mounts);
     result
