@@ -4,6 +4,7 @@ mod bench;
 mod bindings;
 mod cmd;
 mod contract;
+mod cross;
 mod suites;
 
 use std::path::PathBuf;
@@ -13,8 +14,11 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   bindings   build medcircle-ffi and generate the Kotlin and Swift bindings into target/bindings
-  test       run every suite: Rust (workspace), the server's contract (schemathesis against its
-             OpenAPI document), Kotlin on the JVM, Swift on Linux
+  test       run every suite: Rust (workspace), the checks for the phones' targets (`cross`),
+             the server's contract (schemathesis against its OpenAPI document), Kotlin on the
+             JVM, Swift on Linux (the bindings, then the iOS package's layer)
+  cross      only the checks for the phones' targets: clippy of medcircle-ffi for the Android
+             ABIs and aarch64-apple-ios, and the Android static library's keyring JNI export
   contract   only the server's contract run (needs `cargo build -p medcircle-server` first)
   privacy    regenerate the store declarations from core/privacy/inventory.toml
   bench      run the core's benchmarks (encrypted store vs plain SQLite) and summarise them
@@ -28,6 +32,9 @@ fn main() -> ExitCode {
             println!("bindings written to {}", out.display());
         }),
         Some("test") => suites::run_all(&root()),
+        Some("cross") => {
+            cross::check_all(&root()).map(|checks| println!("{checks} passed, 0 failed"))
+        }
         Some("contract") => {
             let root = root();
             contract::run(&root, &bindings::target_dir(&root))

@@ -1,13 +1,13 @@
-//! `cargo xtask test`: every suite, in order (Rust, the contract run, Kotlin, Swift: the
-//! bindings suite, then the iOS package's Swift layer); any failure or missing toolchain fails
-//! the run.
+//! `cargo xtask test`: every suite, in order (Rust, the checks for the phones' targets, the
+//! contract run, Kotlin, Swift: the bindings suite, then the iOS package's Swift layer); any
+//! failure or missing toolchain fails the run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::bindings::{self, LIBRARY, target_dir};
 use crate::cmd::{Result, cargo, run, run_capturing};
-use crate::contract;
+use crate::{contract, cross};
 
 const DEFAULT_SWIFT_CHROOT: &str = "/var/cache/medcircle/swift-trixie";
 /// Where the repository appears inside the Swift chroot.
@@ -30,6 +30,7 @@ pub(crate) fn run_all(root: &Path) -> Result {
     // The server's own tests build target/debug/medcircle-server, which the Kotlin and Swift
     // suites start: no separate build (with other features, so other artifacts) needed.
     let rust = count_rust(&run_capturing(cargo(root).args(["test", "--workspace"]))?);
+    let cross = cross::check_all(root)?;
     let target = target_dir(root);
     let contract = contract::run(root, &target)?;
     let generated = bindings::generate(root, bindings::Purpose::Suites)?;
@@ -37,13 +38,14 @@ pub(crate) fn run_all(root: &Path) -> Result {
     let bindings_swift = count_swift(&swift(root, &target, &root.join("tests/swift"))?)?;
     let ios = count_swift(&swift(root, &target, &root.join("ios"))?)?;
     println!(
-        "xtask: every suite passed: Rust {rust}, contract (schemathesis cases) {contract}, \
+        "xtask: every suite passed: Rust {rust}, phone targets (checks) {cross}, \
+         contract (schemathesis cases) {contract}, \
          Kotlin/JVM {kotlin}, Swift/Linux {bindings_swift}, iOS layer on Swift/Linux {ios}"
     );
     // The one closing line, in the form any CI reads.
     println!(
         "{} passed, 0 failed",
-        rust + contract + kotlin + bindings_swift + ios
+        rust + cross + contract + kotlin + bindings_swift + ios
     );
     Ok(())
 }
