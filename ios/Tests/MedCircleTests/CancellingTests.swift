@@ -32,3 +32,28 @@ final class CancellingTests: XCTestCase {
         XCTAssertFalse(token.isCancelled())
     }
 }
+
+/// Through the layer's upload call, against the reference server: cancelling the task that
+/// awaits an upload stops it.
+final class UploadCancellingTests: ServerTestCase {
+    func testCancellingTheTaskStopsTheUpload() async throws {
+        let (client, _) = try await loggedInClient(phone: "13800138071")
+        _ = try await client.consent().grant(purpose: .identityVerification)
+        let certification = client.certification()
+        // The first progress report holds the upload until the task has been cancelled.
+        let firstChunk = Checkpoint(open: false)
+        let upload = Task {
+            try await certification.uploadPhoto(kind: .physician, image: png(size: 64 * 1024)) { _, _ in
+                firstChunk.pass()
+            }
+        }
+        _ = try await firstChunk.arrivals.next("the first progress report")
+        upload.cancel()
+        firstChunk.open()
+        do {
+            let photo = try await upload.value
+            XCTFail("the cancelled upload finished: \(photo)")
+        } catch CertificationError.Cancelled {
+        }
+    }
+}
