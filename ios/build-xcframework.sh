@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds MedCircleFFI.xcframework (device + simulator static libraries with the MedCircleFFI
-# headers) and copies the generated Swift into Sources/MedCircle. Run on macOS with Xcode and
-# the rustup targets aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios.
+# headers) and copies the generated Swift into Sources/MedCircle/Generated. Run on macOS with
+# Xcode and the rustup targets aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/.."
@@ -31,5 +31,6 @@ xcodebuild -create-xcframework \
   -library target/ios-sim/libmedcircle_ffi.a -headers "$headers" \
   -output "$here/build/MedCircleFFI.xcframework"
 
-mkdir -p "$here/Sources/MedCircle"
-cp "$gen"/*.swift "$here/Sources/MedCircle/"
+rm -rf "$here/Sources/MedCircle/Generated"
+mkdir -p "$here/Sources/MedCircle/Generated"
+cp "$gen"/*.swift "$here/Sources/MedCircle/Generated/"

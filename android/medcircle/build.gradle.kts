@@ -1,8 +1,9 @@
 // The MedCircle core as an Android library: the generated Kotlin bindings, the native
-// libraries cross-compiled by `build-native.sh`, and the small Android-only glue.
+// libraries cross-compiled by `build-native.sh`, and the Kotlin layer in src/main/kotlin
+// (flows, the OS's part). android/pom.xml compiles and tests the same sources on the JVM.
 plugins {
-    id("com.android.library")
-    id("org.jetbrains.kotlin.android")
+    alias(libs.plugins.android.library)
+    alias(libs.plugins.kotlin.android)
 }
 
 android {
@@ -23,9 +24,23 @@ android {
         targetCompatibility = JavaVersion.VERSION_17
     }
     kotlinOptions { jvmTarget = "17" }
+    testOptions.unitTests.all {
+        // FlowsTest drives the host build of the library (`cargo build -p medcircle-ffi`) through
+        // JNA; on Linux it needs a session keyring (tests/kotlin/README.md).
+        it.systemProperty("jna.library.path", rootDir.resolve("../target/debug").path)
+    }
 }
 
 dependencies {
-    implementation("net.java.dev.jna:jna:5.19.1@aar")
-    implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.11.0")
+    implementation(libs.jna) { artifact { type = "aar" } }
+    implementation(libs.kotlinx.coroutines.android)
+    implementation(libs.androidx.activity)
+    implementation(libs.androidx.browser)
+    implementation(libs.androidx.core)
+    implementation(libs.zxing.core)
+
+    // The JVM's JNA, for the unit tests that load the host library.
+    testImplementation(libs.jna)
+    testImplementation(libs.junit4)
+    testImplementation(libs.robolectric)
 }

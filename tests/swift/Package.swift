@@ -17,7 +17,7 @@ let package = Package(
         .target(
             name: "MedCircle",
             dependencies: ["MedCircleFFI"],
-            path: "Sources/MedCircle",
+            path: "Sources/MedCircle/Generated",
             swiftSettings: [.swiftLanguageMode(.v5)],
             linkerSettings: [.linkedLibrary("medcircle_ffi")]
         ),

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Swift-on-Linux suite: compiles the generated Swift bindings into one module and runs the
-# XCTest tests against the reference server. Normally run by `cargo xtask test` inside the
-# Swift chroot, with:
+# Swift on Linux: compiles the generated Swift bindings into one module, `MedCircle` (with the
+# package's own Swift, if it has any: the iOS layer), and runs the package's XCTest tests
+# against the reference server. `run-tests.sh [PACKAGE]`: PACKAGE is this directory (the bindings suite)
+# by default, or the iOS package (`ios/`, its Swift layer). Normally run by `cargo xtask test`
+# inside the Swift chroot, with:
 #   MEDCIRCLE_BINDINGS    directory of the generated Swift bindings (*.swift, *.h, module.modulemap)
 #   MEDCIRCLE_LIB_DIR     directory holding the native library
 #   MEDCIRCLE_LIBRARY     its file name (libmedcircle_ffi.so)
@@ -9,6 +11,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+package="$(cd "${1:-$here}" && pwd)"
 
 fail() {
   echo "run-tests.sh: $*" >&2
@@ -38,9 +41,11 @@ case "$MEDCIRCLE_LIBRARY" in
   *) fail "MEDCIRCLE_LIBRARY=$MEDCIRCLE_LIBRARY, but Package.swift links medcircle_ffi (libmedcircle_ffi.so)" ;;
 esac
 
+[ -f "$package/Package.swift" ] || fail "no Package.swift in $package"
+
 # Fresh copies of the generated files (git-ignored); stale ones from an older generation go.
-ffi_dir="$here/Sources/MedCircleFFI"
-swift_dir="$here/Sources/MedCircle"
+ffi_dir="$package/Sources/MedCircleFFI"
+swift_dir="$package/Sources/MedCircle/Generated"
 mkdir -p "$ffi_dir" "$swift_dir"
 rm -f "$ffi_dir"/*.h "$ffi_dir/module.modulemap" "$swift_dir"/*.swift
 cp "${headers[@]}" "$MEDCIRCLE_BINDINGS/module.modulemap" "$ffi_dir/"
@@ -49,8 +54,8 @@ cp "${swift_sources[@]}" "$swift_dir/"
 export MEDCIRCLE_SERVER_BIN
 export LD_LIBRARY_PATH="$MEDCIRCLE_LIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
-cd "$here"
-echo "run-tests.sh: bindings ${swift_sources[*]##*/}; library $MEDCIRCLE_LIB_DIR/$MEDCIRCLE_LIBRARY; server $MEDCIRCLE_SERVER_BIN"
+cd "$package"
+echo "run-tests.sh: package $package; bindings ${swift_sources[*]##*/}; library $MEDCIRCLE_LIB_DIR/$MEDCIRCLE_LIBRARY; server $MEDCIRCLE_SERVER_BIN"
 
 # The client keeps its keys in the keyutils *session* keyring. A process without a session
 # keyring of its own (chroot, CI, docker exec) falls back to the shared user-session keyring,
@@ -84,6 +89,8 @@ in_new_session_keyring() {
 # databases, and the TemporaryDirectory.* that SwiftPM leaves behind on Linux, all land here.
 scratch="$(mktemp -d -t medcircle-swift-run.XXXXXX)"
 export TMPDIR="$scratch"
+# Foundation's Application Support directory on Linux (what MedCircleClient.dataDirectory uses).
+export XDG_DATA_HOME="$scratch/data"
 # Servers the tests start register their pid here; any still running at exit (a crashed or
 # killed test process) are ended by id.
 children="$scratch/children"
@@ -109,10 +116,14 @@ cleanup() {
 trap cleanup EXIT
 echo "run-tests.sh: $(swift --version 2>&1 | head -n1)"
 
+# --allow-shlib-undefined: Swift 6.0's libswiftObservation.so (the iOS layer's models) refers to
+# swift::threading::fatal without defining it (swiftlang/swift#75670, fixed in 6.2); the symbol
+# is bound lazily, only on a fatal threading error.
 set +e
 in_new_session_keyring swift test \
   -Xlinker -L"$MEDCIRCLE_LIB_DIR" \
   -Xlinker -rpath -Xlinker "$MEDCIRCLE_LIB_DIR" \
+  -Xlinker --allow-shlib-undefined \
   2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e

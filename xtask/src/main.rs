@@ -6,6 +6,7 @@ mod bindings;
 mod chroot;
 mod cmd;
 mod contract;
+mod cross;
 mod fuzz;
 mod json;
 mod size;
@@ -19,9 +20,12 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   bindings   build medcircle-ffi and generate the Kotlin and Swift bindings into target/bindings
-  test       run every suite: Rust (workspace), the server's contract (schemathesis against its
-             OpenAPI document), Kotlin on the JVM, Swift on Linux, and SQLCipher 4
+  test       run every suite: Rust (workspace), the checks for the phones' targets (`cross`),
+             the server's contract (schemathesis against its OpenAPI document), Kotlin on the
+             JVM, Swift on Linux (the bindings, then the iOS package's layer), and SQLCipher 4
              compatibility with the `sqlcipher` shell
+  cross      only the checks for the phones' targets: clippy of medcircle-ffi for the Android
+             ABIs and aarch64-apple-ios, and the Android static library's keyring JNI export
   contract   only the server's contract run (needs `cargo build -p medcircle-server` first)
   privacy    regenerate the store declarations from core/privacy/inventory.toml
   fuzz       every fuzz target in fuzz/ for SECONDS each (`fuzz 60`; nightly and cargo-fuzz,
@@ -39,6 +43,9 @@ fn main() -> ExitCode {
             println!("bindings written to {}", out.display());
         }),
         Some("test") => suites::run_all(&root()),
+        Some("cross") => {
+            cross::check_all(&root()).map(|checks| println!("{checks} passed, 0 failed"))
+        }
         Some("contract") => {
             let root = root();
             contract::run(&root, &bindings::target_dir(&root))

@@ -1,4 +1,5 @@
-//! `cargo xtask test`: every suite, in order (Rust, the contract run, Kotlin, Swift, the
+//! `cargo xtask test`: every suite, in order (Rust, the checks for the phones' targets, the
+//! contract run, Kotlin, Swift: the bindings suite, then the iOS package's Swift layer, the
 //! SQLCipher shell); any failure or missing toolchain fails the run.
 
 use std::path::Path;
@@ -7,8 +8,7 @@ use std::process::Command;
 use crate::bindings::{self, LIBRARY, target_dir};
 use crate::chroot::Chroot;
 use crate::cmd::{Result, cargo, run, run_capturing};
-use crate::contract;
-use crate::sqlcipher_shell;
+use crate::{contract, cross, sqlcipher_shell};
 
 /// Set once the run is inside its own session keyring.
 const IN_SESSION_KEYRING: &str = "MEDCIRCLE_IN_SESSION_KEYRING";
@@ -27,20 +27,23 @@ pub(crate) fn run_all(root: &Path) -> Result {
     // The server's own tests build target/debug/medcircle-server, which the Kotlin and Swift
     // suites start: no separate build (with other features, so other artifacts) needed.
     let rust = count_rust(&run_capturing(cargo(root).args(["test", "--workspace"]))?);
+    let cross = cross::check_all(root)?;
     let target = target_dir(root);
     let contract = contract::run(root, &target)?;
     let generated = bindings::generate(root, bindings::Purpose::Suites)?;
     let kotlin = count_maven(&kotlin(root, &generated.join("kotlin"), &target)?)?;
-    let swift = count_swift(&swift(root, &target)?)?;
+    let bindings_swift = count_swift(&swift(root, &target, &root.join("tests/swift"))?)?;
+    let ios = count_swift(&swift(root, &target, &root.join("ios"))?)?;
     let sqlcipher = sqlcipher_shell::run_all(root, &target)?;
     println!(
-        "xtask: every suite passed: Rust {rust}, contract (schemathesis cases) {contract}, \
-         Kotlin/JVM {kotlin}, Swift/Linux {swift}, SQLCipher shell {sqlcipher}"
+        "xtask: every suite passed: Rust {rust}, phone targets (checks) {cross}, \
+         contract (schemathesis cases) {contract}, Kotlin/JVM {kotlin}, \
+         Swift/Linux {bindings_swift}, iOS layer on Swift/Linux {ios}, SQLCipher shell {sqlcipher}"
     );
     // The one closing line, in the form any CI reads.
     println!(
         "{} passed, 0 failed",
-        rust + contract + kotlin + swift + sqlcipher
+        rust + cross + contract + kotlin + bindings_swift + ios + sqlcipher
     );
     Ok(())
 }
@@ -93,7 +96,9 @@ fn kotlin(root: &Path, generated: &Path, target: &Path) -> Result<String> {
     )
 }
 
-fn swift(root: &Path, target: &Path) -> Result<String> {
+/// `tests/swift/run-tests.sh` in the chroot for one Swift package: `tests/swift` (the generated
+/// bindings) or `ios` (the iOS package, built for Linux with its platform-neutral layer).
+fn swift(root: &Path, target: &Path, package: &Path) -> Result<String> {
     let chroot = Chroot::prepared(root)?;
     let debug = target.join("debug");
     let mounts = chroot.mount(true)?;
@@ -113,7 +118,8 @@ fn swift(root: &Path, target: &Path) -> Result<String> {
             .args([
                 "bash",
                 &chroot.inside(&root.join("tests/swift/run-tests.sh"))?,
-            ]),
+            ])
+            .arg(chroot.inside(package)?),
     );
     drop(mounts);
     result

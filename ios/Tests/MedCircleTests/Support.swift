@@ -1,0 +1,1 @@
+../../../tests/swift/Tests/MedCircleTests/Support.swift

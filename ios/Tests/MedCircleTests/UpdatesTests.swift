@@ -1,0 +1,93 @@
+import XCTest
+@testable import MedCircle
+
+final class UpdatesTests: ServerTestCase {
+    func testEachStreamStartsWithTheCurrentValue() async throws {
+        let client = try await openClient()
+        let session = try await first(of: client.auth().sessionStates())
+        XCTAssertEqual(session, .loggedOut)
+        let screen = try await first(of: client.auth().loginFlow().screens())
+        XCTAssertEqual(screen.step, .start)
+        let items = try await first(of: client.feed().items())
+        XCTAssertEqual(items, [])
+        let diffs = try await first(of: client.feed().diffs())
+        XCTAssertEqual(diffs, [.reset(items: [])])
+        let status = try await first(of: client.feed().statuses())
+        XCTAssertFalse(status.offline)
+        let certification = try await first(of: client.certification().statuses())
+        XCTAssertEqual(certification.state, .notSubmitted)
+    }
+
+    func testTheSessionStreamFollowsALogin() async throws {
+        let client = try await consentedClient()
+        let states = client.auth().sessionStates()
+        let user = try await logIn(client, phone: "13800138061")
+        let state = try await first(of: states, where: { $0 != .loggedOut })
+        XCTAssertEqual(state, .loggedIn(user: user))
+        await client.finishBackgroundWork(limitMs: 5000)
+    }
+
+    func testTheItemsStreamAppliesTheDiffs() async throws {
+        let (client, _) = try await loggedInClient(phone: "13800138062")
+        let feed = client.feed()
+        let lists = feed.items()
+        let published = try await feed.publish(text: "病例讨论 case review", photos: []) { _, _ in }
+        let list = try await first(of: lists, where: { $0.first?.delivery == .sent })
+        XCTAssertEqual(list.map(\.post.id), [published.post.id])
+        await client.finishBackgroundWork(limitMs: 5000)
+    }
+
+    func testTheScreenStreamFollowsTheLoginFlow() async throws {
+        let client = try await openClient()
+        let login = client.auth().loginFlow()
+        let screens = login.screens()
+        // A malformed number fails locally: the screen stays at the start, with the error.
+        _ = await login.send(event: .requestSmsCode(phone: "12"))
+        let screen = try await first(of: screens, where: { $0.error != nil && !$0.busy })
+        XCTAssertEqual(screen.step, .start)
+        guard case .InvalidPhone = screen.error else {
+            return XCTFail("expected InvalidPhone, got \(String(describing: screen.error))")
+        }
+    }
+
+    /// When the reading task ends, the stream cancels the core's observer (its TaskHandle
+    /// finishes) and the core lets go of the listener, for any observer.
+    func testCancellingTheReaderCancelsTheObserver() async throws {
+        let client = try await openClient()
+        let auth = client.auth()
+        let feed = client.feed()
+        try await assertCancelledWithItsReader { deliver in
+            let listener = Forwarder<SessionState>(deliver)
+            return (listener, auth.observeSession(listener: listener))
+        }
+        try await assertCancelledWithItsReader { deliver in
+            let listener = Forwarder<[FeedDiff]>(deliver)
+            return (listener, feed.observeItems(listener: listener))
+        }
+    }
+
+    private func assertCancelledWithItsReader<Value: Sendable>(
+        _ register: (@escaping @Sendable (Value) -> Void) -> (AnyObject, TaskHandle)
+    ) async throws {
+        weak var listener: AnyObject?
+        var observer: TaskHandle?
+        let stream = AsyncStream<Value>.observing { deliver in
+            let (made, handle) = register(deliver)
+            listener = made
+            observer = handle
+            return handle
+        }
+        let delivered = AsyncStream<Void>.makeStream()
+        let reader = Task {
+            for await _ in stream { delivered.continuation.yield() }
+        }
+        _ = try await first(of: delivered.stream)
+        let handle = try XCTUnwrap(observer)
+        XCTAssertFalse(handle.isFinished(), "the observer runs while its stream is read")
+        XCTAssertNotNil(listener)
+        reader.cancel()
+        await reader.value  // an AsyncStream ends when its reading task is cancelled
+        try await eventually { handle.isFinished() }
+        try await eventually { listener == nil }
+    }
+}
