@@ -17,9 +17,10 @@ final class ErrorTests: XCTestCase {
                 .CarrierTokenUsed, .ReauthRequired, .InvalidQrCode(reason: "这不是登录二维码"), .WebLoginNotFound,
                 .WebLoginExpired, .WebLoginUsed, .UnknownProvider(name: "微信"),
                 .ProviderMisconfigured(reason: "签发者不一致"), .ProviderDenied(reason: "用户拒绝了授权"),
-                .InvalidCallback(reason: "state 不匹配"), .AuthorizationExpired, .IdTokenRejected(reason: "签名无效"),
+                .InvalidCallback(reason: "state 不匹配"), .IssuerMissing, .IssuerMismatch(received: "https://其他.example"),
+                .NothingToBind, .AuthorizationExpired, .IdTokenRejected(reason: "签名无效"),
                 .UnexpectedLoginEvent(reason: "当前步骤不接受此事件"), .RateLimited(retryAfterS: .max),
-                .RateLimited(retryAfterS: 0), .NotLoggedIn, .SessionExpired, .Storage(detail: "磁盘已满"),
+                .RateLimited(retryAfterS: 0), .NotLoggedIn, .UnsentWouldBeLost(count: .max), .SessionExpired, .Storage(detail: "磁盘已满"),
             ]
             + purposes.map { .ConsentRequired(purpose: $0) } + networkProblems.map { .Network(problem: $0) }
         assertEveryCase(

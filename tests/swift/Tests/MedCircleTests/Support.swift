@@ -310,18 +310,49 @@ final class ScriptedDeviceInfoProvider: DeviceInfoProvider, @unchecked Sendable 
 
 // MARK: - Images
 
-/// A real 2×2 PNG padded with zero bytes to `size` (servers read the header only).
+/// A real PNG of about `size` bytes: a grey gradient stored without compression and without
+/// metadata, so the core's metadata strip sends it byte for byte.
 func png(size: Int) -> Data {
-    let hex =
-        "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
-        + "0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049454e44ae426082"
-    var bytes = stride(from: 0, to: hex.count, by: 2).map { offset -> UInt8 in
-        let start = hex.index(hex.startIndex, offsetBy: offset)
-        return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)!
+    let width = 1024
+    let rows = max(1, (size - 100) / (width + 1))
+    var raw = [UInt8](repeating: 0, count: rows * (width + 1))
+    for i in raw.indices where i % (width + 1) != 0 { raw[i] = UInt8(truncatingIfNeeded: i &* 31) }
+    // zlib with stored blocks (RFC 1950/1951), then its Adler-32.
+    var zlib: [UInt8] = [0x78, 0x01]
+    var offset = 0
+    while offset < raw.count {
+        let length = min(65535, raw.count - offset)
+        zlib.append(offset + length == raw.count ? 1 : 0)
+        zlib += [UInt8(length & 0xff), UInt8(length >> 8), UInt8(~length & 0xff), UInt8((~length >> 8) & 0xff)]
+        zlib += raw[offset..<offset + length]
+        offset += length
     }
-    precondition(size >= bytes.count, "a PNG needs at least \(bytes.count) bytes")
-    bytes.append(contentsOf: [UInt8](repeating: 0, count: size - bytes.count))
-    return Data(bytes)
+    var (a, b): (UInt32, UInt32) = (1, 0)
+    for byte in raw {
+        a = (a + UInt32(byte)) % 65521
+        b = (b + a) % 65521
+    }
+    zlib += bigEndian((b << 16) | a)
+    let header = bigEndian(UInt32(width)) + bigEndian(UInt32(rows)) + [8, 0, 0, 0, 0]
+    var out: [UInt8] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
+    for (type, data) in [("IHDR", header), ("IDAT", zlib), ("IEND", [])] {
+        let typed = Array(type.utf8) + data
+        out += bigEndian(UInt32(data.count)) + typed + bigEndian(crc32(typed))
+    }
+    return Data(out)
+}
+
+private func bigEndian(_ value: UInt32) -> [UInt8] {
+    [UInt8(value >> 24), UInt8((value >> 16) & 0xff), UInt8((value >> 8) & 0xff), UInt8(value & 0xff)]
+}
+
+private func crc32(_ bytes: [UInt8]) -> UInt32 {
+    var crc: UInt32 = 0xffff_ffff
+    for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = (crc & 1) == 1 ? (crc >> 1) ^ 0xedb8_8320 : crc >> 1 }
+    }
+    return ~crc
 }
 
 // MARK: - The reference server

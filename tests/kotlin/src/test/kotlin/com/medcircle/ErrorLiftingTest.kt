@@ -63,7 +63,7 @@ class ErrorLiftingTest {
     @Test
     fun `every AuthError case lifts to its AuthException`() =
         assertEveryCaseLifts<AuthException>(
-            rustCases = 26,
+            rustCases = 30,
             throwBack = ::testingThrowAuthError,
             cases = listOf(
                 AuthException.InvalidPhone(CHINESE),
@@ -84,12 +84,16 @@ class ErrorLiftingTest {
                 AuthException.ProviderMisconfigured(CHINESE),
                 AuthException.ProviderDenied(EMOJI),
                 AuthException.InvalidCallback(CHINESE),
+                AuthException.IssuerMissing(),
+                AuthException.IssuerMismatch(EMOJI),
+                AuthException.NothingToBind(),
                 AuthException.AuthorizationExpired(),
                 AuthException.IdTokenRejected(EMOJI),
                 AuthException.UnexpectedLoginEvent(CHINESE),
                 AuthException.RateLimited(ULong.MAX_VALUE),
                 AuthException.RateLimited(0u),
                 AuthException.NotLoggedIn(),
+                AuthException.UnsentWouldBeLost(UInt.MAX_VALUE),
                 AuthException.SessionExpired(),
                 AuthException.Storage(""),
             ) + PURPOSES.map { AuthException.ConsentRequired(it) } +

@@ -3,7 +3,12 @@ package com.medcircle.support
 import com.medcircle.MedCircleClient
 import com.medcircle.core.ClientConfig
 import com.medcircle.core.UserProfile
+import java.io.ByteArrayOutputStream
+import java.nio.ByteBuffer
 import java.nio.file.Path
+import java.util.zip.CRC32
+import java.util.zip.Deflater
+import java.util.zip.DeflaterOutputStream
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.BeforeEach
@@ -72,13 +77,25 @@ abstract class ServerTest {
         }
 }
 
-private const val PNG_2X2 =
-    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73" +
-        "0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049454e44ae426082"
-
-/** A photo of [size] bytes: a real 2×2 PNG padded with zeros (the core reads the header only). */
+/**
+ * A real PNG of about [size] bytes: a grey gradient stored without compression and without
+ * metadata, so the core's metadata strip sends it byte for byte.
+ */
 fun png(size: Int): ByteArray {
-    val image = PNG_2X2.chunked(2).map { it.toInt(16).toByte() }.toByteArray()
-    require(size >= image.size) { "a PNG needs at least ${image.size} bytes" }
-    return image.copyOf(size)
+    val width = 1024
+    val rows = maxOf(1, (size - 100) / (width + 1))
+    val raw = ByteArray(rows * (width + 1)) { i -> if (i % (width + 1) == 0) 0 else (i * 31).toByte() }
+    val zlib = ByteArrayOutputStream()
+    DeflaterOutputStream(zlib, Deflater(Deflater.NO_COMPRESSION)).use { it.write(raw) }
+    val header = ByteBuffer.allocate(13).putInt(width).putInt(rows).put(byteArrayOf(8, 0, 0, 0, 0)).array()
+    val out = ByteArrayOutputStream()
+    out.write(byteArrayOf(0x89.toByte(), 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a))
+    for ((type, data) in listOf("IHDR" to header, "IDAT" to zlib.toByteArray(), "IEND" to ByteArray(0))) {
+        val crc = CRC32().apply { update(type.toByteArray()); update(data) }
+        out.write(ByteBuffer.allocate(4).putInt(data.size).array())
+        out.write(type.toByteArray())
+        out.write(data)
+        out.write(ByteBuffer.allocate(4).putInt(crc.value.toInt()).array())
+    }
+    return out.toByteArray()
 }
