@@ -177,40 +177,54 @@ async fn login_at_the_prompt_with(
     server_url: &str,
     phone: &str,
 ) -> Value {
+    let lines = answering(common, &["login", "sms", phone], |sent| async move {
+        assert_eq!(sent["step"], "code_sent");
+        assert_eq!(sent["expires_in_s"], 300);
+        let outbox: Value = http
+            .get(format!("{server_url}/dev/sms/outbox?phone={phone}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        outbox["code"].as_str().unwrap().to_owned()
+    })
+    .await;
+    let logged_in = lines.last().unwrap().clone();
+    assert_eq!(logged_in["step"], "login");
+    logged_in
+}
+
+/// Runs the shell with `args` at a prompt: what `answer` makes of its first line is typed in.
+/// Returns the lines after it; the shell must succeed.
+async fn answering<F, A>(common: &[String], args: &[&str], answer: F) -> Vec<Value>
+where
+    F: FnOnce(Value) -> A,
+    A: std::future::Future<Output = String>,
+{
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
 
-    let mut login = Command::new(env!("CARGO_BIN_EXE_medcircle"))
+    let mut shell = Command::new(env!("CARGO_BIN_EXE_medcircle"))
         .args(common)
-        .args(["login", "sms", phone])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(login.stdout.take().unwrap());
+    let mut stdout = BufReader::new(shell.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
-    let sent: Value = serde_json::from_str(&first).unwrap();
-    assert_eq!(sent["step"], "code_sent");
-    assert_eq!(sent["expires_in_s"], 300);
-
-    let outbox: Value = http
-        .get(format!("{server_url}/dev/sms/outbox?phone={phone}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let code = outbox["code"].as_str().unwrap();
-    writeln!(login.stdin.take().unwrap(), "{code}").unwrap();
+    let typed = answer(serde_json::from_str(&first).unwrap()).await;
+    writeln!(shell.stdin.take().unwrap(), "{typed}").unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    assert!(login.wait().unwrap().success());
-    let logged_in: Value = serde_json::from_str(rest.trim()).unwrap();
-    assert_eq!(logged_in["step"], "login");
-    logged_in
+    assert!(shell.wait().unwrap().success(), "{rest}");
+    rest.lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -900,9 +914,6 @@ async fn the_shell_trusts_a_qa_server_through_its_ca_file() {
 /// (no --dev, TLS only): the test plays the browser at the provider.
 #[tokio::test]
 async fn third_party_login_with_a_provider_from_the_command_line() {
-    use std::io::{BufRead, BufReader, Write};
-    use std::process::Stdio;
-
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let server = tls_server(dir.path());
@@ -937,47 +948,32 @@ async fn third_party_login_with_a_provider_from_the_command_line() {
             .contains("acme")
     );
 
-    let mut login = Command::new(env!("CARGO_BIN_EXE_medcircle"))
-        .args(&common)
-        .args(["login", "oauth", "dev", "--bind"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(login.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let started: Value = serde_json::from_str(&first).unwrap();
-    let authorization_url = started["authorization_url"].as_str().unwrap();
-    assert!(
-        authorization_url.starts_with(server.url()),
-        "{authorization_url}"
-    );
-
     let browser = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap()])
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let signed_in = browser
-        .get(format!("{authorization_url}&dev_subject=doctor-li"))
-        .send()
-        .await
-        .unwrap();
-    let callback = signed_in.headers()["location"].to_str().unwrap().to_owned();
-    assert!(
-        callback.starts_with("com.medcircle.app:/oauth/callback?"),
-        "{callback}"
-    );
-    writeln!(login.stdin.take().unwrap(), "{callback}").unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    assert!(login.wait().unwrap().success(), "{rest}");
-    let steps: Vec<Value> = rest
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let url = server.url().to_owned();
+    let steps = answering(
+        &common,
+        &["login", "oauth", "dev", "--bind"],
+        |started| async move {
+            let authorization_url = started["authorization_url"].as_str().unwrap();
+            assert!(authorization_url.starts_with(&url), "{authorization_url}");
+            let signed_in = browser
+                .get(format!("{authorization_url}&dev_subject=doctor-li"))
+                .send()
+                .await
+                .unwrap();
+            let callback = signed_in.headers()["location"].to_str().unwrap().to_owned();
+            assert!(
+                callback.starts_with("com.medcircle.app:/oauth/callback?"),
+                "{callback}"
+            );
+            callback
+        },
+    )
+    .await;
     assert_eq!(steps[0]["nickname"], "Dr. Demo");
     assert_eq!(steps.last().unwrap()["step"], "login");
     assert_eq!(steps.last().unwrap()["nickname"], "Dr. Demo");

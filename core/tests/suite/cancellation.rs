@@ -28,10 +28,7 @@ impl Scene {
     /// A client whose user accepted the policy, behind a proxy; `n` makes its phone unique.
     async fn consented(n: u32) -> Scene {
         let h = Harness::start();
-        let proxy = FaultProxy::start(&h.url);
-        let client = h.client_via("app", &proxy.url).await;
-        let policy = client.consent().fetch_policy().await.unwrap();
-        client.consent().accept(policy.version).await.unwrap();
+        let (proxy, client) = h.consented_behind_a_proxy().await;
         Scene {
             h,
             proxy,

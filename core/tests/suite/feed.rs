@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::common::proxy::{Fault, FaultProxy};
+use crate::common::proxy::Fault;
 use crate::common::{Harness, NoProgress, png};
 use medcircle_core::{
     CancelToken, Client, ConsentPurpose, Delivery, FeedDiff, FeedError, FeedItem, LedgerFilter,
@@ -39,20 +39,6 @@ async fn subscribed(
     let mut shown = Vec::new();
     apply(&mut shown, updates.next().await.unwrap());
     (updates, shown)
-}
-
-/// A logged-in client that reaches the server through a fault proxy.
-async fn behind_a_proxy(h: &Harness, phone: &str) -> (FaultProxy, Client) {
-    let proxy = FaultProxy::start(&h.url);
-    let client = h.client_via("app", &proxy.url).await;
-    let policy = client.consent().fetch_policy().await.unwrap();
-    client.consent().accept(policy.version).await.unwrap();
-    h.login(&client, phone).await;
-    (proxy, client)
-}
-
-async fn server_posts(h: &Harness) -> i64 {
-    h.feed_stats().await["posts"].as_i64().unwrap()
 }
 
 #[derive(Default)]
@@ -267,7 +253,7 @@ async fn bad_posts_are_refused_before_any_request() {
 #[tokio::test]
 async fn a_flush_reports_what_the_flush_at_start_delivered() {
     let h = Harness::start();
-    let (proxy, client) = behind_a_proxy(&h, "13800138209").await;
+    let (proxy, client) = h.logged_in_behind_a_proxy("13800138209").await;
     proxy.set(Fault::Down);
     client
         .feed()
@@ -303,12 +289,12 @@ async fn a_flush_reports_what_the_flush_at_start_delivered() {
 #[tokio::test]
 async fn offline_actions_wait_in_the_outbox_and_go_out_once_when_the_network_returns() {
     let h = Harness::start();
-    let (proxy, client) = behind_a_proxy(&h, "13800138204").await;
+    let (proxy, client) = h.logged_in_behind_a_proxy("13800138204").await;
     let feed = client.feed();
     feed.refresh().await.unwrap();
     let (_updates, shown) = subscribed(&feed).await;
     let post_id = shown[0].post.id.clone();
-    let posts_before = server_posts(&h).await;
+    let posts_before = h.server_posts().await;
 
     proxy.set(Fault::Down);
     let item = feed
@@ -353,7 +339,7 @@ async fn offline_actions_wait_in_the_outbox_and_go_out_once_when_the_network_ret
     // Whichever flush sends them (this one or a scheduled retry), nothing is left.
     assert_eq!(feed.flush().await.unwrap().remaining, 0);
     assert!(feed.outbox().await.unwrap().is_empty());
-    assert_eq!(server_posts(&h).await, posts_before + 1);
+    assert_eq!(h.server_posts().await, posts_before + 1);
     let post = feed.post(post_id.clone()).await.unwrap();
     assert!(post.liked_by_me && post.collected_by_me);
     let comments = feed.comments(post_id.clone()).await.unwrap();
@@ -376,9 +362,9 @@ async fn offline_actions_wait_in_the_outbox_and_go_out_once_when_the_network_ret
 #[tokio::test]
 async fn an_answer_lost_on_the_way_back_is_replayed_by_key_not_duplicated() {
     let h = Harness::start();
-    let (proxy, client) = behind_a_proxy(&h, "13800138205").await;
+    let (proxy, client) = h.logged_in_behind_a_proxy("13800138205").await;
     let feed = client.feed();
-    let before = server_posts(&h).await;
+    let before = h.server_posts().await;
 
     // The server creates the post, the answer is cut off: the client cannot know.
     proxy.set(Fault::Truncate);
@@ -393,7 +379,7 @@ async fn an_answer_lost_on_the_way_back_is_replayed_by_key_not_duplicated() {
         .unwrap();
     assert!(matches!(item.delivery, Delivery::Sending { .. }));
     assert_eq!(
-        server_posts(&h).await,
+        h.server_posts().await,
         before + 1,
         "the server did create it"
     );
@@ -406,14 +392,14 @@ async fn an_answer_lost_on_the_way_back_is_replayed_by_key_not_duplicated() {
     // Slow but working: the same key, the server's first answer, no second post.
     proxy.set(Fault::Slow(Duration::from_millis(20)));
     assert_eq!(feed.flush().await.unwrap().remaining, 0);
-    assert_eq!(server_posts(&h).await, before + 1);
+    assert_eq!(h.server_posts().await, before + 1);
     assert!(feed.outbox().await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn an_action_on_a_post_deleted_meanwhile_is_dropped_with_a_notice() {
     let h = Harness::start();
-    let (proxy, client) = behind_a_proxy(&h, "13800138206").await;
+    let (proxy, client) = h.logged_in_behind_a_proxy("13800138206").await;
     let feed = client.feed();
     feed.refresh().await.unwrap();
     let (_updates, shown) = subscribed(&feed).await;
@@ -494,7 +480,7 @@ async fn a_cancelled_upload_leaves_the_post_failed_for_retry_edit_or_discard() {
 #[tokio::test]
 async fn deleting_an_own_post_removes_it_and_what_is_cached_with_it() {
     let h = Harness::start();
-    let (proxy, client) = behind_a_proxy(&h, "13800138208").await;
+    let (proxy, client) = h.logged_in_behind_a_proxy("13800138208").await;
     let feed = client.feed();
     let photo = png(1024);
     let post = feed
@@ -768,7 +754,7 @@ async fn with_every_optional_consent_and_permission_refused_login_browsing_searc
 #[tokio::test]
 async fn a_post_sent_by_another_flush_still_reports_to_its_publisher() {
     let h = Harness::start();
-    let (proxy, client) = behind_a_proxy(&h, "13800138230").await;
+    let (proxy, client) = h.logged_in_behind_a_proxy("13800138230").await;
     let feed = client.feed();
     feed.refresh().await.unwrap();
     client.close(10_000).await;

@@ -5,18 +5,9 @@ use std::sync::Arc;
 
 use crate::common::proxy::{Fault, FaultProxy};
 use crate::common::{Harness, NoProgress};
-use medcircle_core::{AuthError, CancelToken, Client, FeedClient, SessionState};
+use medcircle_core::{AuthError, CancelToken, FeedClient, SessionState};
 
 const MONTH_S: u64 = 31 * 86_400;
-
-async fn behind_a_proxy(h: &Harness, phone: &str) -> (FaultProxy, Client) {
-    let proxy = FaultProxy::start(&h.url);
-    let client = h.client_via("app", &proxy.url).await;
-    let policy = client.consent().fetch_policy().await.unwrap();
-    client.consent().accept(policy.version).await.unwrap();
-    h.login(&client, phone).await;
-    (proxy, client)
-}
 
 /// Publishes while the network is down: the post waits in the outbox.
 async fn queue_offline_post(proxy: &FaultProxy, feed: &FeedClient, text: &str) {
@@ -33,17 +24,13 @@ async fn queue_offline_post(proxy: &FaultProxy, feed: &FeedClient, text: &str) {
     proxy.set(Fault::None);
 }
 
-async fn server_posts(h: &Harness) -> i64 {
-    h.feed_stats().await["posts"].as_i64().unwrap()
-}
-
 #[tokio::test]
 async fn a_lost_refresh_answer_keeps_the_session_and_the_outbox_delivers() {
     let h = Harness::start();
-    let (proxy, client) = behind_a_proxy(&h, "13800138301").await;
+    let (proxy, client) = h.logged_in_behind_a_proxy("13800138301").await;
     let feed = client.feed();
     queue_offline_post(&proxy, &feed, "sent after a lost answer").await;
-    let posts_before = server_posts(&h).await;
+    let posts_before = h.server_posts().await;
 
     // The access token has expired: the flush refreshes, and the refresh's answer is lost.
     h.advance_clock(901).await;
@@ -63,7 +50,7 @@ async fn a_lost_refresh_answer_keeps_the_session_and_the_outbox_delivers() {
     ));
     assert_eq!(feed.flush().await.unwrap().remaining, 0);
     assert!(feed.outbox().await.unwrap().is_empty());
-    assert_eq!(server_posts(&h).await, posts_before + 1);
+    assert_eq!(h.server_posts().await, posts_before + 1);
     assert!(matches!(
         client.auth().session_state(),
         SessionState::LoggedIn { .. }
@@ -75,11 +62,11 @@ async fn a_lost_refresh_answer_keeps_the_session_and_the_outbox_delivers() {
 async fn a_session_the_server_ends_keeps_unsent_work_for_the_same_account() {
     let h = Harness::start();
     let phone = "13800138302";
-    let (proxy, client) = behind_a_proxy(&h, phone).await;
+    let (proxy, client) = h.logged_in_behind_a_proxy(phone).await;
     let me = client.auth().whoami().await.unwrap();
     let feed = client.feed();
     queue_offline_post(&proxy, &feed, "kept while logged out").await;
-    let posts_before = server_posts(&h).await;
+    let posts_before = h.server_posts().await;
 
     // A month on, the refresh token has expired: the server refuses the refresh.
     h.advance_clock(MONTH_S).await;
@@ -108,16 +95,16 @@ async fn a_session_the_server_ends_keeps_unsent_work_for_the_same_account() {
     let feed = client.feed();
     assert_eq!(feed.flush().await.unwrap().remaining, 0);
     assert!(feed.outbox().await.unwrap().is_empty());
-    assert_eq!(server_posts(&h).await, posts_before + 1);
+    assert_eq!(h.server_posts().await, posts_before + 1);
 }
 
 #[tokio::test]
 async fn another_accounts_login_discards_what_an_ended_session_kept() {
     let h = Harness::start();
-    let (proxy, client) = behind_a_proxy(&h, "13800138303").await;
+    let (proxy, client) = h.logged_in_behind_a_proxy("13800138303").await;
     let feed = client.feed();
     queue_offline_post(&proxy, &feed, "never sent").await;
-    let posts_before = server_posts(&h).await;
+    let posts_before = h.server_posts().await;
     h.advance_clock(MONTH_S).await;
     assert!(feed.flush().await.is_err());
     assert!(matches!(
@@ -133,13 +120,13 @@ async fn another_accounts_login_discards_what_an_ended_session_kept() {
     h.login(&client, "13800138303").await;
     assert!(client.feed().outbox().await.unwrap().is_empty());
     assert_eq!(client.feed().flush().await.unwrap().sent, 0);
-    assert_eq!(server_posts(&h).await, posts_before);
+    assert_eq!(h.server_posts().await, posts_before);
 }
 
 #[tokio::test]
 async fn a_logout_with_unsent_work_asks_first_then_discards_it() {
     let h = Harness::start();
-    let (proxy, client) = behind_a_proxy(&h, "13800138305").await;
+    let (proxy, client) = h.logged_in_behind_a_proxy("13800138305").await;
     let feed = client.feed();
     queue_offline_post(&proxy, &feed, "discarded on purpose").await;
     proxy.set(Fault::Down);

@@ -298,6 +298,27 @@ impl Harness {
         assert!(response.status().is_success(), "{}", response.status());
     }
 
+    /// A client behind a fault proxy of its own, its user past the policy.
+    pub async fn consented_behind_a_proxy(&self) -> (proxy::FaultProxy, Client) {
+        let proxy = proxy::FaultProxy::start(&self.url);
+        let client = self.client_via("app", &proxy.url).await;
+        let policy = client.consent().fetch_policy().await.unwrap();
+        client.consent().accept(policy.version).await.unwrap();
+        (proxy, client)
+    }
+
+    /// As `consented_behind_a_proxy`, logged in as `phone`.
+    pub async fn logged_in_behind_a_proxy(&self, phone: &str) -> (proxy::FaultProxy, Client) {
+        let (proxy, client) = self.consented_behind_a_proxy().await;
+        self.login(&client, phone).await;
+        (proxy, client)
+    }
+
+    /// How many posts the server holds.
+    pub async fn server_posts(&self) -> i64 {
+        self.feed_stats().await["posts"].as_i64().unwrap()
+    }
+
     /// A client that reaches the server through `via` (a fault proxy's URL).
     pub async fn client_via(&self, name: &str, via: &str) -> Client {
         let mut config = self.config(name);
