@@ -17,11 +17,12 @@ pub enum Matcher {
     Like(String),
 }
 
-/// The matcher for query `q`, trimmed: 1 to 100 characters.
+/// The matcher for query `q`, trimmed: 1 to 100 characters, a visible line (no control
+/// characters: a NUL cannot reach the full-text index's parser).
 pub fn matcher(q: &str) -> Result<Matcher, ApiError> {
     let q = q.trim();
     let chars = q.chars().count();
-    if !(1..=MAX_QUERY_CHARS).contains(&chars) {
+    if !(1..=MAX_QUERY_CHARS).contains(&chars) || !medcircle_rules::text::is_visible_line(q) {
         return Err(ApiError::InvalidQuery);
     }
     if chars >= MIN_INDEXED_CHARS {
@@ -53,6 +54,17 @@ mod tests {
             Matcher::Phrase(r#""50% ""a"" OR b""#.into())
         );
         assert!(matcher("   ").is_err());
+        for hidden in [
+            "心肌\0梗死",
+            "a\u{1b}b c",
+            "\u{200b}\u{200b}\u{200b}",
+            "x\u{202e}yz",
+        ] {
+            assert!(
+                matches!(matcher(hidden), Err(ApiError::InvalidQuery)),
+                "{hidden:?}"
+            );
+        }
         assert!(matcher(&"字".repeat(100)).is_ok());
         assert!(matcher(&"字".repeat(101)).is_err());
     }
