@@ -4,6 +4,7 @@
 //! re-authentication (`reauth.rs`), the device report for risk control (`device.rs`) and
 //! logout. The session itself (tokens, refresh, the account's store) is the account layer's.
 
+mod challenge;
 mod device;
 mod flow;
 mod oauth;
@@ -133,6 +134,10 @@ pub enum AuthError {
     UnexpectedLoginEvent { reason: String },
     #[error("too many requests; retry in {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
+    /// The server asked for a proof of work before another code and did not accept one (or
+    /// asked for more than a phone should do): try again later.
+    #[error("the server would not send another code now; try again later")]
+    ChallengeNotSolved,
     #[error("consent required: {purpose:?}")]
     ConsentRequired { purpose: ConsentPurpose },
     #[error("not logged in")]

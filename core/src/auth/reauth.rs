@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::challenge::Solution;
 use super::sms::{code, phone};
 use super::{AuthArea, AuthError, SmsCodeSent};
 use crate::net::Endpoint;
@@ -10,6 +11,8 @@ use crate::net::Endpoint;
 #[derive(Serialize)]
 struct Send<'a> {
     phone: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    challenge: Option<Solution>,
 }
 
 #[derive(Serialize)]
@@ -21,8 +24,16 @@ struct Verify<'a> {
 impl AuthArea {
     pub(super) async fn request_reauth_code(&self, input: &str) -> Result<SmsCodeSent, AuthError> {
         let phone = phone(input)?;
-        let request = Endpoint::ReauthSend.request().json(&Send { phone: &phone });
-        Ok(self.account.send(&request).await?.json()?)
+        let answer = self
+            .with_challenge(|challenge| {
+                let request = Endpoint::ReauthSend.request().json(&Send {
+                    phone: &phone,
+                    challenge,
+                });
+                async move { self.account.send(&request).await }
+            })
+            .await?;
+        Ok(answer.json()?)
     }
 
     pub(super) async fn reauthenticate(

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::challenge::Solution;
 use super::phone::{normalize_mainland_phone, normalize_sms_code};
 use super::{AuthArea, AuthError, SmsCodeSent, UserProfile};
 use crate::net::Endpoint;
@@ -11,6 +12,8 @@ use crate::net::Endpoint;
 struct SendRequest<'a> {
     phone: &'a str,
     device_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    challenge: Option<Solution>,
 }
 
 #[derive(Serialize)]
@@ -32,11 +35,17 @@ impl AuthArea {
     pub(super) async fn request_sms_code(&self, input: &str) -> Result<SmsCodeSent, AuthError> {
         let phone = phone(input)?;
         let device_id = self.install_id()?;
-        let request = Endpoint::SmsSend.request().json(&SendRequest {
-            phone: &phone,
-            device_id: &device_id,
-        });
-        Ok(self.platform.net.send(&request, None).await?.json()?)
+        let answer = self
+            .with_challenge(|challenge| {
+                let request = Endpoint::SmsSend.request().json(&SendRequest {
+                    phone: &phone,
+                    device_id: &device_id,
+                    challenge,
+                });
+                async move { Ok(self.platform.net.send(&request, None).await?) }
+            })
+            .await?;
+        Ok(answer.json()?)
     }
 
     pub(super) async fn verify_sms_code(

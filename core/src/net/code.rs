@@ -31,6 +31,8 @@ macro_rules! api_codes {
 api_codes! {
     AlreadyCertified = "already_certified",
     CarrierTokenExpired = "carrier_token_expired",
+    /// Another SMS code to this phone needs a proof of work first (the body's `challenge`).
+    ChallengeRequired = "challenge_required",
     CarrierTokenUsed = "carrier_token_used",
     CodeExpired = "code_expired",
     CodeLocked = "code_locked",
@@ -39,6 +41,7 @@ api_codes! {
     IdTokenExpired = "id_token_expired",
     IdTokenUsed = "id_token_used",
     InvalidCarrierToken = "invalid_carrier_token",
+    InvalidChallenge = "invalid_challenge",
     InvalidIdNumber = "invalid_id_number",
     InvalidIdToken = "invalid_id_token",
     InvalidImage = "invalid_image",

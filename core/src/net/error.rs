@@ -68,6 +68,8 @@ struct ApiErrorFields {
     retry_after_s: Option<u64>,
     #[serde(default)]
     attempts_left: Option<u32>,
+    #[serde(default)]
+    challenge: Option<Challenge>,
 }
 
 /// The server's refusal: its code, parsed, and what came with it.
@@ -77,6 +79,15 @@ pub(crate) struct ApiError {
     pub(crate) message: String,
     pub(crate) retry_after_s: Option<u64>,
     pub(crate) attempts_left: Option<u32>,
+    pub(crate) challenge: Option<Challenge>,
+}
+
+/// A proof of work the server asks for (`challenge_required`): a nonce such that
+/// SHA-256(`token` `:` `nonce`) starts with `difficulty` zero bits.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct Challenge {
+    pub(crate) token: String,
+    pub(crate) difficulty: u32,
 }
 
 /// A login provider's error body (RFC 6749 §5.2): `{"error", "error_description"}`.
@@ -97,6 +108,7 @@ impl ApiError {
                 message: fields.message,
                 retry_after_s: fields.retry_after_s,
                 attempts_left: fields.attempts_left,
+                challenge: fields.challenge,
             };
         }
         match serde_json::from_slice::<OAuthErrorBody>(body) {
@@ -105,6 +117,7 @@ impl ApiError {
                 message: oauth.error_description,
                 retry_after_s: None,
                 attempts_left: None,
+                challenge: None,
             },
             Err(_) => Self::unparsed(status),
         }
@@ -116,6 +129,7 @@ impl ApiError {
             message: status.canonical_reason().unwrap_or_default().to_string(),
             retry_after_s: None,
             attempts_left: None,
+            challenge: None,
         }
     }
 }

@@ -22,7 +22,7 @@ use url::Url;
 pub(crate) use code::ApiCode;
 pub(crate) use endpoint::{Access, Endpoint};
 pub use error::NetworkProblem;
-pub(crate) use error::{ApiError, NetError};
+pub(crate) use error::{ApiError, Challenge, NetError};
 pub(crate) use request::{Answer, Request, Upload};
 use retry::RetryPolicy;
 pub use upload::{CancelToken, UploadProgress};

@@ -378,3 +378,27 @@ async fn an_offline_logout_is_revoked_on_the_server_when_the_network_returns() {
         "the logout reached the server after all"
     );
 }
+
+/// The server asks a proof of work before a sixth code to one phone in a day; the client
+/// solves it and sends again, and the user just gets the code.
+#[tokio::test]
+async fn a_sixth_code_in_a_day_costs_a_proof_of_work_the_client_does_itself() {
+    let h = Harness::start();
+    let client = h.consented_client("app").await;
+    let phone = "13800138401";
+    for _ in 0..6 {
+        client.auth().request_sms_code(phone.into()).await.unwrap();
+        h.advance_clock(61).await;
+    }
+    assert_eq!(
+        h.count_requests("/v1/auth/sms/send").await,
+        7,
+        "the sixth twice"
+    );
+    let code = h.outbox_code(phone).await;
+    client
+        .auth()
+        .verify_sms_code(phone.into(), code)
+        .await
+        .unwrap();
+}

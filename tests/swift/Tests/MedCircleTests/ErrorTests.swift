@@ -20,7 +20,7 @@ final class ErrorTests: XCTestCase {
                 .InvalidCallback(reason: "state 不匹配"), .IssuerMissing, .IssuerMismatch(received: "https://其他.example"),
                 .NothingToBind, .AuthorizationExpired, .IdTokenRejected(reason: "签名无效"),
                 .UnexpectedLoginEvent(reason: "当前步骤不接受此事件"), .RateLimited(retryAfterS: .max),
-                .RateLimited(retryAfterS: 0), .NotLoggedIn, .UnsentWouldBeLost(count: .max), .SessionExpired, .Storage(detail: "磁盘已满"),
+                .RateLimited(retryAfterS: 0), .ChallengeNotSolved, .NotLoggedIn, .UnsentWouldBeLost(count: .max), .SessionExpired, .Storage(detail: "磁盘已满"),
             ]
             + purposes.map { .ConsentRequired(purpose: $0) } + networkProblems.map { .Network(problem: $0) }
         assertEveryCase(

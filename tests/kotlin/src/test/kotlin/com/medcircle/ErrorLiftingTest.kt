@@ -63,7 +63,7 @@ class ErrorLiftingTest {
     @Test
     fun `every AuthError case lifts to its AuthException`() =
         assertEveryCaseLifts<AuthException>(
-            rustCases = 30,
+            rustCases = 31,
             throwBack = ::testingThrowAuthError,
             cases = listOf(
                 AuthException.InvalidPhone(CHINESE),
@@ -92,6 +92,7 @@ class ErrorLiftingTest {
                 AuthException.UnexpectedLoginEvent(CHINESE),
                 AuthException.RateLimited(ULong.MAX_VALUE),
                 AuthException.RateLimited(0u),
+                AuthException.ChallengeNotSolved(),
                 AuthException.NotLoggedIn(),
                 AuthException.UnsentWouldBeLost(UInt.MAX_VALUE),
                 AuthException.SessionExpired(),
