@@ -180,15 +180,7 @@ async fn login_at_the_prompt_with(
     let lines = answering(common, &["login", "sms", phone], |sent| async move {
         assert_eq!(sent["step"], "code_sent");
         assert_eq!(sent["expires_in_s"], 300);
-        let outbox: Value = http
-            .get(format!("{server_url}/dev/sms/outbox?phone={phone}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        outbox["code"].as_str().unwrap().to_owned()
+        dev_outbox_code(http, server_url, phone).await
     })
     .await;
     let logged_in = lines.last().unwrap().clone();
@@ -799,6 +791,19 @@ async fn a_photo_posted_from_the_terminal_reaches_the_server_without_its_metadat
     }
 }
 
+/// The last code the dev server texted to `phone`.
+async fn dev_outbox_code(http: &reqwest::Client, url: &str, phone: &str) -> String {
+    let outbox: Value = http
+        .get(format!("{url}/dev/sms/outbox?phone={phone}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    outbox["code"].as_str().unwrap().to_owned()
+}
+
 /// Logs `phone` in through the API (the dev outbox gives the code); its access token.
 async fn api_login(http: &reqwest::Client, url: &str, phone: &str) -> String {
     let device = serde_json::json!({ "phone": phone, "device_id": "reader-device-0001" });
@@ -809,16 +814,8 @@ async fn api_login(http: &reqwest::Client, url: &str, phone: &str) -> String {
         .await
         .unwrap();
     assert!(sent.status().is_success(), "{sent:?}");
-    let outbox: Value = http
-        .get(format!("{url}/dev/sms/outbox?phone={phone}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let mut verify = device.clone();
-    verify["code"] = outbox["code"].clone();
+    verify["code"] = dev_outbox_code(http, url, phone).await.into();
     let session: Value = http
         .post(format!("{url}/v1/auth/sms/verify"))
         .json(&verify)
