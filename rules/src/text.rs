@@ -16,6 +16,16 @@ pub fn is_visible_paragraph(text: &str) -> bool {
         && shows_something(text)
 }
 
+/// The most characters a post search takes.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// The search `query` as both sides run it: trimmed, 1 to 100 characters that make one visible
+/// line (a control character such as NUL never reaches a full-text parser); `None` if not.
+pub fn search_query(query: &str) -> Option<&str> {
+    let query = query.trim();
+    (query.chars().count() <= MAX_SEARCH_CHARS && is_visible_line(query)).then_some(query)
+}
+
 /// Text from someone else (a login provider's nickname, a browser's user agent) as it may be
 /// shown: controls, bidirectional controls and invisible characters taken out, spaces
 /// trimmed, at most `max_chars` characters.
@@ -68,6 +78,23 @@ fn is_invisible(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_query_is_one_trimmed_visible_line_of_at_most_100_characters() {
+        assert_eq!(search_query("  心肌梗死 "), Some("心肌梗死"));
+        assert!(search_query(&"字".repeat(100)).is_some());
+        for refused in [
+            String::new(),
+            "   ".into(),
+            "字".repeat(101),
+            "心肌\0梗死".into(),
+            "a\u{1b}b".into(),
+            "\u{200b}\u{200b}".into(),
+            "x\u{202e}yz".into(),
+        ] {
+            assert_eq!(search_query(&refused), None, "{refused:?}");
+        }
+    }
 
     #[test]
     fn text_from_others_is_shown_without_what_hides_or_reorders_it() {

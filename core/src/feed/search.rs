@@ -5,8 +5,6 @@ use super::model::{Page, Post, SearchPage};
 use super::{FeedError, cache};
 use crate::net::Endpoint;
 
-/// A server search longer than this is refused before any request.
-const MAX_QUERY_CHARS: usize = 100;
 /// The most a local search returns.
 const MAX_LOCAL_RESULTS: u32 = 200;
 
@@ -45,38 +43,13 @@ impl FeedArea {
     }
 }
 
-/// A query trimmed, 1 to 100 characters that make one visible line (as the server requires).
+/// A query as the server takes it (`medcircle_rules::text::search_query`), refused before any
+/// request or cache read otherwise.
 fn checked_query(query: &str) -> Result<&str, FeedError> {
-    let query = query.trim();
-    let length = query.chars().count();
-    if length == 0 || length > MAX_QUERY_CHARS || !medcircle_rules::text::is_visible_line(query) {
-        return Err(FeedError::InvalidQuery {
-            reason: format!(
-                "a search is 1 to {MAX_QUERY_CHARS} visible characters on one line, \
-                 without control characters"
-            ),
-        });
-    }
-    Ok(query)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_query_is_one_visible_line_of_at_most_100_characters() {
-        assert_eq!(checked_query("  心肌梗死 "), Ok("心肌梗死"));
-        assert!(checked_query(&"字".repeat(100)).is_ok());
-        for refused in [
-            String::new(),
-            "   ".into(),
-            "字".repeat(101),
-            "心肌\0梗死".into(),
-            "a\u{1b}b".into(),
-            "\u{200b}\u{200b}".into(),
-        ] {
-            assert!(checked_query(&refused).is_err(), "{refused:?}");
-        }
-    }
+    medcircle_rules::text::search_query(query).ok_or_else(|| FeedError::InvalidQuery {
+        reason: format!(
+            "a search is 1 to {} visible characters on one line, without control characters",
+            medcircle_rules::text::MAX_SEARCH_CHARS
+        ),
+    })
 }

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::proxy::FaultProxy;
-use crate::common::{Harness, ID_NUMBER, NoProgress, png};
+use crate::common::{Harness, ID_NUMBER, NoProgress, failed_post, png};
 use medcircle_core::{
-    CancelToken, CertificateKind, CertificationState, Client, ConsentPurpose, Delivery, Draft,
-    Feature, LedgerFilter, LoginEvent, LoginStep, OutboxAction, PermissionDecision,
-    PermissionProvider, PermissionStatus, ProviderError, SessionState,
+    CancelToken, CertificateKind, CertificationState, Client, ConsentPurpose, Draft, Feature,
+    LedgerFilter, LoginEvent, LoginStep, OutboxAction, PermissionDecision, PermissionProvider,
+    PermissionStatus, ProviderError, SessionState,
 };
 
 /// One client behind a proxy that can hold the server's answers.
@@ -463,40 +463,14 @@ async fn abandoned_feed_actions_reach_the_server_once() {
     );
 
     // A post whose upload was cancelled, retried and discarded by abandoned calls.
-    let cancel = CancelToken::new();
-    cancel.cancel();
-    let failed = feed
-        .publish(
-            "again".into(),
-            vec![png(2048)],
-            Arc::new(NoProgress),
-            cancel,
-        )
-        .await
-        .unwrap();
-    let Delivery::Failed { local_id, .. } = failed.delivery else {
-        panic!("{:?}", failed.delivery)
-    };
+    let local_id = failed_post(&feed, "again").await;
     s.abandon_mid_flight("POST /v1/posts", feed.retry_post(local_id, None))
         .await;
     assert!(
         feed.outbox().await.unwrap().is_empty(),
         "the retry went out"
     );
-    let cancel = CancelToken::new();
-    cancel.cancel();
-    let failed = feed
-        .publish(
-            "discard me".into(),
-            vec![png(2048)],
-            Arc::new(NoProgress),
-            cancel,
-        )
-        .await
-        .unwrap();
-    let Delivery::Failed { local_id, .. } = failed.delivery else {
-        panic!("{:?}", failed.delivery)
-    };
+    let local_id = failed_post(&feed, "discard me").await;
     s.abandon_at_once(feed.discard_post(local_id)).await;
     assert!(feed.outbox().await.unwrap().is_empty());
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::common::proxy::Fault;
-use crate::common::{Harness, NoProgress, png};
+use crate::common::{Harness, NoProgress, failed_post, png};
 use medcircle_core::{
     CancelToken, Client, ConsentPurpose, Delivery, FeedDiff, FeedError, FeedItem, LedgerFilter,
     NetworkProblem, OutboxAction, UploadProgress,
@@ -433,21 +433,7 @@ async fn a_cancelled_upload_leaves_the_post_failed_for_retry_edit_or_discard() {
     let h = Harness::start();
     let client = logged_in(&h, "app", "13800138207").await;
     let feed = client.feed();
-    let cancel = CancelToken::new();
-    cancel.cancel();
-    let item = feed
-        .publish(
-            "with photo".into(),
-            vec![png(4096)],
-            Arc::new(NoProgress),
-            cancel,
-        )
-        .await
-        .unwrap();
-    let Delivery::Failed { local_id, reason } = item.delivery else {
-        panic!("{:?}", item.delivery)
-    };
-    assert_eq!(reason, "cancelled");
+    let local_id = failed_post(&feed, "with photo").await;
     assert_eq!(
         feed.outbox().await.unwrap()[0].failed.as_deref(),
         Some("cancelled")
@@ -459,20 +445,7 @@ async fn a_cancelled_upload_leaves_the_post_failed_for_retry_edit_or_discard() {
     assert_eq!(retried.delivery, Delivery::Sent);
     assert_eq!(retried.post.text, "with photo, edited");
 
-    let cancel = CancelToken::new();
-    cancel.cancel();
-    let failed = feed
-        .publish(
-            "never mind".into(),
-            vec![png(4096)],
-            Arc::new(NoProgress),
-            cancel,
-        )
-        .await
-        .unwrap();
-    let Delivery::Failed { local_id, .. } = failed.delivery else {
-        panic!("{:?}", failed.delivery)
-    };
+    let local_id = failed_post(&feed, "never mind").await;
     feed.discard_post(local_id).await.unwrap();
     assert!(feed.outbox().await.unwrap().is_empty());
 }
@@ -549,6 +522,11 @@ async fn search_on_the_server_and_offline_in_the_cache_in_chinese_and_english() 
     feed.load_more().await.unwrap();
 
     h.stop_server();
+    // A control character never reaches the cache's full-text parser (nor the server's).
+    assert!(matches!(
+        feed.search_local("心肌\0梗死".into(), 20).await,
+        Err(FeedError::InvalidQuery { .. })
+    ));
     let local = feed.search_local("心肌梗死".into(), 20).await.unwrap();
     assert_eq!(
         local.iter().map(|p| &p.id).collect::<Vec<_>>(),

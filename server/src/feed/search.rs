@@ -4,7 +4,6 @@
 
 use crate::error::ApiError;
 
-const MAX_QUERY_CHARS: usize = 100;
 /// The shortest query the trigram index answers.
 const MIN_INDEXED_CHARS: usize = 3;
 
@@ -17,14 +16,10 @@ pub enum Matcher {
     Like(String),
 }
 
-/// The matcher for query `q`, trimmed: 1 to 100 characters, a visible line (no control
-/// characters: a NUL cannot reach the full-text index's parser).
+/// The matcher for query `q`, as `medcircle_rules::text::search_query` admits it.
 pub fn matcher(q: &str) -> Result<Matcher, ApiError> {
-    let q = q.trim();
+    let q = medcircle_rules::text::search_query(q).ok_or(ApiError::InvalidQuery)?;
     let chars = q.chars().count();
-    if !(1..=MAX_QUERY_CHARS).contains(&chars) || !medcircle_rules::text::is_visible_line(q) {
-        return Err(ApiError::InvalidQuery);
-    }
     if chars >= MIN_INDEXED_CHARS {
         return Ok(Matcher::Phrase(format!("\"{}\"", q.replace('"', "\"\""))));
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 pub use images::png;
 use medcircle_core::{
     CancelToken, CertificateKind, CertificationStatus, Client, ClientConfig, ConsentPurpose,
-    OAuthProviderConfig, UploadProgress, UserProfile,
+    Delivery, FeedClient, LocalPostId, OAuthProviderConfig, UploadProgress, UserProfile,
 };
 use medcircle_server::{OidcProvider, RunningServer, ServerConfig};
 use serde_json::Value;
@@ -357,4 +357,20 @@ pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// A post whose photo upload was cancelled before it began: it waits in the outbox, failed
+/// ("cancelled"), for retry, edit or discard.
+pub async fn failed_post(feed: &FeedClient, text: &str) -> LocalPostId {
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let item = feed
+        .publish(text.into(), vec![png(4096)], Arc::new(NoProgress), cancel)
+        .await
+        .unwrap();
+    let Delivery::Failed { local_id, reason } = item.delivery else {
+        panic!("{:?}", item.delivery)
+    };
+    assert_eq!(reason, "cancelled");
+    local_id
 }
