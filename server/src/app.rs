@@ -24,8 +24,9 @@ use crate::routes::{
     account, consents, deletion_requests, dev, dictionaries, events, interests, one_tap, openapi,
     policy, profile, reauth, risk, session, sms, web_login,
 };
-use crate::routes::{certification, dev_oidc, oauth};
+use crate::routes::{certification, dev_oidc, dev_wechat, oauth, oauth_code};
 use crate::scenario::{self, Scenario};
+use crate::wechat::{Wechat, WechatProvider, dev_provider::DevWechat};
 use crate::{ServerConfig, access_log, challenge, db, error, request_limits, retention, sealed};
 
 const BODY_LIMIT: usize = 64 * 1024;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub dev: Option<dev::DevState>,
     /// The trusted OpenID providers (and, in dev mode, the dev provider).
     pub oidc: Oidc,
+    /// The trusted OAuth 2.0 providers in WeChat's shape (and, in dev mode, the dev one).
+    pub wechat: Wechat,
     /// Challenges already solved (see `challenge`).
     pub challenges: challenge::Spent,
     /// Per-requester and per-user budgets (see `quota`).
@@ -76,6 +79,7 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// that will serve it: the retention sweep starts on it.
 pub fn build(
     config: &ServerConfig,
+    wechat: &[WechatProvider],
     keys: Option<KeySource>,
     scenario: Option<&Scenario>,
     base_url: &str,
@@ -127,6 +131,7 @@ pub fn build(
         policy,
         dev: config.dev.then(dev::DevState::default),
         oidc: Oidc::new(&config.providers, dev_provider)?,
+        wechat: Wechat::new(wechat, config.dev.then(|| DevWechat::new(base_url)))?,
         challenges: challenge::Spent::default(),
         quotas: Quotas::default(),
     });
@@ -220,6 +225,12 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/v1/auth/sms/verify", false, sms::verify),
         entry(Method::POST, "/v1/auth/one-tap", false, one_tap::log_in),
         entry(Method::POST, "/v1/auth/oauth", false, oauth::log_in),
+        entry(
+            Method::POST,
+            "/v1/auth/oauth/code",
+            false,
+            oauth_code::log_in,
+        ),
         entry(
             Method::POST,
             "/v1/auth/reauth/sms/send",
@@ -423,6 +434,25 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/dev/oidc/token", true, dev_oidc::token),
         entry(Method::GET, "/dev/oidc/jwks", true, dev_oidc::jwks),
         entry(Method::GET, "/dev/oidc/mint", true, dev_oidc::mint),
+        entry(
+            Method::GET,
+            "/dev/wechat/authorize",
+            true,
+            dev_wechat::authorize,
+        ),
+        entry(
+            Method::GET,
+            "/dev/wechat/sns/oauth2/access_token",
+            true,
+            dev_wechat::access_token,
+        ),
+        entry(
+            Method::GET,
+            "/dev/wechat/sns/userinfo",
+            true,
+            dev_wechat::userinfo,
+        ),
+        entry(Method::GET, "/dev/wechat/calls", true, dev_wechat::calls),
         entry(
             Method::POST,
             "/dev/certification/decide",

@@ -58,6 +58,9 @@ pub enum ApiError {
     IdTokenUsed,
     #[error("the login provider cannot be reached or answered nonsense; retry later")]
     ProviderUnavailable,
+    /// The provider refused the authorization code (unknown, expired or already used).
+    #[error("the provider refused the authorization code: {0}; sign in with the provider again")]
+    InvalidAuthorizationCode(&'static str),
     #[error("the provider shares no nickname or avatar to bind; log in without binding")]
     NothingToBind,
     #[error("the image is larger than 5 MiB")]
@@ -149,6 +152,7 @@ impl ApiError {
             ApiError::NonceMismatch => "nonce_mismatch",
             ApiError::IdTokenUsed => "id_token_used",
             ApiError::ProviderUnavailable => "provider_unavailable",
+            ApiError::InvalidAuthorizationCode(_) => "invalid_authorization_code",
             ApiError::NothingToBind => "nothing_to_bind",
             ApiError::ImageTooLarge => "too_large",
             ApiError::InvalidKind => "invalid_kind",
@@ -207,7 +211,8 @@ impl ApiError {
             ApiError::InvalidIdToken(_)
             | ApiError::IdTokenExpired
             | ApiError::NonceMismatch
-            | ApiError::IdTokenUsed => StatusCode::UNAUTHORIZED,
+            | ApiError::IdTokenUsed
+            | ApiError::InvalidAuthorizationCode(_) => StatusCode::UNAUTHORIZED,
             ApiError::ProviderUnavailable => StatusCode::BAD_GATEWAY,
             ApiError::NothingToBind => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ImageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -323,6 +328,7 @@ mod tests {
             ApiError::NonceMismatch,
             ApiError::IdTokenUsed,
             ApiError::ProviderUnavailable,
+            ApiError::InvalidAuthorizationCode(""),
             ApiError::NothingToBind,
             ApiError::ImageTooLarge,
             ApiError::InvalidKind,

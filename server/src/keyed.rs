@@ -41,6 +41,18 @@ impl Keyed {
         self.mac(&[b"requester:", network.as_bytes()])
     }
 
+    /// What the database keeps of a provider's id of an account (WeChat's openid or unionid)
+    /// in `namespace`: a keyed hash, hex, so a copy of the file does not tell which account at
+    /// the provider logs in where.
+    pub fn provider_account(&self, namespace: &str, id: &str) -> String {
+        hex::encode(self.mac(&[
+            b"provider_account:",
+            namespace.as_bytes(),
+            b"\0",
+            id.as_bytes(),
+        ]))
+    }
+
     /// Lookup key for a device id (used only for the per-device cooldown).
     pub fn device(&self, device_id: &str) -> Vec<u8> {
         self.mac(&[b"device:", device_id.as_bytes()])

@@ -1,6 +1,7 @@
 //! `medcircle-server --addr ADDR --db PATH [--dev [--dev-remote] [--scenario FILE]]
 //! [--key-file PATH] [--tls [--tls-name NAME]... | --tls-cert PEM --tls-key PEM]
-//! [--oidc-provider NAME=ISSUER_URL,CLIENT_ID]...`: runs the reference backend until SIGINT or
+//! [--oidc-provider NAME=ISSUER_URL,CLIENT_ID]...
+//! [--wechat-provider NAME=APP_ID,file:PATH|env:VAR[,BASE_URL]]...`: runs the reference backend until SIGINT or
 //! SIGTERM. The first line on stdout is `listening on <url>`, for programs that start it; with
 //! TLS, the next ones name the CA files and the pin.
 //! `medcircle-server --db PATH --key-file PATH --rotate-keys` rotates the data key and exits.
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use medcircle_server::{
     KeySource, OidcProvider, Options, Rotated, RunningServer, Scenario, ServerConfig, TlsInfo,
-    TlsSource, rotate_keys,
+    TlsSource, WechatProvider, rotate_keys,
 };
 
 /// MedCircle reference backend (development, QA and tests).
@@ -53,6 +54,20 @@ struct Args {
     /// `acme=https://id.acme.example,medcircle`); repeatable. NAME is what the app sends.
     #[arg(long = "oidc-provider", value_name = "NAME=ISSUER_URL,CLIENT_ID")]
     oidc_providers: Vec<OidcProvider>,
+    /// An OAuth 2.0 provider in WeChat's shape (WeChat, QQ, Weibo) whose app SDK's codes log
+    /// users in, as NAME=APP_ID,SECRET[,BASE_URL]: SECRET is `file:PATH` (the app secret in a
+    /// file) or `env:VAR` (in that environment variable), never the secret itself; BASE_URL
+    /// defaults to https://api.weixin.qq.com. Repeatable; or MEDCIRCLE_WECHAT_PROVIDERS,
+    /// separated by `;`. The secret is never logged. With --dev, `wechat` and `wechat-web` are
+    /// the dev provider's apps (`/dev/wechat`).
+    #[arg(
+        long = "wechat-provider",
+        value_name = "NAME=APP_ID,SECRET[,BASE_URL]",
+        env = "MEDCIRCLE_WECHAT_PROVIDERS",
+        value_delimiter = ';',
+        hide_env_values = true
+    )]
+    wechat_providers: Vec<WechatProvider>,
     /// The key file (lookup and data keys), outside the data directory. Required without
     /// --dev unless MEDCIRCLE_KEYS holds the keys; --dev makes one beside the database.
     #[arg(long, env = "MEDCIRCLE_KEY_FILE")]
@@ -102,6 +117,7 @@ fn main() -> ExitCode {
         tls,
         scenario,
         dev_remote: args.dev_remote,
+        wechat_providers: args.wechat_providers,
     };
     let config = ServerConfig {
         addr: args.addr,

@@ -8,6 +8,7 @@ use tokio::sync::oneshot;
 
 use crate::scenario::Scenario;
 use crate::tls::{self, TlsInfo, TlsListener, TlsSource};
+use crate::wechat::WechatProvider;
 use crate::{KeySource, ServerConfig, app, exposure, serve};
 
 const WORKERS: usize = 4;
@@ -24,6 +25,10 @@ pub struct Options {
     pub scenario: Option<Scenario>,
     /// Allow dev mode on an address that is not loopback.
     pub dev_remote: bool,
+    /// OAuth 2.0 providers in WeChat's shape whose codes log users in
+    /// (`POST /v1/auth/oauth/code`). In dev mode the dev provider's apps are trusted too, as
+    /// `wechat` and `wechat-web`.
+    pub wechat_providers: Vec<WechatProvider>,
 }
 
 /// A server running on its own thread with its own tokio runtime; dropping it shuts it down.
@@ -85,7 +90,13 @@ impl RunningServer {
             // Registering the socket needs the runtime's reactor, and the app's background
             // work (and the TLS handshakes) its spawner, not a running runtime.
             let _entered = runtime.enter();
-            let app = app::build(&config, keys, options.scenario.as_ref(), &url)?;
+            let app = app::build(
+                &config,
+                &options.wechat_providers,
+                keys,
+                options.scenario.as_ref(),
+                &url,
+            )?;
             let listener = tokio::net::TcpListener::from_std(listener)?;
             let listener = match &tls {
                 Some(tls) => Incoming::Tls(TlsListener::new(listener, tls.config.clone())?),

@@ -40,7 +40,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let url = running::url_for(listener.local_addr()?, false);
-    let app = app::build(&config, KeySource::from_env(), None, &url)?;
+    let app = app::build(&config, &[], KeySource::from_env(), None, &url)?;
     run(app, listener, shutdown).await
 }
 

@@ -91,7 +91,7 @@ impl Oidc {
         }
         Ok(Oidc {
             providers: trusted,
-            http: discovery::client().map_err(io::Error::other)?,
+            http: crate::outbound::client().map_err(io::Error::other)?,
             keys: Mutex::new(keys),
             asked_at: Mutex::new(HashMap::new()),
             dev,

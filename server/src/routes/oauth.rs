@@ -66,11 +66,40 @@ pub async fn log_in(
     } else {
         None
     };
+    let (issuer, subject) = (&verified.issuer, &verified.subject);
+    let linked = Linked {
+        provider: &request.provider,
+        issuer,
+        subject,
+    };
+    let session = sign_in(&state, &linked, bound.as_ref(), |tx, now| {
+        identities::redeem(tx, &verified, now)
+    })
+    .await?;
+    Ok(Json(session))
+}
+
+/// A provider's account, as the server links it: `subject` in `issuer`'s namespace.
+pub(super) struct Linked<'a> {
+    pub provider: &'a str,
+    pub issuer: &'a str,
+    pub subject: &'a str,
+}
+
+/// Logs in the account linked to the provider's account, made now if there is none, in one
+/// transaction that first runs `first` (what spends the proof), copies `bound` into the
+/// profile and records the binding. The answer is an SMS login's.
+pub(super) async fn sign_in(
+    state: &Shared,
+    linked: &Linked<'_>,
+    bound: Option<&Profile>,
+    first: impl FnOnce(&rusqlite::Connection, i64) -> Result<(), ApiError>,
+) -> Result<SessionBody, ApiError> {
     let now = state.clock.now();
     let mut conn = state.writer().await;
     let tx = pool::immediate(&mut conn)?;
-    identities::redeem(&tx, &verified, now)?;
-    let (issuer, subject) = (&verified.issuer, &verified.subject);
+    first(&tx, now)?;
+    let (issuer, subject) = (linked.issuer, linked.subject);
     let user_id = match identities::user_of(&tx, issuer, subject)? {
         Some(user_id) => user_id,
         None => {
@@ -79,7 +108,7 @@ pub async fn log_in(
             user.id
         }
     };
-    if let Some(profile) = &bound {
+    if let Some(profile) = bound {
         users::bind_profile(
             &tx,
             &user_id,
@@ -93,11 +122,11 @@ pub async fn log_in(
     tx.commit()?;
     tracing::info!(
         user = %user_id,
-        provider = %request.provider,
-        bound = request.bind_profile,
-        "logged in with an id token"
+        provider = %linked.provider,
+        bound = bound.is_some(),
+        "logged in with a third-party account"
     );
-    Ok(Json(SessionBody::new(tokens, user)))
+    Ok(SessionBody::new(tokens, user))
 }
 
 /// What binding copies: the ID token's profile claims, else userinfo's; only valid values,
@@ -118,6 +147,12 @@ async fn bound_profile(
         }
         _ => &verified.profile,
     };
+    copied(profile)
+}
+
+/// What binding may copy of a provider's `profile`: only valid values, and at least one of
+/// them; else `nothing_to_bind`, so no binding that copies nothing is ever recorded.
+pub(super) fn copied(profile: &Profile) -> Result<Profile, ApiError> {
     let copied = Profile {
         nickname: profile
             .nickname

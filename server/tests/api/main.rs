@@ -40,3 +40,4 @@ mod step_up;
 mod storage;
 mod text_fields;
 mod web_login;
+mod wechat;
