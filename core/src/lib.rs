@@ -44,7 +44,7 @@ pub use account::{Named, SessionState, UserProfile};
 pub use auth::{
     AuthClient, AuthError, DeviceInfo, DeviceInfoProvider, DeviceOs, LoginEvent, LoginFlow,
     LoginScreen, LoginStep, LogoutOutcome, NetworkType, OAuthAuthorization, ProviderAccount,
-    SmsCodeSent, WebLoginRequest,
+    ProviderSdk, SdkAuthorization, SmsCodeSent, WebLoginRequest,
 };
 pub use certification::{
     CertificateKind, CertificatePhoto, CertificationClient, CertificationError, CertificationState,

@@ -23,7 +23,12 @@ pub(crate) trait PositionSource: Send + Sync {
 /// Records a consent the user gave in the course of a flow, e.g. binding a login provider's
 /// profile (the consent area).
 pub(crate) trait ConsentRecorder: Send + Sync {
-    fn grant(&self, purpose: ConsentPurpose) -> Result<(), Failure>;
+    /// Records the grant; true when it was not granted before.
+    fn grant(&self, purpose: ConsentPurpose) -> Result<bool, Failure>;
+
+    /// Takes back a grant `grant` just recorded, when what it was given for did not happen:
+    /// recorded as a withdrawal, so the history stays true.
+    fn revert_grant(&self, purpose: ConsentPurpose) -> Result<(), Failure>;
 }
 
 /// What withdrawing a purpose does to an area's data: at once, locally; then what must reach

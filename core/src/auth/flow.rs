@@ -211,6 +211,8 @@ impl LoginFlow {
         let kind = action.clone();
         match self.perform(action).await {
             Ok(next) => self.show(next, None),
+            // Going back from the provider's app ends the attempt, and is no failure.
+            Err(AuthError::LoginCancelled) => self.show(LoginStep::Start, None),
             Err(error) => self.show(after_failure(step, &kind, &error), Some(error)),
         }
     }
@@ -268,6 +270,11 @@ impl LoginFlow {
             Action::OneTap(token) => LoginStep::LoggedIn {
                 user: self.auth.login_with_carrier_token(token).await?,
             },
+            Action::Authorize(provider) if self.auth.is_sdk_provider(provider.clone()) => {
+                LoginStep::ConfirmBinding {
+                    account: self.auth.authorize_with_sdk(provider).await?,
+                }
+            }
             Action::Authorize(provider) => {
                 let started = self.auth.start_oauth_login(provider).await?;
                 LoginStep::ProviderAuthorization {

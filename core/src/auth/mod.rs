@@ -1,5 +1,5 @@
 //! Getting in and staying in: SMS code (`sms.rs`), carrier one-tap (`one_tap.rs`),
-//! third-party login with OpenID Connect (`oauth/`), scan-to-login on the web
+//! third-party login with OpenID Connect or a provider's app SDK (`oauth/`), scan-to-login on the web
 //! (`web_login.rs`), the login state machine a screen renders (`flow.rs`), step-up
 //! re-authentication (`reauth.rs`), the device report for risk control (`device.rs`) and
 //! logout. The session itself (tokens, refresh, the account's store) is the account layer's.
@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 pub use device::{DeviceInfo, DeviceInfoProvider, DeviceOs, NetworkType};
 pub use flow::{LoginEvent, LoginFlow, LoginScreen, LoginStep};
-pub use oauth::{OAuthAuthorization, ProviderAccount};
+pub use oauth::{OAuthAuthorization, ProviderAccount, ProviderSdk, SdkAuthorization};
 pub use web_login::WebLoginRequest;
 
 use crate::account::{
@@ -32,7 +32,7 @@ use crate::net::{ApiCode, ApiError, Endpoint, NetworkProblem, Request};
 use crate::platform::{OnPlatform, Platform, run};
 use crate::policy::ConsentPurpose;
 use crate::updates::Updates;
-use oauth::OAuthProviders;
+use oauth::{OAuthProviders, SdkProvider};
 
 /// For the fuzz targets: what the auth area reads from outside.
 #[cfg(feature = "fuzzing")]
@@ -123,9 +123,18 @@ pub enum AuthError {
     /// without binding.
     #[error("the provider shares no nickname or avatar to bind")]
     NothingToBind,
-    /// The third-party authorization took too long or was already used: start again.
+    /// The third-party authorization took too long or was already used (for a provider's app:
+    /// the provider said its code expired or was used): start again.
     #[error("the authorization has expired; start again")]
     AuthorizationExpired,
+    /// The user went back from the provider's app without deciding: nothing happened, show
+    /// the ways in again.
+    #[error("the login was cancelled")]
+    LoginCancelled,
+    /// The provider's app could not be asked (not installed, too old, or its SDK failed):
+    /// offer another way in.
+    #[error("the login provider's app is unavailable: {detail}")]
+    ProviderAppFailed { detail: String },
     /// The server did not accept the provider's ID token.
     #[error("the login provider's answer was refused: {reason}")]
     IdTokenRejected { reason: String },
@@ -191,6 +200,7 @@ impl AreaError for AuthError {
             | ApiCode::IdTokenUsed => AuthError::IdTokenRejected {
                 reason: code.to_string(),
             },
+            ApiCode::InvalidAuthorizationCode => AuthError::AuthorizationExpired,
             _ => return None,
         })
     }
@@ -387,6 +397,30 @@ impl AuthClient {
     ) -> Result<ProviderAccount, AuthError> {
         run(&self.0, |area| async move {
             area.complete_oauth(&callback_url).await
+        })
+        .await
+    }
+
+    /// Logs in with `name` through the provider's app SDK (WeChat, QQ, Weibo: OAuth 2.0
+    /// providers that are not OpenID providers) from now on, asking for `scope` (WeChat:
+    /// `snsapi_userinfo`). Our server must know the provider by the same name.
+    pub fn add_sdk_provider(&self, name: String, scope: String, sdk: Arc<dyn ProviderSdk>) {
+        self.0.oauth.add_sdk(name, SdkProvider::new(scope, sdk));
+    }
+
+    /// Whether `provider` logs in through its app SDK (`authorize_with_sdk`) rather than the
+    /// browser (`start_oauth_login`).
+    pub fn is_sdk_provider(&self, provider: String) -> bool {
+        self.0.oauth.is_sdk(&provider)
+    }
+
+    /// Has the provider's app authorize a login through the shell's SDK, and checks its
+    /// answer. Returns what binding concerns (the server learns the nickname and avatar only
+    /// if the user agrees): ask the user, then call `finish_oauth_login`. `LoginCancelled`
+    /// when the user went back.
+    pub async fn authorize_with_sdk(&self, provider: String) -> Result<ProviderAccount, AuthError> {
+        run(&self.0, |area| async move {
+            area.authorize_with_sdk(&provider).await
         })
         .await
     }

@@ -424,16 +424,29 @@ impl AccountObserver for ConsentArea {
 }
 
 impl ConsentRecorder for ConsentArea {
-    fn grant(&self, purpose: ConsentPurpose) -> Result<(), Failure> {
+    fn grant(&self, purpose: ConsentPurpose) -> Result<bool, Failure> {
         if self.platform.gate.allows(purpose) {
-            return Ok(());
+            return Ok(false);
         }
+        self.record_in_flow(purpose, true)?;
+        Ok(true)
+    }
+
+    fn revert_grant(&self, purpose: ConsentPurpose) -> Result<(), Failure> {
+        // Nothing was shared under it: there is nothing for the server to delete.
+        self.record_in_flow(purpose, false)
+    }
+}
+
+impl ConsentArea {
+    /// A decision a flow records for the user (see `ConsentRecorder`).
+    fn record_in_flow(&self, purpose: ConsentPurpose, granted: bool) -> Result<(), Failure> {
         let conn = self.platform.app_db.conn();
         let accepted = store::latest_acceptance(&conn)?;
         let version = self
-            .decidable(purpose, true, accepted)
+            .decidable(purpose, granted, accepted)
             .map_err(|_| Failure::Net(NetError::ConsentRequired { purpose }))?;
-        self.record(&conn, purpose, true, version)?;
+        self.record(&conn, purpose, granted, version)?;
         Ok(())
     }
 }

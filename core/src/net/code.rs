@@ -42,6 +42,8 @@ api_codes! {
     IdTokenUsed = "id_token_used",
     InvalidCarrierToken = "invalid_carrier_token",
     InvalidChallenge = "invalid_challenge",
+    /// Our server's answer: the provider refused the app SDK's code (unknown, expired, used).
+    InvalidAuthorizationCode = "invalid_authorization_code",
     InvalidIdNumber = "invalid_id_number",
     InvalidIdToken = "invalid_id_token",
     InvalidImage = "invalid_image",

@@ -197,6 +197,13 @@ endpoints! {
             "provider_profile",
             "oauth_access_token",
         ]),
+    /// Login with the code a provider's app SDK gave, which our server exchanges; the
+    /// provider's profile left out.
+    OAuthCodeLogin => Route::post("/v1/auth/oauth/code")
+        .carries(&["oauth_authorization_code", "install_id"]),
+    /// The binding: our server asks the provider for the profile, so it needs its consent.
+    OAuthCodeLoginBound => Route::post("/v1/auth/oauth/code")
+        .carries(&["oauth_authorization_code", "install_id", "provider_profile"]),
     /// One certificate photo (raw image body).
     CertificationPhoto => Route::post("/v1/me/certification/photos")
         .carries(&["certificate_photos", "session_token"]),
@@ -286,7 +293,10 @@ mod tests {
 
     #[test]
     fn a_login_providers_profile_travels_only_with_third_party_sharing() {
-        assert_eq!(carrying("provider_profile"), [Endpoint::OAuthLoginBound]);
+        assert_eq!(
+            carrying("provider_profile"),
+            [Endpoint::OAuthLoginBound, Endpoint::OAuthCodeLoginBound]
+        );
         let profile = inventory().item("provider_profile").unwrap();
         assert_eq!(profile.purpose(), ConsentPurpose::ThirdPartySharing);
     }

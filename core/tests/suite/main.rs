@@ -23,3 +23,4 @@ mod session_end;
 mod sms_login;
 mod tls;
 mod web_login;
+mod wechat_login;

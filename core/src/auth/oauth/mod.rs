@@ -4,16 +4,19 @@
 //! nickname and avatar come from the ID token or, when it leaves them out, from userinfo; they
 //! reach the profile only when the user authorizes binding, which is recorded as a consent.
 //! For userinfo's claims the server gets the provider's access token and asks the provider
-//! itself: it never takes a profile on the app's word.
+//! itself: it never takes a profile on the app's word. Providers that are not OpenID providers
+//! (WeChat, QQ, Weibo) log in through their app SDK instead (`sdk.rs`), with the same binding
+//! decision.
 
 mod callback;
 mod discovery;
 mod id_token;
 mod pkce;
+mod sdk;
 mod userinfo;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -24,6 +27,8 @@ use crate::net::{ApiCode, Endpoint, Net, NetError};
 use crate::policy::ConsentPurpose;
 use crate::store::settings;
 use discovery::ProviderMetadata;
+pub(crate) use sdk::SdkProvider;
+pub use sdk::{ProviderSdk, SdkAuthorization};
 
 /// The app settings key of the authorization in progress (kept across a process death while
 /// the user is in the browser).
@@ -53,6 +58,8 @@ pub struct ProviderAccount {
 pub(crate) struct OAuthProviders {
     configured: Vec<OAuthProviderConfig>,
     dev: bool,
+    /// Providers whose app SDK the shell registered, by name.
+    sdks: RwLock<HashMap<String, SdkProvider>>,
     /// Discovery documents, fetched once per run.
     metadata: tokio::sync::Mutex<HashMap<String, ProviderMetadata>>,
     /// The provider's answer, in memory only, until the user decides on binding.
@@ -61,12 +68,22 @@ pub(crate) struct OAuthProviders {
 
 struct ProviderAnswer {
     provider: String,
-    id_token: String,
-    nonce: String,
-    /// Only when the profile shown came from userinfo: the server fetches it again with it.
-    access_token: Option<String>,
-    /// Whether binding would copy anything.
+    proof: Proof,
+    /// Whether binding would copy anything, as far as the app can tell.
     has_profile: bool,
+}
+
+/// What the server logs in with.
+enum Proof {
+    /// An OpenID provider's ID token, which the server verifies.
+    IdToken {
+        id_token: String,
+        nonce: String,
+        /// Only when the profile shown came from userinfo: the server fetches it again with it.
+        access_token: Option<String>,
+    },
+    /// The code an app SDK gave, which the server exchanges at the provider.
+    Code { code: String },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -86,6 +103,14 @@ struct ProviderTokens {
 }
 
 #[derive(Serialize)]
+struct CodeLoginRequest<'a> {
+    provider: &'a str,
+    code: &'a str,
+    install_id: &'a str,
+    bind_profile: bool,
+}
+
+#[derive(Serialize)]
 struct LoginRequest<'a> {
     provider: &'a str,
     id_token: &'a str,
@@ -101,13 +126,42 @@ impl OAuthProviders {
         Self {
             configured,
             dev,
+            sdks: RwLock::default(),
             metadata: tokio::sync::Mutex::default(),
             awaiting_binding: Mutex::default(),
         }
     }
 
+    /// The OpenID providers configured, then the SDK providers registered (sorted).
     pub(crate) fn names(&self) -> Vec<String> {
-        self.configured.iter().map(|p| p.name.clone()).collect()
+        let mut sdks: Vec<_> = self.sdks().keys().cloned().collect();
+        sdks.sort();
+        let configured = self.configured.iter().map(|p| p.name.clone());
+        configured.chain(sdks).collect()
+    }
+
+    fn sdks(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, SdkProvider>> {
+        self.sdks.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Logs in with `name` through `provider`'s SDK from now on.
+    pub(crate) fn add_sdk(&self, name: String, provider: SdkProvider) {
+        self.sdks
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name, provider);
+    }
+
+    /// Whether `name` logs in through an app SDK rather than the browser.
+    pub(crate) fn is_sdk(&self, name: &str) -> bool {
+        self.sdks().contains_key(name)
+    }
+
+    fn sdk(&self, name: &str) -> Result<SdkProvider, AuthError> {
+        self.sdks()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| AuthError::UnknownProvider { name: name.into() })
     }
 
     fn config(&self, name: &str) -> Result<&OAuthProviderConfig, AuthError> {
@@ -271,10 +325,12 @@ impl AuthArea {
         };
         *providers.answer() = Some(ProviderAnswer {
             provider: provider.name.clone(),
-            id_token: tokens.id_token,
-            nonce: pending.nonce,
+            proof: Proof::IdToken {
+                id_token: tokens.id_token,
+                nonce: pending.nonce,
+                access_token,
+            },
             has_profile: account.nickname.is_some() || account.avatar_url.is_some(),
-            access_token,
         });
         Ok(account)
     }
@@ -306,28 +362,61 @@ impl AuthArea {
         answer: &ProviderAnswer,
         bind_profile: bool,
     ) -> Result<UserProfile, AuthError> {
-        if bind_profile {
-            if !answer.has_profile {
-                return Err(AuthError::NothingToBind);
-            }
-            self.consents.grant(ConsentPurpose::ThirdPartySharing)?;
+        if bind_profile && !answer.has_profile {
+            return Err(AuthError::NothingToBind);
         }
+        let purpose = ConsentPurpose::ThirdPartySharing;
+        let granted_now = bind_profile && self.consents.grant(purpose)?;
+        let result = self.send_login(answer, bind_profile).await;
+        // The server found nothing to copy: the consent given for it goes as it came.
+        if granted_now && result == Err(AuthError::NothingToBind) {
+            self.consents.revert_grant(purpose)?;
+        }
+        result
+    }
+
+    async fn send_login(
+        &self,
+        answer: &ProviderAnswer,
+        bind_profile: bool,
+    ) -> Result<UserProfile, AuthError> {
         let install_id = self.install_id()?;
-        let body = LoginRequest {
-            provider: &answer.provider,
-            id_token: &answer.id_token,
-            nonce: &answer.nonce,
-            install_id: &install_id,
-            bind_profile,
-            access_token: answer.access_token.as_deref().filter(|_| bind_profile),
-        };
-        let endpoint = if bind_profile {
-            Endpoint::OAuthLoginBound
-        } else {
-            Endpoint::OAuthLogin
-        };
         tracing::info!(provider = %answer.provider, bind_profile, "third-party login");
-        self.log_in(endpoint.request().json(&body)).await
+        let request = match &answer.proof {
+            Proof::IdToken {
+                id_token,
+                nonce,
+                access_token,
+            } => {
+                let endpoint = if bind_profile {
+                    Endpoint::OAuthLoginBound
+                } else {
+                    Endpoint::OAuthLogin
+                };
+                endpoint.request().json(&LoginRequest {
+                    provider: &answer.provider,
+                    id_token,
+                    nonce,
+                    install_id: &install_id,
+                    bind_profile,
+                    access_token: access_token.as_deref().filter(|_| bind_profile),
+                })
+            }
+            Proof::Code { code } => {
+                let endpoint = if bind_profile {
+                    Endpoint::OAuthCodeLoginBound
+                } else {
+                    Endpoint::OAuthCodeLogin
+                };
+                endpoint.request().json(&CodeLoginRequest {
+                    provider: &answer.provider,
+                    code,
+                    install_id: &install_id,
+                    bind_profile,
+                })
+            }
+        };
+        self.log_in(request).await
     }
 }
 

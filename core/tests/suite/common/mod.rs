@@ -4,6 +4,7 @@
 pub mod images;
 pub mod oidc_provider;
 pub mod proxy;
+pub mod wechat_sdk;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -109,6 +110,15 @@ impl Harness {
             .json()
             .await
             .unwrap()
+    }
+
+    /// How often the dev WeChat-style provider was asked to exchange a code and for a profile.
+    pub async fn wechat_calls(&self) -> (u64, u64) {
+        let calls = self.get_json("/dev/wechat/calls").await;
+        (
+            calls["access_token"].as_u64().unwrap(),
+            calls["userinfo"].as_u64().unwrap(),
+        )
     }
 
     pub async fn outbox_code(&self, phone: &str) -> String {
