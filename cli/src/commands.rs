@@ -163,6 +163,34 @@ async fn dispatch(
             };
             crate::oauth::login(client, &settings.server, args, out).await
         }
+        Command::Login {
+            method:
+                LoginMethod::Wechat {
+                    provider,
+                    app_id,
+                    user,
+                    deny,
+                    cancel,
+                    bind,
+                    no_bind,
+                },
+        } => {
+            use crate::wechat::InApp;
+            let in_app = match (user.is_some(), deny, cancel) {
+                (true, ..) => Some(InApp::Agree),
+                (_, true, _) => Some(InApp::Deny),
+                (_, _, true) => Some(InApp::Cancel),
+                _ => None,
+            };
+            let args = crate::wechat::WechatArgs {
+                provider,
+                app_id,
+                user,
+                in_app,
+                bind: (bind || no_bind).then_some(bind),
+            };
+            crate::wechat::login(client, &settings.server, settings.dev, args, out).await
+        }
         Command::Certify { action } => match action {
             CertifyAction::Status => certify::status(client, out).await,
             CertifyAction::Submit {

@@ -11,6 +11,7 @@ mod output;
 mod permissions;
 mod privacy;
 mod web_login;
+mod wechat;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -329,6 +330,33 @@ enum LoginMethod {
         #[arg(long = "as")]
         subject: Option<String>,
         /// Copy the provider's nickname and avatar into the profile (asked when neither flag).
+        #[arg(long, conflicts_with = "no_bind")]
+        bind: bool,
+        /// Keep the default profile.
+        #[arg(long)]
+        no_bind: bool,
+    },
+    /// Log in with WeChat (dev servers only). The terminal stands in for the WeChat app: it
+    /// asks whether you agree and as which dev user, gets a code from the dev server's
+    /// WeChat-style provider, then asks about copying the nickname and avatar.
+    Wechat {
+        /// The server's name for the provider (`wechat-web` is the dev provider's second app,
+        /// with --app-id wxd0medcircle0web).
+        #[arg(long, default_value = "wechat")]
+        provider: String,
+        /// The app id the stand-in WeChat app is asked for.
+        #[arg(long, default_value = crate::wechat::DEV_APP_ID)]
+        app_id: String,
+        /// Agree in WeChat as this dev user, without asking.
+        #[arg(long = "as", conflicts_with_all = ["deny", "cancel"])]
+        user: Option<String>,
+        /// Refuse in WeChat.
+        #[arg(long, conflicts_with = "cancel")]
+        deny: bool,
+        /// Go back from WeChat without deciding.
+        #[arg(long)]
+        cancel: bool,
+        /// Copy the WeChat nickname and avatar into the profile (asked when neither flag).
         #[arg(long, conflicts_with = "no_bind")]
         bind: bool,
         /// Keep the default profile.

@@ -1028,3 +1028,61 @@ fn a_scenario_s_accounts_and_posts_reach_the_shell() {
         .collect();
     assert_eq!(authors, ["Dr. Chen Yu", "李护士长"]);
 }
+
+/// `login wechat`: the terminal stands in for the WeChat app against the dev server's
+/// WeChat-style provider; cancelling there changes nothing, refusing is an error, binding
+/// copies the nickname, and the same WeChat account is the same MedCircle account.
+#[test]
+fn wechat_login_from_the_terminal() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let shell = Shell::start();
+    let run = |args: &[&str]| shell.run(args);
+    assert!(run(&["consent", "accept"]).status.success());
+
+    let cancelled = run(&["login", "wechat", "--cancel"]);
+    assert!(cancelled.status.success(), "{cancelled:?}");
+    assert_eq!(json_lines(&cancelled)[0]["step"], "wechat_cancelled");
+    assert!(!run(&["whoami"]).status.success(), "not logged in");
+
+    let denied = run(&["login", "wechat", "--deny", "--bind"]);
+    assert!(!denied.status.success());
+    let error = json_lines(&denied)[0]["error"].as_str().unwrap().to_owned();
+    assert!(error.contains("ERR_AUTH_DENIED"), "{error}");
+
+    let bound = run(&["login", "wechat", "--as", "doctor-li", "--bind"]);
+    assert!(bound.status.success(), "{bound:?}");
+    let steps = json_lines(&bound);
+    assert_eq!(steps[0]["step"], "wechat_authorized");
+    assert_eq!(steps[1]["step"], "login");
+    assert_eq!(steps[1]["nickname"], "微信医生");
+    let user_id = steps[1]["id"].clone();
+    assert!(run(&["logout"]).status.success());
+
+    // At the prompts: agree in WeChat as doctor-li, then decline binding.
+    let common = shell.common();
+    let mut prompted = Command::new(env!("CARGO_BIN_EXE_medcircle"))
+        .args(&common)
+        .args(["login", "wechat"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    prompted
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"y\ndoctor-li\nn\n")
+        .unwrap();
+    let output = prompted.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let steps = json_lines(&output);
+    assert_eq!(steps[1]["id"], user_id, "the same WeChat account");
+    let prompts = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        prompts.contains("WeChat: let MedCircle log in"),
+        "{prompts}"
+    );
+}
