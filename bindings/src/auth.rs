@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use medcircle_core::{
     AuthClient, AuthError, Client, DeviceInfoProvider, LogoutOutcome, OAuthAuthorization,
-    ProviderAccount, SessionState, SmsCodeSent, UserProfile, WebLoginRequest,
+    ProviderAccount, ProviderSdk, SessionState, SmsCodeSent, UserProfile, WebLoginRequest,
 };
 
 use crate::login::Login;
@@ -124,6 +124,18 @@ impl Auth {
         callback_url: String,
     ) -> Result<ProviderAccount, AuthError> {
         self.auth.complete_oauth_login(callback_url).await
+    }
+
+    /// Logs in with `name` through the provider's app SDK (WeChat, QQ, Weibo) from now on,
+    /// asking for `scope` (WeChat: `snsapi_userinfo`); `name` is also a `ChooseProvider`.
+    pub fn add_sdk_provider(&self, name: String, scope: String, sdk: Arc<dyn ProviderSdk>) {
+        self.auth.add_sdk_provider(name, scope, sdk);
+    }
+
+    /// The provider's app authorizes through the SDK; returns what binding concerns: ask the
+    /// user, then `finish_oauth_login`. `LoginCancelled` when the user went back.
+    pub async fn authorize_with_sdk(&self, provider: String) -> Result<ProviderAccount, AuthError> {
+        self.auth.authorize_with_sdk(provider).await
     }
 
     pub async fn finish_oauth_login(&self, bind_profile: bool) -> Result<UserProfile, AuthError> {

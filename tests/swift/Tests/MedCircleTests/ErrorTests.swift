@@ -18,7 +18,8 @@ final class ErrorTests: XCTestCase {
                 .WebLoginExpired, .WebLoginUsed, .UnknownProvider(name: "微信"),
                 .ProviderMisconfigured(reason: "签发者不一致"), .ProviderDenied(reason: "用户拒绝了授权"),
                 .InvalidCallback(reason: "state 不匹配"), .IssuerMissing, .IssuerMismatch(received: "https://其他.example"),
-                .NothingToBind, .AuthorizationExpired, .IdTokenRejected(reason: "签名无效"),
+                .NothingToBind, .AuthorizationExpired, .LoginCancelled, .ProviderAppFailed(detail: "微信未安装"),
+                .IdTokenRejected(reason: "签名无效"),
                 .UnexpectedLoginEvent(reason: "当前步骤不接受此事件"), .RateLimited(retryAfterS: .max),
                 .RateLimited(retryAfterS: 0), .ChallengeNotSolved, .NotLoggedIn, .UnsentWouldBeLost(count: .max), .SessionExpired, .Storage(detail: "磁盘已满"),
             ]

@@ -433,7 +433,8 @@ final class ReferenceServer: @unchecked Sendable {
         return hasLocation
     }
 
-    private func getJSON(_ path: String) async throws -> [String: Any] {
+    /// The JSON object a dev hook answers `GET path` with (which must be 200).
+    func getJSON(_ path: String) async throws -> [String: Any] {
         guard let url = URL(string: baseURL + path) else { throw SupportError("bad URL \(baseURL + path)") }
         let (data, status): (Data, Int) = try await withCheckedThrowingContinuation { continuation in
             URLSession.shared.dataTask(with: URLRequest(url: url, timeoutInterval: 10)) { data, response, error in

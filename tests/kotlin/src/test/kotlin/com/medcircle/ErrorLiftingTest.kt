@@ -63,7 +63,7 @@ class ErrorLiftingTest {
     @Test
     fun `every AuthError case lifts to its AuthException`() =
         assertEveryCaseLifts<AuthException>(
-            rustCases = 31,
+            rustCases = 33,
             throwBack = ::testingThrowAuthError,
             cases = listOf(
                 AuthException.InvalidPhone(CHINESE),
@@ -88,6 +88,8 @@ class ErrorLiftingTest {
                 AuthException.IssuerMismatch(EMOJI),
                 AuthException.NothingToBind(),
                 AuthException.AuthorizationExpired(),
+                AuthException.LoginCancelled(),
+                AuthException.ProviderAppFailed(CHINESE),
                 AuthException.IdTokenRejected(EMOJI),
                 AuthException.UnexpectedLoginEvent(CHINESE),
                 AuthException.RateLimited(ULong.MAX_VALUE),

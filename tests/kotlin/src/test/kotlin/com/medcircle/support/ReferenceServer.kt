@@ -43,6 +43,19 @@ class ReferenceServer private constructor(
             ?: throw AssertionError("no code in the outbox reply: ${response.body()}")
     }
 
+    /** The body of `GET [pathAndQuery]` (a dev hook), which must answer 200. */
+    fun devGet(pathAndQuery: String): String {
+        val request = HttpRequest.newBuilder(URI.create("$url$pathAndQuery"))
+            .timeout(Duration.ofSeconds(10))
+            .GET()
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        if (response.statusCode() != 200) {
+            throw AssertionError("GET $pathAndQuery -> ${response.statusCode()} ${response.body()}")
+        }
+        return response.body()
+    }
+
     override fun close() {
         process.destroy()
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
