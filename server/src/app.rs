@@ -22,7 +22,7 @@ use crate::quota::Quotas;
 use crate::routes::feed;
 use crate::routes::{
     account, consents, deletion_requests, dev, dictionaries, events, interests, one_tap, openapi,
-    policy, profile, reauth, risk, session, sms, web_login,
+    policy, profile, reauth, risk, security, session, sms, web_login,
 };
 use crate::routes::{certification, dev_oidc, oauth};
 use crate::scenario::{self, Scenario};
@@ -305,6 +305,27 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/v1/events", false, events::record),
         entry(Method::POST, "/v1/events/forget", false, events::forget),
         entry(Method::POST, "/v1/risk/device", false, risk::report_device),
+        entry(Method::GET, "/v1/me/sessions", false, security::sessions),
+        entry(
+            Method::DELETE,
+            "/v1/me/sessions/{id}",
+            false,
+            security::revoke,
+        ),
+        entry(
+            Method::POST,
+            "/v1/me/sessions/revoke-others",
+            false,
+            security::revoke_others,
+        ),
+        entry(Method::GET, "/v1/me/notices", false, security::notices),
+        entry(Method::POST, "/dev/notices", true, security::dev_publish),
+        entry(
+            Method::POST,
+            "/dev/minimum-version",
+            true,
+            security::dev_minimum_version,
+        ),
         entry(Method::GET, "/web/login", false, web_login::page),
         entry(Method::POST, "/web/login", false, web_login::start),
         entry(Method::GET, "/web/me", false, web_login::me),

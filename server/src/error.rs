@@ -40,6 +40,12 @@ pub enum ApiError {
     InvalidToken,
     #[error("the access token has expired; refresh it")]
     TokenExpired,
+    #[error("this session was signed out from another device; log in again")]
+    SessionRevoked,
+    #[error("this session was ended by the operator; log in again")]
+    ForcedLogout,
+    #[error("this session is the one making the request; log out instead")]
+    CurrentSession,
     #[error("the carrier token is malformed or its signature does not verify")]
     InvalidCarrierToken,
     #[error("the carrier token has expired; get a new one from the carrier")]
@@ -140,6 +146,9 @@ impl ApiError {
             ApiError::VersionExists => "version_exists",
             ApiError::InvalidToken => "invalid_token",
             ApiError::TokenExpired => "token_expired",
+            ApiError::SessionRevoked => "session_revoked",
+            ApiError::ForcedLogout => "forced_logout",
+            ApiError::CurrentSession => "current_session",
             ApiError::InvalidCarrierToken => "invalid_carrier_token",
             ApiError::CarrierTokenExpired => "carrier_token_expired",
             ApiError::CarrierTokenUsed => "carrier_token_used",
@@ -194,7 +203,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::VersionExists | ApiError::WebLoginUsed => StatusCode::CONFLICT,
+            ApiError::VersionExists | ApiError::WebLoginUsed | ApiError::CurrentSession => {
+                StatusCode::CONFLICT
+            }
             ApiError::ReauthRequired | ApiError::PhoneMismatch => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::CodeExpired | ApiError::WebLoginExpired => StatusCode::GONE,
@@ -214,6 +225,8 @@ impl ApiError {
             ApiError::AlreadyCertified => StatusCode::CONFLICT,
             ApiError::InvalidToken
             | ApiError::TokenExpired
+            | ApiError::SessionRevoked
+            | ApiError::ForcedLogout
             | ApiError::InvalidCarrierToken
             | ApiError::CarrierTokenExpired
             | ApiError::CarrierTokenUsed => StatusCode::UNAUTHORIZED,
@@ -314,6 +327,9 @@ mod tests {
             ApiError::VersionExists,
             ApiError::InvalidToken,
             ApiError::TokenExpired,
+            ApiError::SessionRevoked,
+            ApiError::ForcedLogout,
+            ApiError::CurrentSession,
             ApiError::InvalidCarrierToken,
             ApiError::CarrierTokenExpired,
             ApiError::CarrierTokenUsed,

@@ -93,14 +93,16 @@ fn check_one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ApiErr
     }
 }
 
+/// Stores a report of the login `family` (the sessions list shows its device).
 pub fn store(
     conn: &Connection,
     user_id: &str,
+    family: &str,
     report: &DeviceReport,
     received_at: i64,
 ) -> rusqlite::Result<()> {
     conn.execute(
-        &format!("INSERT INTO risk_devices (user_id, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+        &format!("INSERT INTO risk_devices (user_id, family, {COLUMNS}) VALUES (?1, ?10, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
         params![
             user_id,
             report.model,
@@ -110,7 +112,8 @@ pub fn store(
             report.network_type,
             report.carrier,
             report.install_id,
-            received_at
+            received_at,
+            family
         ],
     )?;
     Ok(())

@@ -208,6 +208,8 @@ pub fn has_phone(
 pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
     for table in [
         "sessions",
+        "logins",
+        "notices",
         "consents",
         "deletion_requests",
         "interests",

@@ -80,17 +80,10 @@ impl Requester {
             }
             IpAddr::V6(_) => "unknown".into(),
         };
-        // No location database here: only what the address itself says.
-        let place = match peer {
-            _ if peer.is_loopback() => "Loopback",
-            IpAddr::V4(v4) if v4.is_private() || v4.is_link_local() => "Local network",
-            IpAddr::V6(v6) if v6.is_unique_local() || v6.is_unicast_link_local() => "Local network",
-            _ => "Unknown",
-        };
         Requester {
             browser,
             ip,
-            place: place.into(),
+            place: crate::place::coarse(peer).into(),
         }
     }
 }

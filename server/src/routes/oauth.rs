@@ -13,11 +13,12 @@ use serde::Deserialize;
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::logins::{Method, Origin};
 use crate::oidc::id_token::{Profile, Verified};
 use crate::pool;
 use crate::quota::Budget;
 use crate::routes::session::SessionBody;
-use crate::{ident, identities, sessions, users};
+use crate::{ident, identities, place, sessions, users};
 
 /// Profile values longer than this are not copied.
 const MAX_AVATAR_URL_BYTES: usize = 2048;
@@ -88,7 +89,12 @@ pub async fn log_in(
         )?;
         identities::bound(&tx, issuer, subject, now)?;
     }
-    let tokens = sessions::start(&tx, &user_id, now)?;
+    let origin = Origin {
+        method: Method::Provider,
+        install_id: Some(&request.install_id),
+        place: place::coarse(peer.ip()),
+    };
+    let tokens = sessions::start(&tx, &user_id, now, &origin)?;
     let user = users::get(&tx, &user_id)?.ok_or(ApiError::Internal)?;
     tx.commit()?;
     tracing::info!(

@@ -1,15 +1,18 @@
 //! `POST /v1/auth/one-tap`: carrier one-tap login with the phone's own number.
 
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use serde::{Deserialize, Serialize};
 
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::ident;
+use crate::logins::{Method, Origin};
 use crate::pool;
 use crate::routes::session::{self, SessionBody};
+use crate::{ident, place};
 
 #[derive(Deserialize)]
 pub struct OneTapRequest {
@@ -27,6 +30,7 @@ pub struct OneTapBody {
 
 pub async fn log_in(
     State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<OneTapRequest>,
 ) -> Result<Json<OneTapBody>, ApiError> {
     ident::device_id("device_id", &request.device_id)?;
@@ -40,7 +44,12 @@ pub async fn log_in(
             // The reason only: never the token, nor the phone it names.
             tracing::info!(reason = error.code(), "carrier token refused");
         })?;
-    let session = session::log_in(&tx, &state.keyed, &verified.phone, now, "carrier one-tap")?;
+    let origin = Origin {
+        method: Method::OneTap,
+        install_id: Some(&request.device_id),
+        place: place::coarse(peer.ip()),
+    };
+    let session = session::log_in(&tx, &state.keyed, &verified.phone, now, &origin)?;
     tx.commit()?;
     Ok(Json(OneTapBody {
         session,

@@ -19,7 +19,7 @@ pub async fn report_device(
     let session = caller(&conn, &headers, now)?;
     let ApiJson(report) = body?;
     report.validate()?;
-    risk::store(&conn, &session.user_id, &report, now)?;
+    risk::store(&conn, &session.user_id, &session.family, &report, now)?;
     tracing::info!(user = %session.user_id, "device report stored");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,8 +1,10 @@
 //! `POST /v1/auth/refresh`, `POST /v1/auth/logout`, `GET /v1/me`: using a session; and
 //! starting one, whatever the login method.
 
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -11,10 +13,11 @@ use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::keyed::Keyed;
+use crate::logins::{self, Origin};
 use crate::phone::Phone;
-use crate::pool;
 use crate::sessions::{self, ACCESS_TTL_S, Authenticated, Rotation, Tokens};
 use crate::users::{self, User};
+use crate::{place, pool};
 
 /// What a login or a refresh returns.
 #[derive(Serialize)]
@@ -36,18 +39,18 @@ impl SessionBody {
     }
 }
 
-/// Logs in as the account of `phone`, which its first login creates whatever the `method`
+/// Logs in as the account of `phone`, which its first login creates whatever the method
 /// (SMS code or carrier one-tap): one phone, one account.
 pub fn log_in(
     conn: &Connection,
     keyed: &Keyed,
     phone: &Phone,
     now: i64,
-    method: &str,
+    origin: &Origin<'_>,
 ) -> rusqlite::Result<SessionBody> {
     let user = users::find_or_create(conn, keyed, phone, now)?;
-    let tokens = sessions::start(conn, &user.id, now)?;
-    tracing::info!(user = %user.id, %phone, "logged in with {method}");
+    let tokens = sessions::start(conn, &user.id, now, origin)?;
+    tracing::info!(user = %user.id, %phone, method = ?origin.method, "logged in");
     Ok(SessionBody::new(tokens, user))
 }
 
@@ -58,17 +61,24 @@ pub struct RefreshRequest {
 
 pub async fn refresh(
     State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<SessionBody>, ApiError> {
     let now = state.clock.now();
     let mut conn = state.writer().await;
     let tx = pool::immediate(&mut conn)?;
     let outcome = match sessions::rotate(&tx, &request.refresh_token, now)? {
-        Rotation::Rotated { user_id, tokens } => {
+        Rotation::Rotated {
+            user_id,
+            family,
+            tokens,
+        } => {
             let user = users::get(&tx, &user_id)?.ok_or(ApiError::InvalidToken)?;
+            logins::seen_at(&tx, &family, place::coarse(peer.ip()))?;
             Ok(SessionBody::new(tokens, user))
         }
         Rotation::Refused => Err(ApiError::InvalidToken),
+        Rotation::Revoked(revoker) => Err(revoker.refusal()),
     };
     // Commit refusals too: a replayed token's family revocation must stick.
     tx.commit()?;

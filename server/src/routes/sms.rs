@@ -12,11 +12,12 @@ use crate::challenge::{self, Solution};
 use crate::codes::{self, Check};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::ident;
+use crate::logins::{Method, Origin};
 use crate::phone::Phone;
 use crate::pool;
 use crate::rate_limit::{self, COOLDOWN_S, Decision, Sender};
 use crate::routes::session::{self, SessionBody};
+use crate::{ident, place};
 
 #[derive(Deserialize)]
 pub struct SendRequest {
@@ -118,7 +119,14 @@ pub async fn verify(
     let tx = pool::immediate(&mut conn)?;
     let check = codes::check(&tx, &state.keyed, &phone, &request.code, &requester, now)?;
     let outcome = match accepted(check) {
-        Ok(()) => Ok(session::log_in(&tx, &state.keyed, &phone, now, "sms code")?),
+        Ok(()) => {
+            let origin = Origin {
+                method: Method::Sms,
+                install_id: Some(&request.device_id),
+                place: place::coarse(peer.ip()),
+            };
+            Ok(session::log_in(&tx, &state.keyed, &phone, now, &origin)?)
+        }
         Err(error) => Err(error),
     };
     // Commit failures too: wrong attempts must count.

@@ -182,7 +182,7 @@ pub async fn status(
         let tx = pool::immediate(&mut conn)?;
         if web_logins::hand_session(&tx, &login.id)? {
             let user = users::get(&tx, user_id)?.ok_or(ApiError::NotFound)?;
-            let access = sessions::start_for_browser(&tx, &user.id, now)?;
+            let access = sessions::start_for_browser(&tx, &user.id, now, &login.place)?;
             tx.commit()?;
             response.append(
                 header::SET_COOKIE,
