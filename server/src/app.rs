@@ -319,6 +319,7 @@ fn table() -> Vec<RouteEntry> {
             security::revoke_others,
         ),
         entry(Method::GET, "/v1/me/notices", false, security::notices),
+        entry(Method::GET, "/v1/minimum-version", false, security::minimum),
         entry(Method::POST, "/dev/notices", true, security::dev_publish),
         entry(
             Method::POST,

@@ -1,6 +1,7 @@
 //! The security center: `GET /v1/me/sessions`, `DELETE /v1/me/sessions/{id}`,
 //! `POST /v1/me/sessions/revoke-others` (both behind a recent authentication),
-//! `GET /v1/me/notices`; and in dev mode `POST /dev/notices` and `POST /dev/minimum-version`.
+//! `GET /v1/me/notices`, `GET /v1/minimum-version` (no session: a logged-out app must learn
+//! it too); and in dev mode `POST /dev/notices` and `POST /dev/minimum-version`.
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
@@ -128,6 +129,13 @@ pub async fn notices(
     let session = caller(&conn, &headers, state.clock.now())?;
     Ok(Json(NoticeList {
         notices: notices::for_user(&conn, &session.user_id)?,
+        minimum_version: minimum_version::get(&conn)?,
+    }))
+}
+
+pub async fn minimum(State(state): State<Shared>) -> Result<Json<MinimumVersion>, ApiError> {
+    let conn = state.db().await;
+    Ok(Json(MinimumVersion {
         minimum_version: minimum_version::get(&conn)?,
     }))
 }

@@ -254,6 +254,13 @@ async fn the_minimum_version_is_announced_with_the_notices() {
     assert_eq!(set.status(), StatusCode::OK);
     let seen = notices(&server, &access(&session)).await;
     assert_eq!(seen["minimum_version"], "99.0");
+    let public: Value = server
+        .get("/v1/minimum-version")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["minimum_version"], "99.0", "no session needed");
     assert_eq!(kinds(&seen), ["minimum_version"]);
     server
         .post("/dev/minimum-version", json!({ "version": null }))
