@@ -43,6 +43,20 @@ class ReferenceServer private constructor(
             ?: throw AssertionError("no code in the outbox reply: ${response.body()}")
     }
 
+    /** A dev hook: POSTs [json] to [path] and returns the answer's body. */
+    fun devPost(path: String, json: String): String {
+        val request = HttpRequest.newBuilder(URI.create("$url$path"))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        if (response.statusCode() != 200) {
+            throw AssertionError("POST $path -> ${response.statusCode()} ${response.body()}")
+        }
+        return response.body()
+    }
+
     override fun close() {
         process.destroy()
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
