@@ -60,7 +60,6 @@ impl Account {
                 unsent,
                 reason,
             };
-            tracing::info!(?reason, "the server ended the session");
             return self.wipe_into(account_id, ended);
         }
         let kept = Kept {

@@ -262,10 +262,11 @@ impl Account {
                 Ok(tokens.access_token.clone())
             }
             Err(NetError::Unauthorized { code }) => {
+                let reason = EndReason::of(&code);
                 if let Some(ended) = guard.take() {
-                    self.ended_by_server(&ended.account_id, EndReason::of(&code))?;
+                    self.ended_by_server(&ended.account_id, reason)?;
                 }
-                tracing::info!("the server ended the session");
+                tracing::info!(?reason, "the server ended the session");
                 Err(Failure::SessionEnded)
             }
             Err(error) => Err(error.into()),
