@@ -30,6 +30,7 @@ mod keyed;
 mod keys;
 mod limit;
 mod oidc;
+mod openapi;
 mod phone;
 mod policy;
 mod pool;
