@@ -163,4 +163,62 @@ mod tests {
         }
         assert!(checked > 300, "{checked}");
     }
+
+    /// The derive's bounds are literals: they must be the constants the server enforces.
+    #[test]
+    fn bounds_are_the_limits_the_server_enforces() {
+        use crate::feed::limits;
+
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let schema = |name: &str, field: &str| {
+            document["components"]["schemas"][name]["properties"][field].clone()
+        };
+        for name in ["Post", "PostCreate"] {
+            assert_eq!(schema(name, "text")["maxLength"], limits::MAX_TEXT_CHARS);
+        }
+        assert_eq!(
+            schema("Post", "photos")["maxItems"],
+            limits::MAX_PHOTOS_PER_POST
+        );
+        assert_eq!(
+            schema("PostCreate", "photo_ids")["maxItems"],
+            limits::MAX_PHOTOS_PER_POST
+        );
+        for name in ["Comment", "CommentCreate"] {
+            assert_eq!(schema(name, "text")["maxLength"], limits::MAX_COMMENT_CHARS);
+        }
+        for side in ["width", "height"] {
+            assert_eq!(
+                schema("Photo", side)["maximum"],
+                limits::MAX_PHOTO_DIMENSION
+            );
+        }
+        assert_eq!(
+            schema("CertificationPhoto", "size")["maximum"],
+            crate::certification::image::MAX_BYTES
+        );
+        let mut limits_seen = 0;
+        for item in document["paths"].as_object().unwrap().values() {
+            for operation in item.as_object().unwrap().values() {
+                let parameters = operation["parameters"].as_array().into_iter().flatten();
+                for parameter in parameters {
+                    let schema = &parameter["schema"];
+                    match parameter["name"].as_str().unwrap() {
+                        "limit" => {
+                            assert_eq!(schema["minimum"], 1);
+                            assert_eq!(schema["maximum"], crate::limit::MAX);
+                            assert_eq!(schema["default"], crate::limit::DEFAULT);
+                            limits_seen += 1;
+                        }
+                        "q" if parameter["required"] == true => {
+                            let max = medcircle_rules::text::MAX_SEARCH_CHARS;
+                            assert_eq!(schema["maxLength"], max);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        assert_eq!(limits_seen, 5);
+    }
 }
