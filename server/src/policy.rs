@@ -50,11 +50,14 @@ const SECTIONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// An extra section: appended to the built-in sections, and to the built-in text (with trailing whitespace removed) as `\n\n<title>\n\n<text>\n`, title and text trimmed. Without it the new version's text is the built-in one. Each publish starts again from the built-in text.
+/// A section of the policy: one of the built-in ones, or the one a published version appends
+/// (to the built-in sections, and to the built-in text as `\n\n<title>\n\n<text>\n`, title and
+/// text trimmed; each publish starts again from the built-in text).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[schema(as = PolicySectionDraft)]
+#[schema(as = PolicySection)]
 pub struct Section {
-    /// Not one of the built-in section ids.
+    /// Stable: consents and the client's data inventory cite it. An appended section's is not
+    /// one of the built-in ids.
     #[schema(pattern = "^[a-z0-9-]{1,64}$")]
     pub id: String,
     #[schema(max_length = 200)]
