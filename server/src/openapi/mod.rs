@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers: each handler carries its
 //! `#[utoipa::path]` (method, path, parameters, statuses and their error codes) and the types
-//! it takes and returns derive `ToSchema`. What every operation shares is added here once.
+//! it takes and returns derive `ToSchema`. What every operation shares is added once, in `shared`.
 
 pub mod fields;
 mod shared;
