@@ -33,6 +33,7 @@ mod logins;
 mod minimum_version;
 mod notices;
 mod oidc;
+mod openapi;
 mod phone;
 mod place;
 mod policy;

@@ -4,9 +4,11 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// How a session was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = LoginMethod)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     Sms,
@@ -46,24 +48,32 @@ pub struct Origin<'a> {
 }
 
 /// The device an app reported for risk control, as its holder sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SessionDevice)]
 pub struct Device {
     model: String,
+    #[schema(schema_with = crate::openapi::fields::os)]
     os: String,
     os_version: String,
     app_version: String,
 }
 
 /// One live session of the account.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ListedSession)]
 pub struct Listed {
+    /// The session's id (for `DELETE /v1/me/sessions/{id}`).
     pub id: String,
+    /// Whether this is the caller's session.
     pub current: bool,
     pub login_method: Method,
     /// Absent when the app reported none (no consent, or no report yet): "unknown device".
     pub device: Option<Device>,
+    /// What the network address alone tells: `Loopback`, `Local network` or `Unknown`.
     pub place: String,
+    /// When it logged in.
     pub created_at: i64,
+    /// Its last login or refresh.
     pub last_used_at: i64,
 }
 

@@ -3,13 +3,15 @@
 
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::logins::{Method, Origin};
 use crate::tokens;
 
 /// What a notice is about; the app may act on it (a forced logout, an update).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = NoticeKind)]
 pub enum Kind {
     /// What happened, what it means, what to do.
     Incident,
@@ -50,12 +52,15 @@ pub struct Text<'a> {
 }
 
 /// A notice as the app reads it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Notice {
+    #[schema(pattern = "^nt_[0-9a-f]{16}$")]
     pub id: String,
     pub kind: Kind,
     pub title: String,
+    /// What happened and what it means.
     pub body: String,
+    /// What the user should do.
     pub action: String,
     pub created_at: i64,
 }

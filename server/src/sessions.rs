@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::logins::{self, Origin};
@@ -89,8 +90,10 @@ impl Authenticated {
 }
 
 /// One login as the account holder sees it in an export: no tokens, no hashes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SessionSummary)]
 pub struct Summary {
+    /// When the login happened.
     pub created_at: i64,
     pub last_used_at: i64,
     pub revoked: bool,

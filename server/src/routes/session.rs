@@ -8,6 +8,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::app::Shared;
 use crate::error::ApiError;
@@ -20,10 +21,15 @@ use crate::users::{self, User};
 use crate::{place, pool};
 
 /// What a login or a refresh returns.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Session)]
 pub struct SessionBody {
+    /// Bearer token for the API; valid 900 s.
+    #[schema(pattern = "^mca_[0-9a-f]{64}$")]
     access_token: String,
+    #[schema(pattern = "^mcr_[0-9a-f]{64}$")]
     refresh_token: String,
+    #[schema(schema_with = crate::openapi::fields::access_expires_in_s)]
     expires_in_s: i64,
     user: User,
 }
@@ -54,11 +60,28 @@ pub fn log_in(
     Ok(SessionBody::new(tokens, user))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RefreshRequest {
     refresh_token: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/refresh",
+    operation_id = "refreshSession",
+    tag = "auth",
+    summary = "Rotate the session tokens",
+    description = "Exchanges a refresh token for a new access AND refresh token. The old refresh token stops working; the old access token stays valid until it expires. Presenting an already-rotated refresh token revokes every token of that login (the session family).",
+    request_body(content = RefreshRequest),
+    responses(
+        (status = 200, description = "New tokens.", body = SessionBody),
+        (status = 400, description = "`malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `session_revoked`: The session was signed out from another session of the account. `forced_logout`: The operator ended the account's sessions.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
+        (status = 422, description = "`invalid_request`: A field is missing or has the wrong type, or device_id is not 1-64 characters of [A-Za-z0-9_-].", body = crate::error::ErrorBody)
+    )
+)]
 pub async fn refresh(
     State(state): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -85,6 +108,19 @@ pub async fn refresh(
     outcome.map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/logout",
+    operation_id = "logout",
+    tag = "auth",
+    summary = "Log out",
+    description = "Revokes the session of the bearer access token: its access and refresh tokens, and every earlier token of the same login. No body.",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "Logged out."),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+    )
+)]
 pub async fn logout(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -96,6 +132,19 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/me",
+    operation_id = "getMe",
+    tag = "account",
+    summary = "The logged-in user",
+    description = "The account of the bearer access token.",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The user.", body = crate::users::User),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+    )
+)]
 pub async fn me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<User>, ApiError> {
     let conn = state.db().await;
     let session = caller(&conn, &headers, state.clock.now())?;
