@@ -10,6 +10,7 @@ use crate::permissions::Permissions;
 use crate::privacy::Privacy;
 use crate::profile::Profile;
 use crate::records::Records;
+use crate::security::Security;
 
 /// The app's one handle on the core. Open it once at start.
 #[derive(uniffi::Object)]
@@ -56,6 +57,10 @@ impl MedCircleClient {
 
     pub fn records(&self) -> Arc<Records> {
         Arc::new(Records::new(self.client.records()))
+    }
+
+    pub fn security(&self) -> Arc<Security> {
+        Arc::new(Security::new(self.client.clone()))
     }
 
     /// Lets background work (consent syncs, outbox flushes) finish, for up to `limit_ms`:

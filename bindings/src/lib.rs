@@ -15,6 +15,7 @@ mod permissions;
 mod privacy;
 mod profile;
 mod records;
+mod security;
 mod task;
 #[cfg(feature = "testing")]
 mod testing;
@@ -29,4 +30,5 @@ pub use permissions::Permissions;
 pub use privacy::Privacy;
 pub use profile::Profile;
 pub use records::Records;
+pub use security::{Security, SecurityNoticesListener};
 pub use task::TaskHandle;

@@ -4,7 +4,7 @@
 
 use medcircle_core::{
     AuthError, CertificationError, ClientError, ConsentError, FeedError, PermissionError,
-    PrivacyError, ProfileError, ProviderError, RecordsError,
+    PrivacyError, ProfileError, ProviderError, RecordsError, SecurityError,
 };
 
 macro_rules! thrown {
@@ -29,4 +29,5 @@ thrown! {
     testing_throw_profile_error: ProfileError,
     testing_throw_provider_error: ProviderError,
     testing_throw_records_error: RecordsError,
+    testing_throw_security_error: SecurityError,
 }

@@ -5,16 +5,16 @@ use std::path::PathBuf;
 
 use medcircle_core::{
     AuthError, Client, ClientConfig, ConsentPurpose, DeviceInfo, DeviceInfoProvider, DeviceOs,
-    NetworkType, OAuthProviderConfig, ProviderError, SessionState, UserProfile,
+    EndReason, NetworkType, OAuthProviderConfig, ProviderError, SessionState, UserProfile,
 };
 use serde_json::json;
 
 use crate::output::Output;
 use crate::{
     CertifyAction, Command, ConsentAction, LoginMethod, PermissionAction, PolicyAction,
-    ProfileAction, Switch,
+    ProfileAction, SessionsAction, Switch,
 };
-use crate::{certify, permissions, privacy};
+use crate::{certify, permissions, privacy, security};
 
 pub(crate) struct Settings {
     pub(crate) server: String,
@@ -219,6 +219,11 @@ async fn dispatch(
             crate::feed::delete(client, post_id, comment, out).await
         }
         Command::Outbox { flush } => crate::feed::outbox(client, flush, out).await,
+        Command::Sessions { action } => match action {
+            None => security::list(client, out).await,
+            Some(SessionsAction::Revoke { id, .. }) => security::revoke(client, id, out).await,
+        },
+        Command::Notices { read } => security::notices(client, read, out).await,
         Command::Whoami => whoami(client, out).await,
         Command::Profile { action } => profile(client, action, out).await,
         Command::Scan { payload } => crate::web_login::phone(client, payload, out).await,
@@ -500,10 +505,21 @@ pub(crate) fn describe_state(state: &SessionState) -> String {
     match state {
         SessionState::LoggedOut => "logged out".into(),
         SessionState::LoggedIn { user } => format!("logged in as {}", user.nickname),
-        SessionState::Ended { user, unsent } => format!(
-            "session ended by the server; {unsent} unsent item(s) kept until {} logs in again",
-            user.nickname
-        ),
+        SessionState::Ended {
+            user,
+            unsent,
+            reason,
+        } => {
+            let why = match reason {
+                EndReason::SignedOutFromAnotherDevice => "signed out from another device",
+                EndReason::ForcedLogout => "ended by the operator (see `medcircle notices`)",
+                EndReason::RefreshRefused => "ended by the server",
+            };
+            format!(
+                "session {why}; {unsent} unsent item(s) kept until {} logs in again",
+                user.nickname
+            )
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod oauth;
 mod output;
 mod permissions;
 mod privacy;
+mod security;
 mod web_login;
 mod wechat;
 
@@ -179,6 +180,17 @@ enum Command {
         #[arg(long)]
         flush: bool,
     },
+    /// Where the account is logged in: device, login method, place, last use.
+    Sessions {
+        #[command(subcommand)]
+        action: Option<SessionsAction>,
+    },
+    /// Security notices (new logins, incidents, forced logouts, updates); `--read ID` marks
+    /// one read.
+    Notices {
+        #[arg(long, value_name = "ID")]
+        read: Option<String>,
+    },
     /// Who is logged in, as the server sees it.
     Whoami,
     /// Log out: revoke the session and wipe the account's local data. Refuses while items
@@ -189,6 +201,18 @@ enum Command {
     },
     /// Start a reference server in-process and walk a whole journey against it.
     Demo,
+}
+
+#[derive(Subcommand)]
+enum SessionsAction {
+    /// Sign session ID out, or every other one with `--others` (asks for an SMS code if the
+    /// last login is not recent).
+    Revoke {
+        #[arg(required_unless_present = "others")]
+        id: Option<String>,
+        #[arg(long, conflicts_with = "id")]
+        others: bool,
+    },
 }
 
 #[derive(Subcommand)]

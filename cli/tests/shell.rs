@@ -1086,3 +1086,59 @@ fn wechat_login_from_the_terminal() {
         "{prompts}"
     );
 }
+
+#[tokio::test]
+async fn the_security_center_from_the_terminal() {
+    let shell = Shell::start();
+    let run = |args: &[&str]| shell.run(args);
+    assert!(run(&["consent", "accept"]).status.success());
+    let phone = "13900139031";
+    assert!(run(&["login", "one-tap", phone]).status.success());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let other_token = api_login(&http, shell.url(), phone).await;
+
+    let listed = json_lines(&run(&["sessions"]));
+    let sessions: Vec<&Value> = listed.iter().filter(|l| l["step"] == "session").collect();
+    assert_eq!(sessions.len(), 2, "{listed:?}");
+    let mine = sessions.iter().find(|s| s["current"] == true).unwrap();
+    assert_eq!(mine["login_method"], "one_tap");
+    assert!(
+        mine["device"]["model"].is_string(),
+        "the terminal reported itself"
+    );
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap();
+    assert_eq!(other["login_method"], "sms");
+    assert_eq!(
+        other["device"],
+        Value::Null,
+        "nothing reported: unknown device"
+    );
+    assert_eq!(other["place"], "Loopback");
+
+    // The API login came from an installation the account had not used: an alert.
+    let shown = json_lines(&run(&["notices"]));
+    let alert = shown.iter().find(|l| l["step"] == "notice").unwrap();
+    assert_eq!(alert["kind"], "new_login");
+    assert_eq!(alert["read"], false);
+    assert_eq!(shown.last().unwrap()["unread"], 1);
+    let id = alert["id"].as_str().unwrap();
+    let read = json_lines(&run(&["notices", "--read", id]));
+    assert_eq!(read.last().unwrap()["unread"], 0);
+    assert_eq!(json_lines(&run(&["notices"])).last().unwrap()["unread"], 0);
+
+    // Logged in moments ago: no step-up asked.
+    let revoked = json_lines(&run(&["sessions", "revoke", "--others"]));
+    assert_eq!(revoked[0]["revoked"], 1);
+    let me = http
+        .get(format!("{}/v1/me", shell.url()))
+        .bearer_auth(&other_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+    let left = json_lines(&run(&["sessions"]));
+    assert_eq!(left.last().unwrap()["count"], 1);
+    let refused = run(&["sessions", "revoke"]);
+    assert!(!refused.status.success(), "an id or --others is required");
+}

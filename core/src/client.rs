@@ -15,7 +15,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{ClientConfig, ClientError};
 use crate::consent::{self, ConsentArea, ConsentClient};
 use crate::feed::{self, FeedArea, FeedClient};
-use crate::net::{Net, NetContext, Timeouts, Trust};
+use crate::net::{Net, NetContext, Timeouts, Trust, VersionGate};
 use crate::permissions::{self, PermissionsArea, PermissionsClient};
 use crate::platform::Platform;
 use crate::policy::ConsentGate;
@@ -24,6 +24,7 @@ use crate::profile::{ProfileArea, ProfileClient};
 use crate::records::{self, RecordsArea, RecordsClient};
 use crate::runtime::CoreRuntime;
 use crate::secrets::{CredentialStore, SecretStore};
+use crate::security::{self, SecurityArea, SecurityClient};
 use crate::store::{self, StoreError};
 
 struct Areas {
@@ -36,6 +37,7 @@ struct Areas {
     privacy: Arc<PrivacyArea>,
     profile: Arc<ProfileArea>,
     records: Arc<RecordsArea>,
+    security: Arc<SecurityArea>,
 }
 
 #[derive(Clone)]
@@ -72,11 +74,13 @@ impl Client {
         let data_dir = PathBuf::from(&config.data_dir);
         let secrets = SecretStore::new(store, &config.data_dir);
         let gate = ConsentGate::default();
+        let versions = VersionGate::default();
         let opened = {
-            let (data_dir, secrets, gate, clock) = (
+            let (data_dir, secrets, gate, versions, clock) = (
                 data_dir.clone(),
                 secrets.clone(),
                 gate.clone(),
+                versions.clone(),
                 clock.clone(),
             );
             let trust = Trust {
@@ -96,8 +100,10 @@ impl Client {
                 ];
                 let app_db = Arc::new(store::app_database(&data_dir, app_schemas, &secrets)?);
                 consent::load_gate(&app_db.conn(), &gate)?;
+                security::load_gate(&app_db.conn(), &versions)?;
                 let context = NetContext {
                     gate,
+                    versions,
                     ledger: Arc::new(Ledger(app_db.clone())),
                     clock,
                 };
@@ -116,6 +122,7 @@ impl Client {
             app_db,
             net,
             gate,
+            versions,
             clock,
             dev: config.dev,
         });
@@ -123,6 +130,7 @@ impl Client {
             account::SCHEMA,
             certification::ACCOUNT_SCHEMA,
             feed::ACCOUNT_SCHEMA,
+            security::ACCOUNT_SCHEMA,
         ];
         let restoring = platform.clone();
         let restored = platform
@@ -134,6 +142,7 @@ impl Client {
         };
         let areas = Areas::build(platform, account, config);
         areas.feed.resume();
+        areas.security.resume();
         areas.auth.deliver_revocations();
         Ok(Client {
             areas: Arc::new(areas),
@@ -170,6 +179,10 @@ impl Client {
 
     pub fn records(&self) -> RecordsClient {
         RecordsClient::new(self.areas.records.clone())
+    }
+
+    pub fn security(&self) -> SecurityClient {
+        SecurityClient::new(self.areas.security.clone())
     }
 
     /// Lets background work (syncs, outbox flushes) and calls whose callers stopped waiting
@@ -229,11 +242,13 @@ impl Areas {
             vec![consent.clone(), permissions.clone(), records.clone()];
         let privacy = Arc::new(PrivacyArea::new(platform.clone(), account.clone(), exports));
         let profile = Arc::new(ProfileArea::new(platform.clone(), account.clone()));
+        let security = Arc::new(SecurityArea::new(platform.clone(), account.clone()));
         // Weak: the account must not keep the areas (and with them the runtime) alive.
-        let observers: [Weak<dyn AccountObserver>; 3] = [
+        let observers: [Weak<dyn AccountObserver>; 4] = [
             Arc::downgrade(&consent) as Weak<dyn AccountObserver>,
             Arc::downgrade(&certification) as Weak<dyn AccountObserver>,
             Arc::downgrade(&feed) as Weak<dyn AccountObserver>,
+            Arc::downgrade(&security) as Weak<dyn AccountObserver>,
         ];
         for observer in observers {
             account.observe(observer);
@@ -248,6 +263,7 @@ impl Areas {
             privacy,
             profile,
             records,
+            security,
         }
     }
 }

@@ -9,7 +9,7 @@
 //!   `platform` (the bundle of them);
 //! - account: `account` (who is logged in; what areas offer each other);
 //! - areas: `auth`, `consent`, `permissions`, `profile`, `certification`, `feed`, `records`,
-//!   `privacy` — none imports another;
+//!   `privacy`, `security` — none imports another;
 //! - facade: `client`.
 
 #[cfg(feature = "ffi")]
@@ -36,11 +36,12 @@ pub mod profile;
 pub mod records;
 mod runtime;
 mod secrets;
+pub mod security;
 mod shell;
 mod store;
 mod updates;
 
-pub use account::{Named, SessionState, UserProfile};
+pub use account::{EndReason, Named, SessionState, UserProfile};
 pub use auth::{
     AuthClient, AuthError, DeviceInfo, DeviceInfoProvider, DeviceOs, LoginEvent, LoginFlow,
     LoginScreen, LoginStep, LogoutOutcome, NetworkType, OAuthAuthorization, ProviderAccount,
@@ -79,5 +80,9 @@ pub use privacy::{
 pub use profile::{ProfileClient, ProfileError};
 pub use records::{RecordsClient, RecordsError};
 pub use secrets::CredentialStore;
+pub use security::{
+    AccountSession, LoginMethod, NoticeKind, SecurityClient, SecurityError, SecurityNotice,
+    SecurityNotices, SessionDevice,
+};
 pub use shell::{Location, ProviderError};
 pub use updates::Updates;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::net::Net;
+use crate::net::{Net, VersionGate};
 use crate::policy::ConsentGate;
 use crate::runtime::CoreRuntime;
 use crate::secrets::SecretStore;
@@ -21,6 +21,8 @@ pub(crate) struct Platform {
     pub(crate) app_db: Arc<Database>,
     pub(crate) net: Net,
     pub(crate) gate: ConsentGate,
+    /// The server's minimum version, which the network layer enforces.
+    pub(crate) versions: VersionGate,
     pub(crate) clock: Arc<dyn Clock>,
     /// A development build (plain http to loopback allowed).
     pub(crate) dev: bool,

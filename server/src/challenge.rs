@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::app::lock;
 use crate::base64url;
@@ -29,17 +30,24 @@ const MAC_BYTES: usize = 16;
 const MAX_NONCE_CHARS: usize = 64;
 
 /// What the client must solve, sent in a `challenge_required` error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Challenge {
     pub token: String,
+    /// Leading zero bits the solution's SHA-256 digest needs.
+    #[schema(minimum = 1, maximum = 64)]
     pub difficulty: u32,
+    #[schema(minimum = 1)]
     pub expires_in_s: i64,
 }
 
 /// A client's answer, sent back with the request it guards.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = ChallengeSolution)]
 pub struct Solution {
+    /// The challenge's token, as received.
+    #[schema(max_length = 128)]
     pub token: String,
+    #[schema(max_length = 64)]
     pub nonce: String,
 }
 

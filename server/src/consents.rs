@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 
@@ -19,11 +20,16 @@ pub const PURPOSES: [&str; 6] = [
 const MAX_POLICY_VERSION_CHARS: usize = 64;
 
 /// One decision: granted or withdrawn, under a policy version, at a time.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[schema(as = ConsentRecord)]
 pub struct Record {
+    #[schema(schema_with = crate::openapi::fields::purpose)]
     pub purpose: String,
+    /// true: granted; false: withdrawn.
     pub granted: bool,
+    #[schema(min_length = 1, max_length = 64, examples("2026-11-01"))]
     pub policy_version: String,
+    /// When the user decided, Unix seconds (client clock).
     pub decided_at: i64,
 }
 

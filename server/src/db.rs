@@ -392,6 +392,42 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN parent_id INTEGER;
     ALTER TABLE sessions ADD COLUMN used INTEGER NOT NULL DEFAULT 1;
 ",
+    r"
+    -- The security center. How each login began, as its holder sees it in the sessions list:
+    -- the login method, the app installation (to tell a new device), and the coarse place the
+    -- address alone tells (loopback, a local network), updated at each refresh. Sessions from
+    -- before have none and are not listed.
+    CREATE TABLE logins (
+        family TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        method TEXT NOT NULL,
+        install_id TEXT,
+        place TEXT NOT NULL
+    );
+    CREATE INDEX logins_by_user ON logins(user_id);
+    -- Who revoked a session other than by its own logout: its holder from another session
+    -- ('other_device') or the operator ('operator'); the refused refresh says so.
+    ALTER TABLE sessions ADD COLUMN revoked_by TEXT;
+    -- A device report belongs to the login that sent it: the sessions list shows its model.
+    ALTER TABLE risk_devices ADD COLUMN family TEXT;
+    -- Security notices: to one account, or to everyone (user_id NULL).
+    CREATE TABLE notices (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        user_id TEXT REFERENCES users(id),
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        action TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX notices_by_user ON notices(user_id, created_at);
+    -- The lowest app version the server still serves ('' or absent: any).
+    CREATE TABLE app_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.

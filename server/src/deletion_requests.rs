@@ -2,16 +2,21 @@
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Every request is accepted on arrival: what the server can delete at once it deletes then,
 /// and nothing here has a later processing stage.
-const ACCEPTED: &str = "accepted";
+pub const ACCEPTED: &str = "accepted";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DeletionRequest {
     pub request_id: String,
+    #[schema(schema_with = crate::openapi::fields::purpose)]
     pub purpose: String,
+    /// Unix time in seconds.
     pub requested_at: i64,
+    /// Deletion the server can do happens on arrival; there is no later stage.
+    #[schema(schema_with = crate::openapi::fields::deletion_status)]
     pub status: &'static str,
 }
 

@@ -3,14 +3,19 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The longest unit search text, in characters.
 pub const QUERY_MAX_CHARS: usize = 64;
 
 /// A unit or department as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DictionaryEntry)]
 pub struct Entry {
+    #[schema(pattern = "^(un|dp)_[0-9]+$", examples("un_1"))]
     pub id: String,
+    /// The Chinese name, then the English one.
+    #[schema(examples("北京协和医院 Peking Union Medical College Hospital"))]
     pub name: String,
 }
 

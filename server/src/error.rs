@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::challenge::Challenge;
 
@@ -40,6 +41,12 @@ pub enum ApiError {
     InvalidToken,
     #[error("the access token has expired; refresh it")]
     TokenExpired,
+    #[error("this session was signed out from another device; log in again")]
+    SessionRevoked,
+    #[error("this session was ended by the operator; log in again")]
+    ForcedLogout,
+    #[error("this session is the one making the request; log out instead")]
+    CurrentSession,
     #[error("the carrier token is malformed or its signature does not verify")]
     InvalidCarrierToken,
     #[error("the carrier token has expired; get a new one from the carrier")]
@@ -126,6 +133,97 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// One error of every kind, as the document's examples show them (and the tests check).
+    pub fn examples() -> Vec<ApiError> {
+        vec![
+            ApiError::MalformedJson("line 1, column 12".into()),
+            ApiError::InvalidRequest("missing field `device_id` (line 1, column 23)".into()),
+            ApiError::BodyTooLarge,
+            ApiError::UnsupportedMediaType,
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::InvalidPhone,
+            ApiError::RateLimited { retry_after_s: 42 },
+            ApiError::CodeExpired,
+            ApiError::WrongCode { attempts_left: 4 },
+            ApiError::CodeLocked,
+            ApiError::PersonalDataRefused,
+            ApiError::VersionExists,
+            ApiError::InvalidToken,
+            ApiError::TokenExpired,
+            ApiError::SessionRevoked,
+            ApiError::ForcedLogout,
+            ApiError::CurrentSession,
+            ApiError::InvalidCarrierToken,
+            ApiError::CarrierTokenExpired,
+            ApiError::CarrierTokenUsed,
+            ApiError::UnknownProvider,
+            ApiError::InvalidIdToken("its signature does not verify"),
+            ApiError::IdTokenExpired,
+            ApiError::NonceMismatch,
+            ApiError::IdTokenUsed,
+            ApiError::ProviderUnavailable,
+            ApiError::InvalidAuthorizationCode("the code has expired"),
+            ApiError::NothingToBind,
+            ApiError::ImageTooLarge,
+            ApiError::InvalidKind,
+            ApiError::InvalidIdNumber,
+            ApiError::PhotosRequired,
+            ApiError::AlreadyCertified,
+            ApiError::ReasonRequired,
+            ApiError::ReauthRequired,
+            ApiError::PhoneMismatch,
+            ApiError::WebLoginExpired,
+            ApiError::WebLoginUsed,
+            ApiError::DepartmentNotInUnit,
+            ApiError::PostNotFound,
+            ApiError::CommentNotFound,
+            ApiError::PhotoNotFound,
+            ApiError::NotAuthor,
+            ApiError::InvalidText,
+            ApiError::InvalidPhoto,
+            ApiError::TooManyPhotos,
+            ApiError::PhotoTooLargeDimensions,
+            ApiError::UnsupportedImage,
+            ApiError::InvalidImage,
+            ApiError::InvalidQuery,
+            ApiError::InvalidCursor,
+            ApiError::InvalidIdempotencyKey,
+            ApiError::IdempotencyKeyReused,
+            ApiError::ChallengeRequired(Challenge {
+                token: "AAAAAGlGd2wSq1w3Xb2e0nQmP4sVhYc9k1JzR0x2UeEo7Jv9hQ".into(),
+                difficulty: 18,
+                expires_in_s: 300,
+            }),
+            ApiError::InvalidChallenge,
+            ApiError::UriTooLong,
+            ApiError::HeadersTooLarge,
+            ApiError::Internal,
+        ]
+    }
+
+    /// The JSON body this error is answered with.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+                retry_after_s: match self {
+                    ApiError::RateLimited { retry_after_s } => Some(*retry_after_s),
+                    _ => None,
+                },
+                attempts_left: match self {
+                    ApiError::WrongCode { attempts_left } => Some(*attempts_left),
+                    _ => None,
+                },
+                challenge: match self {
+                    ApiError::ChallengeRequired(challenge) => Some(challenge.clone()),
+                    _ => None,
+                },
+            },
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::MalformedJson(_) => "malformed_json",
@@ -143,6 +241,9 @@ impl ApiError {
             ApiError::VersionExists => "version_exists",
             ApiError::InvalidToken => "invalid_token",
             ApiError::TokenExpired => "token_expired",
+            ApiError::SessionRevoked => "session_revoked",
+            ApiError::ForcedLogout => "forced_logout",
+            ApiError::CurrentSession => "current_session",
             ApiError::InvalidCarrierToken => "invalid_carrier_token",
             ApiError::CarrierTokenExpired => "carrier_token_expired",
             ApiError::CarrierTokenUsed => "carrier_token_used",
@@ -198,7 +299,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::VersionExists | ApiError::WebLoginUsed => StatusCode::CONFLICT,
+            ApiError::VersionExists | ApiError::WebLoginUsed | ApiError::CurrentSession => {
+                StatusCode::CONFLICT
+            }
             ApiError::ReauthRequired | ApiError::PhoneMismatch => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::CodeExpired | ApiError::WebLoginExpired => StatusCode::GONE,
@@ -219,6 +322,8 @@ impl ApiError {
             ApiError::AlreadyCertified => StatusCode::CONFLICT,
             ApiError::InvalidToken
             | ApiError::TokenExpired
+            | ApiError::SessionRevoked
+            | ApiError::ForcedLogout
             | ApiError::InvalidCarrierToken
             | ApiError::CarrierTokenExpired
             | ApiError::CarrierTokenUsed => StatusCode::UNAUTHORIZED,
@@ -245,29 +350,38 @@ impl ApiError {
     }
 }
 
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+/// Every 4xx/5xx response, including framework rejections (unknown route, wrong method, bad JSON, oversized body).
+pub struct ErrorBody {
+    #[schema(inline)]
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ErrorDetail {
+    /// Stable snake_case code: branch on this, not on the message or the status.
+    #[schema(schema_with = crate::openapi::fields::error_code)]
+    code: &'static str,
+    /// Human-readable text, English. Never echoes submitted values.
+    message: String,
+    /// Only with `rate_limited`: seconds until a send may succeed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 1)]
+    retry_after_s: Option<i64>,
+    /// Only with `wrong_code`: wrong tries left before the code locks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 1, maximum = 4)]
+    attempts_left: Option<i64>,
+    /// Only with `challenge_required`: what to solve.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    challenge: Option<Challenge>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = Map::new();
-        error.insert("code".into(), self.code().into());
-        error.insert("message".into(), self.to_string().into());
-        match &self {
-            ApiError::RateLimited { retry_after_s } => {
-                error.insert("retry_after_s".into(), (*retry_after_s).into());
-            }
-            ApiError::WrongCode { attempts_left } => {
-                error.insert("attempts_left".into(), (*attempts_left).into());
-            }
-            ApiError::ChallengeRequired(challenge) => {
-                let challenge = serde_json::to_value(challenge).unwrap_or_default();
-                error.insert("challenge".into(), challenge);
-            }
-            _ => {}
-        }
-        let mut response = (
-            self.status(),
-            Json(json!({ "error": Value::Object(error) })),
-        )
-            .into_response();
+        let mut response = (self.status(), Json(self.body())).into_response();
         let headers = response.headers_mut();
         if let ApiError::RateLimited { retry_after_s } = &self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
@@ -303,68 +417,7 @@ mod tests {
 
     #[test]
     fn codes_are_snake_case_and_statuses_are_errors() {
-        let all = [
-            ApiError::MalformedJson(String::new()),
-            ApiError::InvalidRequest(String::new()),
-            ApiError::BodyTooLarge,
-            ApiError::UnsupportedMediaType,
-            ApiError::NotFound,
-            ApiError::MethodNotAllowed,
-            ApiError::InvalidPhone,
-            ApiError::RateLimited { retry_after_s: 1 },
-            ApiError::CodeExpired,
-            ApiError::WrongCode { attempts_left: 1 },
-            ApiError::CodeLocked,
-            ApiError::PersonalDataRefused,
-            ApiError::VersionExists,
-            ApiError::InvalidToken,
-            ApiError::TokenExpired,
-            ApiError::InvalidCarrierToken,
-            ApiError::CarrierTokenExpired,
-            ApiError::CarrierTokenUsed,
-            ApiError::UnknownProvider,
-            ApiError::InvalidIdToken(""),
-            ApiError::IdTokenExpired,
-            ApiError::NonceMismatch,
-            ApiError::IdTokenUsed,
-            ApiError::ProviderUnavailable,
-            ApiError::InvalidAuthorizationCode(""),
-            ApiError::NothingToBind,
-            ApiError::ImageTooLarge,
-            ApiError::InvalidKind,
-            ApiError::InvalidIdNumber,
-            ApiError::PhotosRequired,
-            ApiError::AlreadyCertified,
-            ApiError::ReasonRequired,
-            ApiError::ReauthRequired,
-            ApiError::PhoneMismatch,
-            ApiError::WebLoginExpired,
-            ApiError::WebLoginUsed,
-            ApiError::DepartmentNotInUnit,
-            ApiError::PostNotFound,
-            ApiError::CommentNotFound,
-            ApiError::PhotoNotFound,
-            ApiError::NotAuthor,
-            ApiError::InvalidText,
-            ApiError::InvalidPhoto,
-            ApiError::TooManyPhotos,
-            ApiError::PhotoTooLargeDimensions,
-            ApiError::UnsupportedImage,
-            ApiError::InvalidImage,
-            ApiError::InvalidQuery,
-            ApiError::InvalidCursor,
-            ApiError::InvalidIdempotencyKey,
-            ApiError::IdempotencyKeyReused,
-            ApiError::ChallengeRequired(crate::challenge::Challenge {
-                token: String::new(),
-                difficulty: 1,
-                expires_in_s: 1,
-            }),
-            ApiError::InvalidChallenge,
-            ApiError::UriTooLong,
-            ApiError::HeadersTooLarge,
-            ApiError::Internal,
-        ];
+        let all = ApiError::examples();
         for error in all {
             assert!(error.status().as_u16() >= 400, "{error:?}");
             assert!(

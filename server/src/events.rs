@@ -3,17 +3,21 @@
 
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::{ident, phone};
 use medcircle_rules::text;
 
-const KINDS: [&str; 2] = ["view", "click"];
+pub const KINDS: [&str; 2] = ["view", "click"];
 const MAX_TARGET_CHARS: usize = 128;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Event {
+    #[schema(schema_with = crate::openapi::fields::event_kind)]
     kind: String,
+    /// What was viewed or clicked, e.g. a content path. Must not contain a phone number.
+    #[schema(min_length = 1, max_length = 128, examples("article/42"))]
     target: String,
     at: i64,
 }
@@ -39,11 +43,14 @@ impl Event {
 }
 
 /// An event as stored, for the dev witness.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = StoredEvent)]
 pub struct Stored {
     pseudonym: String,
+    #[schema(schema_with = crate::openapi::fields::event_kind)]
     kind: String,
     target: String,
+    /// Unix time in seconds.
     at: i64,
 }
 

@@ -3,17 +3,20 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::oidc::id_token::Verified;
 
 /// A linked identity as the account holder sees it in an export.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OAuthIdentity)]
 pub struct Linked {
     pub issuer: String,
     pub subject: String,
     /// When the provider's nickname and picture were last copied into the profile; null if
     /// never.
+    #[schema(required = true)]
     pub bound_at: Option<i64>,
 }
 

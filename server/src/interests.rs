@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::tokens;
 
@@ -15,9 +16,12 @@ const LABELS: [&str; 5] = [
 ];
 const SEEDED: usize = 3;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = InterestTag)]
 pub struct Tag {
+    #[schema(pattern = "^t_[0-9a-f]{16}$")]
     pub id: String,
+    #[schema(examples("Cardiology"))]
     pub label: String,
 }
 

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use axum::http::HeaderValue;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::app::lock;
 use crate::consents::PURPOSES;
@@ -20,11 +20,11 @@ use crate::error::ApiError;
 /// The exact text whose hash the client records with the user's consent.
 const TEXT: &str = include_str!("../policy/privacy-policy.txt");
 pub const VERSION: &str = "2026-11-01";
-const TITLE: &str = "MedCircle Privacy Policy";
+pub const TITLE: &str = "MedCircle Privacy Policy";
 
 const MAX_VERSION_CHARS: usize = 32;
-const MAX_CHANGES: usize = 20;
-const MAX_CHANGE_CHARS: usize = 500;
+pub const MAX_CHANGES: usize = 20;
+pub const MAX_CHANGE_CHARS: usize = 500;
 const MAX_SECTION_ID_CHARS: usize = 64;
 const MAX_SECTION_TITLE_CHARS: usize = 200;
 
@@ -50,21 +50,37 @@ const SECTIONS: &[(&str, &str)] = &[
     ),
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+/// A section of the policy: one of the built-in ones, or the one a published version appends
+/// (to the built-in sections, and to the built-in text as `\n\n<title>\n\n<text>\n`, title and
+/// text trimmed; each publish starts again from the built-in text).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[schema(as = PolicySection)]
 pub struct Section {
+    /// Stable: consents and the client's data inventory cite it. An appended section's is not
+    /// one of the built-in ids.
+    #[schema(pattern = "^[a-z0-9-]{1,64}$")]
     pub id: String,
+    #[schema(max_length = 200)]
     pub title: String,
+    /// Not blank; may hold paragraphs separated by blank lines.
     pub text: String,
 }
 
 /// A new version, as `POST /dev/policy/publish` and scenarios take it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(as = PolicyPublishRequest)]
 pub struct Draft {
+    /// Must differ from every version already served, the built-in one included (409 `version_exists`).
+    #[schema(pattern = "^[0-9A-Za-z._-]{1,32}$", examples("2027-01-01"))]
     pub version: String,
+    #[schema(schema_with = crate::openapi::fields::draft_changes)]
     pub changes: Vec<String>,
+    /// The purposes the new version covers, served in this order; must include privacy_policy.
+    #[schema(schema_with = crate::openapi::fields::policy_purposes)]
     pub purposes: Vec<String>,
     /// Appended to the built-in text; without it the text is the built-in one.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub section: Option<Section>,
 }
 
@@ -155,6 +171,31 @@ fn check_section(section: &Section) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// One version as `GET /v1/policy` serves it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Policy)]
+pub struct Served<'a> {
+    /// Unique among the versions a server has served.
+    #[schema(examples("2026-11-01"))]
+    version: &'a str,
+    /// SHA-256 (hex) of the exact full policy text (including a section appended by publishing); record it with the user's consent.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    hash: &'a str,
+    #[schema(schema_with = crate::openapi::fields::policy_title)]
+    title: &'a str,
+    /// The whole text, in order, split at its headings.
+    sections: &'a [Section],
+    /// The consent purposes (categories of collection) this version covers; always includes privacy_policy. The built-in version covers all six, in the order listed.
+    #[schema(schema_with = crate::openapi::fields::policy_purposes)]
+    purposes: &'a [String],
+    /// Human-readable summaries of what changed since previous_version; empty for the built-in version.
+    #[schema(schema_with = crate::openapi::fields::policy_changes)]
+    changes: &'a [String],
+    /// The version this one replaced; null for the built-in version.
+    #[schema(required = true)]
+    previous_version: Option<&'a str>,
+}
+
 /// One version: its full text (what the hash covers) and what it says about itself.
 struct Policy {
     version: String,
@@ -209,19 +250,20 @@ impl Policy {
 
     fn publish(self) -> Published {
         let hash = hex::encode(Sha256::digest(self.text.as_bytes()));
-        let body = json!({
-            "version": self.version,
-            "hash": hash,
-            "title": TITLE,
-            "sections": self.sections,
-            "purposes": self.purposes,
-            "changes": self.changes,
-            "previous_version": self.previous_version,
-        });
+        let body = serde_json::to_string(&Served {
+            version: &self.version,
+            hash: &hash,
+            title: TITLE,
+            sections: &self.sections,
+            purposes: &self.purposes,
+            changes: &self.changes,
+            previous_version: self.previous_version.as_deref(),
+        })
+        .expect("a policy serializes");
         Published {
             etag: HeaderValue::try_from(format!("\"{hash}\""))
                 .expect("a quoted hex digest is a valid header value"),
-            body: Bytes::from(body.to_string()),
+            body: Bytes::from(body),
             version: self.version,
             hash,
         }

@@ -4,24 +4,32 @@
 
 use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::ident;
 use medcircle_rules::text;
 
-const OS: [&str; 4] = ["android", "ios", "linux", "other"];
-const NETWORK_TYPES: [&str; 5] = ["wifi", "cellular", "ethernet", "none", "unknown"];
+pub const OS: [&str; 4] = ["android", "ios", "linux", "other"];
+pub const NETWORK_TYPES: [&str; 5] = ["wifi", "cellular", "ethernet", "none", "unknown"];
 
 /// One report, as the app sends it.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct DeviceReport {
+    #[schema(min_length = 1, max_length = 64, examples("Pixel 8"))]
     model: String,
+    #[schema(schema_with = crate::openapi::fields::os)]
     os: String,
+    #[schema(min_length = 1, max_length = 32, examples("15"))]
     os_version: String,
+    #[schema(min_length = 1, max_length = 32, examples("1.4.0"))]
     app_version: String,
+    #[schema(schema_with = crate::openapi::fields::network_type)]
     network_type: String,
     /// The SIM's carrier; `null` (or absent) without one.
+    #[schema(min_length = 1, max_length = 64, examples("China Mobile"))]
     carrier: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$", examples("install-7f3a9c"))]
     install_id: String,
 }
 
@@ -52,20 +60,25 @@ impl DeviceReport {
     }
 }
 
-/// A report as its account holder sees it in the export.
-#[derive(Debug, Serialize)]
+/// A device report in the account holder's export.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ReceivedDeviceReport)]
 pub struct Received {
     #[serde(flatten)]
     report: DeviceReport,
+    /// When the server received it (Unix time in seconds).
     received_at: i64,
 }
 
 /// A report as the dev witness shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = WitnessedDevice)]
 pub struct Witnessed {
+    #[schema(pattern = "^u_[0-9a-f]{16}$")]
     user_id: String,
     #[serde(flatten)]
     report: DeviceReport,
+    /// When the server received it (Unix time in seconds).
     received_at: i64,
 }
 
@@ -93,14 +106,16 @@ fn check_one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ApiErr
     }
 }
 
+/// Stores a report of the login `family` (the sessions list shows its device).
 pub fn store(
     conn: &Connection,
     user_id: &str,
+    family: &str,
     report: &DeviceReport,
     received_at: i64,
 ) -> rusqlite::Result<()> {
     conn.execute(
-        &format!("INSERT INTO risk_devices (user_id, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+        &format!("INSERT INTO risk_devices (user_id, family, {COLUMNS}) VALUES (?1, ?10, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
         params![
             user_id,
             report.model,
@@ -110,7 +125,8 @@ pub fn store(
             report.network_type,
             report.carrier,
             report.install_id,
-            received_at
+            received_at,
+            family
         ],
     )?;
     Ok(())

@@ -3,9 +3,11 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::tokens;
+use crate::logins::{self, Origin};
+use crate::{notices, tokens};
 
 pub const ACCESS_TTL_S: i64 = 900;
 const REFRESH_TTL_S: i64 = 30 * 86_400;
@@ -25,10 +27,47 @@ pub struct Tokens {
 pub enum Rotation {
     Rotated {
         user_id: String,
+        family: String,
         tokens: Tokens,
     },
-    /// Unknown, expired, revoked or replayed.
+    /// Unknown, expired, logged out or replayed.
     Refused,
+    /// Revoked by someone other than its holder here: the app says why.
+    Revoked(Revoker),
+}
+
+/// Who ended a session other than its own holder's logout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoker {
+    /// The account holder, from another of their sessions.
+    OtherDevice,
+    /// The operator (a forced logout).
+    Operator,
+}
+
+impl Revoker {
+    fn as_str(self) -> &'static str {
+        match self {
+            Revoker::OtherDevice => "other_device",
+            Revoker::Operator => "operator",
+        }
+    }
+
+    fn parse(stored: &str) -> Option<Revoker> {
+        match stored {
+            "other_device" => Some(Revoker::OtherDevice),
+            "operator" => Some(Revoker::Operator),
+            _ => None,
+        }
+    }
+
+    /// The refusal the holder's next refresh gets.
+    pub fn refusal(self) -> ApiError {
+        match self {
+            Revoker::OtherDevice => ApiError::SessionRevoked,
+            Revoker::Operator => ApiError::ForcedLogout,
+        }
+    }
 }
 
 /// Who an access token belongs to.
@@ -51,23 +90,51 @@ impl Authenticated {
 }
 
 /// One login as the account holder sees it in an export: no tokens, no hashes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SessionSummary)]
 pub struct Summary {
+    /// When the login happened.
     pub created_at: i64,
     pub last_used_at: i64,
     pub revoked: bool,
 }
 
-/// Starts a new session family for a fresh login, authenticated now.
-pub fn start(conn: &Connection, user_id: &str, now: i64) -> rusqlite::Result<Tokens> {
-    issue(conn, user_id, &tokens::session_family(), now, now, None)
+/// Starts a new session family for a fresh login, authenticated now. A login from an app
+/// installation the account has not used before alerts the account.
+pub fn start(
+    conn: &Connection,
+    user_id: &str,
+    now: i64,
+    origin: &Origin<'_>,
+) -> rusqlite::Result<Tokens> {
+    let new_device = logins::from_new_device(conn, user_id, origin)?;
+    let family = tokens::session_family();
+    let tokens = issue(conn, user_id, &family, now, now, None)?;
+    logins::record(conn, &family, user_id, origin)?;
+    if new_device {
+        notices::new_login(conn, user_id, origin, now)?;
+    }
+    Ok(tokens)
 }
 
-/// Starts a session for a browser a phone logged in: it gets the access token alone (no
-/// refresh: the browser logs in again when it expires), and as it never proved who it is
-/// itself, it has no step-up window (`auth_time` 0).
-pub fn start_for_browser(conn: &Connection, user_id: &str, now: i64) -> rusqlite::Result<String> {
-    Ok(issue(conn, user_id, &tokens::session_family(), 0, now, None)?.access)
+/// Starts a session for a browser a phone logged in (from `place`): it gets the access token
+/// alone (no refresh: the browser logs in again when it expires), and as it never proved who
+/// it is itself, it has no step-up window (`auth_time` 0).
+pub fn start_for_browser(
+    conn: &Connection,
+    user_id: &str,
+    now: i64,
+    place: &str,
+) -> rusqlite::Result<String> {
+    let family = tokens::session_family();
+    let access = issue(conn, user_id, &family, 0, now, None)?.access;
+    let origin = Origin {
+        method: logins::Method::WebLogin,
+        install_id: None,
+        place,
+    };
+    logins::record(conn, &family, user_id, &origin)?;
+    Ok(access)
 }
 
 /// Issues a pair in `family`; `parent` is the row it replaces, if a rotation issued it. Only
@@ -113,7 +180,7 @@ pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Res
         .query_row(
             &format!(
                 "SELECT id, user_id, family, refresh_expires_at, rotated, revoked, auth_time,
-                        rotated_at, unseal(replacement_sealed, {REPLACEMENT_CONTEXT})
+                        rotated_at, unseal(replacement_sealed, {REPLACEMENT_CONTEXT}), revoked_by
                  FROM sessions WHERE refresh_hash = ?1"
             ),
             [tokens::digest(refresh_token)],
@@ -128,6 +195,10 @@ pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Res
                     auth_time: row.get(6)?,
                     rotated_at: row.get(7)?,
                     replacement: row.get(8)?,
+                    revoked_by: row
+                        .get::<_, Option<String>>(9)?
+                        .as_deref()
+                        .and_then(Revoker::parse),
                 })
             },
         )
@@ -146,6 +217,7 @@ pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Res
             tracing::info!(user = %user_id, "rotated refresh token presented again within the grace");
             return Ok(Rotation::Rotated {
                 user_id: presented.user_id,
+                family: presented.family,
                 tokens,
             });
         }
@@ -153,6 +225,9 @@ pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Res
         revoke_family(conn, family)?;
         tracing::warn!(user = %user_id, "rotated refresh token replayed; session family revoked");
         return Ok(Rotation::Refused);
+    }
+    if let (true, Some(revoker)) = (presented.revoked, presented.revoked_by) {
+        return Ok(Rotation::Revoked(revoker));
     }
     if presented.revoked || now >= presented.refresh_expires_at {
         return Ok(Rotation::Refused);
@@ -170,6 +245,7 @@ pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Res
     )?;
     Ok(Rotation::Rotated {
         user_id: presented.user_id,
+        family: presented.family,
         tokens,
     })
 }
@@ -186,6 +262,7 @@ struct Presented {
     rotated_at: Option<i64>,
     /// The pair its rotation issued, while that pair is unused and the grace lasts.
     replacement: Option<String>,
+    revoked_by: Option<Revoker>,
 }
 
 impl Presented {
@@ -312,6 +389,29 @@ pub fn revoke_family(conn: &Connection, family: &str) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE sessions SET revoked = 1, replacement_sealed = NULL WHERE family = ?1",
         [family],
+    )?;
+    Ok(())
+}
+
+/// Revokes a login on behalf of `revoker`, whose reason its holder's next refresh learns. A
+/// login already ended keeps its first reason.
+pub fn revoke_family_by(conn: &Connection, family: &str, revoker: Revoker) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE sessions SET revoked_by = ?2 WHERE family = ?1 AND revoked = 0",
+        params![family, revoker.as_str()],
+    )?;
+    revoke_family(conn, family)
+}
+
+/// Revokes every login of `user_id` on behalf of `revoker` (a forced logout).
+pub fn revoke_user_by(conn: &Connection, user_id: &str, revoker: Revoker) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE sessions SET revoked_by = ?2 WHERE user_id = ?1 AND revoked = 0",
+        params![user_id, revoker.as_str()],
+    )?;
+    conn.execute(
+        "UPDATE sessions SET revoked = 1, replacement_sealed = NULL WHERE user_id = ?1",
+        [user_id],
     )?;
     Ok(())
 }

@@ -47,6 +47,11 @@ pub fn photo_id() -> String {
     format!("cp_{}", random_hex::<8>())
 }
 
+/// A security notice: `nt_` and 16 hex characters.
+pub fn notice_id() -> String {
+    format!("nt_{}", random_hex::<8>())
+}
+
 /// Tokens are stored only as this digest, so the database cannot be used to impersonate anyone.
 pub fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()

@@ -4,6 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::dictionaries::Entry;
 use crate::interests;
@@ -11,16 +12,24 @@ use crate::keyed::Keyed;
 use crate::phone::Phone;
 use crate::tokens;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct User {
+    #[schema(pattern = "^u_[0-9a-f]{16}$")]
     pub id: String,
+    /// Empty for an account created by third-party login, which has no phone.
+    #[schema(pattern = "^(1[3-9][0-9][*]{4}[0-9]{4})?$", examples("138****8000"))]
     pub phone_masked: String,
+    #[schema(examples("MedCircle user KXRT"))]
     pub nickname: String,
+    /// Unix time in seconds.
     pub created_at: i64,
     /// The institution the user works at, from the dictionary; none until the profile is set.
+    #[schema(required = true)]
     pub unit: Option<Entry>,
+    #[schema(required = true)]
     pub department: Option<Entry>,
     /// A picture URL, set only by binding a third-party profile; null otherwise.
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
 }
 
@@ -208,6 +217,8 @@ pub fn has_phone(
 pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
     for table in [
         "sessions",
+        "logins",
+        "notices",
         "consents",
         "deletion_requests",
         "interests",

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use axum::http::{HeaderMap, header};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::tokens;
@@ -80,17 +81,10 @@ impl Requester {
             }
             IpAddr::V6(_) => "unknown".into(),
         };
-        // No location database here: only what the address itself says.
-        let place = match peer {
-            _ if peer.is_loopback() => "Loopback",
-            IpAddr::V4(v4) if v4.is_private() || v4.is_link_local() => "Local network",
-            IpAddr::V6(v6) if v6.is_unique_local() || v6.is_unicast_link_local() => "Local network",
-            _ => "Unknown",
-        };
         Requester {
             browser,
             ip,
-            place: place.into(),
+            place: crate::place::coarse(peer).into(),
         }
     }
 }
@@ -102,14 +96,23 @@ pub struct Created {
 }
 
 /// A request as the phone sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WebLogin {
+    #[schema(pattern = "^wl_[0-9a-f]{32}$")]
     pub id: String,
+    /// The requesting browser's User-Agent, or `unknown`.
+    #[schema(max_length = 200)]
     pub browser: String,
+    /// Coarse: the first two octets of an IPv4 address.
+    #[schema(examples("127.0.x.x", "unknown"))]
     pub ip: String,
+    #[schema(schema_with = crate::openapi::fields::place)]
     pub place: String,
+    /// Unix time in seconds.
     pub requested_at: i64,
+    /// Unix time in seconds: requested_at + 120.
     pub expires_at: i64,
+    #[schema(schema_with = crate::openapi::fields::web_login_status)]
     pub status: Status,
     #[serde(skip)]
     poll_hash: Vec<u8>,

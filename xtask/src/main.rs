@@ -27,6 +27,7 @@ commands:
   cross      only the checks for the phones' targets: clippy of medcircle-ffi for the Android
              ABIs and aarch64-apple-ios, and the Android static library's keyring JNI export
   contract   only the server's contract run (needs `cargo build -p medcircle-server` first)
+  openapi    rewrite server/openapi.json from the handlers' annotations (the served document)
   privacy    regenerate the store declarations from core/privacy/inventory.toml
   fuzz       every fuzz target in fuzz/ for SECONDS each (`fuzz 60`; nightly and cargo-fuzz,
              installed if missing)
@@ -53,6 +54,18 @@ fn main() -> ExitCode {
         }
         Some("bench") => bench::run_all(&root(), &args[1..]),
         Some("size") => size::run_all(&root()),
+        Some("openapi") => cmd::run(
+            cmd::cargo(&root())
+                .args([
+                    "test",
+                    "-p",
+                    "medcircle-server",
+                    "--test",
+                    "api",
+                    "the_served_document_is_the_committed_one",
+                ])
+                .env("MEDCIRCLE_BLESS", "1"),
+        ),
         Some("privacy") => cmd::run(
             cmd::cargo(&root())
                 .args([

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::tokens::Tokens;
-use super::{Account, AccountDb, Failure, SessionState, UserProfile, profile};
+use super::{Account, AccountDb, EndReason, Failure, SessionState, UserProfile, profile};
 use crate::store::{self, Database, StoreError, settings};
 
 const KEPT: &str = "kept_account";
@@ -16,6 +16,9 @@ const KEPT: &str = "kept_account";
 struct Kept {
     user: UserProfile,
     unsent: u32,
+    /// Absent in what older builds kept.
+    #[serde(default)]
+    reason: EndReason,
 }
 
 /// The state a kept account shows, if there is one.
@@ -23,6 +26,7 @@ pub(super) fn restored_state(app_db: &Database) -> Result<Option<SessionState>, 
     Ok(load(app_db)?.map(|kept| SessionState::Ended {
         user: kept.user,
         unsent: kept.unsent,
+        reason: kept.reason,
     }))
 }
 
@@ -36,20 +40,33 @@ fn load(app_db: &Database) -> Result<Option<Kept>, StoreError> {
 }
 
 impl Account {
-    /// The server refused to refresh the session of `account_id`. With nothing unsent the
-    /// account goes as with a logout; otherwise it is kept. The caller holds the token lock.
-    pub(super) fn ended_by_server(&self, account_id: &str) -> Result<(), Failure> {
+    /// The server refused to refresh the session of `account_id`, for `reason`. With nothing
+    /// unsent the account's data goes as with a logout; otherwise it is kept. Either way the
+    /// state says the session ended and why. The caller holds the token lock.
+    pub(super) fn ended_by_server(
+        &self,
+        account_id: &str,
+        reason: EndReason,
+    ) -> Result<(), Failure> {
         let Some(db) = self.db_of(account_id) else {
             return self.wipe(account_id);
         };
         let unsent = self.count_unsent(&db)?;
-        if unsent == 0 {
-            drop(db);
-            return self.wipe(account_id);
-        }
         let user = profile::load(&db.conn())?.unwrap_or_else(|| UserProfile::unknown(account_id));
         drop(db);
-        let kept = Kept { user, unsent };
+        if unsent == 0 {
+            let ended = SessionState::Ended {
+                user,
+                unsent,
+                reason,
+            };
+            return self.wipe_into(account_id, ended);
+        }
+        let kept = Kept {
+            user,
+            unsent,
+            reason,
+        };
         let json = serde_json::to_string(&kept).expect("a profile serialises");
         settings::set(&self.platform.app_db.conn(), KEPT, &json)?;
         self.db.write().unwrap_or_else(|p| p.into_inner()).take();
@@ -57,6 +74,7 @@ impl Account {
         self.state.send_replace(SessionState::Ended {
             user: kept.user,
             unsent,
+            reason,
         });
         for observer in self.observers() {
             observer.session_ended();
@@ -96,17 +114,17 @@ impl Account {
         }
     }
 
-    /// Discards a kept account and what it held; the state becomes logged out.
+    /// Discards a kept account and what it held; an ended session's state becomes logged
+    /// out.
     pub(super) fn discard_kept(&self) -> Result<(), Failure> {
-        let Some(kept) = load(&self.platform.app_db)? else {
-            return Ok(());
-        };
-        store::destroy_account_database(
-            &self.platform.data_dir,
-            &kept.user.id,
-            &self.platform.secrets,
-        )?;
-        settings::take(&self.platform.app_db.conn(), KEPT)?;
+        if let Some(kept) = load(&self.platform.app_db)? {
+            store::destroy_account_database(
+                &self.platform.data_dir,
+                &kept.user.id,
+                &self.platform.secrets,
+            )?;
+            settings::take(&self.platform.app_db.conn(), KEPT)?;
+        }
         self.state.send_if_modified(|state| {
             let ended = matches!(state, SessionState::Ended { .. });
             if ended {

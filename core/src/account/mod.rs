@@ -17,7 +17,7 @@ use tokio::sync::{Mutex, watch};
 
 pub(crate) use failure::{AreaError, Failure, area_error, convert};
 pub(crate) use observer::AccountObserver;
-pub use profile::{Named, SessionState, UserProfile};
+pub use profile::{EndReason, Named, SessionState, UserProfile};
 pub(crate) use services::{
     BrowsingRecorder, ConsentRecorder, DataExport, PositionSource, Withdrawal,
 };
@@ -261,11 +261,12 @@ impl Account {
                 tracing::debug!("session refreshed");
                 Ok(tokens.access_token.clone())
             }
-            Err(NetError::Unauthorized { .. }) => {
+            Err(NetError::Unauthorized { code }) => {
+                let reason = EndReason::of(&code);
                 if let Some(ended) = guard.take() {
-                    self.ended_by_server(&ended.account_id)?;
+                    self.ended_by_server(&ended.account_id, reason)?;
                 }
-                tracing::info!("the server ended the session");
+                tracing::info!(?reason, "the server ended the session");
                 Err(Failure::SessionEnded)
             }
             Err(error) => Err(error.into()),
@@ -285,8 +286,13 @@ impl Account {
     /// Everything of the account gone from this device; the listeners see logged out and
     /// every area forgets what it showed of it. The caller holds the token lock.
     fn wipe(&self, account_id: &str) -> Result<(), Failure> {
+        self.wipe_into(account_id, SessionState::LoggedOut)
+    }
+
+    /// As [`Account::wipe`], the listeners seeing `state` instead.
+    fn wipe_into(&self, account_id: &str, state: SessionState) -> Result<(), Failure> {
         let db = self.db.write().unwrap_or_else(|p| p.into_inner()).take();
-        self.state.send_replace(SessionState::LoggedOut);
+        self.state.send_replace(state);
         for observer in self.observers() {
             observer.session_ended();
         }

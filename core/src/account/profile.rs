@@ -55,13 +55,39 @@ pub enum SessionState {
     LoggedIn {
         user: UserProfile,
     },
-    /// The server ended the session (its refresh was refused: expired, or revoked elsewhere)
-    /// while `unsent` items waited to be sent. They stay on this device, encrypted, and go out
-    /// when `user` logs in again; another account's login, or a logout, discards them.
+    /// The server ended the session (its refresh was refused), for `reason`. The `unsent`
+    /// items that waited stay on this device, encrypted, and go out when `user` logs in
+    /// again; another account's login, or a logout, discards them. With nothing unsent the
+    /// account's data is gone as after a logout, and the next start shows `LoggedOut`.
     Ended {
         user: UserProfile,
         unsent: u32,
+        reason: EndReason,
     },
+}
+
+/// Why the server ended a session, for the screen that says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum EndReason {
+    /// The account holder signed this device out from another one.
+    SignedOutFromAnotherDevice,
+    /// The operator ended the account's sessions (a security measure): see the notices.
+    ForcedLogout,
+    /// The server refused to renew the session: it expired, or ended for another reason.
+    #[default]
+    RefreshRefused,
+}
+
+impl EndReason {
+    /// The reason a refused refresh's code gives.
+    pub(crate) fn of(code: &crate::net::ApiCode) -> EndReason {
+        match code {
+            crate::net::ApiCode::SessionRevoked => EndReason::SignedOutFromAnotherDevice,
+            crate::net::ApiCode::ForcedLogout => EndReason::ForcedLogout,
+            _ => EndReason::RefreshRefused,
+        }
+    }
 }
 
 pub(crate) const SCHEMA: Schema = Schema {

@@ -36,6 +36,10 @@ api_codes! {
     CarrierTokenUsed = "carrier_token_used",
     CodeExpired = "code_expired",
     CodeLocked = "code_locked",
+    /// Revoking the session making the request: log out instead.
+    CurrentSession = "current_session",
+    /// The operator ended the account's sessions.
+    ForcedLogout = "forced_logout",
     CommentNotFound = "comment_not_found",
     DepartmentNotInUnit = "department_not_in_unit",
     IdTokenExpired = "id_token_expired",
@@ -59,6 +63,8 @@ api_codes! {
     PhotosRequired = "photos_required",
     PostNotFound = "post_not_found",
     ReauthRequired = "reauth_required",
+    /// The session was signed out from another session of the account.
+    SessionRevoked = "session_revoked",
     TooLarge = "too_large",
     UnknownProvider = "unknown_provider",
     UnsupportedImage = "unsupported_image",

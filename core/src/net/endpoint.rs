@@ -40,6 +40,8 @@ pub(crate) struct Route {
     pub(crate) max_response_bytes: Option<usize>,
     /// Called at an absolute URL outside the API (a login provider).
     pub(crate) external: bool,
+    /// Still sent below the server's minimum version: what a user needs to see why and leave.
+    pub(crate) while_outdated: bool,
 }
 
 /// Which consent a request needs beyond its items' purposes.
@@ -63,6 +65,7 @@ impl Route {
             access: Access::Consented,
             max_response_bytes: None,
             external: false,
+            while_outdated: false,
         }
     }
 
@@ -93,6 +96,13 @@ impl Route {
     const fn external(self) -> Route {
         Route {
             external: true,
+            ..self
+        }
+    }
+
+    const fn while_outdated(self) -> Route {
+        Route {
+            while_outdated: true,
             ..self
         }
     }
@@ -139,12 +149,12 @@ macro_rules! endpoints {
 const SESSION: &[&str] = &["session_token"];
 
 endpoints! {
-    Policy => Route::get("/v1/policy").access(Access::BeforeConsent),
+    Policy => Route::get("/v1/policy").access(Access::BeforeConsent).while_outdated(),
     SmsSend => Route::post("/v1/auth/sms/send").carries(&["phone_number", "install_id"]),
     SmsVerify => Route::post("/v1/auth/sms/verify")
         .carries(&["phone_number", "sms_code", "install_id"]),
-    Refresh => Route::post("/v1/auth/refresh").carries(SESSION),
-    Logout => Route::post("/v1/auth/logout").carries(SESSION),
+    Refresh => Route::post("/v1/auth/refresh").carries(SESSION).while_outdated(),
+    Logout => Route::post("/v1/auth/logout").carries(SESSION).while_outdated(),
     Me => Route::get("/v1/me").carries(SESSION),
     DeleteAccount => Route::delete("/v1/me").carries(SESSION),
     ConsentsPush => Route::put("/v1/me/consents").carries(&["consent_records", "session_token"]),
@@ -241,6 +251,13 @@ endpoints! {
     Search => Route::get("/v1/search").carries(&["search_queries", "session_token"]),
     /// A post photo's bytes: larger than any JSON the API returns.
     Photo => Route::get("/v1/photos/{id}").carries(SESSION).answer_up_to(6 * 1024 * 1024),
+    Sessions => Route::get("/v1/me/sessions").carries(SESSION),
+    SessionRevoke => Route::delete("/v1/me/sessions/{id}").carries(SESSION),
+    SessionsRevokeOthers => Route::post("/v1/me/sessions/revoke-others").carries(SESSION),
+    /// The security notices and the minimum version: read even when outdated, to say why.
+    Notices => Route::get("/v1/me/notices").carries(SESSION).while_outdated(),
+    /// The minimum version alone, without a session: a logged-out app learns it too.
+    MinimumVersion => Route::get("/v1/minimum-version").while_outdated(),
 }
 
 #[cfg(test)]
@@ -319,6 +336,25 @@ mod tests {
     #[test]
     fn device_information_goes_to_the_risk_endpoint_only() {
         assert_eq!(carrying("device_info"), [Endpoint::RiskDevice]);
+    }
+
+    #[test]
+    fn below_the_minimum_version_only_the_policy_notices_and_leaving_go_out() {
+        let outdated: Vec<_> = Endpoint::ALL
+            .iter()
+            .copied()
+            .filter(|e| e.route().while_outdated)
+            .collect();
+        assert_eq!(
+            outdated,
+            [
+                Endpoint::Policy,
+                Endpoint::Refresh,
+                Endpoint::Logout,
+                Endpoint::Notices,
+                Endpoint::MinimumVersion
+            ]
+        );
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub enum NetworkProblem {
     Cancelled,
     /// TLS failed: certificate invalid or not matching the pinned keys.
     InsecureConnection { detail: String },
+    /// This app version is below the lowest the server serves: only the policy, the
+    /// security notices and logout still work. Show an update prompt.
+    UpdateRequired { minimum: String },
     /// The server refused the request for a reason this area has no better error for.
     Rejected {
         status: u16,
@@ -47,6 +50,9 @@ impl std::fmt::Display for NetworkProblem {
             }
             NetworkProblem::InsecureConnection { detail } => {
                 write!(f, "insecure connection: {detail}")
+            }
+            NetworkProblem::UpdateRequired { minimum } => {
+                write!(f, "update required: version {minimum} or newer")
             }
             NetworkProblem::Rejected { status, code, .. } => write!(f, "rejected: {status} {code}"),
         }
@@ -162,6 +168,9 @@ pub(crate) enum NetError {
     /// The user cancelled (an upload).
     #[error("cancelled")]
     Cancelled,
+    /// Below the server's minimum version: refused before it left.
+    #[error("update required: {minimum}")]
+    UpdateRequired { minimum: String },
 }
 
 impl NetError {
@@ -183,6 +192,7 @@ impl NetError {
         !matches!(
             self,
             NetError::ConsentRequired { .. }
+                | NetError::UpdateRequired { .. }
                 | NetError::Undeclared(_)
                 | NetError::Offline(_)
                 | NetError::Insecure(_)
@@ -233,6 +243,7 @@ impl From<NetError> for NetworkProblem {
             },
             NetError::Insecure(detail) => NetworkProblem::InsecureConnection { detail },
             NetError::Cancelled => NetworkProblem::Cancelled,
+            NetError::UpdateRequired { minimum } => NetworkProblem::UpdateRequired { minimum },
             NetError::Refused { status, error } => NetworkProblem::Rejected {
                 status,
                 code: error.code.to_string(),

@@ -9,6 +9,7 @@ mod request;
 mod retry;
 mod tls;
 mod upload;
+mod version;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub(crate) use error::{ApiError, Challenge, NetError};
 pub(crate) use request::{Answer, Request, Upload};
 use retry::RetryPolicy;
 pub use upload::{CancelToken, UploadProgress};
+pub(crate) use version::VersionGate;
 
 use crate::clock::Clock;
 use crate::config::ClientError;
@@ -72,6 +74,7 @@ pub(crate) struct Net {
     providers: reqwest::Client,
     base: Url,
     gate: ConsentGate,
+    versions: VersionGate,
     ledger: Arc<dyn TransmissionLog>,
     clock: Arc<dyn Clock>,
     retry: RetryPolicy,
@@ -89,6 +92,7 @@ pub(crate) struct Trust {
 /// What the network layer answers to besides the server: consent, the ledger, the clock.
 pub(crate) struct NetContext {
     pub(crate) gate: ConsentGate,
+    pub(crate) versions: VersionGate,
     pub(crate) ledger: Arc<dyn TransmissionLog>,
     pub(crate) clock: Arc<dyn Clock>,
 }
@@ -127,6 +131,7 @@ impl Net {
             providers,
             base,
             gate: context.gate,
+            versions: context.versions,
             ledger: context.ledger,
             clock: context.clock,
             retry: RetryPolicy::default(),
@@ -208,10 +213,18 @@ impl Net {
         }
     }
 
-    /// The single place where consent is enforced for the network: nothing but the policy
-    /// before the policy is accepted, and no item without a declaration and its consent.
+    /// The single place where consent and the minimum version are enforced for the
+    /// network: nothing but the policy before the policy is accepted, no item without a
+    /// declaration and its consent, and below the minimum version only what a user needs to
+    /// learn why and leave.
     fn admit(&self, endpoint: Endpoint) -> Result<(), NetError> {
         let route = endpoint.route();
+        if !route.while_outdated
+            && let Some(minimum) = self.versions.update_required()
+        {
+            tracing::info!(endpoint = route.path, %minimum, "request blocked: update required");
+            return Err(NetError::UpdateRequired { minimum });
+        }
         if route.access != Access::BeforeConsent && !self.gate.policy_accepted() {
             tracing::info!(
                 endpoint = route.path,

@@ -70,6 +70,7 @@ fn net_with_log(base: Url, consented: bool) -> (Net, Arc<RecordingLog>) {
     let log = Arc::new(RecordingLog::default());
     let context = NetContext {
         gate,
+        versions: VersionGate::default(),
         ledger: log.clone(),
         clock: Arc::new(crate::clock::SystemClock),
     };
@@ -352,6 +353,7 @@ fn pinned_net(base: Url, anchors: &[&super::tls::tests::Made], pins: &[&str]) ->
     gate.set(ConsentPurpose::PrivacyPolicy, true);
     let context = NetContext {
         gate,
+        versions: VersionGate::default(),
         ledger: Arc::new(RecordingLog::default()),
         clock: Arc::new(crate::clock::SystemClock),
     };

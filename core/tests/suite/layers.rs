@@ -26,6 +26,7 @@ const LAYERS: [(&str, &[&str]); 4] = [
             "feed",
             "records",
             "privacy",
+            "security",
         ],
     ),
     ("facade", &["client", "fuzzing"]),

@@ -39,6 +39,8 @@ async fn every_personal_item_sent_is_in_the_ledger_and_nothing_before_consent() 
             ("/v1/auth/sms/verify", "install_id"),
             // Logging in restores consent decisions made on other devices.
             ("/v1/me/consents", "session_token"),
+            // And reads the security notices (a new-login alert, the minimum version).
+            ("/v1/me/notices", "session_token"),
             ("/v1/me", "session_token"),
         ]
     );
@@ -81,7 +83,7 @@ async fn every_personal_item_sent_is_in_the_ledger_and_nothing_before_consent() 
     )
     .unwrap();
     let entries = export["privacy_ledger"].as_array().unwrap();
-    assert_eq!(entries.len(), 7);
+    assert_eq!(entries.len(), 8);
     assert_eq!(entries[3]["item"], "sms_code");
     assert_eq!(entries[3]["purpose"], "privacy_policy");
 

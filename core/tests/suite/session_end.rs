@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::common::proxy::{Fault, FaultProxy};
 use crate::common::{Harness, NoProgress};
-use medcircle_core::{AuthError, CancelToken, FeedClient, SessionState};
+use medcircle_core::{AuthError, CancelToken, EndReason, FeedClient, SessionState};
 
 const MONTH_S: u64 = 31 * 86_400;
 
@@ -74,6 +74,7 @@ async fn a_session_the_server_ends_keeps_unsent_work_for_the_same_account() {
     let ended = SessionState::Ended {
         user: me.clone(),
         unsent: 1,
+        reason: EndReason::RefreshRefused,
     };
     assert_eq!(client.auth().session_state(), ended);
     assert!(

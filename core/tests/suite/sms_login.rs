@@ -2,7 +2,7 @@
 //! real secure store (keyutils on Linux) and SQLCipher databases.
 
 use crate::common::{Harness, files_under};
-use medcircle_core::{AuthError, ConsentPurpose, NetworkProblem, SessionState};
+use medcircle_core::{AuthError, ConsentPurpose, EndReason, NetworkProblem, SessionState};
 
 #[tokio::test]
 async fn nothing_but_the_policy_is_requested_before_consent() {
@@ -242,14 +242,21 @@ async fn an_expired_access_token_is_refreshed_once_for_many_concurrent_calls() {
 }
 
 #[tokio::test]
-async fn a_refused_refresh_logs_out_and_wipes_the_account() {
+async fn a_refused_refresh_ends_the_session_saying_why_and_wipes_the_account() {
     let h = Harness::start();
     let client = h.consented_client("app").await;
-    h.login(&client, "13800138007").await;
+    let user = h.login(&client, "13800138007").await;
     // Past the refresh token's 30 days: the server refuses the refresh.
     h.advance_clock(31 * 24 * 3600).await;
     assert_eq!(client.auth().whoami().await, Err(AuthError::SessionExpired));
-    assert_eq!(client.auth().session_state(), SessionState::LoggedOut);
+    assert_eq!(
+        client.auth().session_state(),
+        SessionState::Ended {
+            user,
+            unsent: 0,
+            reason: EndReason::RefreshRefused
+        }
+    );
     assert!(files_under(&h.data_dir("app").join("accounts")).is_empty());
     drop(client);
     let reopened = h.client("app").await;

@@ -8,13 +8,14 @@ pub mod image;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::tokens;
 use image::{Dimensions, ImageType};
 use medcircle_rules::id_number::IdNumber;
 
 /// Which certificate a photo shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// 医师资格证书: the physician qualification certificate.
@@ -47,19 +48,27 @@ impl FromSql for Kind {
 }
 
 /// A stored photo, without its bytes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CertificationPhoto)]
 pub struct Photo {
+    #[schema(pattern = "^cp_[0-9a-f]{16}$")]
     pub photo_id: String,
+    #[schema(schema_with = crate::openapi::fields::certificate_kind)]
     pub kind: Kind,
     /// In bytes.
+    #[schema(minimum = 1, maximum = 5242880)]
     pub size: i64,
+    #[schema(minimum = 1)]
     pub width: u32,
+    #[schema(minimum = 1)]
     pub height: u32,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 pub struct Location {
+    #[schema(minimum = -90, maximum = 90)]
     pub latitude: f64,
+    #[schema(minimum = -180, maximum = 180)]
     pub longitude: f64,
 }
 
@@ -83,14 +92,26 @@ impl Location {
 }
 
 /// Where a user's certification stands, as the app shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CertificationStatus)]
 pub struct Status {
+    #[schema(schema_with = crate::openapi::fields::certification_status)]
     pub status: String,
     /// Why it was rejected; null otherwise.
+    #[schema(required = true)]
     pub reason: Option<String>,
+    #[schema(
+        pattern = "^[0-9]{4}[*]{10}[0-9]{3}[0-9X]$",
+        examples("1101**********1234"),
+        required = true
+    )]
     pub id_number_masked: Option<String>,
+    #[schema(minimum = 0)]
     pub photo_count: usize,
+    #[schema(required = true)]
     pub submitted_at: Option<i64>,
+    /// When the reviewer decided; null while pending.
+    #[schema(required = true)]
     pub decided_at: Option<i64>,
 }
 
@@ -108,21 +129,27 @@ impl Status {
 }
 
 /// One certification as the dev witness lists it: never the ID number, nor the location.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = WitnessedCertification)]
 pub struct Summary {
     pub user_id: String,
+    #[schema(schema_with = crate::openapi::fields::reviewed_status)]
     pub status: String,
     pub has_location: bool,
+    #[schema(minimum = 0)]
     pub photo_count: usize,
 }
 
 /// What the account holder's export shows: the status (ID number masked), the location sent
 /// and the photos kept.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CertificationExport)]
 pub struct Exported {
     #[serde(flatten)]
     pub status: Status,
+    #[schema(required = true)]
     pub location: Option<Location>,
+    /// Every certificate photo kept, oldest first (metadata only).
     pub photos: Vec<Photo>,
 }
 

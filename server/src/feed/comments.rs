@@ -2,18 +2,23 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::feed::limits::{MAX_COMMENT_CHARS, text_fits};
 use crate::feed::pages::{Key, Window};
 use crate::feed::posts::{self, AUTHOR_COLUMNS, Author};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Comment {
+    #[schema(pattern = "^c_[0-9a-f]{16}$")]
     pub id: String,
+    #[schema(pattern = "^p_[0-9a-f]{16}$")]
     pub post_id: String,
     pub author: Author,
+    #[schema(min_length = 1, max_length = 500)]
     pub text: String,
+    /// Unix time in seconds.
     pub created_at: i64,
     pub mine: bool,
 }

@@ -1,6 +1,7 @@
 //! What the feed accepts, published at `GET /v1/limits` so the app can check before sending.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// What photo uploads accept, certification's or the feed's.
 pub const MAX_PHOTO_BYTES: usize = crate::certification::image::MAX_BYTES;
@@ -10,13 +11,22 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 pub const MAX_COMMENT_CHARS: usize = 500;
 pub const ACCEPTED_TYPES: [&str; 2] = ["image/jpeg", "image/png"];
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = FeedLimits)]
 pub struct Limits {
+    #[schema(schema_with = crate::openapi::fields::max_photo_bytes)]
     max_photo_bytes: usize,
+    /// Largest width and height, in pixels.
+    #[schema(schema_with = crate::openapi::fields::max_photo_dimension)]
     max_photo_dimension: u32,
+    #[schema(schema_with = crate::openapi::fields::max_photos_per_post)]
     max_photos_per_post: usize,
+    /// Characters (Unicode scalar values), not bytes.
+    #[schema(schema_with = crate::openapi::fields::max_text_chars)]
     max_text_chars: usize,
+    #[schema(schema_with = crate::openapi::fields::max_comment_chars)]
     max_comment_chars: usize,
+    #[schema(examples(json!(["image/jpeg", "image/png"])))]
     accepted_types: [&'static str; 2],
 }
 

@@ -2,6 +2,7 @@
 //! page showed, so rows inserted meanwhile neither shift nor repeat what follows.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::base64url;
 use crate::error::ApiError;
@@ -64,9 +65,11 @@ impl Window {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -4,16 +4,23 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::certification::image::{self, Cleaned, Dimensions, ImageType};
 use crate::error::ApiError;
 
 /// A photo as a post shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Photo)]
 pub struct PhotoRef {
+    #[schema(pattern = "^ph_[0-9a-f]{16}$")]
     pub id: String,
+    /// `/v1/photos/{id}`, on this server (needs a session).
+    #[schema(examples("/v1/photos/ph_0123456789abcdef"))]
     pub url: String,
+    #[schema(minimum = 1, maximum = 4096)]
     pub width: u32,
+    #[schema(minimum = 1, maximum = 4096)]
     pub height: u32,
 }
 

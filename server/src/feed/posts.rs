@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::feed::limits::{MAX_PHOTOS_PER_POST, MAX_TEXT_CHARS, text_fits};
@@ -10,10 +11,13 @@ use crate::feed::pages::{Key, Window};
 use crate::feed::photos::{self, PhotoRef};
 use crate::feed::search::Matcher;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Author {
+    #[schema(pattern = "^u_[0-9a-f]{16}$")]
     pub id: String,
+    #[schema(examples("王医生"))]
     pub nickname: String,
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
 }
 
@@ -31,11 +35,15 @@ impl Author {
 /// An author's columns, to follow `JOIN users u`.
 pub const AUTHOR_COLUMNS: &str = "u.id, u.nickname, u.avatar_url";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Post {
+    #[schema(pattern = "^p_[0-9a-f]{16}$")]
     pub id: String,
     pub author: Author,
+    #[schema(max_length = 2000, examples("今天的病例讨论：急性心肌梗死的早期识别"))]
     pub text: String,
+    /// In the order given when posting.
+    #[schema(max_items = 9)]
     pub photos: Vec<PhotoRef>,
     pub created_at: i64,
     pub like_count: i64,
@@ -43,6 +51,7 @@ pub struct Post {
     pub collect_count: i64,
     pub liked_by_me: bool,
     pub collected_by_me: bool,
+    /// Whether the caller wrote it (and so may delete it).
     pub mine: bool,
     /// Whether the author lets anyone with a share link read the post on the open web.
     pub public_share: bool,

@@ -2,17 +2,20 @@
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::feed::posts;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = LikeState)]
 pub struct Liked {
     like_count: i64,
     liked_by_me: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CollectState)]
 pub struct Collected {
     collect_count: i64,
     collected_by_me: bool,

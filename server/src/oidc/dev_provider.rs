@@ -9,10 +9,12 @@ use std::sync::Mutex;
 
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use url::Url;
+use utoipa::IntoParams;
+use utoipa::ToSchema;
 
 use crate::app::lock;
 use crate::oidc::{OidcProvider, jws, pkce};
@@ -24,7 +26,7 @@ pub const CLIENT_ID: &str = "medcircle-app";
 pub const REDIRECT_URI: &str = "com.medcircle.app:/oauth/callback";
 const CODE_TTL_S: i64 = 60;
 pub const ID_TOKEN_TTL_S: i64 = 600;
-const ACCESS_TOKEN_TTL_S: i64 = 3600;
+pub const ACCESS_TOKEN_TTL_S: i64 = 3600;
 pub const DEFAULT_NAME: &str = "Dr. Demo";
 
 /// A new P-256 signing key, as PKCS#8, for the database to keep.
@@ -44,10 +46,76 @@ fn key_pair(pkcs8: &[u8]) -> io::Result<EcdsaKeyPair> {
 }
 
 /// An OAuth error (RFC 6749 §4.1.2.1 and §5.2): a registered code and a description.
-#[derive(Debug, PartialEq, Eq)]
+/// The OAuth 2.0 error shape (RFC 6749 5.2), used only by the dev provider's own endpoints.
+#[derive(Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct OAuthError {
+    #[schema(schema_with = crate::openapi::fields::oauth_error_code)]
     pub error: &'static str,
+    #[serde(rename = "error_description")]
     pub description: &'static str,
+}
+
+/// The provider metadata (OpenID Connect Discovery 1.0 §3).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OidcProviderMetadata)]
+pub struct Metadata {
+    #[schema(examples("http://127.0.0.1:8080/dev/oidc"))]
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    pub response_types_supported: Vec<String>,
+    pub subject_types_supported: Vec<String>,
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    pub code_challenge_methods_supported: Vec<String>,
+    pub scopes_supported: Vec<String>,
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    pub grant_types_supported: Vec<String>,
+    /// RFC 9207: every authorization response carries `iss`.
+    #[schema(schema_with = crate::openapi::fields::always_true)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// The provider's public keys (RFC 7517).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = JwkSet)]
+pub struct PublicKeys {
+    pub keys: Vec<PublicKey>,
+}
+
+/// The one P-256 signing key.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Jwk)]
+pub struct PublicKey {
+    #[schema(schema_with = crate::openapi::fields::jwk_kty)]
+    kty: &'static str,
+    #[schema(schema_with = crate::openapi::fields::jwk_crv)]
+    crv: &'static str,
+    /// base64url, 32 bytes.
+    x: String,
+    /// base64url, 32 bytes.
+    y: String,
+    kid: String,
+    #[schema(schema_with = crate::openapi::fields::jwk_alg)]
+    alg: &'static str,
+    #[serde(rename = "use")]
+    #[schema(schema_with = crate::openapi::fields::jwk_use)]
+    usage: &'static str,
+}
+
+/// A successful token answer (RFC 6749 §5.1).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OidcTokenResponse)]
+pub struct TokenAnswer {
+    pub access_token: String,
+    #[schema(schema_with = crate::openapi::fields::bearer)]
+    pub token_type: &'static str,
+    #[schema(schema_with = crate::openapi::fields::oidc_access_expires_in)]
+    pub expires_in: i64,
+    /// Compact JWS, ES256.
+    pub id_token: String,
+    #[schema(schema_with = crate::openapi::fields::oidc_scope)]
+    pub scope: &'static str,
 }
 
 const fn oauth(error: &'static str, description: &'static str) -> OAuthError {
@@ -55,20 +123,42 @@ const fn oauth(error: &'static str, description: &'static str) -> OAuthError {
 }
 
 /// `GET /authorize`'s query; every parameter optional so that each absence gets its own error.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuthorizeQuery {
+    /// Must be `code`.
+    #[param(schema_with = crate::openapi::fields::response_type)]
     pub response_type: Option<String>,
+    /// The registered client.
+    #[param(schema_with = crate::openapi::fields::client_id)]
     pub client_id: Option<String>,
+    /// The registered redirect URI.
+    #[param(schema_with = crate::openapi::fields::redirect_uri)]
     pub redirect_uri: Option<String>,
+    /// Space-separated; must include `openid`.
+    #[param(example = "openid profile")]
     pub scope: Option<String>,
+    /// Echoed exactly in the redirect.
     pub state: Option<String>,
+    /// Copied into the ID token.
+    #[param(min_length = 1, max_length = 255)]
     pub nonce: Option<String>,
+    /// BASE64URL(SHA256(code_verifier)), no padding.
+    #[param(pattern = "^[A-Za-z0-9._~-]{43,128}$")]
     pub code_challenge: Option<String>,
+    /// Must be `S256`.
+    #[param(schema_with = crate::openapi::fields::code_challenge_method)]
     pub code_challenge_method: Option<String>,
     /// Dev only: who the user "signs in" as; without it the consent page is shown.
+    /// Dev only: sign in as this subject (`sub`).
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub dev_subject: Option<String>,
+    /// Dev only: the display name (`name`, `nickname`); default `Dr. Demo`.
+    #[param(min_length = 1, max_length = 64)]
     pub dev_name: Option<String>,
     /// Dev only: `deny` plays the user refusing.
+    /// Dev only: the user declines.
+    #[param(schema_with = crate::openapi::fields::dev_decision)]
     pub dev_decision: Option<String>,
 }
 
@@ -84,12 +174,22 @@ pub enum Authorization {
 }
 
 /// `POST /token`'s form.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(as = OidcTokenRequest)]
 pub struct TokenRequest {
+    #[schema(schema_with = crate::openapi::fields::grant_type, required = true)]
     pub grant_type: Option<String>,
+    #[schema(nullable = false, required = true)]
     pub code: Option<String>,
+    #[schema(schema_with = crate::openapi::fields::redirect_uri, required = true)]
     pub redirect_uri: Option<String>,
+    #[schema(schema_with = crate::openapi::fields::client_id, required = true)]
     pub client_id: Option<String>,
+    #[schema(
+        nullable = false,
+        pattern = "^[A-Za-z0-9._~-]{43,128}$",
+        required = true
+    )]
     pub code_verifier: Option<String>,
 }
 
@@ -149,37 +249,40 @@ impl DevProvider {
     }
 
     /// The provider metadata (OpenID Connect Discovery 1.0 §3).
-    pub fn metadata(&self) -> Value {
+    pub fn metadata(&self) -> Metadata {
         let issuer = &self.issuer;
-        json!({
-            "issuer": issuer,
-            "authorization_endpoint": format!("{issuer}/authorize"),
-            "token_endpoint": format!("{issuer}/token"),
-            "jwks_uri": format!("{issuer}/jwks"),
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["ES256"],
-            "code_challenge_methods_supported": ["S256"],
-            "scopes_supported": ["openid", "profile"],
-            "token_endpoint_auth_methods_supported": ["none"],
-            "grant_types_supported": ["authorization_code"],
-            "authorization_response_iss_parameter_supported": true,
-        })
+        let list = |items: &[&str]| items.iter().map(|&item| item.to_owned()).collect();
+        Metadata {
+            issuer: issuer.clone(),
+            authorization_endpoint: format!("{issuer}/authorize"),
+            token_endpoint: format!("{issuer}/token"),
+            jwks_uri: format!("{issuer}/jwks"),
+            response_types_supported: list(&["code"]),
+            subject_types_supported: list(&["public"]),
+            id_token_signing_alg_values_supported: list(&["ES256"]),
+            code_challenge_methods_supported: list(&["S256"]),
+            scopes_supported: list(&["openid", "profile"]),
+            token_endpoint_auth_methods_supported: list(&["none"]),
+            grant_types_supported: list(&["authorization_code"]),
+            authorization_response_iss_parameter_supported: true,
+        }
     }
 
     /// The public key set: the one signing key, as a JWK.
-    pub fn jwks(&self) -> Value {
+    pub fn jwks(&self) -> PublicKeys {
         let point = self.key.public_key().as_ref();
         // Uncompressed point: 0x04 || X || Y, 32 bytes each.
-        json!({ "keys": [{
-            "kty": "EC",
-            "crv": "P-256",
-            "x": base64url::encode(&point[1..33]),
-            "y": base64url::encode(&point[33..65]),
-            "kid": self.kid,
-            "alg": "ES256",
-            "use": "sig",
-        }]})
+        PublicKeys {
+            keys: vec![PublicKey {
+                kty: "EC",
+                crv: "P-256",
+                x: base64url::encode(&point[1..33]),
+                y: base64url::encode(&point[33..65]),
+                kid: self.kid.clone(),
+                alg: "ES256",
+                usage: "sig",
+            }],
+        }
     }
 
     /// Handles an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2).
@@ -223,7 +326,7 @@ impl DevProvider {
 
     /// Redeems a code at the token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.6): the body to
     /// answer with 200, or the error for 400.
-    pub fn token(&self, request: &TokenRequest, now: i64) -> Result<Value, OAuthError> {
+    pub fn token(&self, request: &TokenRequest, now: i64) -> Result<TokenAnswer, OAuthError> {
         match required(&request.grant_type, "grant_type is required")? {
             "authorization_code" => {}
             _ => {
@@ -276,13 +379,13 @@ impl DevProvider {
             },
             None,
         );
-        Ok(json!({
-            "access_token": base64url::encode(&rand::random::<[u8; 32]>()),
-            "token_type": "Bearer",
-            "expires_in": ACCESS_TOKEN_TTL_S,
-            "id_token": id_token,
-            "scope": "openid profile",
-        }))
+        Ok(TokenAnswer {
+            access_token: base64url::encode(&rand::random::<[u8; 32]>()),
+            token_type: "Bearer",
+            expires_in: ACCESS_TOKEN_TTL_S,
+            id_token,
+            scope: "openid profile",
+        })
     }
 
     /// A signed ID token; with `forger`, signed by that key instead, under the real key id.
@@ -401,6 +504,8 @@ fn redirect(issuer: &str, state: Option<&str>, outcome: Result<&str, OAuthError>
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     const NOW: i64 = 1_800_000_000;
@@ -464,6 +569,7 @@ mod tests {
         assert_eq!(query["iss"], "http://127.0.0.1:9/dev/oidc");
         assert_eq!(query.len(), 3, "{query:?}");
         let answer = provider.token(&exchange(&query["code"]), NOW + 60).unwrap();
+        let answer = serde_json::to_value(answer).unwrap();
         assert_eq!(answer["token_type"], "Bearer");
         assert_eq!(answer["expires_in"], 3600);
         assert_eq!(answer["scope"], "openid profile");
@@ -477,7 +583,8 @@ mod tests {
         assert_eq!(claims["name"], DEFAULT_NAME);
         assert_eq!(claims["iat"], NOW + 60);
         assert_eq!(claims["exp"], NOW + 60 + ID_TOKEN_TTL_S);
-        let keys: crate::oidc::jwk::JwkSet = serde_json::from_value(provider.jwks()).unwrap();
+        let keys: crate::oidc::jwk::JwkSet =
+            serde_json::from_value(serde_json::to_value(provider.jwks()).unwrap()).unwrap();
         let key = keys.select(jws.alg, jws.kid.as_deref()).unwrap();
         assert!(key.verifies(jws.alg, jws.signing_input.as_bytes(), &jws.signature));
 
@@ -602,7 +709,7 @@ mod tests {
     #[test]
     fn publishes_metadata_and_a_p256_key() {
         let provider = provider();
-        let metadata = provider.metadata();
+        let metadata = serde_json::to_value(provider.metadata()).unwrap();
         assert_eq!(metadata["issuer"], "http://127.0.0.1:9/dev/oidc");
         assert_eq!(
             metadata["token_endpoint"],
@@ -616,7 +723,8 @@ mod tests {
             metadata["authorization_response_iss_parameter_supported"],
             true
         );
-        let jwk = &provider.jwks()["keys"][0];
+        let jwks = serde_json::to_value(provider.jwks()).unwrap();
+        let jwk = &jwks["keys"][0];
         assert_eq!(jwk["kty"], "EC");
         assert_eq!(jwk["crv"], "P-256");
         for coordinate in ["x", "y"] {

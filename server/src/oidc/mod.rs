@@ -86,7 +86,8 @@ impl Oidc {
         let mut keys = HashMap::new();
         if let Some(dev) = &dev {
             trusted.insert("dev".into(), dev.trusted_as("dev"));
-            let own: JwkSet = serde_json::from_value(dev.jwks()).map_err(io::Error::other)?;
+            let own = serde_json::to_value(dev.jwks()).and_then(serde_json::from_value::<JwkSet>);
+            let own = own.map_err(io::Error::other)?;
             keys.insert(dev.issuer().to_owned(), own);
         }
         Ok(Oidc {
@@ -429,6 +430,7 @@ mod tests {
         let before = DevProvider::new(server.url(), &dev_provider::generate_key().unwrap())
             .unwrap()
             .jwks();
+        let before = serde_json::to_value(before).unwrap();
         lock(&oidc.keys).insert(issuer.clone(), serde_json::from_value(before).unwrap());
         let minted: Value = oidc
             .http

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::app::Shared;
 use crate::certification::{self, Exported};
@@ -24,12 +25,14 @@ use crate::users::{self, User};
 
 /// Everything kept under the account, and nothing that could act as it (no tokens, hashes
 /// or keys).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = AccountExport)]
 pub struct Export {
     user: User,
     consents: Vec<Record>,
     interests: Vec<Tag>,
     deletion_requests: Vec<DeletionRequest>,
+    /// Oldest first.
     sessions: Vec<Summary>,
     devices: Vec<Received>,
     /// The ID number masked, as everywhere but its step-up-gated endpoint.
@@ -43,6 +46,20 @@ pub struct Export {
     exported_at: i64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/me/export",
+    operation_id = "exportAccount",
+    tag = "account",
+    summary = "Export the account's data",
+    description = "Everything the server keeps under the account, for the account holder: the user, consent history, interest tags, deletion requests, logins and device reports. Never tokens, token hashes, phone keys or the server secret. Sensitive (precise location, devices, sessions): the session must have logged in (or stepped up) within the last 300 s, else 403 `reauth_required`.",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The export.", body = Export),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "`reauth_required`: The session's login (or latest step-up) is more than 300 s old: step up with POST /v1/auth/reauth/sms/send and /verify, then retry. A refresh does not count as a login.", body = crate::error::ErrorBody)
+    )
+)]
 pub async fn export(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -73,6 +90,20 @@ pub async fn export(
     Ok(Json(export))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/me",
+    operation_id = "deleteAccount",
+    tag = "account",
+    summary = "Delete the account",
+    description = "Deletes the user and everything kept under the account: every session (all its access and refresh tokens then answer 401 `invalid_token`), consent records, deletion requests, interest tags and device reports. The phone may log in again afterwards and gets a new account (new id). Browsing events are not linked to accounts; forget them with POST /v1/events/forget. No body. Sensitive: the session must have logged in (or stepped up) within the last 300 s, else 403 `reauth_required`.",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 403, description = "`reauth_required`: The session's login (or latest step-up) is more than 300 s old: step up with POST /v1/auth/reauth/sms/send and /verify, then retry. A refresh does not count as a login.", body = crate::error::ErrorBody)
+    )
+)]
 pub async fn delete(
     State(state): State<Shared>,
     headers: HeaderMap,

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::app::Shared;
 use crate::consents::{self, Record};
@@ -15,21 +16,46 @@ use crate::routes::session::caller;
 
 const MAX_RECORDS: usize = 100;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ConsentUpload)]
 pub struct PutRequest {
+    #[schema(min_items = 1, max_items = 100)]
     records: Vec<Record>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ConsentUploadResponse)]
 pub struct PutResponse {
+    /// How many records were new (identical ones already stored are not counted).
+    #[schema(minimum = 0)]
     stored: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ConsentHistory)]
 pub struct History {
+    /// Ordered by decided_at, then upload order.
     records: Vec<Record>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/me/consents",
+    operation_id = "putConsents",
+    tag = "consent",
+    summary = "Upload consent records",
+    description = "Appends consent decisions to the user's history, so that they follow the user to a new device. Idempotent: a record identical in purpose, granted, policy_version and decided_at to one already stored for the user (or earlier in the same body) is not stored again. The bearer token is checked before the body: without a valid one the answer is 401 whatever the body.",
+    security(("bearerAuth" = [])),
+    request_body(content = PutRequest),
+    responses(
+        (status = 200, description = "Stored.", body = PutResponse),
+        (status = 400, description = "`malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
+        (status = 422, description = "`invalid_request`: A field is missing or has the wrong type; records is empty or holds more than 100; a purpose is not one of the six purposes; a policy_version is empty or longer than 64 characters.", body = crate::error::ErrorBody)
+    )
+)]
 pub async fn put(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -53,6 +79,19 @@ pub async fn put(
     Ok(Json(PutResponse { stored }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/me/consents",
+    operation_id = "getConsents",
+    tag = "consent",
+    summary = "The consent history",
+    description = "Every consent record stored for the user, ordered by decided_at, then upload order.",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The history.", body = History),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+    )
+)]
 pub async fn get(
     State(state): State<Shared>,
     headers: HeaderMap,

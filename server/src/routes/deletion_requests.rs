@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::app::Shared;
 use crate::deletion_requests::{self, DeletionRequest};
@@ -16,28 +17,54 @@ use crate::{consents, events, ident, interests};
 
 const MAX_PSEUDONYMS: usize = 50;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = DeletionRequestCreate)]
 pub struct CreateRequest {
+    #[schema(schema_with = crate::openapi::fields::purpose)]
     purpose: String,
+    /// When the user withdrew, Unix seconds (client clock).
     requested_at: i64,
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     request_id: String,
     /// Events are stored without an account, so only the client can say which are the
     /// user's. Not kept with the request: that would link them to the account after all.
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::fields::withdrawn_pseudonyms)]
     pseudonyms: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = DeletionRequestAccepted)]
 pub struct Accepted {
     request_id: String,
+    #[schema(schema_with = crate::openapi::fields::deletion_status)]
     status: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = DeletionRequests)]
 pub struct Requests {
     requests: Vec<DeletionRequest>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/me/deletion-requests",
+    operation_id = "createDeletionRequest",
+    tag = "consent",
+    summary = "Ask the server to delete a purpose's data",
+    description = "Sent when the user withdraws consent for a purpose. What the server can delete it deletes at once: for `personalisation`, the user's interest tags; for `browsing_records`, every event stored under the pseudonyms listed (events are not linked to accounts, so only the client knows its pseudonyms; the list is used for the deletion and not kept). Idempotent by request_id, per user: a repeat answers the same 202 and changes nothing. The bearer token is checked before the body: without a valid one the answer is 401 whatever the body.",
+    security(("bearerAuth" = [])),
+    request_body(content = CreateRequest),
+    responses(
+        (status = 202, description = "Accepted.", body = Accepted),
+        (status = 400, description = "`malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
+        (status = 422, description = "`invalid_request`: A field is missing or has the wrong type; purpose is not one of the six purposes; request_id is not 1-64 characters of [A-Za-z0-9_-]; pseudonyms are sent with another purpose than browsing_records, are more than 50, or one is not 16-64 characters of [A-Za-z0-9_-].", body = crate::error::ErrorBody)
+    )
+)]
 pub async fn create(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -91,6 +118,19 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/me/deletion-requests",
+    operation_id = "listDeletionRequests",
+    tag = "consent",
+    summary = "The deletion requests",
+    description = "The user's deletion requests, ordered by requested_at, then arrival.",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The requests.", body = Requests),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+    )
+)]
 pub async fn list(
     State(state): State<Shared>,
     headers: HeaderMap,

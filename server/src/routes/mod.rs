@@ -19,6 +19,7 @@ pub mod policy;
 pub mod profile;
 pub mod reauth;
 pub mod risk;
+pub mod security;
 pub mod session;
 pub mod sms;
 pub mod web_login;

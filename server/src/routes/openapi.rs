@@ -1,10 +1,25 @@
-//! `GET /openapi.json`: the committed contract document.
+//! `GET /openapi.json`: the contract document, generated from the handlers (`crate::openapi`).
+
+use std::sync::LazyLock;
 
 use axum::http::header;
 use axum::response::IntoResponse;
 
-pub const DOCUMENT: &str = include_str!("../../openapi.json");
-
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    operation_id = "getOpenApi",
+    tag = "meta",
+    summary = "This document",
+    description = "The OpenAPI 3.1 document of this API.",
+    responses(
+        (status = 200, description = "The document.", body = Object)
+    )
+)]
 pub async fn get() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], DOCUMENT)
+    static DOCUMENT: LazyLock<String> = LazyLock::new(crate::openapi::document);
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.as_str(),
+    )
 }

@@ -6,6 +6,21 @@ use axum::response::{IntoResponse, Response};
 
 use crate::app::Shared;
 
+#[utoipa::path(
+    get,
+    path = "/v1/policy",
+    operation_id = "getPolicy",
+    tag = "policy",
+    summary = "The privacy policy",
+    description = "The privacy policy in force, to show and consent to before anything else is sent: its text split into sections, the consent purposes it covers, and what changed since the version it replaced. The server starts with its built-in version (2026-11-01); in dev mode `POST /dev/policy/publish` can replace it. Conditional requests are supported: send the ETag back in If-None-Match to get 304 when the current version's text is unchanged.",
+    params(
+        ("If-None-Match" = Option<String>, Header, nullable = false)
+    ),
+    responses(
+        (status = 200, description = "The policy.", body = crate::policy::Served<'static>, headers(("ETag" = String, description = "`\"<hash>\"`: the hash of the current version's full text, quoted."))),
+        (status = 304, description = "Unchanged since the ETag in If-None-Match.", headers(("ETag" = String, description = "`\"<hash>\"`: the hash of the current version's full text, quoted.")))
+    )
+)]
 pub async fn get(State(state): State<Shared>, headers: HeaderMap) -> Response {
     let policy = state.policy.current();
     let etag = policy.etag.as_bytes();

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::app::Shared;
 use crate::dictionaries;
@@ -14,13 +15,34 @@ use crate::pool;
 use crate::routes::session::caller;
 use crate::users::{self, User};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ProfileUpdate)]
 pub struct ProfileRequest {
+    #[schema(examples("un_1"))]
     unit_id: String,
+    #[schema(examples("dp_1"))]
     department_id: String,
 }
 
 /// Sets the caller's unit and department; answers the user as `GET /v1/me` does.
+#[utoipa::path(
+    put,
+    path = "/v1/me/profile",
+    operation_id = "putProfile",
+    tag = "account",
+    summary = "Set the user's unit and department",
+    description = "Completes the account with a unit and one of its departments, both from the server dictionaries (GET /v1/dictionaries/units, /v1/dictionaries/units/{unit_id}/departments). Answers the user as GET /v1/me does, now with `unit` and `department`. Setting them again replaces them.",
+    security(("bearerAuth" = [])),
+    request_body(content = ProfileRequest),
+    responses(
+        (status = 200, description = "The updated user.", body = crate::users::User),
+        (status = 400, description = "`malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
+        (status = 422, description = "`invalid_request`: A field is missing or has the wrong type, or no unit or department has the id sent. `department_not_in_unit`: The department exists but belongs to another unit.", body = crate::error::ErrorBody)
+    )
+)]
 pub async fn put(
     State(state): State<Shared>,
     headers: HeaderMap,

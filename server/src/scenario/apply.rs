@@ -15,6 +15,7 @@ use crate::phone::Phone;
 use crate::policy::{self, Policies};
 use crate::{dictionaries, pool, reset, users};
 use medcircle_rules::id_number::IdNumber;
+use utoipa::ToSchema;
 
 /// The ID number a certification gets when the scenario names none (the standard's example).
 const TEST_ID_NUMBER: &str = "11010519491231002X";
@@ -31,7 +32,8 @@ const CERTIFICATE_PNG: &[u8] = &[
 const STEP_S: i64 = 600;
 
 /// What a scenario made, for whoever drives the QA case (the dev reset answers it).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ScenarioLoaded)]
 pub struct Loaded {
     pub accounts: Vec<LoadedAccount>,
     pub posts: Vec<LoadedPost>,
@@ -39,7 +41,7 @@ pub struct Loaded {
     pub policy_version: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LoadedAccount {
     pub phone: String,
     pub user_id: String,
@@ -47,7 +49,7 @@ pub struct LoadedAccount {
     pub certification: Certification,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LoadedPost {
     pub id: String,
     /// The author's phone.

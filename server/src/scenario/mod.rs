@@ -9,13 +9,14 @@ mod apply;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::policy;
 
 pub use apply::{Loaded, apply};
 
 /// One scenario file.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// What the scenario is for (not loaded anywhere; for whoever reads the file).
@@ -23,6 +24,7 @@ pub struct Scenario {
     pub description: Option<String>,
     /// Also seed the demo feed a dev server starts with (off: only what the file lists).
     #[serde(default)]
+    #[schema(default = json!(false))]
     pub demo_feed: bool,
     #[serde(default)]
     pub accounts: Vec<Account>,
@@ -34,20 +36,25 @@ pub struct Scenario {
     pub policies: Vec<policy::Draft>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ScenarioAccount)]
 pub struct Account {
     /// A mainland mobile number: the account logs in with it (the dev SMS outbox or one-tap).
+    #[schema(examples("13800138000"))]
     pub phone: String,
     /// Else the default nickname of a new account.
     #[serde(default)]
     pub nickname: Option<String>,
     /// A unit id (`un_<n>`) with one of its departments (`dp_<n>`), or neither.
     #[serde(default)]
+    #[schema(examples("un_1"))]
     pub unit: Option<String>,
     #[serde(default)]
+    #[schema(examples("dp_1"))]
     pub department: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::fields::certification_status, default = "none")]
     pub certification: Certification,
     /// For a certification that is not `none`: the ID number submitted (else a valid test
     /// number).
@@ -59,7 +66,7 @@ pub struct Account {
 }
 
 /// Where the account's physician certification stands.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Certification {
     #[default]
@@ -69,16 +76,19 @@ pub enum Certification {
     Rejected,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ScenarioPost)]
 pub struct Post {
     /// The phone of one of the scenario's accounts.
     pub author: String,
     pub text: String,
     /// How long ago it was posted (default: the listed order, ten minutes apart, up to now).
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub hours_ago: Option<u32>,
     #[serde(default)]
+    #[schema(default = json!(false))]
     pub public_share: bool,
     /// Phones of the scenario's accounts that like it.
     #[serde(default)]
@@ -87,8 +97,9 @@ pub struct Post {
     pub comments: Vec<Comment>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ScenarioComment)]
 pub struct Comment {
     pub author: String,
     pub text: String,

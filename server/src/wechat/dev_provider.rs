@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use utoipa::IntoParams;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -32,7 +33,8 @@ pub const DEFAULT_NICKNAME: &str = "微信医生";
 
 /// `GET /dev/wechat/authorize`'s query: what the app's SDK asks, and (dev only) who the user
 /// is and what they do in the provider's app.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuthorizeQuery {
     pub appid: Option<String>,
     pub scope: Option<String>,
@@ -51,7 +53,8 @@ pub struct AuthorizeQuery {
 }
 
 /// `GET /dev/wechat/sns/oauth2/access_token`'s query.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenQuery {
     pub appid: Option<String>,
     pub secret: Option<String>,
@@ -60,7 +63,8 @@ pub struct TokenQuery {
 }
 
 /// `GET /dev/wechat/sns/userinfo`'s query.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserinfoQuery {
     pub access_token: Option<String>,
     pub openid: Option<String>,

@@ -34,6 +34,7 @@ mod quotas;
 mod retention;
 mod risk;
 mod scenarios;
+mod security;
 mod sms_abuse;
 mod sms_limits;
 mod step_up;

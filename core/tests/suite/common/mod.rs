@@ -167,6 +167,33 @@ impl Harness {
             .await
     }
 
+    /// Plays the operator: publishes a security notice to `user_id`, or to everyone.
+    pub async fn publish_notice(&self, user_id: Option<&str>, kind: &str, title: &str) {
+        let response = self
+            .http
+            .post(format!("{}/dev/notices", self.url))
+            .json(&serde_json::json!({
+                "user_id": user_id, "kind": kind, "title": title,
+                "body": "What happened and what it means.", "action": "What to do.",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// Sets (or with `None` lifts) the lowest app version the server serves.
+    pub async fn set_minimum_version(&self, version: Option<&str>) {
+        let response = self
+            .http
+            .post(format!("{}/dev/minimum-version", self.url))
+            .json(&serde_json::json!({ "version": version }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
     pub async fn advance_clock(&self, seconds: u64) {
         let response = self
             .http

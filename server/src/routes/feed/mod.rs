@@ -17,6 +17,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, Uri};
 use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use crate::app::Shared;
 use crate::error::ApiError;
@@ -25,9 +26,13 @@ use crate::feed::pages::Window;
 use crate::routes::session::caller;
 
 /// `?cursor=&limit=` of a paged list.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// `next_cursor` of the previous page; absent or empty for the first page. Opaque. Pages are keyed on the last item shown, so items added meanwhile neither shift nor repeat the following pages.
     cursor: Option<String>,
+    /// At most this many items: a whole number from 1 to 50 (default 20). Anything else (0, 51, -1, ten) is 422 `invalid_request`, on every list alike.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 50, default = 20)]
     limit: Option<String>,
 }
 

@@ -18,6 +18,26 @@ use crate::routes::session::caller;
 use super::{Mutation, PageQuery, bad_query, id};
 
 /// PUT likes, DELETE takes the like back.
+#[utoipa::path(
+    put,
+    path = "/v1/posts/{id}/like",
+    operation_id = "likePost",
+    tag = "feed",
+    summary = "Like a post",
+    description = "Likes the post. Liking again changes nothing.",
+    security(("bearerAuth" = [])),
+    params(
+        ("id" = String, Path, pattern = "^p_[0-9a-f]{16}$"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+    ),
+    responses(
+        (status = 200, description = "The post's like state after the change.", body = crate::feed::reactions::Liked, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
+        (status = 400, description = "`invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`.", body = crate::error::ErrorBody),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 404, description = "`post_not_found`: No post has this id, or it was deleted.", body = crate::error::ErrorBody),
+        (status = 422, description = "`idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body.", body = crate::error::ErrorBody)
+    )
+)]
 pub async fn like(
     request: Mutation,
     path: Result<Path<String>, PathRejection>,
@@ -28,7 +48,55 @@ pub async fn like(
     .await
 }
 
+/// DELETE: the same handler as PUT (the method says which); its own operation in the document.
+#[utoipa::path(
+    delete,
+    path = "/v1/posts/{id}/like",
+    operation_id = "unlikePost",
+    tag = "feed",
+    summary = "Take a like back",
+    description = "Takes the caller's like back. Doing it again changes nothing.",
+    security(("bearerAuth" = [])),
+    params(
+        ("id" = String, Path, pattern = "^p_[0-9a-f]{16}$"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+    ),
+    responses(
+        (status = 200, description = "The post's like state after the change.", body = crate::feed::reactions::Liked, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
+        (status = 400, description = "`invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`.", body = crate::error::ErrorBody),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 404, description = "`post_not_found`: No post has this id, or it was deleted.", body = crate::error::ErrorBody),
+        (status = 422, description = "`idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body.", body = crate::error::ErrorBody)
+    )
+)]
+pub async fn unlike(
+    request: Mutation,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Reply, ApiError> {
+    like(request, path).await
+}
+
 /// PUT collects, DELETE removes from the collection.
+#[utoipa::path(
+    put,
+    path = "/v1/posts/{id}/collect",
+    operation_id = "collectPost",
+    tag = "feed",
+    summary = "Collect a post",
+    description = "Adds the post to the caller's collection (GET /v1/me/collections). Collecting again changes nothing, and keeps its place.",
+    security(("bearerAuth" = [])),
+    params(
+        ("id" = String, Path, pattern = "^p_[0-9a-f]{16}$"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+    ),
+    responses(
+        (status = 200, description = "The post's collection state after the change.", body = crate::feed::reactions::Collected, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
+        (status = 400, description = "`invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`.", body = crate::error::ErrorBody),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 404, description = "`post_not_found`: No post has this id, or it was deleted.", body = crate::error::ErrorBody),
+        (status = 422, description = "`idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body.", body = crate::error::ErrorBody)
+    )
+)]
 pub async fn collect(
     request: Mutation,
     path: Result<Path<String>, PathRejection>,
@@ -37,6 +105,34 @@ pub async fn collect(
         reactions::collect(tx, user, post_id, on, now)
     })
     .await
+}
+
+/// DELETE: the same handler as PUT (the method says which); its own operation in the document.
+#[utoipa::path(
+    delete,
+    path = "/v1/posts/{id}/collect",
+    operation_id = "uncollectPost",
+    tag = "feed",
+    summary = "Remove a post from the collection",
+    description = "Removes the post from the caller's collection. Doing it again changes nothing.",
+    security(("bearerAuth" = [])),
+    params(
+        ("id" = String, Path, pattern = "^p_[0-9a-f]{16}$"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+    ),
+    responses(
+        (status = 200, description = "The post's collection state after the change.", body = crate::feed::reactions::Collected, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
+        (status = 400, description = "`invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`.", body = crate::error::ErrorBody),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 404, description = "`post_not_found`: No post has this id, or it was deleted.", body = crate::error::ErrorBody),
+        (status = 422, description = "`idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body.", body = crate::error::ErrorBody)
+    )
+)]
+pub async fn uncollect(
+    request: Mutation,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Reply, ApiError> {
+    collect(request, path).await
 }
 
 /// Sets (PUT) or clears (DELETE) the caller's mark on the post in `path`; answers with what
@@ -58,6 +154,24 @@ async fn toggle<T: Serialize>(
 }
 
 /// The caller's collected posts, most recently collected first.
+#[utoipa::path(
+    get,
+    path = "/v1/me/collections",
+    operation_id = "getCollections",
+    tag = "feed",
+    summary = "The caller's collection",
+    description = "The posts the caller collected, most recently collected first, in keyset pages.",
+    security(("bearerAuth" = [])),
+    params(
+        PageQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of posts.", body = crate::feed::pages::Page<crate::feed::posts::Post>),
+        (status = 400, description = "`invalid_cursor`: The cursor is not one this server gave.", body = crate::error::ErrorBody),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 422, description = "`invalid_request`: A query parameter has the wrong type (`limit` not a number, `personalised` not `true` or `false`).", body = crate::error::ErrorBody)
+    )
+)]
 pub async fn collections(
     State(state): State<Shared>,
     headers: HeaderMap,

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::app::Shared;
 use crate::error::ApiError;
@@ -13,13 +14,35 @@ use crate::feed::share::{self, By};
 
 use super::{Mutation, id};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ShareLink)]
 struct Link {
     /// A path on this server: the server does not know the address clients reach it by.
+    #[schema(examples("/p/q1w2e3r4t5y6u7i8"))]
     url: String,
     text: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/posts/{id}/share",
+    operation_id = "sharePost",
+    tag = "feed",
+    summary = "Share a post",
+    description = "A link to the post's public page and a text to share it with. The link is made the first time the post is shared and stays the same; it stops working when the post is deleted. Any member who can read the post may share it; the public page shows its text only if the author set `public_share`.",
+    security(("bearerAuth" = [])),
+    params(
+        ("id" = String, Path, pattern = "^p_[0-9a-f]{16}$"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+    ),
+    responses(
+        (status = 200, description = "The link and text.", body = Link, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
+        (status = 400, description = "`invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`.", body = crate::error::ErrorBody),
+        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 404, description = "`post_not_found`: No post has this id, or it was deleted.", body = crate::error::ErrorBody),
+        (status = 422, description = "`idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body.", body = crate::error::ErrorBody)
+    )
+)]
 pub async fn share(
     request: Mutation,
     path: Result<Path<String>, PathRejection>,
@@ -42,6 +65,21 @@ pub async fn share(
 
 /// Public: anyone with the link sees the post's author, and its text (never its photos) if
 /// the author allowed public sharing; otherwise a teaser that opens the app.
+#[utoipa::path(
+    get,
+    path = "/p/{code}",
+    operation_id = "getSharedPost",
+    tag = "feed",
+    summary = "A shared post's public page",
+    description = "A minimal HTML page for anyone with the link (no session): the author and, if the author allowed public sharing (`public_share`), the post's text; otherwise a teaser with a `medcircle://p/{code}` link that opens the app. Never the photos.",
+    params(
+        ("code" = String, Path, description = "The code of a share link.", pattern = "^[A-Za-z0-9_-]{16}$")
+    ),
+    responses(
+        (status = 200, description = "The page.", content_type = "text/html", body = String),
+        (status = 404, description = "No post is shared with this code, or it was deleted: an HTML page saying so.", content_type = "text/html", body = String)
+    )
+)]
 pub async fn landing(
     State(state): State<Shared>,
     path: Result<Path<String>, PathRejection>,

@@ -105,6 +105,17 @@ final class ErrorTests: XCTestCase {
             FfiConverterTypeProviderError.write, thrownBy: testingThrowProviderError)
     }
 
+    func testSecurityErrors() {
+        let samples: [SecurityError] = [
+            .NotLoggedIn, .SessionExpired, .ReauthRequired, .SessionNotFound, .CurrentSession,
+            .NoticeNotFound, .Network(problem: .updateRequired(minimum: "2.0")),
+            .Storage(detail: "通知表缺失"),
+        ]
+        assertEveryCase(
+            samples, FfiConverterTypeSecurityError.read, FfiConverterTypeSecurityError.write,
+            thrownBy: testingThrowSecurityError)
+    }
+
     func testRecordsErrors() {
         let samples: [RecordsError] = [
             .PersonalDataRefused, .InvalidTarget, .Network(problem: .insecureConnection(detail: "证书不匹配")),
@@ -134,6 +145,7 @@ private let purposes: [ConsentPurpose] = [
 private let networkProblems: [NetworkProblem] = [
     .offline, .timeout, .serverUnavailable(status: .max), .malformedResponse(detail: "不是 JSON"),
     .responseTooLarge(limitBytes: .max), .cancelled, .insecureConnection(detail: "证书已过期"),
+    .updateRequired(minimum: "10.0.1"),
     .rejected(status: .max, code: "未知代码", message: "服务器拒绝了请求 🚫"), .rejected(status: 0, code: "", message: ""),
 ]
 

@@ -168,6 +168,10 @@ extension Recorder: SessionListener where Value == SessionState {
     func onUpdate(state: SessionState) { record(state) }
 }
 
+extension Recorder: SecurityNoticesListener where Value == SecurityNotices {
+    func onUpdate(notices: SecurityNotices) { record(notices) }
+}
+
 extension Recorder: LoginScreenListener where Value == LoginScreen {
     func onUpdate(screen: LoginScreen) { record(screen) }
 }
@@ -431,6 +435,24 @@ final class ReferenceServer: @unchecked Sendable {
             let hasLocation = entry["has_location"] as? Bool
         else { throw SupportError("no certification of \(userId) in \(held)") }
         return hasLocation
+    }
+
+    /// A dev hook: POSTs `json` to `path`, which must answer 200.
+    func post(_ path: String, json: String) async throws {
+        guard let url = URL(string: baseURL + path) else { throw SupportError("bad URL \(baseURL + path)") }
+        var request = URLRequest(url: url, timeoutInterval: 10)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(json.utf8)
+        let (data, status): (Data, Int) = try await withCheckedThrowingContinuation { continuation in
+            URLSession.shared.dataTask(with: request) { data, response, error in
+                if let error { return continuation.resume(throwing: error) }
+                continuation.resume(returning: (data ?? Data(), (response as? HTTPURLResponse)?.statusCode ?? 0))
+            }.resume()
+        }
+        guard status == 200 else {
+            throw SupportError("POST \(path) -> HTTP \(status): \(String(decoding: data, as: UTF8.self))")
+        }
     }
 
     /// The JSON object a dev hook answers `GET path` with (which must be 200).

@@ -12,6 +12,7 @@ import com.medcircle.core.PrivacyException
 import com.medcircle.core.ProfileException
 import com.medcircle.core.ProviderException
 import com.medcircle.core.RecordsException
+import com.medcircle.core.SecurityException
 import com.medcircle.support.TestEnv
 import java.lang.reflect.Modifier
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -41,6 +42,7 @@ class ErrorLiftingTest {
             NetworkProblem.ResponseTooLarge(ULong.MAX_VALUE),
             NetworkProblem.Cancelled,
             NetworkProblem.InsecureConnection(EMOJI),
+            NetworkProblem.UpdateRequired("10.0.1"),
             NetworkProblem.Rejected(UShort.MAX_VALUE, "未知代码", ""),
         )
 
@@ -55,8 +57,8 @@ class ErrorLiftingTest {
 
     @Test
     fun `the network problems cover every case`() {
-        // 8: the cases of `NetworkProblem` in core/src/net/error.rs.
-        assertEquals(8, casesOf(NetworkProblem::class.java).size)
+        // 9: the cases of `NetworkProblem` in core/src/net/error.rs.
+        assertEquals(9, casesOf(NetworkProblem::class.java).size)
         assertEquals(casesOf(NetworkProblem::class.java), PROBLEMS.map { it.javaClass }.toSet())
     }
 
@@ -222,6 +224,22 @@ class ErrorLiftingTest {
             rustCases = 1,
             throwBack = ::testingThrowProviderError,
             cases = listOf(ProviderException.Failed(CHINESE), ProviderException.Failed("")),
+        )
+
+    @Test
+    fun `every SecurityError case lifts to its SecurityException`() =
+        assertEveryCaseLifts<SecurityException>(
+            rustCases = 8,
+            throwBack = ::testingThrowSecurityError,
+            cases = listOf(
+                SecurityException.NotLoggedIn(),
+                SecurityException.SessionExpired(),
+                SecurityException.ReauthRequired(),
+                SecurityException.SessionNotFound(),
+                SecurityException.CurrentSession(),
+                SecurityException.NoticeNotFound(),
+                SecurityException.Storage(CHINESE),
+            ) + PROBLEMS.map { SecurityException.Network(it) },
         )
 
     @Test

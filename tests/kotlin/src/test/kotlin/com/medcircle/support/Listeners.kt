@@ -4,6 +4,7 @@ import com.medcircle.CertificationStatusListener
 import com.medcircle.FeedListener
 import com.medcircle.FeedStatusListener
 import com.medcircle.LoginScreenListener
+import com.medcircle.SecurityNoticesListener
 import com.medcircle.SessionListener
 import com.medcircle.core.CertificationStatus
 import com.medcircle.core.FeedDiff
@@ -12,6 +13,7 @@ import com.medcircle.core.FeedStatus
 import com.medcircle.core.LogLevel
 import com.medcircle.core.LogSink
 import com.medcircle.core.LoginScreen
+import com.medcircle.core.SecurityNotices
 import com.medcircle.core.SessionState
 import com.medcircle.core.UploadProgress
 
@@ -19,6 +21,10 @@ import com.medcircle.core.UploadProgress
 
 class SessionRecorder : Recording<SessionState>("session state"), SessionListener {
     override fun onUpdate(state: SessionState) = record(state)
+}
+
+class NoticesRecorder : Recording<SecurityNotices>("security notices"), SecurityNoticesListener {
+    override fun onUpdate(notices: SecurityNotices) = record(notices)
 }
 
 class ScreenRecorder : Recording<LoginScreen>("login screen"), LoginScreenListener {

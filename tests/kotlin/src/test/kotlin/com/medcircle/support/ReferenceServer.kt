@@ -44,14 +44,23 @@ class ReferenceServer private constructor(
     }
 
     /** The body of `GET [pathAndQuery]` (a dev hook), which must answer 200. */
-    fun devGet(pathAndQuery: String): String {
-        val request = HttpRequest.newBuilder(URI.create("$url$pathAndQuery"))
-            .timeout(Duration.ofSeconds(10))
-            .GET()
-            .build()
+    fun devGet(pathAndQuery: String): String =
+        devSend(HttpRequest.newBuilder(URI.create("$url$pathAndQuery")).GET(), "GET $pathAndQuery")
+
+    /** A dev hook: POSTs [json] to [path] and returns the answer's body. */
+    fun devPost(path: String, json: String): String =
+        devSend(
+            HttpRequest.newBuilder(URI.create("$url$path"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)),
+            "POST $path",
+        )
+
+    private fun devSend(builder: HttpRequest.Builder, label: String): String {
+        val request = builder.timeout(Duration.ofSeconds(10)).build()
         val response = http.send(request, HttpResponse.BodyHandlers.ofString())
         if (response.statusCode() != 200) {
-            throw AssertionError("GET $pathAndQuery -> ${response.statusCode()} ${response.body()}")
+            throw AssertionError("$label -> ${response.statusCode()} ${response.body()}")
         }
         return response.body()
     }
