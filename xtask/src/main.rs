@@ -1,6 +1,7 @@
 //! Project tasks: `cargo xtask bindings`, `cargo xtask test`, `cargo xtask bench`,
 //! `cargo xtask size`.
 
+mod android;
 mod bench;
 mod bindings;
 mod chroot;
@@ -22,8 +23,9 @@ commands:
   bindings   build medcircle-ffi and generate the Kotlin and Swift bindings into target/bindings
   test       run every suite: Rust (workspace), the checks for the phones' targets (`cross`),
              the server's contract (schemathesis against its OpenAPI document), Kotlin on the
-             JVM, Swift on Linux (the bindings, then the iOS package's layer), and SQLCipher 4
-             compatibility with the `sqlcipher` shell
+             JVM (the bindings, then android/: the layer's tests under Robolectric and the
+             sample app's compile), Swift on Linux (the bindings, then the iOS package's layer),
+             and SQLCipher 4 compatibility with the `sqlcipher` shell
   cross      only the checks for the phones' targets: clippy of medcircle-ffi for the Android
              ABIs and aarch64-apple-ios, and the Android static library's keyring JNI export
   contract   only the server's contract run (needs `cargo build -p medcircle-server` first)
