@@ -73,7 +73,8 @@ final class ModelTests: ServerTestCase {
         await model.accept()
         XCTAssertNil(model.lastError)
         XCTAssertEqual(model.needsAcceptance, false)
-        XCTAssertEqual(try await client.consent().status().acceptedVersion, policy.version)
+        let status = try await client.consent().status()
+        XCTAssertEqual(status.acceptedVersion, policy.version)
 
         // Accepted: another screen asks nothing and fetches nothing.
         let again = ConsentModel(consent: client.consent())
