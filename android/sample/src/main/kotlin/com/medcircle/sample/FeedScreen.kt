@@ -21,6 +21,7 @@ import com.medcircle.core.FeedItem
 import com.medcircle.core.FeedStatus
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.launch
+import java.io.IOException
 
 /**
  * The feed, live: the cached list at once, then every change (a refresh, a like, a post being
@@ -59,9 +60,13 @@ fun CoroutineScope.feedScreen(activity: SampleActivity, client: MedCircleClient)
     }
     val choosePhoto = activity.button("Photo…") {
         launch {
-            activity.pickPhoto()?.let {
-                photo = it
-                photoLabel.text = "1 photo, ${it.size / 1024} KB"
+            try {
+                activity.pickPhoto()?.let {
+                    photo = it
+                    photoLabel.text = "1 photo, ${it.size / 1024} KB"
+                }
+            } catch (e: IOException) {
+                problem.text = "The photo cannot be read: ${e.message}"
             }
         }
     }
