@@ -1,5 +1,5 @@
-//! Project tasks: `cargo xtask bindings`, `cargo xtask test`, `cargo xtask bench`,
-//! `cargo xtask size`.
+//! Project tasks: `cargo xtask bindings`, `cargo xtask test`, `cargo xtask docs`,
+//! `cargo xtask bench`, `cargo xtask size`, and the smaller ones in USAGE.
 
 mod android;
 mod bench;
@@ -8,6 +8,7 @@ mod chroot;
 mod cmd;
 mod contract;
 mod cross;
+mod docs;
 mod fuzz;
 mod json;
 mod size;
@@ -29,6 +30,8 @@ commands:
   cross      only the checks for the phones' targets: clippy of medcircle-ffi for the Android
              ABIs and aarch64-apple-ios, and the Android static library's keyring JNI export
   contract   only the server's contract run (needs `cargo build -p medcircle-server` first)
+  docs       the API reference in target/: rustdoc (core, FFI crate), Dokka (the Android layer
+             and the Kotlin bindings), DocC (the iOS package's Swift, in the Swift chroot)
   privacy    regenerate the store declarations from core/privacy/inventory.toml
   fuzz       every fuzz target in fuzz/ for SECONDS each (`fuzz 60`; nightly and cargo-fuzz,
              installed if missing)
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
             contract::run(&root, &bindings::target_dir(&root))
                 .map(|cases| println!("{cases} passed, 0 failed"))
         }
+        Some("docs") => docs::run_all(&root()),
         Some("bench") => bench::run_all(&root(), &args[1..]),
         Some("size") => size::run_all(&root()),
         Some("privacy") => cmd::run(
