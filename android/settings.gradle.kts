@@ -12,4 +12,4 @@ dependencyResolutionManagement {
     }
 }
 rootProject.name = "medcircle-android"
-include(":medcircle")
+include(":medcircle", ":sample")

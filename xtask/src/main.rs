@@ -1,12 +1,14 @@
-//! Project tasks: `cargo xtask bindings`, `cargo xtask test`, `cargo xtask bench`,
-//! `cargo xtask size`.
+//! Project tasks: `cargo xtask bindings`, `cargo xtask test`, `cargo xtask docs`,
+//! `cargo xtask bench`, `cargo xtask size`, and the smaller ones in USAGE.
 
+mod android;
 mod bench;
 mod bindings;
 mod chroot;
 mod cmd;
 mod contract;
 mod cross;
+mod docs;
 mod fuzz;
 mod json;
 mod size;
@@ -22,12 +24,15 @@ commands:
   bindings   build medcircle-ffi and generate the Kotlin and Swift bindings into target/bindings
   test       run every suite: Rust (workspace), the checks for the phones' targets (`cross`),
              the server's contract (schemathesis against its OpenAPI document), Kotlin on the
-             JVM, Swift on Linux (the bindings, then the iOS package's layer), and SQLCipher 4
-             compatibility with the `sqlcipher` shell
+             JVM (the bindings, then android/: the layer's tests under Robolectric and the
+             sample app's compile), Swift on Linux (the bindings, then the iOS package's layer),
+             and SQLCipher 4 compatibility with the `sqlcipher` shell
   cross      only the checks for the phones' targets: clippy of medcircle-ffi for the Android
              ABIs and aarch64-apple-ios, and the Android static library's keyring JNI export
   contract   only the server's contract run (needs `cargo build -p medcircle-server` first)
   openapi    rewrite server/openapi.json from the handlers' annotations (the served document)
+  docs       the API reference in target/: rustdoc (core, FFI crate), Dokka (the Android layer
+             and the Kotlin bindings), DocC (the iOS package's Swift, in the Swift chroot)
   privacy    regenerate the store declarations from core/privacy/inventory.toml
   fuzz       every fuzz target in fuzz/ for SECONDS each (`fuzz 60`; nightly and cargo-fuzz,
              installed if missing)
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
             contract::run(&root, &bindings::target_dir(&root))
                 .map(|cases| println!("{cases} passed, 0 failed"))
         }
+        Some("docs") => docs::run_all(&root()),
         Some("bench") => bench::run_all(&root(), &args[1..]),
         Some("size") => size::run_all(&root()),
         Some("openapi") => cmd::run(

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every suite, in order (Rust, the checks for the phones' targets, the
-//! contract run, Kotlin, Swift: the bindings suite, then the iOS package's Swift layer, the
-//! SQLCipher shell); any failure or missing toolchain fails the run.
+//! contract run, Kotlin: the bindings suite, then the Android code; Swift: the bindings suite,
+//! then the iOS package's Swift layer; the SQLCipher shell); any failure or missing toolchain
+//! fails the run.
 
 use std::path::Path;
 use std::process::Command;
@@ -8,7 +9,7 @@ use std::process::Command;
 use crate::bindings::{self, LIBRARY, target_dir};
 use crate::chroot::Chroot;
 use crate::cmd::{Result, cargo, run, run_capturing};
-use crate::{contract, cross, sqlcipher_shell};
+use crate::{android, contract, cross, sqlcipher_shell};
 
 /// Set once the run is inside its own session keyring.
 const IN_SESSION_KEYRING: &str = "MEDCIRCLE_IN_SESSION_KEYRING";
@@ -32,18 +33,20 @@ pub(crate) fn run_all(root: &Path) -> Result {
     let contract = contract::run(root, &target)?;
     let generated = bindings::generate(root, bindings::Purpose::Suites)?;
     let kotlin = count_maven(&kotlin(root, &generated.join("kotlin"), &target)?)?;
+    let android = count_maven(&android::run(root, &generated.join("kotlin"), &target)?)?;
     let bindings_swift = count_swift(&swift(root, &target, &root.join("tests/swift"))?)?;
     let ios = count_swift(&swift(root, &target, &root.join("ios"))?)?;
     let sqlcipher = sqlcipher_shell::run_all(root, &target)?;
     println!(
         "xtask: every suite passed: Rust {rust}, phone targets (checks) {cross}, \
          contract (schemathesis cases) {contract}, Kotlin/JVM {kotlin}, \
+         Android layer on the JVM (Robolectric; sample app compiled) {android}, \
          Swift/Linux {bindings_swift}, iOS layer on Swift/Linux {ios}, SQLCipher shell {sqlcipher}"
     );
     // The one closing line, in the form any CI reads.
     println!(
         "{} passed, 0 failed",
-        rust + cross + contract + kotlin + bindings_swift + ios + sqlcipher
+        rust + cross + contract + kotlin + android + bindings_swift + ios + sqlcipher
     );
     Ok(())
 }
@@ -65,7 +68,7 @@ fn count_maven(output: &str) -> Result<u64> {
         .filter(|l| !l.contains(" -- in "))
         .find_map(|l| l.split("Tests run: ").nth(1))
         .and_then(|rest| rest.split(',').next()?.trim().parse().ok())
-        .ok_or_else(|| "the Kotlin suite printed no test summary".to_string())
+        .ok_or_else(|| "Maven printed no test summary".to_string())
 }
 
 /// The Swift runner's own line: `run-tests.sh: N Swift tests passed`.

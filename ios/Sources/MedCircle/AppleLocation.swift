@@ -8,10 +8,13 @@ import CoreLocation
 public final class AppleLocation: LocationProvider, @unchecked Sendable {
     private let timeout: Duration
 
+    /// A provider that gives up on a fix after `timeout`.
     public init(timeout: Duration = .seconds(15)) {
         self.timeout = timeout
     }
 
+    /// One fix, or `ProviderError.Failed` saying why not; called by the core only when
+    /// positioning allows.
     public func currentLocation() async throws -> Location {
         let timeout = self.timeout
         let fix = try await withThrowingTaskGroup(of: CLLocation?.self) { group in

@@ -9,8 +9,10 @@ import CoreLocation
 /// refusal is `.deniedPermanently`. Photos need no permission: the app picks them with
 /// `PHPickerViewController`, so the answer is `.granted` and no dialog is shown.
 public final class ApplePermissions: PermissionProvider, @unchecked Sendable {
+    /// A provider; register it with `permissions().setProvider(provider:)`.
     public init() {}
 
+    /// Where `permission` stands now, read without asking the user.
     public func status(permission: Permission) throws -> PermissionStatus {
         switch permission {
         case .camera: return PermissionStatus(AVCaptureDevice.authorizationStatus(for: .video))
@@ -19,6 +21,8 @@ public final class ApplePermissions: PermissionProvider, @unchecked Sendable {
         }
     }
 
+    /// Shows the system's dialog for `permission` (the core asks only after its rationale) and
+    /// returns the answer.
     public func request(permission: Permission) async throws -> PermissionStatus {
         switch permission {
         case .camera:

@@ -17,6 +17,8 @@ public final class BrowserLogin: NSObject, ASWebAuthenticationPresentationContex
         self.anchor = anchor
     }
 
+    /// Opens `url` (the core's authorization URL) in the sheet and returns the redirect to
+    /// `redirectURI`, or nil when the user closed the sheet. Cancelling the task closes it.
     public func authorize(url: URL, redirectURI: String) async throws -> URL? {
         guard let scheme = OAuthRedirect.callbackScheme(of: redirectURI) else {
             throw ProviderError.Failed(detail: "the redirect URI has no private-use scheme")
@@ -44,6 +46,7 @@ public final class BrowserLogin: NSObject, ASWebAuthenticationPresentationContex
         }
     }
 
+    /// The window given at creation.
     public nonisolated func presentationAnchor(for session: ASWebAuthenticationSession) -> ASPresentationAnchor {
         MainActor.assumeIsolated { anchor }
     }

@@ -21,15 +21,24 @@ extension MedCircleClient {
     /// need nothing from the app: device information (read after a login, for risk control) and,
     /// where Core Location exists, one location fix (read only as positioning allows). Register
     /// an `ApplePermissions` yourself (`permissions().setProvider(provider:)`).
+    ///
+    /// - Parameters:
+    ///   - serverURL: the API's base URL; `https` unless `dev`.
+    ///   - spkiPins: certificate pins (base64 SHA-256 of a SubjectPublicKeyInfo), a backup pin
+    ///     with the live one; empty: the system of trust alone.
+    ///   - oauthProviders: the OpenID Connect providers offered for third-party login.
+    ///   - dev: a development build: plain `http` is allowed, and only to a loopback server (the
+    ///     reference server, from the simulator). Never in a release build.
     public static func open(
         serverURL: URL,
         spkiPins: [String] = [],
-        oauthProviders: [OAuthProviderConfig] = []
+        oauthProviders: [OAuthProviderConfig] = [],
+        dev: Bool = false
     ) async throws -> MedCircleClient {
         let client = try await open(config: ClientConfig(
             serverUrl: serverURL.absoluteString,
             dataDir: try dataDirectory().path,
-            dev: false,
+            dev: dev,
             spkiPins: spkiPins,
             oauthProviders: oauthProviders
         ))

@@ -16,6 +16,7 @@ public final class DeviceInformation: DeviceInfoProvider, @unchecked Sendable {
     private var path: NWPath?
     #endif
 
+    /// A provider; it starts following the network path at once.
     public init() {
         #if canImport(Network)
         monitor.pathUpdateHandler = { [weak self] path in
@@ -32,6 +33,8 @@ public final class DeviceInformation: DeviceInfoProvider, @unchecked Sendable {
         #endif
     }
 
+    /// The inventory's `device_info` as the device reports it now; called by the core after a
+    /// login.
     public func deviceInfo() throws -> DeviceInfo {
         DeviceInfo(
             model: Self.machine(),

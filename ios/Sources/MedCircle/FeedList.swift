@@ -1,6 +1,8 @@
 /// The feed list and the core's diffs no longer agree: a diff names a place the list lacks.
 public struct FeedListDiverged: Error, Equatable {
+    /// The diff that did not fit.
     public let diff: FeedDiff
+    /// How many items the list had then.
     public let count: Int
 }
 

@@ -12,6 +12,7 @@ public final class SessionModel {
 
     @ObservationIgnored private let auth: Auth
 
+    /// A model over `auth` (`client.auth()`), holding the session as it is now.
     public init(auth: Auth) {
         self.auth = auth
         state = auth.sessionState()
@@ -30,17 +31,19 @@ public final class SessionModel {
 @available(iOS 17.0, macOS 14.0, *)
 @MainActor
 @Observable
-public final class FeedModel {
+public final class FeedModel: KeepsLastError {
     /// The list, diffs applied; empty until the cache arrives (right after `follow()` starts).
     public private(set) var items: [FeedItem] = []
     /// Offline, end reached, what waits in the outbox, notices; nil until the core reports.
     public private(set) var status: FeedStatus?
     /// Bytes sent and total of the upload in progress, if any.
     public private(set) var upload: (sent: UInt64, total: UInt64)?
+    /// Why the last action failed; nil after one succeeds.
     public var lastError: Error?
 
     @ObservationIgnored private let feed: Feed
 
+    /// A model over `feed` (`client.feed()`); it shows nothing until `follow()` runs.
     public init(feed: Feed) {
         self.feed = feed
     }
@@ -70,10 +73,12 @@ public final class FeedModel {
         await attempt { _ = try await feed.refresh() }
     }
 
+    /// Asks the server for the next page, appended to the list.
     public func loadMore() async {
         await attempt { _ = try await feed.loadMore() }
     }
 
+    /// Likes `post`, or takes the like back; offline, it waits in the outbox.
     public func setLiked(_ post: Post, _ liked: Bool) async {
         await attempt { _ = try await feed.setLiked(postId: post.id, liked: liked) }
     }
@@ -92,11 +97,96 @@ public final class FeedModel {
         }
     }
 
+    /// Clears the notices of actions the server refused for good, once the user has seen them.
     public func dismissNotices() {
         feed.dismissNotices()
     }
 
-    private func attempt(_ action: () async throws -> Void) async {
+}
+
+/// The privacy policy for SwiftUI: whether the user must accept it, the document to show, and
+/// the acceptance. The core sends nothing but the policy's own requests before `accept()`.
+@available(iOS 17.0, macOS 14.0, *)
+@MainActor
+@Observable
+public final class ConsentModel: KeepsLastError {
+    /// Whether the newest version known is still to be accepted; nil until `load()` has read it.
+    public private(set) var needsAcceptance: Bool?
+    /// The policy to show, fetched by `load()` when it needs acceptance.
+    public private(set) var policy: PolicyDocument?
+    /// Why the last step failed (offline, …); nil after one succeeds.
+    public var lastError: Error?
+
+    @ObservationIgnored private let consent: Consent
+
+    /// A model over `consent` (`client.consent()`); it knows nothing until `load()`.
+    public init(consent: Consent) {
+        self.consent = consent
+    }
+
+    /// Reads whether the policy is accepted (from this device) and, when it is not, fetches it.
+    public func load() async {
+        await attempt {
+            let status = try await consent.status()
+            if status.needsAcceptance {
+                policy = try await consent.fetchPolicy()
+            }
+            needsAcceptance = status.needsAcceptance
+        }
+    }
+
+    /// Accepts the policy `load()` fetched.
+    public func accept() async {
+        guard let policy else { return }
+        await attempt {
+            needsAcceptance = try await consent.accept(version: policy.version).needsAcceptance
+        }
+    }
+}
+
+/// A login screen for SwiftUI: `screen` follows the core's login flow while `follow()` runs
+/// (`.task { await login.follow() }`); `send(_:)` passes on what the user did. The flow decides
+/// every step: this only shows it.
+@available(iOS 17.0, macOS 14.0, *)
+@MainActor
+@Observable
+public final class LoginModel {
+    /// What to show: the step, whether a request is in flight, the last event's error.
+    public private(set) var screen: LoginScreen
+
+    @ObservationIgnored private let login: Login
+
+    /// A model over one login flow (`client.auth().loginFlow()`), at its current screen.
+    public init(login: Login) {
+        self.login = login
+        screen = login.screen()
+    }
+
+    /// Follows the flow's screens until the calling task is cancelled.
+    public func follow() async {
+        for await screen in login.screens() {
+            self.screen = screen
+        }
+    }
+
+    /// Sends one event (a phone number, a code, `.back`, …) and shows the screen it leads to.
+    /// The event runs to its end in the core even if the calling task is cancelled.
+    @discardableResult
+    public func send(_ event: LoginEvent) async -> LoginScreen {
+        let next = await login.send(event: event)
+        screen = next
+        return next
+    }
+}
+
+/// A model whose actions keep their failure for the view to show.
+@MainActor
+protocol KeepsLastError: AnyObject {
+    var lastError: Error? { get set }
+}
+
+extension KeepsLastError {
+    func attempt(_ action: () async throws -> Void) async {
         do {
             try await action()
             lastError = nil

@@ -7,10 +7,12 @@ import os
 public final class OSLogSink: LogSink, @unchecked Sendable {
     private let logger: Logger
 
+    /// A sink writing under `subsystem` (the app's bundle identifier by default) and `category`.
     public init(subsystem: String = Bundle.main.bundleIdentifier ?? "com.medcircle", category: String = "core") {
         logger = Logger(subsystem: subsystem, category: category)
     }
 
+    /// Writes one line, already redacted by the core, at the matching log type.
     public func log(level: LogLevel, target: String, message: String) {
         logger.log(level: OSLogType(level), "\(target, privacy: .public): \(message, privacy: .public)")
     }

@@ -6,6 +6,7 @@ import AVFoundation
 /// the permission gate allowed `Feature.scanToLogin`; show `session` with an
 /// `AVCaptureVideoPreviewLayer`.
 public final class QRScanner: NSObject, AVCaptureMetadataOutputObjectsDelegate, @unchecked Sendable {
+    /// The capture session, to show in an `AVCaptureVideoPreviewLayer`.
     public let session = AVCaptureSession()
     /// Each code's text; only the newest is kept while the reader is busy.
     public let codes: AsyncStream<String>
@@ -13,11 +14,13 @@ public final class QRScanner: NSObject, AVCaptureMetadataOutputObjectsDelegate, 
     /// Starting and stopping a session blocks: never on the main thread.
     private let queue = DispatchQueue(label: "com.medcircle.qr-scanner")
 
+    /// A scanner, not yet running.
     public override init() {
         (codes, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         super.init()
     }
 
+    /// Starts the back camera and reading QR codes; throws when there is no camera that can.
     public func start() throws {
         guard let camera = AVCaptureDevice.default(.builtInWideAngleCamera, for: .video, position: .back) else {
             throw ProviderError.Failed(detail: "no back camera")
@@ -37,11 +40,13 @@ public final class QRScanner: NSObject, AVCaptureMetadataOutputObjectsDelegate, 
         queue.async { self.session.startRunning() }
     }
 
+    /// Stops the camera and ends `codes`.
     public func stop() {
         queue.async { self.session.stopRunning() }
         continuation.finish()
     }
 
+    /// AVFoundation's callback: each QR code read goes to `codes`.
     public func metadataOutput(
         _ output: AVCaptureMetadataOutput,
         didOutput metadataObjects: [AVMetadataObject],

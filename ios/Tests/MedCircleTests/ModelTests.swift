@@ -59,4 +59,59 @@ final class ModelTests: ServerTestCase {
         }
         XCTAssertEqual(error, .NotLoggedIn)
     }
+
+    func testTheConsentModelShowsThePolicyUntilItIsAccepted() async throws {
+        let client = try await openClient()
+        let model = ConsentModel(consent: client.consent())
+        XCTAssertNil(model.needsAcceptance)
+        await model.load()
+        XCTAssertNil(model.lastError)
+        XCTAssertEqual(model.needsAcceptance, true)
+        let policy = try XCTUnwrap(model.policy)
+        XCTAssertFalse(policy.sections.isEmpty)
+
+        await model.accept()
+        XCTAssertNil(model.lastError)
+        XCTAssertEqual(model.needsAcceptance, false)
+        let status = try await client.consent().status()
+        XCTAssertEqual(status.acceptedVersion, policy.version)
+
+        // Accepted: another screen asks nothing and fetches nothing.
+        let again = ConsentModel(consent: client.consent())
+        await again.load()
+        XCTAssertEqual(again.needsAcceptance, false)
+        XCTAssertNil(again.policy)
+    }
+
+    func testTheLoginModelLogsInWithAnSMSCode() async throws {
+        let client = try await consentedClient()
+        let model = LoginModel(login: client.auth().loginFlow())
+        XCTAssertEqual(model.screen.step, .start)
+        let following = Task { await model.follow() }
+
+        await model.send(.requestSmsCode(phone: "12"))
+        guard case .InvalidPhone = model.screen.error else {
+            return XCTFail("expected InvalidPhone, got \(String(describing: model.screen.error))")
+        }
+        XCTAssertEqual(model.screen.step, .start)
+
+        let phone = "13800138053"
+        await model.send(.requestSmsCode(phone: phone))
+        guard case .enterSmsCode = model.screen.step else {
+            return XCTFail("expected the code step, got \(model.screen.step)")
+        }
+        let code = try await server.smsCode(for: phone)
+        await model.send(.submitSmsCode(code: code))
+        try await eventually {
+            if case .loggedIn = model.screen.step { return !model.screen.busy } else { return false }
+        }
+        guard case .loggedIn(let user) = client.auth().sessionState() else {
+            return XCTFail("the session did not follow the login")
+        }
+        XCTAssertEqual(model.screen.step, .loggedIn(user: user))
+
+        following.cancel()
+        try await ended(following)
+        await client.finishBackgroundWork(limitMs: 5000)
+    }
 }

@@ -20,6 +20,7 @@ import com.medcircle.core.NetworkType
 class AndroidDeviceInfo(context: Context) : DeviceInfoProvider {
     private val context = context.applicationContext
 
+    /** The inventory's `device_info` as the device reports it now; called by the core after a login. */
     override fun deviceInfo(): DeviceInfo {
         val network = networkType()
         return DeviceInfo(

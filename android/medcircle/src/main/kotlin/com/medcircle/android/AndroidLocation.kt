@@ -27,6 +27,8 @@ class AndroidLocation(
 ) : LocationProvider {
     private val context = context.applicationContext
 
+    /** One fix, or `ProviderException.Failed` saying why not (no permission, location off, no
+     * fix in time); called by the core only when positioning allows. */
     override suspend fun currentLocation(): Location {
         val precise = granted(Manifest.permission.ACCESS_FINE_LOCATION)
         if (!precise && !granted(Manifest.permission.ACCESS_COARSE_LOCATION)) {

@@ -93,6 +93,7 @@ class AndroidPermissions(context: Context) : PermissionProvider {
         }
     }
 
+    /** Where [permission] stands now, read without asking the user. */
     override fun status(permission: Permission): PermissionStatus {
         val names = androidPermissions(permission)
         settled(permission, names)?.let { return it }

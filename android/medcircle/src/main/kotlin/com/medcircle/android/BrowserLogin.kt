@@ -19,10 +19,12 @@ import androidx.browser.customtabs.CustomTabsIntent
  * the redirect (state, PKCE, the registered redirect URI); this only carries it back.
  */
 class BrowserLogin : ActivityResultContract<String, String?>() {
+    /** Opens the browser at [input], the authorization URL. */
     override fun createIntent(context: Context, input: String): Intent =
         Intent(context, BrowserLoginActivity::class.java)
             .putExtra(BrowserLoginActivity.EXTRA_AUTHORIZATION_URL, input)
 
+    /** The redirect URL, or null when the user came back without finishing. */
     override fun parseResult(resultCode: Int, intent: Intent?): String? =
         if (resultCode == Activity.RESULT_OK) intent?.dataString else null
 }

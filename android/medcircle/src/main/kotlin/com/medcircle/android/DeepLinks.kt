@@ -10,12 +10,15 @@ import android.net.Uri
  */
 sealed interface DeepLink {
     /** A web login's QR code, opened outside the app (by the system camera, say): pass
-     * [payload] to `Auth.scanWebLogin`, exactly as a code scanned in the app. */
+     * [payload] to `Auth.scanWebLogin`, exactly as a code scanned in the app.
+     * @property payload the whole link, as the QR code holds it. */
     data class WebLogin(val payload: String) : DeepLink
 
-    /** A post's share link, `https://<share host>/p/<code>`. */
+    /** A post's share link, `https://<share host>/p/<code>`.
+     * @property code the share code, for the feed to open the post. */
     data class SharedPost(val code: String) : DeepLink
 
+    /** Reading a link from an intent. */
     companion object {
         private const val WEB_LOGIN_SCHEME = "medcircle"
         private const val WEB_LOGIN_HOST = "web-login"

@@ -10,10 +10,12 @@ import com.medcircle.setLogger
  * logcat tag is short). Lines arrive redacted: no phone numbers, codes, tokens or positions.
  */
 class LogcatSink(private val tag: String = "MedCircle") : LogSink {
+    /** Writes one line, already redacted by the core, at the matching logcat priority. */
     override fun log(level: LogLevel, target: String, message: String) {
         Log.println(priority(level), tag, "$target: $message")
     }
 
+    /** Installing the sink. */
     companion object {
         /** Sends the core's lines at [maxLevel] and more severe to logcat. */
         fun install(maxLevel: LogLevel = LogLevel.INFO) = setLogger(LogcatSink(), maxLevel)

@@ -22,12 +22,20 @@ object MedCircleAndroid {
      * registers what needs only a context: device information (read after a login, for risk
      * control) and one location fix (read only as positioning allows). Register an
      * [AndroidPermissions] yourself (`client.permissions().setProvider`): it needs an activity.
+     *
+     * @param serverUrl the API's base URL; `https` unless [dev].
+     * @param spkiPins certificate pins (base64 SHA-256 of a SubjectPublicKeyInfo), a backup pin
+     *   with the live one; empty: the system of trust alone.
+     * @param oauthProviders the OpenID Connect providers offered for third-party login.
+     * @param dev a development build: plain `http` is allowed, and only to a loopback server
+     *   (the reference server reached through `adb reverse`). Never in a release build.
      */
     suspend fun open(
         context: Context,
         serverUrl: String,
         spkiPins: List<String> = emptyList(),
         oauthProviders: List<OAuthProviderConfig> = emptyList(),
+        dev: Boolean = false,
     ): MedCircleClient {
         val app = context.applicationContext
         // Loading the library and creating the data directory touch the disk: not on the main thread.
@@ -39,7 +47,7 @@ object MedCircleAndroid {
             ClientConfig(
                 serverUrl = serverUrl,
                 dataDir = dataDir,
-                dev = false,
+                dev = dev,
                 spkiPins = spkiPins,
                 oauthProviders = oauthProviders,
             ),
