@@ -7,12 +7,13 @@ use std::process::Command;
 use crate::cmd::{Result, run};
 
 const DEFAULT_DIR: &str = "/var/cache/medcircle/swift-trixie";
-/// Where the repository appears inside the chroot.
-const REPO_INSIDE: &str = "/medcircle";
 
 pub(crate) struct Chroot {
     dir: PathBuf,
     repo: PathBuf,
+    /// Where the repository appears inside the chroot: a place of its own per checkout, so
+    /// that two checkouts testing at once each test their own code.
+    repo_inside: String,
 }
 
 impl Chroot {
@@ -30,6 +31,7 @@ impl Chroot {
         Ok(Chroot {
             dir,
             repo: repo.to_path_buf(),
+            repo_inside: inside_path(repo),
         })
     }
 
@@ -38,7 +40,7 @@ impl Chroot {
         let relative = path
             .strip_prefix(&self.repo)
             .map_err(|_| format!("{} is outside the repository", path.display()))?;
-        Ok(Path::new(REPO_INSIDE)
+        Ok(Path::new(&self.repo_inside)
             .join(relative)
             .to_string_lossy()
             .into_owned())
@@ -54,17 +56,19 @@ impl Chroot {
         command
     }
 
-    /// Mounts the repository, and /proc when `with_proc` (Swift needs it), for one run.
+    /// Mounts the repository, and /proc when `with_proc` (Swift needs it), for one run. /proc
+    /// is mounted over whatever another run mounted there and unmounted once, so runs at the
+    /// same time never take it from each other.
     pub(crate) fn mount(&self, with_proc: bool) -> Result<Mounts> {
         let mut mounts = Mounts { points: Vec::new() };
-        let proc = self.dir.join("proc");
-        if with_proc && !is_mounted(&proc) {
+        if with_proc {
+            let proc = self.dir.join("proc");
             run(Command::new("mount")
                 .args(["-t", "proc", "proc"])
                 .arg(&proc))?;
             mounts.points.push(proc);
         }
-        let repo_point = self.dir.join(REPO_INSIDE.trim_start_matches('/'));
+        let repo_point = self.dir.join(self.repo_inside.trim_start_matches('/'));
         std::fs::create_dir_all(&repo_point).map_err(|e| e.to_string())?;
         if !is_mounted(&repo_point) {
             run(Command::new("mount")
@@ -92,6 +96,16 @@ impl Drop for Mounts {
     }
 }
 
+/// `/medcircle` followed by the checkout's path, e.g. `/medcircle_work_main` for `/work/main`.
+fn inside_path(repo: &Path) -> String {
+    let flattened: String = repo
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("/medcircle{flattened}")
+}
+
 fn is_mounted(point: &Path) -> bool {
     std::fs::read_to_string("/proc/mounts").is_ok_and(|mounts| {
         mounts
@@ -99,4 +113,18 @@ fn is_mounted(point: &Path) -> bool {
             .filter_map(|line| line.split_whitespace().nth(1))
             .any(|mounted| Path::new(mounted) == point)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_checkout_has_its_own_place_inside() {
+        assert_eq!(inside_path(Path::new("/work/main")), "/medcircle_work_main");
+        assert_ne!(
+            inside_path(Path::new("/work/main")),
+            inside_path(Path::new("/work/other"))
+        );
+    }
 }
