@@ -38,6 +38,7 @@ dependencies {
     implementation(libs.androidx.browser)
     implementation(libs.androidx.core)
     implementation(libs.zxing.core)
+    implementation(libs.wechat.opensdk)
 
     // The JVM's JNA, for the unit tests that load the host library.
     testImplementation(libs.jna)
