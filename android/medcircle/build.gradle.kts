@@ -28,6 +28,8 @@ android {
         // FlowsTest drives the host build of the library (`cargo build -p medcircle-ffi`) through
         // JNA; on Linux it needs a session keyring (tests/kotlin/README.md).
         it.systemProperty("jna.library.path", rootDir.resolve("../target/debug").path)
+        // NoticesFlowTest starts the reference server (`cargo build -p medcircle-server`).
+        it.systemProperty("medcircle.serverBin", rootDir.resolve("../target/debug/medcircle-server").path)
     }
 }
 
@@ -38,6 +40,7 @@ dependencies {
     implementation(libs.androidx.browser)
     implementation(libs.androidx.core)
     implementation(libs.zxing.core)
+    implementation(libs.wechat.opensdk)
 
     // The JVM's JNA, for the unit tests that load the host library.
     testImplementation(libs.jna)

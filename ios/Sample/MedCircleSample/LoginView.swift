@@ -8,14 +8,21 @@ struct LoginView: View {
     @State private var phone = ""
     @State private var code = ""
 
-    init(login: Login) {
+    /// Why the server ended the last session, if it did: said at the start.
+    let ended: EndReason?
+
+    init(login: Login, ended: EndReason? = nil) {
         _model = State(initialValue: LoginModel(login: login))
+        self.ended = ended
     }
 
     var body: some View {
         Form {
             switch model.screen.step {
             case .start:
+                if let ended {
+                    Text(Self.describe(ended))
+                }
                 Section("Log in with your mobile number") {
                     TextField("Mobile number", text: $phone).keyboardType(.phonePad)
                     Button("Send code") { send(.requestSmsCode(phone: phone)) }
@@ -42,5 +49,13 @@ struct LoginView: View {
 
     private func send(_ event: LoginEvent) {
         Task { await model.send(event) }
+    }
+
+    private static func describe(_ reason: EndReason) -> String {
+        switch reason {
+        case .signedOutFromAnotherDevice: return "You were signed out from another device."
+        case .forcedLogout: return "Your sessions were ended to protect your account: see the security notices."
+        case .refreshRefused: return "Your session has ended."
+        }
     }
 }

@@ -58,6 +58,12 @@ struct AppView: View {
         _session = State(initialValue: SessionModel(auth: client.auth()))
     }
 
+    /// Why the server ended the session, for the login screen that follows.
+    private var endReason: EndReason? {
+        if case .ended(_, _, let reason) = session.state { return reason }
+        return nil
+    }
+
     var body: some View {
         switch consent.needsAcceptance {
         case true?:
@@ -67,7 +73,7 @@ struct AppView: View {
                 if case .loggedIn = session.state {
                     FeedView(feed: client.feed(), auth: client.auth())
                 } else {
-                    LoginView(login: client.auth().loginFlow())
+                    LoginView(login: client.auth().loginFlow(), ended: endReason)
                 }
             }
             .task { await session.follow() }

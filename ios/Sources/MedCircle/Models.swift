@@ -179,6 +179,50 @@ public final class LoginModel {
     }
 }
 
+/// The security notices for SwiftUI (a badge, the notices screen): the notices, the unread
+/// count and the update prompt follow the core while `follow()` runs. Its own model, not part
+/// of `SessionModel`: a session screen and a badge live and stop apart, and each follows only
+/// what it shows.
+@available(iOS 17.0, macOS 14.0, *)
+@MainActor
+@Observable
+public final class SecurityNoticesModel: KeepsLastError {
+    /// Newest first; empty until the kept notices arrive (right after `follow()` starts).
+    public private(set) var notices: [SecurityNotice] = []
+    /// What the badge shows, as the core counts it.
+    public private(set) var unread: UInt32 = 0
+    /// The minimum version when this build is below it: show an update prompt.
+    public private(set) var updateRequired: String?
+    /// Why the last action failed; nil after one succeeds.
+    public var lastError: Error?
+
+    @ObservationIgnored private let security: Security
+
+    /// A model over `security` (`client.security()`); it shows nothing until `follow()` runs.
+    public init(security: Security) {
+        self.security = security
+    }
+
+    /// Follows the notices until the calling task is cancelled.
+    public func follow() async {
+        for await update in security.noticeUpdates() {
+            notices = update.notices
+            unread = update.unread
+            updateRequired = update.updateRequired
+        }
+    }
+
+    /// Asks the server for new notices; what arrives reaches the model through `follow()`.
+    public func refresh() async {
+        await attempt { _ = try await security.refreshNotices() }
+    }
+
+    /// The user has read this notice.
+    public func markRead(_ notice: SecurityNotice) async {
+        await attempt { _ = try await security.markNoticeRead(id: notice.id) }
+    }
+}
+
 /// A model whose actions keep their failure for the view to show.
 @MainActor
 protocol KeepsLastError: AnyObject {

@@ -59,6 +59,14 @@ extension Certification {
     }
 }
 
+extension Security {
+    /// The security notices, newest first, with the unread count and the update prompt: the
+    /// kept notices, then every change (a refresh, a notice marked read, a logout).
+    public func noticeUpdates() -> AsyncStream<SecurityNotices> {
+        .observing { observeNotices(listener: Forwarder($0)) }
+    }
+}
+
 extension AsyncStream where Element: Sendable {
     /// A stream over one core observer, which `register` starts with a listener that yields
     /// each value. Unbounded: the core calls the listener on its own threads, which must never
@@ -103,4 +111,8 @@ extension Forwarder: FeedStatusListener where Value == FeedStatus {
 
 extension Forwarder: CertificationStatusListener where Value == CertificationStatus {
     func onUpdate(status: CertificationStatus) { forward(status) }
+}
+
+extension Forwarder: SecurityNoticesListener where Value == SecurityNotices {
+    func onUpdate(notices: SecurityNotices) { forward(notices) }
 }

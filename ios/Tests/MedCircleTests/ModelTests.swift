@@ -50,6 +50,29 @@ final class ModelTests: ServerTestCase {
         await client.finishBackgroundWork(limitMs: 5000)
     }
 
+    func testTheNoticesModelCountsANewLoginAlertAndItsReading() async throws {
+        let phone = "13800138072"
+        let (device, _) = try await loggedInClient(phone: phone)
+        let model = SecurityNoticesModel(security: device.security())
+        let following = Task { await model.follow() }
+        try await server.post("/dev/clock/advance", json: #"{"seconds": 61}"#)
+        let (otherDevice, _) = try await loggedInClient(phone: phone)
+        await model.refresh()
+        XCTAssertNil(model.lastError)
+        try await eventually { model.unread == 1 }
+        XCTAssertEqual(model.notices.map(\.kind), [.newLogin])
+        XCTAssertNil(model.updateRequired)
+
+        await model.markRead(try XCTUnwrap(model.notices.first))
+        XCTAssertNil(model.lastError)
+        try await eventually { model.unread == 0 && model.notices.first?.read == true }
+
+        following.cancel()
+        try await ended(following)
+        await device.finishBackgroundWork(limitMs: 5000)
+        await otherDevice.finishBackgroundWork(limitMs: 5000)
+    }
+
     func testAFailedActionIsKeptForTheView() async throws {
         let client = try await consentedClient()
         let model = FeedModel(feed: client.feed())

@@ -16,6 +16,28 @@ final class UpdatesTests: ServerTestCase {
         XCTAssertFalse(status.offline)
         let certification = try await first(of: client.certification().statuses())
         XCTAssertEqual(certification.state, .notSubmitted)
+        let notices = try await first(of: client.security().noticeUpdates())
+        XCTAssertEqual(notices.notices, [])
+        XCTAssertEqual(notices.unread, 0)
+    }
+
+    /// A second device's login reaches the first as a new-login notice, counted unread, and
+    /// marking it read counts it down.
+    func testTheNoticesStreamFollowsANewLoginAlertAndItsReading() async throws {
+        let phone = "13800138071"
+        let (device, _) = try await loggedInClient(phone: phone)
+        let security = device.security()
+        let updates = security.noticeUpdates()
+        try await server.post("/dev/clock/advance", json: #"{"seconds": 61}"#)
+        let (otherDevice, _) = try await loggedInClient(phone: phone)
+        _ = try await security.refreshNotices()
+        let alerted = try await first(of: updates, where: { $0.unread == 1 })
+        XCTAssertEqual(alerted.notices.map(\.kind), [.newLogin])
+        _ = try await security.markNoticeRead(id: try XCTUnwrap(alerted.notices.first).id)
+        let read = try await first(of: updates, where: { $0.unread == 0 })
+        XCTAssertEqual(read.notices.map(\.read), [true])
+        await device.finishBackgroundWork(limitMs: 5000)
+        await otherDevice.finishBackgroundWork(limitMs: 5000)
     }
 
     func testTheSessionStreamFollowsALogin() async throws {
@@ -63,6 +85,11 @@ final class UpdatesTests: ServerTestCase {
         try await assertCancelledWithItsReader { deliver in
             let listener = Forwarder<[FeedDiff]>(deliver)
             return (listener, feed.observeItems(listener: listener))
+        }
+        let security = client.security()
+        try await assertCancelledWithItsReader { deliver in
+            let listener = Forwarder<SecurityNotices>(deliver)
+            return (listener, security.observeNotices(listener: listener))
         }
     }
 

@@ -8,18 +8,23 @@ import com.medcircle.FeedListener
 import com.medcircle.FeedStatusListener
 import com.medcircle.Login
 import com.medcircle.LoginScreenListener
+import com.medcircle.Security
+import com.medcircle.SecurityNoticesListener
 import com.medcircle.SessionListener
 import com.medcircle.core.CertificationStatus
 import com.medcircle.core.FeedDiff
 import com.medcircle.core.FeedItem
 import com.medcircle.core.FeedStatus
 import com.medcircle.core.LoginScreen
+import com.medcircle.core.SecurityNotices
 import com.medcircle.core.SessionState
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.SharingStarted
 import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.distinctUntilChanged
 import kotlinx.coroutines.flow.drop
+import kotlinx.coroutines.flow.map
 import kotlinx.coroutines.flow.runningFold
 import kotlinx.coroutines.flow.stateIn
 
@@ -67,6 +72,17 @@ fun Certification.statusFlow(): Flow<CertificationStatus> = observe { deliver ->
     })
 }
 
+/** The security notices, newest first, with the unread count and the update prompt: the kept
+ * notices, then every change (a refresh, a notice marked read, a logout). */
+fun Security.noticesFlow(): Flow<SecurityNotices> = observe { deliver ->
+    observeNotices(object : SecurityNoticesListener {
+        override fun onUpdate(notices: SecurityNotices) = deliver(notices)
+    })
+}
+
+/** The unread count alone, as the core gives it (for a badge): one value per change of it. */
+fun Security.unreadNoticesFlow(): Flow<UInt> = noticesFlow().map { it.unread }.distinctUntilChanged()
+
 /** How long a [StateFlow] below keeps its core observer after the last collector leaves: a
  * screen rotation does not restart it. */
 val WhileScreenShown: SharingStarted = SharingStarted.WhileSubscribed(stopTimeoutMillis = 5_000)
@@ -101,3 +117,10 @@ fun Certification.statusStateFlow(
     scope: CoroutineScope,
     started: SharingStarted = WhileScreenShown,
 ): StateFlow<CertificationStatus?> = statusFlow().stateIn(scope, started, null)
+
+/** [noticesFlow] as a state: null until the core reports the kept notices, right after
+ * subscription. */
+fun Security.noticesStateFlow(
+    scope: CoroutineScope,
+    started: SharingStarted = WhileScreenShown,
+): StateFlow<SecurityNotices?> = noticesFlow().stateIn(scope, started, null)

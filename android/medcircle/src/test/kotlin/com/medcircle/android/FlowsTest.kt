@@ -4,6 +4,7 @@ import com.medcircle.FfiConverterTypeCertificationStatusListener
 import com.medcircle.FfiConverterTypeFeedListener
 import com.medcircle.FfiConverterTypeFeedStatusListener
 import com.medcircle.FfiConverterTypeLoginScreenListener
+import com.medcircle.FfiConverterTypeSecurityNoticesListener
 import com.medcircle.FfiConverterTypeSessionListener
 import com.medcircle.MedCircleClient
 import com.medcircle.core.AuthException
@@ -69,6 +70,10 @@ class FlowsTest {
             CertificationState.NotSubmitted,
             firstAndRelease(client.certification().statusFlow(), certificationListeners).state,
         )
+        val notices = firstAndRelease(client.security().noticesFlow(), noticesListeners)
+        assertEquals(emptyList<Any>(), notices.notices)
+        assertEquals(0u, notices.unread)
+        assertEquals(0u, firstAndRelease(client.security().unreadNoticesFlow(), noticesListeners))
     }
 
     @Test
@@ -100,7 +105,9 @@ class FlowsTest {
             assertEquals(SessionState.LoggedOut, session.value)
             val screen = client.auth().loginFlow().screenStateFlow(this)
             assertEquals(LoginStep.Start, screen.value.step)
-            assertEquals(0, sessionListeners() + screenListeners())
+            val notices = client.security().noticesStateFlow(this)
+            assertEquals(null, notices.value)
+            assertEquals(0, sessionListeners() + screenListeners() + noticesListeners())
             coroutineContext.cancelChildren()
         }
     }
@@ -137,6 +144,7 @@ class FlowsTest {
     private val feedListeners = { FfiConverterTypeFeedListener.handleMap.size }
     private val feedStatusListeners = { FfiConverterTypeFeedStatusListener.handleMap.size }
     private val certificationListeners = { FfiConverterTypeCertificationStatusListener.handleMap.size }
+    private val noticesListeners = { FfiConverterTypeSecurityNoticesListener.handleMap.size }
 
     private companion object {
         const val TIMEOUT = 20_000L

@@ -5,6 +5,7 @@ import android.text.InputType
 import android.view.View
 import com.medcircle.Login
 import com.medcircle.android.screenFlow
+import com.medcircle.core.EndReason
 import com.medcircle.core.LoginEvent
 import com.medcircle.core.LoginStep
 import kotlinx.coroutines.CoroutineScope
@@ -12,9 +13,10 @@ import kotlinx.coroutines.launch
 
 /**
  * SMS login, drawn from the core's login flow: the screen shows what each `LoginScreen` says
- * (the step, busy, the last error) and sends the user's actions as events.
+ * (the step, busy, the last error) and sends the user's actions as events. [ended] is why the
+ * server ended the last session, if it did: said at the start.
  */
-fun CoroutineScope.loginScreen(context: Context, login: Login): View {
+fun CoroutineScope.loginScreen(context: Context, login: Login, ended: EndReason? = null): View {
     val prompt = context.label()
     val phone = context.field("Mobile number", InputType.TYPE_CLASS_PHONE)
     val code = context.field("Code", InputType.TYPE_CLASS_NUMBER)
@@ -27,7 +29,7 @@ fun CoroutineScope.loginScreen(context: Context, login: Login): View {
         login.screenFlow().collect { screen ->
             val step = screen.step
             prompt.text = when (step) {
-                is LoginStep.Start -> "Log in with your mobile number."
+                is LoginStep.Start -> ended?.let { describe(it) + " " }.orEmpty() + "Log in with your mobile number."
                 is LoginStep.EnterSmsCode -> "Enter the code sent to ${step.phoneMasked}."
                 is LoginStep.LoggedIn -> "Welcome, ${step.user.nickname}."
                 // Other ways in (one-tap, providers) are not part of this sample.

@@ -36,15 +36,15 @@ class SampleActivity : ComponentActivity() {
             val client = (application as SampleApp).client.await()
             showConsent(root, client.consent())
             client.auth().sessionFlow()
-                .map { it is SessionState.LoggedIn }
+                .map { (it is SessionState.LoggedIn) to (it as? SessionState.Ended)?.reason }
                 .distinctUntilChanged()
-                .collectLatest { loggedIn ->
+                .collectLatest { (loggedIn, ended) ->
                     // The screen's work runs in this scope: the next session change cancels it.
                     coroutineScope {
                         val screen = if (loggedIn) {
                             feedScreen(this@SampleActivity, client)
                         } else {
-                            loginScreen(this@SampleActivity, client.auth().loginFlow())
+                            loginScreen(this@SampleActivity, client.auth().loginFlow(), ended)
                         }
                         root.removeAllViews()
                         root.addView(screen)

@@ -1,0 +1,1 @@
+../../../../../../../../tests/kotlin/src/test/kotlin/com/medcircle/support/TestEnv.kt
