@@ -212,6 +212,10 @@ pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Res
         family,
         ..
     } = &presented;
+    // A login ended on purpose says why, even to a device whose last refresh answer was lost.
+    if let (true, Some(revoker)) = (presented.revoked, presented.revoked_by) {
+        return Ok(Rotation::Revoked(revoker));
+    }
     if presented.rotated {
         if let Some(tokens) = presented.replacement_within_grace(now) {
             tracing::info!(user = %user_id, "rotated refresh token presented again within the grace");
@@ -225,9 +229,6 @@ pub fn rotate(conn: &Connection, refresh_token: &str, now: i64) -> rusqlite::Res
         revoke_family(conn, family)?;
         tracing::warn!(user = %user_id, "rotated refresh token replayed; session family revoked");
         return Ok(Rotation::Refused);
-    }
-    if let (true, Some(revoker)) = (presented.revoked, presented.revoked_by) {
-        return Ok(Rotation::Revoked(revoker));
     }
     if presented.revoked || now >= presented.refresh_expires_at {
         return Ok(Rotation::Refused);
@@ -401,6 +402,29 @@ pub fn revoke_family_by(conn: &Connection, family: &str, revoker: Revoker) -> ru
         params![family, revoker.as_str()],
     )?;
     revoke_family(conn, family)
+}
+
+/// Revokes every login of `user_id` but `keep` that could still refresh at `now`, on behalf of
+/// `revoker`; returns how many. Read from the tokens themselves, so that a login made before
+/// logins were recorded is signed out too.
+pub fn revoke_others_by(
+    conn: &Connection,
+    user_id: &str,
+    keep: &str,
+    revoker: Revoker,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    let families = conn
+        .prepare(
+            "SELECT DISTINCT family FROM sessions
+             WHERE user_id = ?1 AND family != ?2 AND revoked = 0 AND refresh_expires_at > ?3",
+        )?
+        .query_map(params![user_id, keep, now], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for family in &families {
+        revoke_family_by(conn, family, revoker)?;
+    }
+    Ok(families.len())
 }
 
 /// Revokes every login of `user_id` on behalf of `revoker` (a forced logout).

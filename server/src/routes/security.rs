@@ -161,17 +161,17 @@ pub async fn revoke_others(
     let session = caller(&conn, &headers, now)?;
     session.require_recent_auth(now)?;
     let tx = pool::immediate(&mut conn)?;
-    let others: Vec<Listed> = logins::live(&tx, &session.user_id, &session.family, now)?
-        .into_iter()
-        .filter(|listed| !listed.current)
-        .collect();
-    for other in &others {
-        sessions::revoke_family_by(&tx, &other.id, Revoker::OtherDevice)?;
-    }
+    let revoked = sessions::revoke_others_by(
+        &tx,
+        &session.user_id,
+        &session.family,
+        Revoker::OtherDevice,
+        now,
+    )?;
     tx.commit()?;
-    tracing::info!(user = %session.user_id, count = others.len(), "other sessions signed out");
+    tracing::info!(user = %session.user_id, count = revoked, "other sessions signed out");
     Ok(Json(RevokedOthers {
-        revoked: others.len() as u32,
+        revoked: u32::try_from(revoked).unwrap_or(u32::MAX),
     }))
 }
 

@@ -270,3 +270,46 @@ async fn the_minimum_version_is_announced_with_the_notices() {
         Value::Null
     );
 }
+
+/// A login made before logins were recorded (no `logins` row: not listed) is still signed out
+/// by "sign out all others", and its holder learns why even with an already-rotated token (its
+/// last refresh answer lost).
+#[tokio::test]
+async fn signing_all_others_out_reaches_unlisted_logins_and_rotated_tokens_learn_why() {
+    let server = TestServer::dev();
+    let old = login_from(&server, PHONE, "install-old").await;
+    let old_refresh = old["refresh_token"].as_str().unwrap().to_owned();
+    let rotated: Value = server.refresh(&old_refresh).await.json().await.unwrap();
+    assert!(rotated["refresh_token"].is_string());
+    rusqlite::Connection::open(server.db_path())
+        .unwrap()
+        .execute("DELETE FROM logins", [])
+        .unwrap();
+    server.advance(61).await;
+    let current = login_from(&server, PHONE, "install-new").await;
+    assert_eq!(sessions(&server, &access(&current)).await.len(), 1);
+
+    let body = server
+        .expect(
+            Method::POST,
+            "/v1/me/sessions/revoke-others",
+            &access(&current),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(body["revoked"], 1);
+    assert_error(
+        server.refresh(&old_refresh).await,
+        StatusCode::UNAUTHORIZED,
+        "session_revoked",
+    )
+    .await;
+    let newest = rotated["refresh_token"].as_str().unwrap();
+    assert_error(
+        server.refresh(newest).await,
+        StatusCode::UNAUTHORIZED,
+        "session_revoked",
+    )
+    .await;
+}
