@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 pub enum Method {
     Sms,
     OneTap,
-    /// A third-party account (OpenID Connect).
+    /// A third-party account (OpenID Connect, or a provider's app SDK such as WeChat's).
     Provider,
     /// A browser a phone logged in by scanning its code.
     WebLogin,

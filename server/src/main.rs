@@ -54,7 +54,7 @@ struct Args {
     /// `acme=https://id.acme.example,medcircle`); repeatable. NAME is what the app sends.
     #[arg(long = "oidc-provider", value_name = "NAME=ISSUER_URL,CLIENT_ID")]
     oidc_providers: Vec<OidcProvider>,
-    /// An OAuth 2.0 provider in WeChat's shape (WeChat, QQ, Weibo) whose app SDK's codes log
+    /// An OAuth 2.0 provider speaking WeChat's API (WeChat's apps) whose app SDK's codes log
     /// users in, as NAME=APP_ID,SECRET[,BASE_URL]: SECRET is `file:PATH` (the app secret in a
     /// file) or `env:VAR` (in that environment variable), never the secret itself; BASE_URL
     /// defaults to https://api.weixin.qq.com. Repeatable; or MEDCIRCLE_WECHAT_PROVIDERS,

@@ -44,7 +44,7 @@ pub struct CodeLoginRequest {
     operation_id = "oauthCodeLogin",
     tag = "auth",
     summary = "Log in with a third-party authorization code (WeChat-style providers)",
-    description = "Login with an OAuth 2.0 provider in WeChat's shape (WeChat, QQ, Weibo), which is not an OpenID provider: the provider's app SDK gives the app an authorization code (the app checks the state it echoes), and the app sends the code here. The server exchanges it at the provider with the app id and the app secret (`GET {base}/sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code`; refusals are HTTP 200 with `errcode`: 40029 invalid, 40163 already used, 42003 expired give `invalid_authorization_code`, anything else `provider_unavailable`). The account is the one linked to the provider's `unionid` where the answer has one (shared by every app of one developer there), else its `openid` (one app's), stored only as a keyed hash; the first login creates one as for `POST /v1/auth/oauth`. With `bind_profile: true`, and only then, the server asks `GET {base}/sns/userinfo?access_token&openid` and copies `nickname` and `headimgurl` (an http(s) URL) into the profile; a binding that would copy neither is refused (`nothing_to_bind`) and nothing is recorded; the exchanged code's answer is kept for 10 minutes so that the same code can log in without binding. A code logs in once. Providers are configured with `--wechat-provider NAME=APP_ID,file:PATH|env:VAR[,BASE_URL]`; in dev mode `wechat` and `wechat-web` are the dev provider's two apps (`/dev/wechat`). Neither the code, the secret nor the provider's ids are logged. The answer is exactly an SMS login's.",
+    description = "Login with an OAuth 2.0 provider speaking WeChat's API, which is not an OpenID provider: the provider's app SDK gives the app an authorization code (the app checks the state it echoes), and the app sends the code here. The server exchanges it at the provider with the app id and the app secret (`GET {base}/sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code`; refusals are HTTP 200 with `errcode`: 40029 invalid, 40163 already used, 42003 expired give `invalid_authorization_code`, anything else `provider_unavailable`). The account is the one linked to the provider's `unionid` where the answer has one (shared by every app of one developer there), else its `openid` (one app's), stored only as a keyed hash; the first login creates one as for `POST /v1/auth/oauth`. With `bind_profile: true`, and only then, the server asks `GET {base}/sns/userinfo?access_token&openid` and copies `nickname` and `headimgurl` (an http(s) URL) into the profile; a binding that would copy neither is refused (`nothing_to_bind`) and nothing is recorded; the exchanged code's answer is kept for 10 minutes so that the same code can log in without binding. A code logs in once. Providers are configured with `--wechat-provider NAME=APP_ID,file:PATH|env:VAR[,BASE_URL]`; in dev mode `wechat` and `wechat-web` are the dev provider's two apps (`/dev/wechat`). Neither the code, the secret nor the provider's ids are logged. The answer is exactly an SMS login's.",
     request_body(content = CodeLoginRequest),
     responses(
         (status = 200, description = "Logged in: the same body as POST /v1/auth/sms/verify.", body = SessionBody),
@@ -94,7 +94,10 @@ pub async fn log_in(
         install_id: &request.install_id,
         peer: peer.ip(),
     };
-    let session = sign_in(&state, &linked, bound.as_ref(), |_, _| Ok(())).await?;
-    wechat.spent(&request.provider, &request.code);
+    // Spent in the sign-in's transaction: two logins racing with one code make one session.
+    let session = sign_in(&state, &linked, bound.as_ref(), |_, _| {
+        wechat.spend(&request.provider, &request.code)
+    })
+    .await?;
     Ok(Json(session))
 }

@@ -1,5 +1,6 @@
-//! Third-party login with OAuth 2.0 providers that are not OpenID providers, in WeChat's shape
-//! (QQ and Weibo have the same one): the app's SDK hands the app an authorization code, the
+//! Third-party login with OAuth 2.0 providers that are not OpenID providers, in WeChat's API
+//! (QQ and Weibo share the flow but not the endpoints: each would need its own exchange here,
+//! the core's side serves them as it is): the app's SDK hands the app an authorization code, the
 //! app sends it here, and this server exchanges it at the provider with the app id and the app
 //! secret (`GET /sns/oauth2/access_token`), which only a server can keep. The answer names the
 //! account (`unionid` where the provider gives one, else `openid`); the profile
@@ -25,9 +26,9 @@ use dev_provider::DevWechat;
 
 /// WeChat's API host: where a provider without a base URL is asked.
 pub const WECHAT_API: &str = "https://api.weixin.qq.com";
-/// How long an exchanged code's answer is kept for a retry of the same login (a lost answer,
-/// or a binding refused for want of a profile, then declined): the provider's codes live 10
-/// minutes at most.
+/// How long an exchanged code's answer is kept for a retry of a login that did not finish (a
+/// binding refused for want of a profile, then declined): the provider's codes live 10 minutes
+/// at most. A login that finishes spends it.
 const KEEP_EXCHANGED_S: i64 = 600;
 
 /// A provider the app's SDK logs in with: `app_id` and its secret at `base_url`.
@@ -205,9 +206,16 @@ impl Wechat {
         Ok(exchanged)
     }
 
-    /// The code's login is done: a later attempt with it goes to the provider (and is refused).
-    pub fn spent(&self, name: &str, code: &str) {
-        lock(&self.exchanged).remove(&digest(name, code));
+    /// Takes the code's exchanged answer for the one login it makes: another login with the
+    /// same code, even one running at the same time, is refused; a later one goes to the
+    /// provider, which refuses it too.
+    pub fn spend(&self, name: &str, code: &str) -> Result<(), ApiError> {
+        lock(&self.exchanged)
+            .remove(&digest(name, code))
+            .map(|_| ())
+            .ok_or(ApiError::InvalidAuthorizationCode(
+                "the code was already used",
+            ))
     }
 
     /// The account's nickname and avatar, from the provider's userinfo, if it is about the

@@ -199,3 +199,29 @@ async fn a_wrong_app_secret_is_the_provider_s_refusal_not_the_user_s() {
     // The provider refused the secret before looking at the code: it is still good.
     assert_eq!(calls(&provider).await, (1, 0));
 }
+
+/// Logins racing with one code make one session: the code is spent in the sign-in's
+/// transaction, so the others are refused however their exchanges interleaved.
+#[tokio::test]
+async fn logins_racing_with_one_code_make_one_session() {
+    let server = TestServer::dev();
+    let code = code(&server, APP, "race", "").await;
+    let (a, b, c) = tokio::join!(
+        log_in(&server, "wechat", &code, false),
+        log_in(&server, "wechat", &code, false),
+        log_in(&server, "wechat", &code, false),
+    );
+    let statuses = [a.status(), b.status(), c.status()];
+    let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(won, 1, "{statuses:?}");
+    for response in [a, b, c] {
+        if response.status() != StatusCode::OK {
+            assert_error(
+                response,
+                StatusCode::UNAUTHORIZED,
+                "invalid_authorization_code",
+            )
+            .await;
+        }
+    }
+}
