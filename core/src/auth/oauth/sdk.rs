@@ -1,11 +1,12 @@
 //! Third-party login through a provider's app SDK, for OAuth 2.0 providers that are not OpenID
-//! providers (WeChat; QQ and Weibo have the same shape). The shell's SDK asks the provider's
+//! providers (WeChat; QQ and Weibo work the same way on this side). The shell's SDK asks the provider's
 //! app with the scope and a state and returns a code with the state echoed, or the user's
 //! cancel or refusal. The core checks the state; the code goes to our server, which exchanges
 //! it with the app secret (a phone cannot keep one) and asks for the profile only when the
 //! user agreed to bind.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::super::{AuthArea, AuthError};
 use super::{Proof, ProviderAccount, ProviderAnswer, pkce};
@@ -25,7 +26,8 @@ pub enum SdkAuthorization {
 
 /// Implemented by the shell with the provider's app SDK (WeChat's `SendAuth.Req`): ask for
 /// `scope` with `state`, and return when the provider's app answers. A user who comes back
-/// without answering is `Cancelled`: the login waits for this call.
+/// without answering is `Cancelled`: the login waits for this call, for `ANSWER_WITHIN` at
+/// most.
 #[cfg_attr(feature = "ffi", uniffi::export(foreign))]
 #[async_trait::async_trait]
 pub trait ProviderSdk: Send + Sync {
@@ -35,6 +37,11 @@ pub trait ProviderSdk: Send + Sync {
         state: String,
     ) -> Result<SdkAuthorization, ProviderError>;
 }
+
+/// How long the provider's app may take to answer: its codes live ten minutes at most, so a
+/// later answer could not log in anyway, and a shell that never hears back (the user returned
+/// by hand) must not hold the login screen for good. Past it the attempt is cancelled.
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(10 * 60);
 
 /// A provider the app logs in with through its SDK.
 #[derive(Clone)]
@@ -63,13 +70,7 @@ impl AuthArea {
             provider = name,
             "third-party authorization through the provider's app"
         );
-        let answered = provider
-            .sdk
-            .authorize(provider.scope.clone(), state.clone())
-            .await
-            .map_err(|error| AuthError::ProviderAppFailed {
-                detail: error.to_string(),
-            })?;
+        let answered = ask(provider.sdk.as_ref(), &provider.scope, &state).await?;
         let code = checked(answered, &state)?;
         *self.oauth.answer() = Some(ProviderAnswer {
             provider: name.to_owned(),
@@ -83,6 +84,20 @@ impl AuthArea {
             avatar_url: None,
         })
     }
+}
+
+/// The provider app's answer, or `LoginCancelled` when none came within `ANSWER_WITHIN`.
+async fn ask(
+    sdk: &dyn ProviderSdk,
+    scope: &str,
+    state: &str,
+) -> Result<SdkAuthorization, AuthError> {
+    tokio::time::timeout(ANSWER_WITHIN, sdk.authorize(scope.into(), state.into()))
+        .await
+        .map_err(|_| AuthError::LoginCancelled)?
+        .map_err(|error| AuthError::ProviderAppFailed {
+            detail: error.to_string(),
+        })
 }
 
 /// The code, if the answer is to this login's request.
@@ -116,6 +131,27 @@ mod tests {
             code: code.into(),
             state: state.into(),
         }
+    }
+
+    /// The provider's app never answers (the user came back by hand).
+    struct Silent;
+
+    #[async_trait::async_trait]
+    impl ProviderSdk for Silent {
+        async fn authorize(
+            &self,
+            _scope: String,
+            _state: String,
+        ) -> Result<SdkAuthorization, ProviderError> {
+            std::future::pending().await
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_app_that_never_answers_cancels_the_attempt_after_the_time_limit() {
+        let later = ANSWER_WITHIN + Duration::from_secs(60);
+        let asked = tokio::time::timeout(later, ask(&Silent, "snsapi_userinfo", "s1")).await;
+        assert_eq!(asked, Ok(Err(AuthError::LoginCancelled)));
     }
 
     #[test]
