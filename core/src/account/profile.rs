@@ -72,7 +72,8 @@ pub enum SessionState {
 pub enum EndReason {
     /// The account holder signed this device out from another one.
     SignedOutFromAnotherDevice,
-    /// The operator ended the account's sessions (a security measure): see the notices.
+    /// The operator ended the account's sessions (a security measure); the notice that says
+    /// why is read after the next login.
     ForcedLogout,
     /// The server refused to renew the session: it expired, or ended for another reason.
     #[default]

@@ -156,17 +156,21 @@ endpoints! {
     Refresh => Route::post("/v1/auth/refresh").carries(SESSION).while_outdated(),
     Logout => Route::post("/v1/auth/logout").carries(SESSION).while_outdated(),
     Me => Route::get("/v1/me").carries(SESSION),
-    DeleteAccount => Route::delete("/v1/me").carries(SESSION),
-    ConsentsPush => Route::put("/v1/me/consents").carries(&["consent_records", "session_token"]),
+    DeleteAccount => Route::delete("/v1/me").carries(SESSION).while_outdated(),
+    ConsentsPush => Route::put("/v1/me/consents")
+        .carries(&["consent_records", "session_token"])
+        .while_outdated(),
     ConsentsPull => Route::get("/v1/me/consents").carries(SESSION),
     DeletionRequest => Route::post("/v1/me/deletion-requests")
         .carries(&["consent_records", "session_token"])
-        .access(Access::Erasure),
+        .access(Access::Erasure)
+        .while_outdated(),
     /// Pseudonymous: never with the session token.
     Events => Route::post("/v1/events").carries(&["browsing_records", "records_pseudonym"]),
     EventsForget => Route::post("/v1/events/forget")
         .carries(&["records_pseudonym"])
-        .access(Access::Erasure),
+        .access(Access::Erasure)
+        .while_outdated(),
     Interests => Route::get("/v1/me/interests").carries(SESSION),
     InterestTag => Route::delete("/v1/me/interests/{id}").carries(SESSION),
     InterestsClear => Route::delete("/v1/me/interests").carries(SESSION),
@@ -176,9 +180,11 @@ endpoints! {
     RiskDevice => Route::post("/v1/risk/device")
         .carries(&["device_info", "install_id", "session_token"]),
     ReauthSend => Route::post("/v1/auth/reauth/sms/send")
-        .carries(&["phone_number", "session_token"]),
+        .carries(&["phone_number", "session_token"])
+        .while_outdated(),
     ReauthVerify => Route::post("/v1/auth/reauth/sms/verify")
-        .carries(&["phone_number", "sms_code", "session_token"]),
+        .carries(&["phone_number", "sms_code", "session_token"])
+        .while_outdated(),
     WebLogin => Route::get("/v1/web-logins/{id}").carries(SESSION),
     WebLoginConfirm => Route::post("/v1/web-logins/{id}/confirm").carries(SESSION),
     WebLoginDecline => Route::post("/v1/web-logins/{id}/decline").carries(SESSION),
@@ -339,6 +345,8 @@ mod tests {
     }
 
     #[test]
+    /// Leaving includes the user's rights: deleting the account (with its step-up), withdrawing
+    /// consent and asking for deletion must not wait for an update.
     fn below_the_minimum_version_only_the_policy_notices_and_leaving_go_out() {
         let outdated: Vec<_> = Endpoint::ALL
             .iter()
@@ -351,6 +359,12 @@ mod tests {
                 Endpoint::Policy,
                 Endpoint::Refresh,
                 Endpoint::Logout,
+                Endpoint::DeleteAccount,
+                Endpoint::ConsentsPush,
+                Endpoint::DeletionRequest,
+                Endpoint::EventsForget,
+                Endpoint::ReauthSend,
+                Endpoint::ReauthVerify,
                 Endpoint::Notices,
                 Endpoint::MinimumVersion
             ]
