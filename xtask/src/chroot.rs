@@ -96,12 +96,18 @@ impl Drop for Mounts {
     }
 }
 
-/// `/medcircle` followed by the checkout's path, e.g. `/medcircle_work_main` for `/work/main`.
+/// `/medcircle` followed by the checkout's path, one to one: `/` becomes `_` and any other
+/// character but a letter or digit its code point, e.g. `/medcircle_work_main` for `/work/main`
+/// and `/medcircle_work-5f-main` for `/work_main`.
 fn inside_path(repo: &Path) -> String {
     let flattened: String = repo
         .to_string_lossy()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .map(|c| match c {
+            '/' => "_".to_owned(),
+            c if c.is_ascii_alphanumeric() => c.to_string(),
+            c => format!("-{:x}-", u32::from(c)),
+        })
         .collect();
     format!("/medcircle{flattened}")
 }
@@ -122,6 +128,10 @@ mod tests {
     #[test]
     fn each_checkout_has_its_own_place_inside() {
         assert_eq!(inside_path(Path::new("/work/main")), "/medcircle_work_main");
+        assert_eq!(
+            inside_path(Path::new("/work_main")),
+            "/medcircle_work-5f-main"
+        );
         assert_ne!(
             inside_path(Path::new("/work/main")),
             inside_path(Path::new("/work/other"))
