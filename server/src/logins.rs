@@ -117,6 +117,35 @@ pub fn from_new_device(
     )
 }
 
+/// One login as the account's data export gives it: how, from which app installation, and
+/// the coarse place last seen.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ExportedLogin)]
+pub struct Recorded {
+    /// The session's id.
+    id: String,
+    login_method: Method,
+    /// The app installation's pseudonymous id; absent for a browser.
+    install_id: Option<String>,
+    place: String,
+}
+
+/// Every recorded login of `user_id`, ended ones too.
+pub fn export(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<Recorded>> {
+    conn.prepare(
+        "SELECT family, method, install_id, place FROM logins WHERE user_id = ?1 ORDER BY rowid",
+    )?
+    .query_map([user_id], |row| {
+        Ok(Recorded {
+            id: row.get(0)?,
+            login_method: Method::parse(&row.get::<_, String>(1)?),
+            install_id: row.get(2)?,
+            place: row.get(3)?,
+        })
+    })?
+    .collect()
+}
+
 /// The session was used again from `place`.
 pub fn seen_at(conn: &Connection, family: &str, place: &str) -> rusqlite::Result<()> {
     conn.execute(

@@ -17,11 +17,12 @@ use crate::feed::comments::{self, Comment};
 use crate::feed::posts::{self, Post};
 use crate::identities::{self, Linked};
 use crate::interests::{self, Tag};
-use crate::pool;
+use crate::notices::{self, Notice};
 use crate::risk::{self, Received};
 use crate::routes::session::caller;
 use crate::sessions::{self, Summary};
 use crate::users::{self, User};
+use crate::{logins, pool};
 
 /// Everything kept under the account, and nothing that could act as it (no tokens, hashes
 /// or keys).
@@ -34,6 +35,10 @@ pub struct Export {
     deletion_requests: Vec<DeletionRequest>,
     /// Oldest first.
     sessions: Vec<Summary>,
+    /// How each session logged in, from which app installation, and the place last seen.
+    logins: Vec<logins::Recorded>,
+    /// The security notices the account is shown (its own and everyone's), newest first.
+    notices: Vec<Notice>,
     devices: Vec<Received>,
     /// The ID number masked, as everywhere but its step-up-gated endpoint.
     certification: Exported,
@@ -52,7 +57,7 @@ pub struct Export {
     operation_id = "exportAccount",
     tag = "account",
     summary = "Export the account's data",
-    description = "Everything the server keeps under the account, for the account holder: the user, consent history, interest tags, deletion requests, logins and device reports. Never tokens, token hashes, phone keys or the server secret. Sensitive (precise location, devices, sessions): the session must have logged in (or stepped up) within the last 300 s, else 403 `reauth_required`.",
+    description = "Everything the server keeps under the account, for the account holder: the user, consent history, interest tags, deletion requests, sessions and their logins (method, app installation, place), device reports, certification, third-party identities, posts, comments, and the security notices shown to the account. Never tokens, token hashes, phone keys or the server secret. Sensitive (precise location, devices, sessions): the session must have logged in (or stepped up) within the last 300 s, else 403 `reauth_required`.",
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The export.", body = Export),
@@ -77,6 +82,8 @@ pub async fn export(
         interests: interests::list(&tx, &user.id)?,
         deletion_requests: deletion_requests::list(&tx, &user.id)?,
         sessions: sessions::summaries(&tx, &user.id)?,
+        logins: logins::export(&tx, &user.id)?,
+        notices: notices::for_user(&tx, &user.id)?,
         devices: risk::list(&tx, &user.id)?,
         certification: certification::export(&tx, &user.id)?,
         oauth_identities: identities::list(&tx, &user.id)?,

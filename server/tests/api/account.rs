@@ -87,6 +87,8 @@ async fn export_holds_the_accounts_data_and_no_credentials() {
         "interests",
         "deletion_requests",
         "sessions",
+        "logins",
+        "notices",
         "devices",
         "certification",
         "oauth_identities",
@@ -133,6 +135,19 @@ async fn export_holds_the_accounts_data_and_no_credentials() {
     let second_at = sessions[1]["created_at"].as_i64().unwrap();
     assert!((100..=103).contains(&(second_at - created_at)), "{export}");
     assert_eq!(sessions[1].as_object().unwrap().len(), 3);
+    // How each of them logged in, from which installation, and where: the first login is
+    // the one the second installation's alert is about.
+    let logins = export["logins"].as_array().unwrap();
+    assert_eq!(logins.len(), 2, "{export}");
+    for login in logins {
+        assert_eq!(login["login_method"], "sms");
+        assert_eq!(login["place"], "Loopback");
+        assert!(login["install_id"].is_string(), "{login}");
+    }
+    assert_eq!(
+        export["notices"],
+        get(&server, "/v1/me/notices", &token_now).await["notices"]
+    );
 
     for session in [&first, &refreshed, &second] {
         for name in ["access_token", "refresh_token"] {
