@@ -157,7 +157,13 @@ impl SecurityArea {
             list.minimum_version,
         )?;
         keep(&db.conn(), &list.notices)?;
-        Ok(self.publish(load(&db.conn())?))
+        let notices = load(&db.conn())?;
+        // Another account may have logged in while the answer was on its way: its listeners
+        // see only its own notices.
+        if self.account.db_of(&db.account_id).is_none() {
+            return Err(SecurityError::NotLoggedIn);
+        }
+        Ok(self.publish(notices))
     }
 
     pub(super) fn kept_notices(&self) -> Result<SecurityNotices, SecurityError> {
