@@ -2,7 +2,8 @@
 //! callback's checks, the exchange, the server's verification, and binding as a consent.
 
 use crate::common::Harness;
-use medcircle_core::{AuthError, ConsentPurpose, LedgerFilter, LoginEvent, LoginStep};
+use crate::common::third_party::{ledger_items, third_party_sharing_granted};
+use medcircle_core::{AuthError, ConsentPurpose, LoginEvent, LoginStep};
 use url::Url;
 
 fn query(url: &str, key: &str) -> Option<String> {
@@ -11,27 +12,6 @@ fn query(url: &str, key: &str) -> Option<String> {
         .query_pairs()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
-}
-
-async fn third_party_sharing_granted(client: &medcircle_core::Client) -> bool {
-    client
-        .consent()
-        .purposes()
-        .await
-        .unwrap()
-        .iter()
-        .any(|p| p.purpose == ConsentPurpose::ThirdPartySharing && p.granted)
-}
-
-async fn ledger_items(client: &medcircle_core::Client) -> Vec<String> {
-    client
-        .privacy()
-        .ledger(LedgerFilter::default())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.item)
-        .collect()
 }
 
 #[tokio::test]

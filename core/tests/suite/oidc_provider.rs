@@ -4,15 +4,14 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use medcircle_core::{
-    AuthError, Client, ConsentPurpose, LedgerEntry, LedgerFilter, LoginEvent, LoginStep,
-};
+use medcircle_core::{AuthError, Client, LedgerEntry, LedgerFilter, LoginEvent, LoginStep};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::common::Harness;
 use crate::common::oidc_provider::{CLIENT_ID, Iss, NAME, NodeProvider, REDIRECT_URI};
+use crate::common::third_party::third_party_sharing_granted;
 
 /// A server trusting `provider`, and a client that knows it, its policy accepted.
 async fn app(provider: &NodeProvider) -> (Harness, Client) {
@@ -41,16 +40,6 @@ async fn ledger(client: &Client) -> Vec<LedgerEntry> {
 
 async fn sent(client: &Client, item: &str) -> bool {
     ledger(client).await.iter().any(|entry| entry.item == item)
-}
-
-async fn third_party_sharing_granted(client: &Client) -> bool {
-    client
-        .consent()
-        .purposes()
-        .await
-        .unwrap()
-        .iter()
-        .any(|p| p.purpose == ConsentPurpose::ThirdPartySharing && p.granted)
 }
 
 /// Starts a login at the provider and signs in there as `login`: the callback.

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use crate::common::Harness;
+use crate::common::third_party::{ledger_items, third_party_sharing_granted};
 use crate::common::wechat_sdk::{APP, DEFAULT_NICKNAME, Script, ScriptedSdk, WEB_APP};
 use medcircle_core::{
-    AuthError, Client, ConsentPurpose, LedgerFilter, LoginEvent, LoginFlow, LoginScreen, LoginStep,
-    UserProfile,
+    AuthError, Client, ConsentPurpose, LoginEvent, LoginFlow, LoginScreen, LoginStep, UserProfile,
 };
 
 const CODE_LOGIN: &str = "/v1/auth/oauth/code";
@@ -51,21 +51,6 @@ async fn log_in(client: &Client, provider: &str, bind: bool) -> UserProfile {
     };
     assert_eq!(account.provider, provider);
     logged_in(decide(&flow, bind).await)
-}
-
-async fn third_party_sharing_granted(client: &Client) -> bool {
-    client
-        .consent()
-        .purposes()
-        .await
-        .unwrap()
-        .iter()
-        .any(|p| p.purpose == ConsentPurpose::ThirdPartySharing && p.granted)
-}
-
-async fn ledger_items(client: &Client) -> Vec<String> {
-    let ledger = client.privacy().ledger(LedgerFilter::default()).await;
-    ledger.unwrap().into_iter().map(|e| e.item).collect()
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 pub mod images;
 pub mod oidc_provider;
 pub mod proxy;
+pub mod third_party;
 pub mod wechat_sdk;
 
 use std::path::PathBuf;

@@ -1,6 +1,5 @@
 package com.medcircle.android
 
-import android.content.Intent
 import com.medcircle.MedCircleClient
 import com.medcircle.core.AuthException
 import com.medcircle.core.ClientConfig
@@ -10,8 +9,6 @@ import com.tencent.mm.opensdk.modelbase.BaseReq
 import com.tencent.mm.opensdk.modelbase.BaseResp
 import com.tencent.mm.opensdk.modelmsg.SendAuth
 import com.tencent.mm.opensdk.openapi.IWXAPI
-import com.tencent.mm.opensdk.openapi.IWXAPIEventHandler
-import com.tencent.mm.opensdk.utils.ILog
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
@@ -117,7 +114,7 @@ class WechatLoginTest {
     }
 
     /** Plays the WeChat app behind the SDK: answers each sent request from another thread. */
-    private class ScriptedWechat(@Volatile var installed: Boolean = true, private val takes: Boolean = true) : IWXAPI {
+    private class ScriptedWechat(@Volatile var installed: Boolean = true, private val takes: Boolean = true) : QuietWechatApi() {
         val sent: MutableList<SendAuth.Req> = Collections.synchronizedList(mutableListOf())
         @Volatile var answer: ((SendAuth.Req) -> SendAuth.Resp)? = null
         private var handler: WechatLogin? = null
@@ -131,16 +128,6 @@ class WechatLoginTest {
             answer?.let { answering -> Thread { handler!!.onResp(answering(request)) }.start() }
             return true
         }
-
-        override fun handleIntent(intent: Intent, handler: IWXAPIEventHandler) = false
-        override fun registerApp(appId: String) = true
-        override fun registerApp(appId: String, flags: Long) = true
-        override fun unregisterApp() = Unit
-        override fun getWXAppSupportAPI() = 0
-        override fun openWXApp() = false
-        override fun sendResp(response: BaseResp) = false
-        override fun detach() = Unit
-        override fun setLogImpl(log: ILog) = Unit
 
         fun attach(login: WechatLogin) {
             handler = login

@@ -2,11 +2,7 @@ package com.medcircle.android
 
 import android.content.Intent
 import com.medcircle.core.ProviderException
-import com.tencent.mm.opensdk.modelbase.BaseReq
-import com.tencent.mm.opensdk.modelbase.BaseResp
-import com.tencent.mm.opensdk.openapi.IWXAPI
 import com.tencent.mm.opensdk.openapi.IWXAPIEventHandler
-import com.tencent.mm.opensdk.utils.ILog
 import kotlinx.coroutines.runBlocking
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertSame
@@ -50,23 +46,12 @@ class WechatSdkTest {
     }
 
     /** An SDK that records what the activity hands it. */
-    private object RecordingApi : IWXAPI {
+    private object RecordingApi : QuietWechatApi() {
         override fun handleIntent(intent: Intent, handler: IWXAPIEventHandler): Boolean {
             handled += intent
             handledBy += handler
             return true
         }
-
-        override fun isWXAppInstalled() = false
-        override fun sendReq(request: BaseReq) = false
-        override fun registerApp(appId: String) = true
-        override fun registerApp(appId: String, flags: Long) = true
-        override fun unregisterApp() = Unit
-        override fun getWXAppSupportAPI() = 0
-        override fun openWXApp() = false
-        override fun sendResp(response: BaseResp) = false
-        override fun detach() = Unit
-        override fun setLogImpl(log: ILog) = Unit
     }
 
     private companion object {
