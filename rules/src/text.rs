@@ -52,7 +52,7 @@ fn is_bidi_control(c: char) -> bool {
 /// Format characters and fillers that draw nothing: zero-width spaces and joiners, the word
 /// joiner and invisible operators, the byte-order mark, soft hyphen, variation selectors,
 /// fillers (Hangul, Braille blank) and tag characters.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'

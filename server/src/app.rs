@@ -25,6 +25,7 @@ use crate::routes::{
     policy, profile, reauth, risk, security, session, sms, web_login,
 };
 use crate::routes::{certification, dev_oidc, dev_wechat, oauth, oauth_code};
+use crate::routes::{dev_mall, mall};
 use crate::scenario::{self, Scenario};
 use crate::wechat::{Wechat, WechatProvider, dev_provider::DevWechat};
 use crate::{ServerConfig, access_log, challenge, db, error, request_limits, retention, sealed};
@@ -494,6 +495,51 @@ fn table() -> Vec<RouteEntry> {
             "/dev/posts/{id}/delete",
             true,
             feed::dev::delete_post,
+        ),
+        entry(Method::GET, "/v1/me/points", false, mall::points),
+        entry(
+            Method::POST,
+            "/v1/me/points/check-in",
+            false,
+            mall::check_in,
+        ),
+        entry(Method::GET, "/v1/mall/items", false, mall::items),
+        entry(Method::GET, "/v1/mall/items/{id}", false, mall::item),
+        entry(Method::GET, "/v1/me/addresses", false, mall::addresses),
+        entry(Method::POST, "/v1/me/addresses", false, mall::add_address),
+        entry(
+            Method::PUT,
+            "/v1/me/addresses/{id}/default",
+            false,
+            mall::set_default_address,
+        ),
+        entry(
+            Method::DELETE,
+            "/v1/me/addresses/{id}",
+            false,
+            mall::delete_address,
+        ),
+        entry(Method::GET, "/v1/me/redemptions", false, mall::redemptions),
+        entry(Method::POST, "/v1/me/redemptions", false, mall::redeem),
+        entry(
+            Method::POST,
+            "/v1/me/redemptions/{id}/cancel",
+            false,
+            mall::cancel,
+        ),
+        entry(Method::POST, "/dev/mall/items", true, dev_mall::add_item),
+        entry(Method::POST, "/dev/points/grant", true, dev_mall::grant),
+        entry(
+            Method::POST,
+            "/dev/mall/redemptions/{id}/ship",
+            true,
+            dev_mall::ship,
+        ),
+        entry(
+            Method::POST,
+            "/dev/mall/redemptions/{id}/deliver",
+            true,
+            dev_mall::deliver,
         ),
     ]
 }

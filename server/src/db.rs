@@ -428,6 +428,69 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
 ",
+    r"
+    -- The wheat-grain mall. Goods, redeemed for points; the supplier ships them.
+    CREATE TABLE mall_items (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        pictures TEXT NOT NULL,
+        price INTEGER NOT NULL CHECK (price > 0),
+        stock INTEGER NOT NULL CHECK (stock >= 0),
+        per_user_limit INTEGER NOT NULL CHECK (per_user_limit > 0),
+        supplier TEXT NOT NULL
+    );
+    -- Every change of a balance: the balance is their sum. (reason, ref) makes each rule's
+    -- award (and each redemption's debit and refund) happen once; day counts the daily caps.
+    CREATE TABLE points_ledger (
+        seq INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        amount INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (user_id, reason, ref)
+    );
+    CREATE INDEX points_by_day ON points_ledger(user_id, reason, day);
+    -- The address book: the address sealed whole (name, phone, region, street).
+    CREATE TABLE addresses (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        sealed BLOB NOT NULL,
+        is_default INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX addresses_by_user ON addresses(user_id);
+    -- A redemption keeps the address it ships to (sealed), whatever becomes of the book.
+    CREATE TABLE redemptions (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        item_id TEXT NOT NULL REFERENCES mall_items(id),
+        address_id TEXT NOT NULL,
+        address_sealed BLOB NOT NULL,
+        points INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        carrier TEXT,
+        tracking_number TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX redemptions_by_user ON redemptions(user_id, item_id);
+    -- Who received which address, when: written when an item ships.
+    CREATE TABLE address_disclosures (
+        seq INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        redemption_id TEXT NOT NULL,
+        address_id TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        recipient_name TEXT NOT NULL,
+        disclosed_at INTEGER NOT NULL
+    );
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.

@@ -128,6 +128,22 @@ pub enum ApiError {
     UriTooLong,
     #[error("the request has more than 64 headers or more than 32 KiB of them")]
     HeadersTooLarge,
+    #[error("no such item in the mall")]
+    ItemNotFound,
+    #[error("no such address in the address book")]
+    AddressNotFound,
+    #[error("no such redemption")]
+    RedemptionNotFound,
+    #[error("the item is out of stock")]
+    OutOfStock,
+    #[error("not enough wheat grains for this item")]
+    InsufficientPoints,
+    #[error("the item's limit per user is reached")]
+    LimitReached,
+    #[error("the address is not acceptable: {0}")]
+    AddressInvalid(medcircle_rules::address::AddressField),
+    #[error("the redemption has shipped or ended; it can no longer be cancelled")]
+    NotCancellable,
     #[error("internal server error")]
     Internal,
 }
@@ -198,6 +214,14 @@ impl ApiError {
             ApiError::InvalidChallenge,
             ApiError::UriTooLong,
             ApiError::HeadersTooLarge,
+            ApiError::ItemNotFound,
+            ApiError::AddressNotFound,
+            ApiError::RedemptionNotFound,
+            ApiError::OutOfStock,
+            ApiError::InsufficientPoints,
+            ApiError::LimitReached,
+            ApiError::AddressInvalid(medcircle_rules::address::AddressField::Phone),
+            ApiError::NotCancellable,
             ApiError::Internal,
         ]
     }
@@ -218,6 +242,10 @@ impl ApiError {
                 },
                 challenge: match self {
                     ApiError::ChallengeRequired(challenge) => Some(challenge.clone()),
+                    _ => None,
+                },
+                field: match self {
+                    ApiError::AddressInvalid(field) => Some(field.key()),
                     _ => None,
                 },
             },
@@ -284,6 +312,14 @@ impl ApiError {
             ApiError::InvalidChallenge => "invalid_challenge",
             ApiError::UriTooLong => "uri_too_long",
             ApiError::HeadersTooLarge => "headers_too_large",
+            ApiError::ItemNotFound => "item_not_found",
+            ApiError::AddressNotFound => "address_not_found",
+            ApiError::RedemptionNotFound => "redemption_not_found",
+            ApiError::OutOfStock => "out_of_stock",
+            ApiError::InsufficientPoints => "insufficient_points",
+            ApiError::LimitReached => "limit_reached",
+            ApiError::AddressInvalid(_) => "address_invalid",
+            ApiError::NotCancellable => "not_cancellable",
             ApiError::Internal => "internal",
         }
     }
@@ -345,6 +381,14 @@ impl ApiError {
             ApiError::InvalidChallenge => StatusCode::BAD_REQUEST,
             ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
             ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::ItemNotFound | ApiError::AddressNotFound | ApiError::RedemptionNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::OutOfStock
+            | ApiError::InsufficientPoints
+            | ApiError::LimitReached
+            | ApiError::NotCancellable => StatusCode::CONFLICT,
+            ApiError::AddressInvalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -377,6 +421,10 @@ struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     challenge: Option<Challenge>,
+    /// Only with `address_invalid`: the part of the address refused (`recipient_name`, `phone`, `province`, `city`, `district` or `street`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    field: Option<&'static str>,
 }
 
 impl IntoResponse for ApiError {

@@ -30,6 +30,7 @@ mod keyed;
 mod keys;
 mod limit;
 mod logins;
+mod mall;
 mod minimum_version;
 mod notices;
 mod oidc;

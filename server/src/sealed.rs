@@ -115,7 +115,13 @@ fn user_error(message: &'static str) -> Error {
 
 /// Every sealed column, with the context its rows are sealed under: what re-sealing after a
 /// key rotation walks.
-const SEALED: [(&str, &str, &str); 6] = [
+const SEALED: [(&str, &str, &str); 8] = [
+    ("addresses", "sealed", crate::mall::addresses::CONTEXT),
+    (
+        "redemptions",
+        "address_sealed",
+        crate::mall::redemptions::CONTEXT,
+    ),
     ("users", "phone_sealed", "'phone:' || id"),
     ("certifications", "id_number", "'id_number:' || user_id"),
     (

@@ -30,6 +30,7 @@ use shared::Shared;
         (name = "security", description = "The account's sessions, signing them out, security notices and the minimum app version."),
         (name = "web", description = "Scan-to-login: a logged-in phone confirms a browser's login."),
         (name = "feed", description = "Posts with photos, comments, likes, collections, search and share links."),
+        (name = "mall", description = "Wheat grains (points), the goods they redeem, the address book, redemption orders and their delivery."),
         (name = "meta", description = "This document."),
         (name = "dev", description = "Test hooks; only with --dev."),
     ),
@@ -118,6 +119,21 @@ use shared::Shared;
         crate::routes::feed::dev::delete_post,
         crate::routes::security::dev_publish,
         crate::routes::security::dev_minimum_version,
+        crate::routes::mall::points,
+        crate::routes::mall::check_in,
+        crate::routes::mall::items,
+        crate::routes::mall::item,
+        crate::routes::mall::addresses,
+        crate::routes::mall::add_address,
+        crate::routes::mall::set_default_address,
+        crate::routes::mall::delete_address,
+        crate::routes::mall::redemptions,
+        crate::routes::mall::redeem,
+        crate::routes::mall::cancel,
+        crate::routes::dev_mall::add_item,
+        crate::routes::dev_mall::grant,
+        crate::routes::dev_mall::ship,
+        crate::routes::dev_mall::deliver,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&Shared),
@@ -210,6 +226,20 @@ mod tests {
             schema("CertificationPhoto", "size")["maximum"],
             crate::certification::image::MAX_BYTES
         );
+        {
+            use medcircle_rules::address::{MAX_NAME_CHARS, MAX_REGION_CHARS, MAX_STREET_CHARS};
+            assert_eq!(
+                schema("NewAddress", "recipient_name")["maxLength"],
+                MAX_NAME_CHARS
+            );
+            for field in ["province", "city", "district"] {
+                assert_eq!(schema("NewAddress", field)["maxLength"], MAX_REGION_CHARS);
+            }
+            assert_eq!(
+                schema("NewAddress", "street")["maxLength"],
+                MAX_STREET_CHARS
+            );
+        }
         let mut limits_seen = 0;
         for item in document["paths"].as_object().unwrap().values() {
             for operation in item.as_object().unwrap().values() {
@@ -232,6 +262,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(limits_seen, 5);
+        // The mall's catalogue is the sixth paged list.
+        assert_eq!(limits_seen, 5 + 1);
     }
 }

@@ -17,12 +17,13 @@ use crate::feed::comments::{self, Comment};
 use crate::feed::posts::{self, Post};
 use crate::identities::{self, Linked};
 use crate::interests::{self, Tag};
+use crate::mall::redemptions::{self, Disclosure};
 use crate::notices::{self, Notice};
 use crate::risk::{self, Received};
 use crate::routes::session::caller;
 use crate::sessions::{self, Summary};
 use crate::users::{self, User};
-use crate::{logins, pool};
+use crate::{logins, mall, pool};
 
 /// Everything kept under the account, and nothing that could act as it (no tokens, hashes
 /// or keys).
@@ -48,6 +49,8 @@ pub struct Export {
     posts: Vec<Post>,
     /// Oldest first.
     comments: Vec<Comment>,
+    /// Each time a delivery address left MedCircle: to the logistics provider and the supplier when an item shipped, oldest first.
+    address_disclosures: Vec<Disclosure>,
     exported_at: i64,
 }
 
@@ -89,6 +92,7 @@ pub async fn export(
         oauth_identities: identities::list(&tx, &user.id)?,
         posts: posts::by_author(&tx, &user.id)?,
         comments: comments::by_author(&tx, &user.id)?,
+        address_disclosures: redemptions::disclosures(&tx, &user.id)?,
         exported_at: now,
         user,
     };
@@ -121,6 +125,7 @@ pub async fn delete(
     session.require_recent_auth(now)?;
     let tx = pool::immediate(&mut conn)?;
     feed::forget_user(&tx, &session.user_id)?;
+    mall::forget_user(&tx, &session.user_id)?;
     users::delete(&tx, &session.user_id)?;
     tx.commit()?;
     tracing::info!(user = %session.user_id, "account deleted");

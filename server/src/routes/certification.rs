@@ -16,6 +16,7 @@ use crate::certification::image::{self, ImageType};
 use crate::certification::{self, Kind, Location, Photo, Status};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::mall::points::{self, Rule};
 use crate::pool;
 use crate::quota::Budget;
 use crate::routes::session::caller;
@@ -294,6 +295,15 @@ pub async fn dev_decide(
     let tx = pool::immediate(&mut conn)?;
     if !certification::decide(&tx, &request.user_id, request.approve, reason, now)? {
         return Err(ApiError::NotFound);
+    }
+    if request.approve {
+        points::earn(
+            &tx,
+            &request.user_id,
+            Rule::CertificationCompleted,
+            "certification",
+            now,
+        )?;
     }
     let status = certification::status(&tx, &request.user_id)?;
     tx.commit()?;

@@ -81,6 +81,7 @@ pub fn apply(
     // The demo feed first: it seeds only a feed without posts.
     if scenario.demo_feed {
         seed::demo(&tx, now)?;
+        crate::mall::catalogue::seed(&tx).map_err(|error| invalid("mall", &error))?;
     }
     let (accounts, phones) = write_accounts(&tx, keyed, scenario, now)?;
     let posts = write_posts(&tx, scenario, &phones, now)?;

@@ -14,6 +14,7 @@ use crate::feed::comments::{self, Comment};
 use crate::feed::idempotency::Reply;
 use crate::feed::pages::Page;
 use crate::feed::posts;
+use crate::mall::points::{self, Rule};
 use crate::routes::session::caller;
 
 use super::{Mutation, PageQuery, bad_query, canonical, id};
@@ -98,6 +99,9 @@ pub async fn create(
     session
         .once(&[&canonical(&body)?], |tx, user, now| {
             let comment = comments::add(tx, user, &post_id, &body.text, now)?;
+            if let Some(author) = posts::author_of(tx, &post_id)?.filter(|author| author != user) {
+                points::earn(tx, &author, Rule::CommentReceived, &comment.id, now)?;
+            }
             tracing::info!(%user, post = %post_id, comment = %comment.id, "comment added");
             Ok(Reply::json(StatusCode::CREATED, &comment))
         })

@@ -37,17 +37,20 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    fn window(&self) -> Result<Window, ApiError> {
+    pub(crate) fn window(&self) -> Result<Window, ApiError> {
         Window::parse(self.cursor.as_deref(), self.limit.as_deref())
     }
 }
 
 /// The `{id}` of a path; only a segment that is not valid UTF-8 is rejected, and no id is such.
-fn id(path: Result<Path<String>, PathRejection>, missing: ApiError) -> Result<String, ApiError> {
+pub(crate) fn id(
+    path: Result<Path<String>, PathRejection>,
+    missing: ApiError,
+) -> Result<String, ApiError> {
     path.map(|Path(id)| id).map_err(|_| missing)
 }
 
-fn bad_query(_: QueryRejection) -> ApiError {
+pub(crate) fn bad_query(_: QueryRejection) -> ApiError {
     ApiError::InvalidRequest("a query parameter has the wrong type".into())
 }
 
@@ -76,7 +79,7 @@ impl Mutation {
     /// Authenticates the caller with a reading connection. Handlers call this before
     /// reading their path or body, so a request without a valid token is 401 whatever else is
     /// wrong.
-    async fn authenticate(&self) -> Result<Session<'_>, ApiError> {
+    pub(crate) async fn authenticate(&self) -> Result<Session<'_>, ApiError> {
         let now = self.state.clock.now();
         let user = caller(&*self.state.db().await, &self.headers, now)?.user_id;
         Ok(Session {
@@ -88,7 +91,7 @@ impl Mutation {
 }
 
 /// An authenticated write, to be done with the writing connection.
-struct Session<'a> {
+pub(crate) struct Session<'a> {
     request: &'a Mutation,
     user: String,
     now: i64,
@@ -98,7 +101,7 @@ impl Session<'_> {
     /// Runs `action(tx, user, now)` once per idempotency key (see `idempotency::once`) with
     /// the writing connection, held for that only; `body` is each part of the request that a
     /// repeat must send identically.
-    async fn once(
+    pub(crate) async fn once(
         self,
         body: &[&[u8]],
         action: impl FnOnce(&Transaction<'_>, &str, i64) -> Result<Reply, ApiError>,
@@ -113,6 +116,6 @@ impl Session<'_> {
 
 /// A JSON body as its idempotency fingerprint: the parsed body is the request, so the same
 /// one sent with other spacing is a repeat.
-fn canonical(body: &impl Serialize) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn canonical(body: &impl Serialize) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(body).map_err(|_| ApiError::Internal)
 }

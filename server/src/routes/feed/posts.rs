@@ -19,6 +19,7 @@ use crate::feed::pages::{Page, Window};
 use crate::feed::personalise;
 use crate::feed::posts::{self, Draft, List, Post};
 use crate::interests;
+use crate::mall::points::{self, Rule};
 use crate::routes::session::caller;
 
 use super::{Mutation, bad_query, canonical, id};
@@ -224,6 +225,7 @@ pub async fn create(
                 public_share: body.public_share,
             };
             let id = posts::create(tx, user, &draft, now)?;
+            points::earn(tx, user, Rule::PostPublished, &id, now)?;
             let post = posts::get(tx, user, &id)?.ok_or(ApiError::Internal)?;
             tracing::info!(%user, post = %id, photos = post.photos.len(), "post created");
             Ok(Reply::json(StatusCode::CREATED, &post))
