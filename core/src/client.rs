@@ -15,6 +15,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{ClientConfig, ClientError};
 use crate::consent::{self, ConsentArea, ConsentClient};
 use crate::feed::{self, FeedArea, FeedClient};
+use crate::mall::{self, MallArea, MallClient};
 use crate::net::{Net, NetContext, Timeouts, Trust, VersionGate};
 use crate::permissions::{self, PermissionsArea, PermissionsClient};
 use crate::platform::Platform;
@@ -33,6 +34,7 @@ struct Areas {
     certification: Arc<CertificationArea>,
     consent: Arc<ConsentArea>,
     feed: Arc<FeedArea>,
+    mall: Arc<MallArea>,
     permissions: Arc<PermissionsArea>,
     privacy: Arc<PrivacyArea>,
     profile: Arc<ProfileArea>,
@@ -131,6 +133,7 @@ impl Client {
             certification::ACCOUNT_SCHEMA,
             feed::ACCOUNT_SCHEMA,
             security::ACCOUNT_SCHEMA,
+            mall::ACCOUNT_SCHEMA,
         ];
         let restoring = platform.clone();
         let restored = platform
@@ -163,6 +166,10 @@ impl Client {
 
     pub fn feed(&self) -> FeedClient {
         FeedClient::new(self.areas.feed.clone())
+    }
+
+    pub fn mall(&self) -> MallClient {
+        MallClient::new(self.areas.mall.clone())
     }
 
     pub fn permissions(&self) -> PermissionsClient {
@@ -243,12 +250,14 @@ impl Areas {
         let privacy = Arc::new(PrivacyArea::new(platform.clone(), account.clone(), exports));
         let profile = Arc::new(ProfileArea::new(platform.clone(), account.clone()));
         let security = Arc::new(SecurityArea::new(platform.clone(), account.clone()));
+        let mall = Arc::new(MallArea::new(platform.clone(), account.clone()));
         // Weak: the account must not keep the areas (and with them the runtime) alive.
-        let observers: [Weak<dyn AccountObserver>; 4] = [
+        let observers: [Weak<dyn AccountObserver>; 5] = [
             Arc::downgrade(&consent) as Weak<dyn AccountObserver>,
             Arc::downgrade(&certification) as Weak<dyn AccountObserver>,
             Arc::downgrade(&feed) as Weak<dyn AccountObserver>,
             Arc::downgrade(&security) as Weak<dyn AccountObserver>,
+            Arc::downgrade(&mall) as Weak<dyn AccountObserver>,
         ];
         for observer in observers {
             account.observe(observer);
@@ -259,6 +268,7 @@ impl Areas {
             certification,
             consent,
             feed,
+            mall,
             permissions,
             privacy,
             profile,

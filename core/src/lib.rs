@@ -9,7 +9,7 @@
 //!   `platform` (the bundle of them);
 //! - account: `account` (who is logged in; what areas offer each other);
 //! - areas: `auth`, `consent`, `permissions`, `profile`, `certification`, `feed`, `records`,
-//!   `privacy`, `security` — none imports another;
+//!   `privacy`, `security`, `mall` — none imports another;
 //! - facade: `client`.
 
 #[cfg(feature = "ffi")]
@@ -27,6 +27,7 @@ pub mod feed;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod logging;
+pub mod mall;
 pub mod net;
 pub mod permissions;
 mod platform;
@@ -67,6 +68,10 @@ pub use feed::{
     RefreshOutcome, SearchPage, ShareLink,
 };
 pub use logging::{LogLevel, LogSink};
+pub use mall::{
+    AddressField, CataloguePage, CheckInOutcome, DeliveryAddress, MallClient, MallError, MallItem,
+    NewAddress, PointsBalance, PointsChange, PointsReason, Redemption, RedemptionStatus,
+};
 pub use net::{CancelToken, NetworkProblem, UploadProgress};
 pub use permissions::{
     LocationProvider, PermissionDecision, PermissionError, PermissionProvider, PermissionStatus,

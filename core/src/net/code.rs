@@ -73,6 +73,15 @@ api_codes! {
     WrongCode = "wrong_code",
     /// A login provider's answer (RFC 6749 §5.2): the code is spent or expired.
     InvalidGrant = "invalid_grant",
+    /// The mall: the body's `field` names the part of the address refused.
+    AddressInvalid = "address_invalid",
+    AddressNotFound = "address_not_found",
+    InsufficientPoints = "insufficient_points",
+    ItemNotFound = "item_not_found",
+    LimitReached = "limit_reached",
+    NotCancellable = "not_cancellable",
+    OutOfStock = "out_of_stock",
+    RedemptionNotFound = "redemption_not_found",
 }
 
 impl std::fmt::Display for ApiCode {

@@ -264,6 +264,19 @@ endpoints! {
     Notices => Route::get("/v1/me/notices").carries(SESSION).while_outdated(),
     /// The minimum version alone, without a session: a logged-out app learns it too.
     MinimumVersion => Route::get("/v1/minimum-version").while_outdated(),
+    Points => Route::get("/v1/me/points").carries(SESSION),
+    CheckIn => Route::post("/v1/me/points/check-in").carries(SESSION),
+    MallItems => Route::get("/v1/mall/items").carries(SESSION),
+    MallItem => Route::get("/v1/mall/items/{id}").carries(SESSION),
+    Addresses => Route::get("/v1/me/addresses").carries(SESSION),
+    /// The one request that carries a delivery address in clear.
+    AddressAdd => Route::post("/v1/me/addresses").carries(&["delivery_address", "session_token"]),
+    AddressDefault => Route::put("/v1/me/addresses/{id}/default").carries(SESSION),
+    AddressDelete => Route::delete("/v1/me/addresses/{id}").carries(SESSION),
+    Redemptions => Route::get("/v1/me/redemptions").carries(SESSION),
+    Redeem => Route::post("/v1/me/redemptions").carries(&["redemption_orders", "session_token"]),
+    RedemptionCancel => Route::post("/v1/me/redemptions/{id}/cancel")
+        .carries(&["redemption_orders", "session_token"]),
 }
 
 #[cfg(test)]

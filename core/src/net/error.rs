@@ -76,6 +76,8 @@ struct ApiErrorFields {
     attempts_left: Option<u32>,
     #[serde(default)]
     challenge: Option<Challenge>,
+    #[serde(default)]
+    field: Option<String>,
 }
 
 /// The server's refusal: its code, parsed, and what came with it.
@@ -86,6 +88,9 @@ pub(crate) struct ApiError {
     pub(crate) retry_after_s: Option<u64>,
     pub(crate) attempts_left: Option<u32>,
     pub(crate) challenge: Option<Challenge>,
+    /// With `address_invalid`: the part of the address refused (kept as the rule's field,
+    /// small, so every error stays small).
+    pub(crate) field: Option<medcircle_rules::address::AddressField>,
 }
 
 /// A proof of work the server asks for (`challenge_required`): a nonce such that
@@ -115,6 +120,10 @@ impl ApiError {
                 retry_after_s: fields.retry_after_s,
                 attempts_left: fields.attempts_left,
                 challenge: fields.challenge,
+                field: fields
+                    .field
+                    .as_deref()
+                    .and_then(medcircle_rules::address::AddressField::from_key),
             };
         }
         match serde_json::from_slice::<OAuthErrorBody>(body) {
@@ -124,6 +133,7 @@ impl ApiError {
                 retry_after_s: None,
                 attempts_left: None,
                 challenge: None,
+                field: None,
             },
             Err(_) => Self::unparsed(status),
         }
@@ -136,6 +146,7 @@ impl ApiError {
             retry_after_s: None,
             attempts_left: None,
             challenge: None,
+            field: None,
         }
     }
 }

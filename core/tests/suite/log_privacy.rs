@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::common::{Harness, ID_NUMBER};
+use crate::mall;
 use medcircle_core::{LogLevel, LogSink};
 
 #[derive(Default)]
@@ -32,12 +33,13 @@ async fn no_personal_data_reaches_a_log_line() {
     client.consent().accept(policy.version).await.unwrap();
     client.auth().request_sms_code(phone.into()).await.unwrap();
     let code = h.outbox_code(phone).await;
-    client
+    let user = client
         .auth()
         .verify_sms_code(phone.into(), code.clone())
         .await
         .unwrap();
     h.certify(&client).await;
+    mall::journey(&h, &client, &user.id).await;
     client.certification().refresh_status().await.unwrap();
     h.advance_clock(901).await;
     client.auth().whoami().await.unwrap();
@@ -50,6 +52,7 @@ async fn no_personal_data_reaches_a_log_line() {
     );
     assert!(lines.iter().any(|l| l.contains("session refreshed")));
     assert!(lines.iter().any(|l| l.contains("certification submitted")));
+    assert!(lines.iter().any(|l| l.contains("item redeemed")));
     for line in &lines {
         for secret in [
             phone,
@@ -59,6 +62,9 @@ async fn no_personal_data_reaches_a_log_line() {
             "138 0013 8011",
             ID_NUMBER,
             &ID_NUMBER[4..14],
+            mall::PLANTED_NAME,
+            mall::PLANTED_STREET,
+            mall::PLANTED_PHONE,
         ] {
             assert!(!line.contains(secret), "{line:?} leaks {secret:?}");
         }

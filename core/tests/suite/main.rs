@@ -9,6 +9,7 @@ mod certification;
 mod feed;
 mod layers;
 mod log_privacy;
+mod mall;
 mod oauth;
 mod oidc_provider;
 mod one_tap;

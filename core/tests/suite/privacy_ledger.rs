@@ -117,7 +117,9 @@ async fn the_in_app_lists_come_from_the_inventory() {
         [
             "SMS delivery provider",
             "Your mobile carrier",
-            "The third-party account provider you log in with"
+            "The third-party account provider you log in with",
+            "The logistics provider that delivers a redeemed item",
+            "The supplier of a redeemed item",
         ]
     );
     assert!(sharing.iter().all(|s| !s.why.is_empty()));

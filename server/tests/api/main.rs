@@ -25,6 +25,7 @@ mod images;
 mod interests;
 mod launch;
 mod lifecycle;
+mod mall;
 mod oauth;
 mod one_tap;
 mod openapi;
