@@ -93,6 +93,7 @@ async fn journey(url: &str, data_dir: &std::path::Path, out: &Output) -> Result<
     emit_user(out, "login", "logged in as", &user);
     commands::whoami(&client, out).await?;
     feed_tour(&client, out).await?;
+    crate::mall::tour(&client, out).await?;
     commands::logout(&client, false, out).await?;
 
     match auth.whoami().await {

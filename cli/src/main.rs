@@ -6,6 +6,7 @@ mod demo;
 mod dev_server;
 mod feed;
 mod keyring_session;
+mod mall;
 mod oauth;
 mod output;
 mod permissions;
@@ -198,6 +199,35 @@ enum Command {
     Logout {
         #[arg(long)]
         discard_unsent: bool,
+    },
+    /// Wheat grains: the balance and its history (as kept when the server cannot be reached).
+    Points,
+    /// Today's check-in (once a day).
+    Checkin,
+    /// The wheat-grain mall's goods; `--more` loads the next page.
+    Mall {
+        #[arg(long)]
+        more: bool,
+    },
+    /// One item of the mall, with its stock now.
+    Item { id: String },
+    /// The address book: add, list, default, delete.
+    Address {
+        #[command(subcommand)]
+        action: mall::AddressAction,
+    },
+    /// Redeem ITEM with wheat grains, shipped to `--address ID`.
+    Redeem {
+        item: String,
+        #[arg(long)]
+        address: String,
+    },
+    /// Your redemption orders and where each stands.
+    Redemptions,
+    /// A redemption order: `cancel ID`.
+    Redemption {
+        #[command(subcommand)]
+        action: mall::RedemptionAction,
     },
     /// Start a reference server in-process and walk a whole journey against it.
     Demo,

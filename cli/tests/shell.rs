@@ -100,6 +100,12 @@ fn demo_walks_the_whole_journey() {
             "like",
             "comment",
             "search",
+            "checkin",
+            "points",
+            "mall",
+            "address_added",
+            "redeemed",
+            "redemptions",
             "logout",
             "after_logout",
             "done"
@@ -1141,4 +1147,90 @@ async fn the_security_center_from_the_terminal() {
     assert_eq!(left.last().unwrap()["count"], 1);
     let refused = run(&["sessions", "revoke"]);
     assert!(!refused.status.success(), "an id or --others is required");
+}
+
+#[tokio::test]
+async fn the_wheat_grain_mall_from_the_terminal() {
+    let shell = Shell::start();
+    let run = |args: &[&str]| shell.run(args);
+    assert!(run(&["consent", "accept"]).status.success());
+    assert!(run(&["login", "one-tap", "13900139041"]).status.success());
+
+    let checked = json_lines(&run(&["checkin"]));
+    assert_eq!(checked[0]["awarded"], true);
+    assert_eq!(json_lines(&run(&["checkin"]))[0]["awarded"], false);
+    let points = json_lines(&run(&["points"]));
+    assert_eq!(points[0]["balance"], 10);
+    assert_eq!(points[0]["history"][0]["reason"], "check_in");
+
+    let mall = json_lines(&run(&["mall"]));
+    let items = mall[0]["items"].as_array().unwrap();
+    let cheapest = items.iter().min_by_key(|i| i["price"].as_i64()).unwrap();
+    assert_eq!(cheapest["price"], 10);
+    let id = cheapest["id"].as_str().unwrap();
+    let item = json_lines(&run(&["item", id]));
+    assert_eq!(item[0]["item"]["id"], id);
+
+    let refused = run(&[
+        "address",
+        "add",
+        "--name",
+        "欧阳明远",
+        "--phone",
+        "12345",
+        "--province",
+        "北京市",
+        "--city",
+        "北京市",
+        "--district",
+        "东城区",
+        "--street",
+        "幸福里七弄十九号",
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        json_lines(&refused)[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("Phone")
+    );
+    let added = json_lines(&run(&[
+        "address",
+        "add",
+        "--name",
+        "欧阳明远",
+        "--phone",
+        "13912345678",
+        "--province",
+        "北京市",
+        "--city",
+        "北京市",
+        "--district",
+        "东城区",
+        "--street",
+        "幸福里七弄十九号",
+    ]));
+    let address = &added[0]["address"];
+    assert_eq!(address["recipient_name"], "欧***");
+    assert_eq!(address["phone"], "139****5678");
+    let address_id = address["id"].as_str().unwrap();
+    let listed = json_lines(&run(&["address", "list"]));
+    assert_eq!(listed[0]["addresses"][0]["default"], true);
+    let output = String::from_utf8_lossy(&run(&["address", "list"]).stdout).into_owned();
+    assert!(!output.contains("欧阳明远") && !output.contains("13912345678"));
+
+    let redeemed = json_lines(&run(&["redeem", id, "--address", address_id]));
+    let redemption = &redeemed[0]["redemption"];
+    assert_eq!(redemption["status"], "placed");
+    let orders = json_lines(&run(&["redemptions"]));
+    assert_eq!(orders[0]["redemptions"][0]["id"], redemption["id"]);
+    let cancelled = json_lines(&run(&[
+        "redemption",
+        "cancel",
+        redemption["id"].as_str().unwrap(),
+    ]));
+    assert_eq!(cancelled[0]["redemption"]["status"], "cancelled");
+    assert_eq!(json_lines(&run(&["points"]))[0]["balance"], 10, "refunded");
+    let emptied = json_lines(&run(&["address", "delete", address_id]));
+    assert_eq!(emptied[0]["addresses"], json!([]));
 }

@@ -46,7 +46,15 @@ pub struct Draft {
     pub supplier: String,
 }
 
-const SEED: [(&str, &str, i64, i64, i64, &str); 4] = [
+const SEED: [(&str, &str, i64, i64, i64, &str); 5] = [
+    (
+        "医用外科口罩（10只）",
+        "一次性使用。",
+        10,
+        200,
+        5,
+        "日用品供应商",
+    ),
     (
         "听诊器 Littmann Classic III",
         "双面听头，适合成人与儿童。",
