@@ -6,6 +6,7 @@ use crate::auth::Auth;
 use crate::certification::Certification;
 use crate::consent::Consent;
 use crate::feed::Feed;
+use crate::mall::Mall;
 use crate::permissions::Permissions;
 use crate::privacy::Privacy;
 use crate::profile::Profile;
@@ -45,6 +46,10 @@ impl MedCircleClient {
 
     pub fn permissions(&self) -> Arc<Permissions> {
         Arc::new(Permissions::new(self.client.permissions()))
+    }
+
+    pub fn mall(&self) -> Arc<Mall> {
+        Arc::new(Mall::new(self.client.clone()))
     }
 
     pub fn privacy(&self) -> Arc<Privacy> {

@@ -5,7 +5,9 @@ import com.medcircle.core.CertificationException
 import com.medcircle.core.ClientException
 import com.medcircle.core.ConsentException
 import com.medcircle.core.ConsentPurpose
+import com.medcircle.core.AddressField
 import com.medcircle.core.FeedException
+import com.medcircle.core.MallException
 import com.medcircle.core.NetworkProblem
 import com.medcircle.core.PermissionException
 import com.medcircle.core.PrivacyException
@@ -240,6 +242,26 @@ class ErrorLiftingTest {
                 SecurityException.NoticeNotFound(),
                 SecurityException.Storage(CHINESE),
             ) + PROBLEMS.map { SecurityException.Network(it) },
+        )
+
+    @Test
+    fun `every MallError case lifts to its MallException`() =
+        assertEveryCaseLifts<MallException>(
+            rustCases = 12,
+            throwBack = ::testingThrowMallError,
+            cases = listOf(
+                MallException.NotLoggedIn(),
+                MallException.SessionExpired(),
+                MallException.OutOfStock(),
+                MallException.InsufficientPoints(),
+                MallException.LimitReached(),
+                MallException.ItemNotFound(),
+                MallException.AddressNotFound(),
+                MallException.RedemptionNotFound(),
+                MallException.NotCancellable(),
+                MallException.Storage(CHINESE),
+            ) + AddressField.entries.map { MallException.AddressInvalid(it) } +
+                PROBLEMS.map { MallException.Network(it) },
         )
 
     @Test

@@ -4,6 +4,7 @@ import com.medcircle.CertificationStatusListener
 import com.medcircle.FeedListener
 import com.medcircle.FeedStatusListener
 import com.medcircle.LoginScreenListener
+import com.medcircle.RedemptionsListener
 import com.medcircle.SecurityNoticesListener
 import com.medcircle.SessionListener
 import com.medcircle.core.CertificationStatus
@@ -13,6 +14,7 @@ import com.medcircle.core.FeedStatus
 import com.medcircle.core.LogLevel
 import com.medcircle.core.LogSink
 import com.medcircle.core.LoginScreen
+import com.medcircle.core.Redemption
 import com.medcircle.core.SecurityNotices
 import com.medcircle.core.SessionState
 import com.medcircle.core.UploadProgress
@@ -25,6 +27,10 @@ class SessionRecorder : Recording<SessionState>("session state"), SessionListene
 
 class NoticesRecorder : Recording<SecurityNotices>("security notices"), SecurityNoticesListener {
     override fun onUpdate(notices: SecurityNotices) = record(notices)
+}
+
+class RedemptionsRecorder : Recording<List<Redemption>>("redemptions"), RedemptionsListener {
+    override fun onUpdate(redemptions: List<Redemption>) = record(redemptions)
 }
 
 class ScreenRecorder : Recording<LoginScreen>("login screen"), LoginScreenListener {
