@@ -128,10 +128,6 @@ impl AccountObserver for MallArea {
         self.redemptions.send_replace(Vec::new());
     }
 
-    fn unsent(&self, conn: &Connection) -> Result<u32, StoreError> {
-        store::pending_count(conn)
-    }
-
     fn clear_cache(&self, conn: &Connection) -> Result<(), StoreError> {
         self.redemptions.send_replace(Vec::new());
         store::clear(conn)

@@ -158,15 +158,6 @@ pub(super) fn settle(conn: &Connection, key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Redemptions sent whose answer never came.
-pub(super) fn pending_count(conn: &Connection) -> Result<u32, StoreError> {
-    Ok(
-        conn.query_row("SELECT COUNT(*) FROM mall_pending_redemptions", [], |row| {
-            row.get(0)
-        })?,
-    )
-}
-
 /// The cache goes; a redemption still unconfirmed keeps its key.
 pub(super) fn clear(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch("DELETE FROM mall_cache; DELETE FROM mall_state;")?;

@@ -116,6 +116,19 @@ final class ErrorTests: XCTestCase {
             thrownBy: testingThrowSecurityError)
     }
 
+    func testMallErrors() {
+        let fields: [AddressField] = [.recipientName, .phone, .province, .city, .district, .street]
+        let samples: [MallError] =
+            [
+                .NotLoggedIn, .SessionExpired, .OutOfStock, .InsufficientPoints, .LimitReached, .ItemNotFound,
+                .AddressNotFound, .RedemptionNotFound, .NotCancellable, .Network(problem: .timeout),
+                .Storage(detail: "地址表缺失"),
+            ] + fields.map { .AddressInvalid(field: $0) }
+        assertEveryCase(
+            samples, FfiConverterTypeMallError.read, FfiConverterTypeMallError.write,
+            thrownBy: testingThrowMallError)
+    }
+
     func testRecordsErrors() {
         let samples: [RecordsError] = [
             .PersonalDataRefused, .InvalidTarget, .Network(problem: .insecureConnection(detail: "证书不匹配")),

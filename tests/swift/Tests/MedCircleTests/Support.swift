@@ -172,6 +172,10 @@ extension Recorder: SecurityNoticesListener where Value == SecurityNotices {
     func onUpdate(notices: SecurityNotices) { record(notices) }
 }
 
+extension Recorder: RedemptionsListener where Value == [Redemption] {
+    func onUpdate(redemptions: [Redemption]) { record(redemptions) }
+}
+
 extension Recorder: LoginScreenListener where Value == LoginScreen {
     func onUpdate(screen: LoginScreen) { record(screen) }
 }
