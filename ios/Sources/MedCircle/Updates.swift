@@ -67,6 +67,14 @@ extension Security {
     }
 }
 
+extension Mall {
+    /// The redemption orders, newest first: the kept ones, then every change (a redemption, a
+    /// cancellation, a refresh that brings a shipment or a delivery).
+    public func redemptionUpdates() -> AsyncStream<[Redemption]> {
+        .observing { observeRedemptions(listener: Forwarder($0)) }
+    }
+}
+
 extension AsyncStream where Element: Sendable {
     /// A stream over one core observer, which `register` starts with a listener that yields
     /// each value. Unbounded: the core calls the listener on its own threads, which must never
@@ -115,4 +123,8 @@ extension Forwarder: CertificationStatusListener where Value == CertificationSta
 
 extension Forwarder: SecurityNoticesListener where Value == SecurityNotices {
     func onUpdate(notices: SecurityNotices) { forward(notices) }
+}
+
+extension Forwarder: RedemptionsListener where Value == [Redemption] {
+    func onUpdate(redemptions: [Redemption]) { forward(redemptions) }
 }

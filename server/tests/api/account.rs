@@ -94,12 +94,14 @@ async fn export_holds_the_accounts_data_and_no_credentials() {
         "oauth_identities",
         "posts",
         "comments",
+        "address_disclosures",
         "exported_at",
     ];
     expected_keys.sort_unstable();
     assert_eq!(keys, expected_keys);
     assert_eq!(export["user"], user);
     assert_eq!(export["devices"], json!([]));
+    assert_eq!(export["address_disclosures"], json!([]));
     assert_eq!(
         export["consents"],
         get(&server, "/v1/me/consents", &token_now).await["records"]

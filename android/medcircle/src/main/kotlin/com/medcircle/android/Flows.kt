@@ -8,6 +8,8 @@ import com.medcircle.FeedListener
 import com.medcircle.FeedStatusListener
 import com.medcircle.Login
 import com.medcircle.LoginScreenListener
+import com.medcircle.Mall
+import com.medcircle.RedemptionsListener
 import com.medcircle.Security
 import com.medcircle.SecurityNoticesListener
 import com.medcircle.SessionListener
@@ -16,6 +18,7 @@ import com.medcircle.core.FeedDiff
 import com.medcircle.core.FeedItem
 import com.medcircle.core.FeedStatus
 import com.medcircle.core.LoginScreen
+import com.medcircle.core.Redemption
 import com.medcircle.core.SecurityNotices
 import com.medcircle.core.SessionState
 import kotlinx.coroutines.CoroutineScope
@@ -77,6 +80,14 @@ fun Certification.statusFlow(): Flow<CertificationStatus> = observe { deliver ->
 fun Security.noticesFlow(): Flow<SecurityNotices> = observe { deliver ->
     observeNotices(object : SecurityNoticesListener {
         override fun onUpdate(notices: SecurityNotices) = deliver(notices)
+    })
+}
+
+/** The redemption orders, newest first: the kept ones, then every change (a redemption, a
+ * cancellation, a refresh that brings a shipment or a delivery). */
+fun Mall.redemptionsFlow(): Flow<List<Redemption>> = observe { deliver ->
+    observeRedemptions(object : RedemptionsListener {
+        override fun onUpdate(redemptions: List<Redemption>) = deliver(redemptions)
     })
 }
 
