@@ -380,9 +380,16 @@ async fn a_redemption_retried_through_lost_answers_is_made_once() {
     assert_eq!(sum(&points.history), points.balance);
     assert_eq!(mall.item(item.clone()).await.unwrap().stock, 4);
 
-    // Settled: the next redemption is a new one.
-    mall.redeem(item, to.id).await.unwrap();
+    // Settled: the next redemption is a new one. Two taps at once before its answer came
+    // share its key: one redemption, the same for both.
+    let (one, two) = tokio::join!(
+        mall.redeem(item.clone(), to.id.clone()),
+        mall.redeem(item.clone(), to.id.clone())
+    );
+    assert_eq!(one.unwrap().id, two.unwrap().id);
     assert_eq!(mall.refresh_redemptions().await.unwrap().len(), 2);
+    assert_eq!(mall.refresh_points().await.unwrap().balance, 800);
+    assert_eq!(mall.item(item).await.unwrap().stock, 3);
 }
 
 #[tokio::test]
