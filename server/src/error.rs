@@ -128,6 +128,10 @@ pub enum ApiError {
     UriTooLong,
     #[error("the request has more than 64 headers or more than 32 KiB of them")]
     HeadersTooLarge,
+    #[error("no such help article")]
+    ArticleNotFound,
+    #[error("no such ticket among yours")]
+    TicketNotFound,
     #[error("internal server error")]
     Internal,
 }
@@ -198,6 +202,8 @@ impl ApiError {
             ApiError::InvalidChallenge,
             ApiError::UriTooLong,
             ApiError::HeadersTooLarge,
+            ApiError::ArticleNotFound,
+            ApiError::TicketNotFound,
             ApiError::Internal,
         ]
     }
@@ -284,6 +290,8 @@ impl ApiError {
             ApiError::InvalidChallenge => "invalid_challenge",
             ApiError::UriTooLong => "uri_too_long",
             ApiError::HeadersTooLarge => "headers_too_large",
+            ApiError::ArticleNotFound => "article_not_found",
+            ApiError::TicketNotFound => "ticket_not_found",
             ApiError::Internal => "internal",
         }
     }
@@ -345,6 +353,7 @@ impl ApiError {
             ApiError::InvalidChallenge => StatusCode::BAD_REQUEST,
             ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
             ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::ArticleNotFound | ApiError::TicketNotFound => StatusCode::NOT_FOUND,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

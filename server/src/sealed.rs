@@ -115,7 +115,7 @@ fn user_error(message: &'static str) -> Error {
 
 /// Every sealed column, with the context its rows are sealed under: what re-sealing after a
 /// key rotation walks.
-const SEALED: [(&str, &str, &str); 6] = [
+const SEALED: [(&str, &str, &str); 7] = [
     ("users", "phone_sealed", "'phone:' || id"),
     ("certifications", "id_number", "'id_number:' || user_id"),
     (
@@ -134,6 +134,7 @@ const SEALED: [(&str, &str, &str); 6] = [
         "replacement_sealed",
         sessions::REPLACEMENT_CONTEXT,
     ),
+    ("help_tickets", "contact", "'help_contact:' || id"),
 ];
 
 /// Seals what an older server stored in clear: ID numbers and their masks (text), the

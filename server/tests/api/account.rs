@@ -94,6 +94,7 @@ async fn export_holds_the_accounts_data_and_no_credentials() {
         "oauth_identities",
         "posts",
         "comments",
+        "help_tickets",
         "exported_at",
     ];
     expected_keys.sort_unstable();

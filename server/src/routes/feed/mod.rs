@@ -51,10 +51,10 @@ fn bad_query(_: QueryRejection) -> ApiError {
     ApiError::InvalidRequest("a query parameter has the wrong type".into())
 }
 
-/// A feed write's request: the caller's token and what its `Idempotency-Key` is bound to.
+/// A write's request (the feed's, the help center's): the caller's token and what its `Idempotency-Key` is bound to.
 pub struct Mutation {
-    state: Shared,
-    headers: HeaderMap,
+    pub(crate) state: Shared,
+    pub(crate) headers: HeaderMap,
     method: Method,
     uri: Uri,
 }
@@ -76,7 +76,7 @@ impl Mutation {
     /// Authenticates the caller with a reading connection. Handlers call this before
     /// reading their path or body, so a request without a valid token is 401 whatever else is
     /// wrong.
-    async fn authenticate(&self) -> Result<Session<'_>, ApiError> {
+    pub(crate) async fn authenticate(&self) -> Result<Session<'_>, ApiError> {
         let now = self.state.clock.now();
         let user = caller(&*self.state.db().await, &self.headers, now)?.user_id;
         Ok(Session {
@@ -88,17 +88,21 @@ impl Mutation {
 }
 
 /// An authenticated write, to be done with the writing connection.
-struct Session<'a> {
+pub(crate) struct Session<'a> {
     request: &'a Mutation,
     user: String,
     now: i64,
 }
 
 impl Session<'_> {
+    pub(crate) fn user(&self) -> &str {
+        &self.user
+    }
+
     /// Runs `action(tx, user, now)` once per idempotency key (see `idempotency::once`) with
     /// the writing connection, held for that only; `body` is each part of the request that a
     /// repeat must send identically.
-    async fn once(
+    pub(crate) async fn once(
         self,
         body: &[&[u8]],
         action: impl FnOnce(&Transaction<'_>, &str, i64) -> Result<Reply, ApiError>,
@@ -113,6 +117,6 @@ impl Session<'_> {
 
 /// A JSON body as its idempotency fingerprint: the parsed body is the request, so the same
 /// one sent with other spacing is a repeat.
-fn canonical(body: &impl Serialize) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn canonical(body: &impl Serialize) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(body).map_err(|_| ApiError::Internal)
 }
