@@ -15,6 +15,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{ClientConfig, ClientError};
 use crate::consent::{self, ConsentArea, ConsentClient};
 use crate::feed::{self, FeedArea, FeedClient};
+use crate::help::{self, HelpArea, HelpClient};
 use crate::net::{Net, NetContext, Timeouts, Trust, VersionGate};
 use crate::permissions::{self, PermissionsArea, PermissionsClient};
 use crate::platform::Platform;
@@ -33,6 +34,7 @@ struct Areas {
     certification: Arc<CertificationArea>,
     consent: Arc<ConsentArea>,
     feed: Arc<FeedArea>,
+    help: Arc<HelpArea>,
     permissions: Arc<PermissionsArea>,
     privacy: Arc<PrivacyArea>,
     profile: Arc<ProfileArea>,
@@ -97,6 +99,7 @@ impl Client {
                     permissions::APP_SCHEMA,
                     privacy::APP_SCHEMA,
                     records::APP_SCHEMA,
+                    help::APP_SCHEMA,
                 ];
                 let app_db = Arc::new(store::app_database(&data_dir, app_schemas, &secrets)?);
                 consent::load_gate(&app_db.conn(), &gate)?;
@@ -131,6 +134,7 @@ impl Client {
             certification::ACCOUNT_SCHEMA,
             feed::ACCOUNT_SCHEMA,
             security::ACCOUNT_SCHEMA,
+            help::ACCOUNT_SCHEMA,
         ];
         let restoring = platform.clone();
         let restored = platform
@@ -143,6 +147,7 @@ impl Client {
         let areas = Areas::build(platform, account, config);
         areas.feed.resume();
         areas.security.resume();
+        areas.help.resume();
         areas.auth.deliver_revocations();
         Ok(Client {
             areas: Arc::new(areas),
@@ -163,6 +168,10 @@ impl Client {
 
     pub fn feed(&self) -> FeedClient {
         FeedClient::new(self.areas.feed.clone())
+    }
+
+    pub fn help(&self) -> HelpClient {
+        HelpClient::new(self.areas.help.clone())
     }
 
     pub fn permissions(&self) -> PermissionsClient {
@@ -243,12 +252,18 @@ impl Areas {
         let privacy = Arc::new(PrivacyArea::new(platform.clone(), account.clone(), exports));
         let profile = Arc::new(ProfileArea::new(platform.clone(), account.clone()));
         let security = Arc::new(SecurityArea::new(platform.clone(), account.clone()));
+        let help = Arc::new(HelpArea::new(
+            platform.clone(),
+            account.clone(),
+            permissions.clone(),
+        ));
         // Weak: the account must not keep the areas (and with them the runtime) alive.
-        let observers: [Weak<dyn AccountObserver>; 4] = [
+        let observers: [Weak<dyn AccountObserver>; 5] = [
             Arc::downgrade(&consent) as Weak<dyn AccountObserver>,
             Arc::downgrade(&certification) as Weak<dyn AccountObserver>,
             Arc::downgrade(&feed) as Weak<dyn AccountObserver>,
             Arc::downgrade(&security) as Weak<dyn AccountObserver>,
+            Arc::downgrade(&help) as Weak<dyn AccountObserver>,
         ];
         for observer in observers {
             account.observe(observer);
@@ -259,6 +274,7 @@ impl Areas {
             certification,
             consent,
             feed,
+            help,
             permissions,
             privacy,
             profile,

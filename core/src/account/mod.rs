@@ -19,7 +19,7 @@ pub(crate) use failure::{AreaError, Failure, area_error, convert};
 pub(crate) use observer::AccountObserver;
 pub use profile::{EndReason, Named, SessionState, UserProfile};
 pub(crate) use services::{
-    BrowsingRecorder, ConsentRecorder, DataExport, PositionSource, Withdrawal,
+    BrowsingRecorder, ConsentRecorder, DataExport, FeatureGate, PositionSource, Withdrawal,
 };
 pub(crate) use tokens::TokenResponse;
 use tokens::Tokens;
