@@ -3,8 +3,8 @@
 //! or enum case with its fields, without staging each failure for real.
 
 use medcircle_core::{
-    AuthError, CertificationError, ClientError, ConsentError, FeedError, PermissionError,
-    PrivacyError, ProfileError, ProviderError, RecordsError, SecurityError,
+    AuthError, CertificationError, ClientError, ConsentError, FeedError, HelpError,
+    PermissionError, PrivacyError, ProfileError, ProviderError, RecordsError, SecurityError,
 };
 
 macro_rules! thrown {
@@ -24,6 +24,7 @@ thrown! {
     testing_throw_client_error: ClientError,
     testing_throw_consent_error: ConsentError,
     testing_throw_feed_error: FeedError,
+    testing_throw_help_error: HelpError,
     testing_throw_permission_error: PermissionError,
     testing_throw_privacy_error: PrivacyError,
     testing_throw_profile_error: ProfileError,

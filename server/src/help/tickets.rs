@@ -233,21 +233,28 @@ pub fn mark_read(conn: &Connection, user: &str, id: &str) -> rusqlite::Result<bo
     Ok(exists)
 }
 
-/// The team's reply (dev); false when there is no such ticket.
-pub fn reply(conn: &Connection, ticket_id: &str, body: &str, now: i64) -> rusqlite::Result<bool> {
+/// The team's reply (dev): its id, or none when there is no such ticket.
+pub fn reply(
+    conn: &Connection,
+    ticket_id: &str,
+    body: &str,
+    now: i64,
+) -> rusqlite::Result<Option<String>> {
     let changed = conn.execute(
         "UPDATE help_tickets SET status = CASE status WHEN 'closed' THEN 'closed' ELSE 'answered' END,
                 updated_at = ?2
          WHERE id = ?1",
         params![ticket_id, now],
     )?;
-    if changed == 1 {
-        conn.execute(
-            "INSERT INTO help_replies (id, ticket_id, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![crate::feed::random_id("hr_"), ticket_id, body, now],
-        )?;
+    if changed != 1 {
+        return Ok(None);
     }
-    Ok(changed == 1)
+    let id = crate::feed::random_id("hr_");
+    conn.execute(
+        "INSERT INTO help_replies (id, ticket_id, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, ticket_id, body, now],
+    )?;
+    Ok(Some(id))
 }
 
 /// Closes a ticket (dev); false when there is no such ticket.

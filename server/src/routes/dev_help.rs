@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -47,6 +46,12 @@ pub struct ReplyRequest {
     body: String,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct Replied {
+    #[schema(pattern = "^hr_[0-9a-f]{16}$")]
+    id: String,
+}
+
 #[utoipa::path(
     post,
     path = "/dev/help/tickets/{id}/replies",
@@ -57,7 +62,7 @@ pub struct ReplyRequest {
     params(("id" = String, Path, pattern = "^ht_[0-9a-f]{16}$")),
     request_body(content = ReplyRequest),
     responses(
-        (status = 204, description = "Replied."),
+        (status = 200, description = "Replied.", body = Replied),
         (status = 400, description = "`malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
         (status = 404, description = "`not_found`: Dev mode is off. `ticket_not_found`: No ticket has this id.", body = crate::error::ErrorBody),
         (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
@@ -69,7 +74,7 @@ pub async fn reply(
     State(state): State<Shared>,
     path: Result<Path<String>, PathRejection>,
     ApiJson(request): ApiJson<ReplyRequest>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<Replied>, ApiError> {
     let Path(id) = path.map_err(|_| ApiError::TicketNotFound)?;
     if request.body.trim().is_empty()
         || request.body.chars().count() > MAX_REPLY_CHARS
@@ -81,11 +86,14 @@ pub async fn reply(
     }
     let now = state.clock.now();
     let conn = state.writer().await;
-    if !tickets::reply(&conn, &id, &request.body, now)? {
-        return Err(ApiError::TicketNotFound);
-    }
+    let reply = tickets::reply(&conn, &id, &request.body, now)?.ok_or(ApiError::TicketNotFound)?;
     tracing::info!(ticket = %id, "dev reply to a ticket");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(Replied { id: reply }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Closed {
+    status: tickets::Status,
 }
 
 #[utoipa::path(
@@ -97,18 +105,20 @@ pub async fn reply(
     description = "Plays the support team closing a ticket. No body. Dev mode only (`--dev`): without it this route does not exist and answers 404 `not_found`.",
     params(("id" = String, Path, pattern = "^ht_[0-9a-f]{16}$")),
     responses(
-        (status = 204, description = "Closed."),
+        (status = 200, description = "Closed.", body = Closed),
         (status = 404, description = "`not_found`: Dev mode is off. `ticket_not_found`: No ticket has this id.", body = crate::error::ErrorBody)
     )
 )]
 pub async fn close(
     State(state): State<Shared>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<Closed>, ApiError> {
     let Path(id) = path.map_err(|_| ApiError::TicketNotFound)?;
     let conn = state.writer().await;
     if !tickets::close(&conn, &id, state.clock.now())? {
         return Err(ApiError::TicketNotFound);
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(Closed {
+        status: tickets::Status::Closed,
+    }))
 }

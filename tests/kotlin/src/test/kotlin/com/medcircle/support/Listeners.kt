@@ -3,6 +3,7 @@ package com.medcircle.support
 import com.medcircle.CertificationStatusListener
 import com.medcircle.FeedListener
 import com.medcircle.FeedStatusListener
+import com.medcircle.HelpTicketsListener
 import com.medcircle.LoginScreenListener
 import com.medcircle.SecurityNoticesListener
 import com.medcircle.SessionListener
@@ -10,6 +11,7 @@ import com.medcircle.core.CertificationStatus
 import com.medcircle.core.FeedDiff
 import com.medcircle.core.FeedItem
 import com.medcircle.core.FeedStatus
+import com.medcircle.core.HelpTickets
 import com.medcircle.core.LogLevel
 import com.medcircle.core.LogSink
 import com.medcircle.core.LoginScreen
@@ -25,6 +27,10 @@ class SessionRecorder : Recording<SessionState>("session state"), SessionListene
 
 class NoticesRecorder : Recording<SecurityNotices>("security notices"), SecurityNoticesListener {
     override fun onUpdate(notices: SecurityNotices) = record(notices)
+}
+
+class TicketsRecorder : Recording<HelpTickets>("help tickets"), HelpTicketsListener {
+    override fun onUpdate(tickets: HelpTickets) = record(tickets)
 }
 
 class ScreenRecorder : Recording<LoginScreen>("login screen"), LoginScreenListener {
