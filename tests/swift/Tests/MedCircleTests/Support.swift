@@ -172,6 +172,10 @@ extension Recorder: SecurityNoticesListener where Value == SecurityNotices {
     func onUpdate(notices: SecurityNotices) { record(notices) }
 }
 
+extension Recorder: HelpTicketsListener where Value == HelpTickets {
+    func onUpdate(tickets: HelpTickets) { record(tickets) }
+}
+
 extension Recorder: LoginScreenListener where Value == LoginScreen {
     func onUpdate(screen: LoginScreen) { record(screen) }
 }
