@@ -1,25 +1,25 @@
-//! Feedback waiting to go out: stored with its photos and an idempotency key before anything
-//! is sent, sent in order (photos first, each once, then the feedback) until the server has
-//! it, and removed in the same transaction that keeps the ticket the server made. A kill at
+//! Feedback waiting to go out: stored with its photos (the account layer's `PhotoQueue`, as
+//! the feed's posts) and an idempotency key before anything is sent, sent in order (photos
+//! first, each once, then the feedback) with the feed's backoff until the server has it, and removed in the same transaction that keeps the ticket the server made. A kill at
 //! any point neither loses it nor sends it twice: a repeat carries the same key and the server
 //! answers it with the first ticket.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
-use rand::Rng;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::tickets::{self, Ticket};
 use super::{HelpArea, HelpError};
-use crate::account::{AccountDb, Failure};
-use crate::net::{CancelToken, Endpoint, NetError, Upload, UploadProgress};
+use crate::account::{AccountDb, Failure, PhotoQueue};
+use crate::net::{Endpoint, NetError, outbox_delay};
 use crate::store::{self, StoreError};
 
-/// The longest wait between two retries.
-const MAX_BACKOFF_S: u64 = 60;
+/// The photos waiting with their feedback.
+const PHOTOS: PhotoQueue = PhotoQueue {
+    table: "help_outbox_photos",
+};
 
 /// A checked form, ready to be queued.
 pub(super) struct Waiting {
@@ -65,11 +65,7 @@ pub(super) fn enqueue(
         ],
     )?;
     for (position, (content_type, bytes)) in waiting.photos.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO help_outbox_photos (key, position, content_type, bytes)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![waiting.key, position as i64, content_type, bytes],
-        )?;
+        PHOTOS.attach(&tx, &waiting.key, position as u32, content_type, bytes)?;
     }
     tx.commit()?;
     Ok(())
@@ -101,7 +97,7 @@ pub(super) fn count(conn: &Connection) -> Result<u32, StoreError> {
 /// Removes an entry and its photos; whether it was there.
 pub(super) fn remove(conn: &Connection, key: &str) -> Result<bool, StoreError> {
     let removed = conn.execute("DELETE FROM help_outbox WHERE key = ?1", [key])?;
-    conn.execute("DELETE FROM help_outbox_photos WHERE key = ?1", [key])?;
+    PHOTOS.remove(conn, key)?;
     Ok(removed > 0)
 }
 
@@ -146,29 +142,6 @@ fn next(conn: &Connection) -> Result<Option<Queued>, StoreError> {
         .optional()?)
 }
 
-struct QueuedPhoto {
-    position: u32,
-    content_type: String,
-    bytes: Vec<u8>,
-    photo_id: Option<String>,
-}
-
-fn photos(conn: &Connection, key: &str) -> Result<Vec<QueuedPhoto>, StoreError> {
-    let mut statement = conn.prepare_cached(
-        "SELECT position, content_type, bytes, photo_id FROM help_outbox_photos
-         WHERE key = ?1 ORDER BY position",
-    )?;
-    let rows = statement.query_map([key], |r| {
-        Ok(QueuedPhoto {
-            position: r.get(0)?,
-            content_type: r.get(1)?,
-            bytes: r.get(2)?,
-            photo_id: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 #[derive(Serialize)]
 struct NewFeedback<'a> {
     text: &'a str,
@@ -179,11 +152,6 @@ struct NewFeedback<'a> {
     app_version: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     os_version: Option<&'a str>,
-}
-
-#[derive(Deserialize)]
-struct Uploaded {
-    id: String,
 }
 
 /// What sending one entry came to.
@@ -213,13 +181,6 @@ fn step(failure: Failure) -> Step {
         failure @ Failure::Net(_) => Step::Transient(failure.into()),
         failure => Step::Stop(failure.into()),
     }
-}
-
-/// Progress nobody watches (a flush in the background).
-struct Silent;
-
-impl UploadProgress for Silent {
-    fn progress(&self, _sent: u64, _total: u64) {}
 }
 
 impl HelpArea {
@@ -268,7 +229,10 @@ impl HelpArea {
 
     async fn send_one(&self, db: &Arc<AccountDb>, queued: &Queued) -> Result<Ticket, Failure> {
         let key = queued.key.as_str();
-        let photo_ids = self.upload_photos(db, key).await?;
+        let control = self.upload_control(key);
+        let photo_ids = PHOTOS
+            .upload(&self.account, db, key, Endpoint::HelpPhoto, control)
+            .await?;
         let endpoint = match (queued.contact.is_some(), queued.app_version.is_some()) {
             (false, false) => Endpoint::Feedback,
             (true, false) => Endpoint::FeedbackContact,
@@ -299,52 +263,12 @@ impl HelpArea {
         Ok(ticket)
     }
 
-    /// Uploads the entry's photos not uploaded yet, remembering each id as it comes back.
-    async fn upload_photos(&self, db: &Arc<AccountDb>, key: &str) -> Result<Vec<String>, Failure> {
-        let mut ids = Vec::new();
-        let queued = photos(&db.conn(), key)?;
-        for photo in queued {
-            if let Some(id) = photo.photo_id {
-                ids.push(id);
-                continue;
-            }
-            let content_type = medcircle_rules::image::ImageType::of(&photo.bytes)
-                .map(|t| t.media_type())
-                .unwrap_or("application/octet-stream");
-            debug_assert_eq!(content_type, photo.content_type);
-            let upload = self.upload_control(key).unwrap_or_else(|| Upload {
-                progress: Arc::new(Silent),
-                cancel: CancelToken::new(),
-            });
-            let request = Endpoint::HelpPhoto
-                .request()
-                .upload(content_type, bytes::Bytes::from(photo.bytes), upload)
-                .idempotency_key(&format!("{key}-{}", photo.position));
-            let uploaded: Uploaded = self
-                .account
-                .send_for(&db.account_id, &request)
-                .await?
-                .json()?;
-            db.conn()
-                .execute(
-                    "UPDATE help_outbox_photos SET photo_id = ?3 WHERE key = ?1 AND position = ?2",
-                    params![key, photo.position, uploaded.id],
-                )
-                .map_err(StoreError::from)?;
-            ids.push(uploaded.id);
-        }
-        Ok(ids)
-    }
-
     /// One retry after a backoff that doubles with each failed attempt (with jitter).
     fn schedule_retry(self: &Arc<Self>, attempts: u32) {
         if self.retry_scheduled.swap(true, Ordering::SeqCst) {
             return;
         }
-        let base = 1u64 << attempts.min(6);
-        let delay = Duration::from_millis(
-            base.min(MAX_BACKOFF_S) * 1000 + rand::rng().random_range(0..1000),
-        );
+        let delay = outbox_delay(attempts);
         let retrying = self.clone();
         self.platform.runtime.spawn_timer(delay, async move {
             retrying.retry_scheduled.store(false, Ordering::SeqCst);

@@ -26,6 +26,7 @@ pub use error::NetworkProblem;
 pub(crate) use error::{ApiError, Challenge, NetError};
 pub(crate) use request::{Answer, Request, Upload};
 use retry::RetryPolicy;
+pub(crate) use retry::outbox_delay;
 pub use upload::{CancelToken, UploadProgress};
 pub(crate) use version::VersionGate;
 
