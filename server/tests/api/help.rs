@@ -212,6 +212,12 @@ async fn feedback_with_a_photo_is_one_ticket_stripped_sealed_and_answered() {
         tickets(&server, &token).await["tickets"][0]["status"],
         "closed"
     );
+
+    // A photo no feedback uses goes a day after its upload; one with its ticket stays.
+    upload(&server, &token, images::camera_jpeg().1, None).await;
+    assert_eq!(count_rows(&server, "help_photos"), 2);
+    server.advance(86_400).await;
+    assert_eq!(count_rows(&server, "help_photos"), 1);
 }
 
 #[tokio::test]
