@@ -41,12 +41,14 @@ pub async fn tickets(State(state): State<Shared>) -> Result<Json<ReceivedList>, 
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TicketReplyRequest)]
 pub struct ReplyRequest {
     /// 1 to 2000 visible characters.
     body: String,
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = TicketReplied)]
 pub struct Replied {
     #[schema(pattern = "^hr_[0-9a-f]{16}$")]
     id: String,
@@ -92,6 +94,7 @@ pub async fn reply(
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = TicketClosed)]
 pub struct Closed {
     status: tickets::Status,
 }
