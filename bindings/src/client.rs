@@ -6,6 +6,7 @@ use crate::auth::Auth;
 use crate::certification::Certification;
 use crate::consent::Consent;
 use crate::feed::Feed;
+use crate::help::Help;
 use crate::mall::Mall;
 use crate::permissions::Permissions;
 use crate::privacy::Privacy;
@@ -42,6 +43,10 @@ impl MedCircleClient {
 
     pub fn feed(&self) -> Arc<Feed> {
         Arc::new(Feed::new(self.client.clone()))
+    }
+
+    pub fn help(&self) -> Arc<Help> {
+        Arc::new(Help::new(self.client.clone()))
     }
 
     pub fn permissions(&self) -> Arc<Permissions> {

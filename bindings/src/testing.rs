@@ -3,7 +3,7 @@
 //! or enum case with its fields, without staging each failure for real.
 
 use medcircle_core::{
-    AuthError, CertificationError, ClientError, ConsentError, FeedError, MallError,
+    AuthError, CertificationError, ClientError, ConsentError, FeedError, HelpError, MallError,
     PermissionError, PrivacyError, ProfileError, ProviderError, RecordsError, SecurityError,
 };
 
@@ -25,6 +25,7 @@ thrown! {
     testing_throw_consent_error: ConsentError,
     testing_throw_feed_error: FeedError,
     testing_throw_mall_error: MallError,
+    testing_throw_help_error: HelpError,
     testing_throw_permission_error: PermissionError,
     testing_throw_privacy_error: PrivacyError,
     testing_throw_profile_error: ProfileError,

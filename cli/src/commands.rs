@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::output::Output;
 use crate::{
-    CertifyAction, Command, ConsentAction, LoginMethod, PermissionAction, PolicyAction,
+    CertifyAction, Command, ConsentAction, HelpAction, LoginMethod, PermissionAction, PolicyAction,
     ProfileAction, SessionsAction, Switch,
 };
 use crate::{certify, permissions, privacy, security};
@@ -232,6 +232,18 @@ async fn dispatch(
         Command::Redeem { item, address } => crate::mall::redeem(client, item, address, out).await,
         Command::Redemptions => crate::mall::redemptions(client, out).await,
         Command::Redemption { action } => crate::mall::redemption(client, action, out).await,
+        Command::Help { action, topic } => match action {
+            None => crate::help::articles(client, topic, out).await,
+            Some(HelpAction::Search { query }) => crate::help::search(client, query, out).await,
+            Some(HelpAction::Read { id }) => crate::help::read(client, id, out).await,
+        },
+        Command::Feedback {
+            text,
+            photos,
+            contact,
+            share_versions,
+        } => crate::help::feedback(client, text, photos, contact, share_versions, out).await,
+        Command::Tickets { read } => crate::help::tickets(client, read, out).await,
         Command::Whoami => whoami(client, out).await,
         Command::Profile { action } => profile(client, action, out).await,
         Command::Scan { payload } => crate::web_login::phone(client, payload, out).await,

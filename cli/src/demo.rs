@@ -94,6 +94,16 @@ async fn journey(url: &str, data_dir: &std::path::Path, out: &Output) -> Result<
     commands::whoami(&client, out).await?;
     feed_tour(&client, out).await?;
     crate::mall::tour(&client, out).await?;
+    crate::help::search(&client, "验证码".into(), out).await?;
+    crate::help::feedback(
+        &client,
+        "演示：收不到验证码".into(),
+        vec![],
+        None,
+        false,
+        out,
+    )
+    .await?;
     commands::logout(&client, false, out).await?;
 
     match auth.whoami().await {

@@ -5,6 +5,7 @@ mod commands;
 mod demo;
 mod dev_server;
 mod feed;
+mod help;
 mod keyring_session;
 mod mall;
 mod oauth;
@@ -24,7 +25,13 @@ use medcircle_core::{ConsentPurpose, Feature};
 use output::Output;
 
 #[derive(Parser)]
-#[command(name = "medcircle", version, about = "MedCircle in a terminal")]
+#[command(
+    name = "medcircle",
+    version,
+    about = "MedCircle in a terminal",
+    // `help` is the help center; `--help` still prints this usage.
+    disable_help_subcommand = true
+)]
 struct Cli {
     /// API base URL.
     #[arg(
@@ -192,6 +199,30 @@ enum Command {
         #[arg(long, value_name = "ID")]
         read: Option<String>,
     },
+    /// The help center's articles (`--topic T`), `help search Q`, `help read ID`; kept for
+    /// offline reading.
+    Help {
+        #[command(subcommand)]
+        action: Option<HelpAction>,
+        #[arg(long)]
+        topic: Option<String>,
+    },
+    /// Send feedback, with up to 4 photos (asks for the photo permission first), a contact
+    /// number, and the app and OS version only with `--share-versions`.
+    Feedback {
+        text: String,
+        #[arg(long = "photo", value_name = "FILE")]
+        photos: Vec<PathBuf>,
+        #[arg(long, value_name = "PHONE")]
+        contact: Option<String>,
+        #[arg(long)]
+        share_versions: bool,
+    },
+    /// Your feedback and the team's replies (* unread); `--read ID` marks a ticket read.
+    Tickets {
+        #[arg(long, value_name = "ID")]
+        read: Option<String>,
+    },
     /// Who is logged in, as the server sees it.
     Whoami,
     /// Log out: revoke the session and wipe the account's local data. Refuses while items
@@ -231,6 +262,14 @@ enum Command {
     },
     /// Start a reference server in-process and walk a whole journey against it.
     Demo,
+}
+
+#[derive(Subcommand)]
+enum HelpAction {
+    /// Articles whose title or text holds QUERY (Chinese or English).
+    Search { query: String },
+    /// One article.
+    Read { id: String },
 }
 
 #[derive(Subcommand)]

@@ -15,6 +15,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{ClientConfig, ClientError};
 use crate::consent::{self, ConsentArea, ConsentClient};
 use crate::feed::{self, FeedArea, FeedClient};
+use crate::help::{self, HelpArea, HelpClient};
 use crate::mall::{self, MallArea, MallClient};
 use crate::net::{Net, NetContext, Timeouts, Trust, VersionGate};
 use crate::permissions::{self, PermissionsArea, PermissionsClient};
@@ -35,6 +36,7 @@ struct Areas {
     consent: Arc<ConsentArea>,
     feed: Arc<FeedArea>,
     mall: Arc<MallArea>,
+    help: Arc<HelpArea>,
     permissions: Arc<PermissionsArea>,
     privacy: Arc<PrivacyArea>,
     profile: Arc<ProfileArea>,
@@ -99,6 +101,7 @@ impl Client {
                     permissions::APP_SCHEMA,
                     privacy::APP_SCHEMA,
                     records::APP_SCHEMA,
+                    help::APP_SCHEMA,
                 ];
                 let app_db = Arc::new(store::app_database(&data_dir, app_schemas, &secrets)?);
                 consent::load_gate(&app_db.conn(), &gate)?;
@@ -134,6 +137,7 @@ impl Client {
             feed::ACCOUNT_SCHEMA,
             security::ACCOUNT_SCHEMA,
             mall::ACCOUNT_SCHEMA,
+            help::ACCOUNT_SCHEMA,
         ];
         let restoring = platform.clone();
         let restored = platform
@@ -146,6 +150,7 @@ impl Client {
         let areas = Areas::build(platform, account, config);
         areas.feed.resume();
         areas.security.resume();
+        areas.help.resume();
         areas.auth.deliver_revocations();
         Ok(Client {
             areas: Arc::new(areas),
@@ -170,6 +175,10 @@ impl Client {
 
     pub fn mall(&self) -> MallClient {
         MallClient::new(self.areas.mall.clone())
+    }
+
+    pub fn help(&self) -> HelpClient {
+        HelpClient::new(self.areas.help.clone())
     }
 
     pub fn permissions(&self) -> PermissionsClient {
@@ -251,13 +260,19 @@ impl Areas {
         let profile = Arc::new(ProfileArea::new(platform.clone(), account.clone()));
         let security = Arc::new(SecurityArea::new(platform.clone(), account.clone()));
         let mall = Arc::new(MallArea::new(platform.clone(), account.clone()));
+        let help = Arc::new(HelpArea::new(
+            platform.clone(),
+            account.clone(),
+            permissions.clone(),
+        ));
         // Weak: the account must not keep the areas (and with them the runtime) alive.
-        let observers: [Weak<dyn AccountObserver>; 5] = [
+        let observers: [Weak<dyn AccountObserver>; 6] = [
             Arc::downgrade(&consent) as Weak<dyn AccountObserver>,
             Arc::downgrade(&certification) as Weak<dyn AccountObserver>,
             Arc::downgrade(&feed) as Weak<dyn AccountObserver>,
             Arc::downgrade(&security) as Weak<dyn AccountObserver>,
             Arc::downgrade(&mall) as Weak<dyn AccountObserver>,
+            Arc::downgrade(&help) as Weak<dyn AccountObserver>,
         ];
         for observer in observers {
             account.observe(observer);
@@ -269,6 +284,7 @@ impl Areas {
             consent,
             feed,
             mall,
+            help,
             permissions,
             privacy,
             profile,

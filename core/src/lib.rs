@@ -9,7 +9,7 @@
 //!   `platform` (the bundle of them);
 //! - account: `account` (who is logged in; what areas offer each other);
 //! - areas: `auth`, `consent`, `permissions`, `profile`, `certification`, `feed`, `records`,
-//!   `privacy`, `security`, `mall` — none imports another;
+//!   `privacy`, `security`, `mall`, `help` — none imports another;
 //! - facade: `client`.
 
 #[cfg(feature = "ffi")]
@@ -26,6 +26,7 @@ pub mod feed;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod help;
 pub mod logging;
 pub mod mall;
 pub mod net;
@@ -66,6 +67,10 @@ pub use feed::{
     Author, Comment, Delivery, Draft, FeedClient, FeedDiff, FeedError, FeedItem, FeedStatus,
     FlushOutcome, LocalPostId, OutboxAction, OutboxEntry, OutboxNotice, Post, PostPhoto,
     RefreshOutcome, SearchPage, ShareLink,
+};
+pub use help::{
+    DeviceVersions, FeedbackForm, FeedbackReceipt, HelpArticle, HelpArticleSummary, HelpClient,
+    HelpError, HelpTickets, PendingFeedback, Ticket, TicketReply, TicketStatus,
 };
 pub use logging::{LogLevel, LogSink};
 pub use mall::{

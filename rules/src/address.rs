@@ -3,7 +3,7 @@
 //! bounded length with no control, bidirectional or invisible formatting character (so what is
 //! printed on a parcel reads as what was typed). And how a name and a number are shown masked.
 
-use crate::text;
+use crate::{phone, text};
 
 pub const MAX_NAME_CHARS: usize = 20;
 pub const MAX_REGION_CHARS: usize = 20;
@@ -77,7 +77,7 @@ pub fn check(address: &AddressParts<'_>) -> Result<(), AddressField> {
         (address.district, MAX_REGION_CHARS, AddressField::District),
         (address.street, MAX_STREET_CHARS, AddressField::Street),
     ];
-    if !is_mobile(address.phone) {
+    if !phone::is_mainland_mobile(address.phone) {
         return Err(AddressField::Phone);
     }
     for (value, max, field) in fields {
@@ -94,24 +94,6 @@ fn line_fits(value: &str, max: usize) -> bool {
         && value.trim() == value
         && text::is_visible_line(value)
         && !value.chars().any(text::is_invisible)
-}
-
-/// A mainland mobile number: 11 ASCII digits, `1` then `3` to `9`.
-pub fn is_mobile(phone: &str) -> bool {
-    let bytes = phone.as_bytes();
-    bytes.len() == 11
-        && bytes.iter().all(u8::is_ascii_digit)
-        && bytes[0] == b'1'
-        && (b'3'..=b'9').contains(&bytes[1])
-}
-
-/// `138****8000`; anything that is not a mobile number shows as stars only.
-pub fn mask_phone(phone: &str) -> String {
-    if is_mobile(phone) {
-        format!("{}****{}", &phone[..3], &phone[7..])
-    } else {
-        "*".repeat(phone.chars().count().clamp(1, 11))
-    }
 }
 
 /// The first character and a star for each of the others: `张**`.
@@ -183,8 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn names_and_numbers_are_masked() {
-        assert_eq!(mask_phone("13800138000"), "138****8000");
+    fn names_are_masked() {
         assert_eq!(mask_name("张三丰"), "张**");
         assert_eq!(mask_name("张"), "张*");
     }

@@ -25,6 +25,7 @@ use crate::routes::{
     policy, profile, reauth, risk, security, session, sms, web_login,
 };
 use crate::routes::{certification, dev_oidc, dev_wechat, oauth, oauth_code};
+use crate::routes::{dev_help, help};
 use crate::routes::{dev_mall, mall};
 use crate::scenario::{self, Scenario};
 use crate::wechat::{Wechat, WechatProvider, dev_provider::DevWechat};
@@ -540,6 +541,31 @@ fn table() -> Vec<RouteEntry> {
             "/dev/mall/redemptions/{id}/deliver",
             true,
             dev_mall::deliver,
+        ),
+        entry(Method::GET, "/v1/help/articles", false, help::list),
+        entry(Method::GET, "/v1/help/articles/{id}", false, help::article),
+        entry(Method::POST, "/v1/help/photos", false, help::upload_photo)
+            .with_body_limit(crate::feed::limits::MAX_PHOTO_BYTES),
+        entry(Method::POST, "/v1/help/feedback", false, help::feedback),
+        entry(Method::GET, "/v1/help/tickets", false, help::list_tickets),
+        entry(
+            Method::POST,
+            "/v1/help/tickets/{id}/read",
+            false,
+            help::read_ticket,
+        ),
+        entry(Method::GET, "/dev/help/tickets", true, dev_help::tickets),
+        entry(
+            Method::POST,
+            "/dev/help/tickets/{id}/replies",
+            true,
+            dev_help::reply,
+        ),
+        entry(
+            Method::POST,
+            "/dev/help/tickets/{id}/close",
+            true,
+            dev_help::close,
         ),
     ]
 }

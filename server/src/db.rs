@@ -491,6 +491,73 @@ const MIGRATIONS: &[&str] = &[
         disclosed_at INTEGER NOT NULL
     );
 ",
+    r"
+    -- The help center. Articles, seeded here in Chinese and English (kept by a dev reset like
+    -- the dictionaries); search is a substring match (see help::articles).
+    CREATE TABLE help_articles (
+        id TEXT PRIMARY KEY,
+        topic TEXT NOT NULL,
+        language TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    INSERT INTO help_articles (id, topic, language, title, body, updated_at) VALUES
+        ('ha_login_zh', 'account', 'zh', '收不到短信验证码怎么办',
+         '请确认手机号为中国大陆手机号且信号良好。验证码 5 分钟内有效，同一手机号每天发送次数有限。也可以使用本机号码一键登录。', 1764547200),
+        ('ha_login_en', 'account', 'en', 'I do not receive the SMS code',
+         'Check that the number is a mainland China mobile number and that the phone has signal. A code is valid for 5 minutes and each phone gets a limited number of codes a day. You can also log in with one tap using this phone''s number.', 1764547200),
+        ('ha_certify_zh', 'certification', 'zh', '如何完成医师认证',
+         '在“我的-认证”中拍摄执业证书并填写身份证号。审核结果会在认证页显示，身份证号在所有页面均以掩码显示。', 1764547200),
+        ('ha_certify_en', 'certification', 'en', 'How physician certification works',
+         'Photograph your practising certificate and enter your ID number under Me > Certification. The review''s result shows on that page; the ID number is shown masked everywhere.', 1764547200),
+        ('ha_privacy_zh', 'privacy', 'zh', '如何导出或删除我的数据',
+         '在“设置-隐私”中可以导出账号的全部数据，也可以注销账号。注销后，帖子、评论、反馈及其照片一并删除。', 1764547200),
+        ('ha_privacy_en', 'privacy', 'en', 'Exporting or deleting your data',
+         'Under Settings > Privacy you can export everything kept about your account, or delete the account. Deleting it deletes your posts, comments, feedback and its photos with it.', 1764547200),
+        ('ha_feedback_zh', 'feedback', 'zh', '如何提交意见反馈',
+         '在“帮助中心-意见反馈”中描述问题，可附最多 4 张照片和联系电话。只有在您同意时才会附上应用和系统版本。回复会显示在“我的反馈”中。', 1764547200),
+        ('ha_feedback_en', 'feedback', 'en', 'Sending feedback with photos',
+         'Describe the problem under Help center > Feedback, with up to 4 photos and a contact number if you like. The app and OS version go with it only when you agree. Replies appear under My feedback.', 1764547200);
+    -- Feedback photos, the caller's until a feedback uses them (stripped of metadata).
+    CREATE TABLE help_photos (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        content_type TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        ticket_id TEXT,
+        position INTEGER,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX help_photos_by_ticket ON help_photos(ticket_id);
+    -- Feedback as tickets: the contact number sealed (see `sealed`), its mask for lists; the
+    -- app and OS version only when the user agreed to attach them.
+    CREATE TABLE help_tickets (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        text TEXT NOT NULL,
+        contact BLOB,
+        contact_masked TEXT,
+        app_version TEXT,
+        os_version TEXT,
+        status TEXT NOT NULL CHECK (status IN ('open', 'answered', 'closed')),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX help_tickets_by_user ON help_tickets(user_id, seq);
+    -- The team's replies, each with the user's read marker.
+    CREATE TABLE help_replies (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        ticket_id TEXT NOT NULL REFERENCES help_tickets(id),
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        read INTEGER NOT NULL DEFAULT 0
+    );
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.

@@ -144,6 +144,10 @@ pub enum ApiError {
     AddressInvalid(medcircle_rules::address::AddressField),
     #[error("the redemption has shipped or ended; it can no longer be cancelled")]
     NotCancellable,
+    #[error("no such help article")]
+    ArticleNotFound,
+    #[error("no such ticket among yours")]
+    TicketNotFound,
     #[error("internal server error")]
     Internal,
 }
@@ -222,6 +226,8 @@ impl ApiError {
             ApiError::LimitReached,
             ApiError::AddressInvalid(medcircle_rules::address::AddressField::Phone),
             ApiError::NotCancellable,
+            ApiError::ArticleNotFound,
+            ApiError::TicketNotFound,
             ApiError::Internal,
         ]
     }
@@ -320,6 +326,8 @@ impl ApiError {
             ApiError::LimitReached => "limit_reached",
             ApiError::AddressInvalid(_) => "address_invalid",
             ApiError::NotCancellable => "not_cancellable",
+            ApiError::ArticleNotFound => "article_not_found",
+            ApiError::TicketNotFound => "ticket_not_found",
             ApiError::Internal => "internal",
         }
     }
@@ -389,6 +397,7 @@ impl ApiError {
             | ApiError::LimitReached
             | ApiError::NotCancellable => StatusCode::CONFLICT,
             ApiError::AddressInvalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::ArticleNotFound | ApiError::TicketNotFound => StatusCode::NOT_FOUND,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

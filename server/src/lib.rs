@@ -23,6 +23,7 @@ mod exposure;
 mod extract;
 mod feed;
 mod files;
+mod help;
 mod ident;
 mod identities;
 mod interests;

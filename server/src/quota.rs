@@ -22,6 +22,8 @@ pub enum Budget {
     CertificatePhotos,
     /// Feed photo uploads per user.
     PostPhotos,
+    /// Feedback photo uploads per user.
+    HelpPhotos,
 }
 
 impl Budget {
@@ -33,6 +35,7 @@ impl Budget {
             Budget::OauthLogins => (30, 600),
             Budget::CertificatePhotos => (10, 86_400),
             Budget::PostPhotos => (60, 3_600),
+            Budget::HelpPhotos => (20, 3_600),
         }
     }
 }

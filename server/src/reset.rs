@@ -3,11 +3,12 @@
 
 use rusqlite::Connection;
 
-/// Tables kept: the unit and department dictionaries (seeded by a migration), the simulated
-/// carrier's and dev provider's signing keys, and an older server's lookup key (moved out at
-/// start).
-const KEPT: [&str; 5] = [
+/// Tables kept: the unit and department dictionaries and the help articles (seeded by a
+/// migration), the simulated carrier's and dev provider's signing keys, and an older server's
+/// lookup key (moved out at start).
+const KEPT: [&str; 6] = [
     "units",
+    "help_articles",
     "departments",
     "carrier_key",
     "oidc_signing_key",

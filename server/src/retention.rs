@@ -18,6 +18,8 @@ pub const BROWSING_EVENT_DAYS: i64 = 180;
 pub const SUPERSEDED_CERTIFICATE_PHOTO_DAYS: i64 = 1;
 /// `post_photos`: an uploaded photo no post uses, from its upload.
 pub const UNUSED_POST_PHOTO_DAYS: i64 = 1;
+/// `feedback_photos`: an uploaded photo no feedback uses, from its upload.
+pub const UNUSED_FEEDBACK_PHOTO_DAYS: i64 = 1;
 const EVERY: Duration = Duration::from_secs(3600);
 
 /// How many rows a sweep deleted, by kind.
@@ -27,6 +29,7 @@ pub struct Swept {
     pub browsing_events: usize,
     pub certificate_photos: usize,
     pub post_photos: usize,
+    pub feedback_photos: usize,
     /// Sealed refresh replacements past their grace (`sessions::REFRESH_GRACE_S`).
     pub refresh_replacements: usize,
 }
@@ -53,6 +56,10 @@ pub fn sweep(conn: &Connection, now: i64) -> rusqlite::Result<Swept> {
         post_photos: tx.execute(
             "DELETE FROM photos WHERE post_id IS NULL AND created_at <= ?1",
             [before(UNUSED_POST_PHOTO_DAYS)],
+        )?,
+        feedback_photos: tx.execute(
+            "DELETE FROM help_photos WHERE ticket_id IS NULL AND created_at <= ?1",
+            [before(UNUSED_FEEDBACK_PHOTO_DAYS)],
         )?,
         refresh_replacements: sessions::forget_replacements(&tx, now)?,
     };
@@ -107,5 +114,6 @@ mod tests {
             SUPERSEDED_CERTIFICATE_PHOTO_DAYS
         );
         assert_eq!(declared("post_photos"), UNUSED_POST_PHOTO_DAYS);
+        assert_eq!(declared("feedback_photos"), UNUSED_FEEDBACK_PHOTO_DAYS);
     }
 }

@@ -115,7 +115,7 @@ fn user_error(message: &'static str) -> Error {
 
 /// Every sealed column, with the context its rows are sealed under: what re-sealing after a
 /// key rotation walks.
-const SEALED: [(&str, &str, &str); 8] = [
+const SEALED: [(&str, &str, &str); 9] = [
     ("addresses", "sealed", crate::mall::addresses::CONTEXT),
     (
         "redemptions",
@@ -140,6 +140,7 @@ const SEALED: [(&str, &str, &str); 8] = [
         "replacement_sealed",
         sessions::REPLACEMENT_CONTEXT,
     ),
+    ("help_tickets", "contact", "'help_contact:' || id"),
 ];
 
 /// Seals what an older server stored in clear: ID numbers and their masks (text), the

@@ -6,6 +6,7 @@
 mod failure;
 mod kept;
 mod observer;
+mod photo_queue;
 mod profile;
 mod revocations;
 mod services;
@@ -17,9 +18,10 @@ use tokio::sync::{Mutex, watch};
 
 pub(crate) use failure::{AreaError, Failure, area_error, convert};
 pub(crate) use observer::AccountObserver;
+pub(crate) use photo_queue::PhotoQueue;
 pub use profile::{EndReason, Named, SessionState, UserProfile};
 pub(crate) use services::{
-    BrowsingRecorder, ConsentRecorder, DataExport, PositionSource, Withdrawal,
+    BrowsingRecorder, ConsentRecorder, DataExport, FeatureGate, PositionSource, Withdrawal,
 };
 pub(crate) use tokens::TokenResponse;
 use tokens::Tokens;

@@ -1,7 +1,7 @@
 //! What areas offer each other. An area never reaches another directly: it holds one of these
 //! small traits, and the facade hands it the area that implements it.
 
-use crate::policy::ConsentPurpose;
+use crate::policy::{ConsentPurpose, Feature};
 use crate::shell::Location;
 use crate::store::StoreError;
 
@@ -18,6 +18,12 @@ pub(crate) trait BrowsingRecorder: Send + Sync {
 #[async_trait::async_trait]
 pub(crate) trait PositionSource: Send + Sync {
     async fn position_for_identity_authentication(&self) -> Option<Location>;
+}
+
+/// Whether the permission gate allows a feature now, without asking the OS (the permissions
+/// area): a flow that received what a permission gave (photos picked) checks it was allowed.
+pub(crate) trait FeatureGate: Send + Sync {
+    fn allowed(&self, feature: Feature) -> bool;
 }
 
 /// Records a consent the user gave in the course of a flow, e.g. binding a login provider's

@@ -5,22 +5,17 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
-use rand::Rng;
 use rusqlite::Connection;
 use serde::Serialize;
 
 use super::area::FeedArea;
-use super::model::{CollectState, Comment, LikeState, OutboxNotice, Post, Uploaded};
+use super::model::{CollectState, Comment, LikeState, OutboxNotice, Post};
 use super::outbox::{self, Mutation, Queued};
 use super::{FeedError, cache};
 use crate::account::{AccountDb, Failure};
-use crate::net::{Answer, CancelToken, Endpoint, NetError, Request, Upload, UploadProgress};
+use crate::net::{Answer, Endpoint, NetError, Request, outbox_delay};
 use crate::store::{self, StoreError};
-
-/// The longest wait between two retries.
-const MAX_BACKOFF_S: u64 = 60;
 
 /// What one flush did.
 #[derive(Debug, Default)]
@@ -203,9 +198,7 @@ fn schedule_retry(area: &Arc<FeedArea>, attempts: u32) {
     if area.retry_scheduled.swap(true, Ordering::SeqCst) {
         return;
     }
-    let base = 1u64 << attempts.min(6);
-    let delay =
-        Duration::from_millis(base.min(MAX_BACKOFF_S) * 1000 + rand::rng().random_range(0..1000));
+    let delay = outbox_delay(attempts);
     tracing::debug!(
         delay_ms = delay.as_millis() as u64,
         "outbox retry scheduled"
@@ -284,7 +277,7 @@ async fn apply(run: &Run<'_>, queued: &Queued) -> Result<Made, Failure> {
                 photo_ids: &photo_ids,
             });
             let post: Post = run.send(request, key).await?.json()?;
-            let photos = outbox::photos(&run.conn(), key)?;
+            let photos = outbox::PHOTOS.photos(&run.conn(), key)?;
             run.finish(key, |tx| {
                 cache::prepend_to_feed(tx, &post)?;
                 // Our own photos are cached as sent: no download to show them.
@@ -392,37 +385,17 @@ pub(super) fn update_cached(
     Ok(())
 }
 
-/// Uploads the entry's photos not uploaded yet, remembering each id as it comes back.
+/// Uploads the entry's photos not uploaded yet, under the progress and cancellation its
+/// publisher registered.
 async fn upload_photos(run: &Run<'_>, key: &str) -> Result<Vec<String>, Failure> {
-    let photos = outbox::photos(&run.conn(), key)?;
-    let mut ids = Vec::new();
-    for photo in photos {
-        if let Some(id) = photo.photo_id {
-            ids.push(id);
-            continue;
-        }
-        let bytes = bytes::Bytes::from(photo.bytes);
-        let content_type = medcircle_rules::image::ImageType::of(&bytes)
-            .map(|t| t.media_type())
-            .unwrap_or("application/octet-stream");
-        let upload = run.area.upload_control(key).unwrap_or_else(|| Upload {
-            progress: Arc::new(Silent),
-            cancel: CancelToken::new(),
-        });
-        let request = Endpoint::PhotoUpload
-            .request()
-            .upload(content_type, bytes, upload);
-        let photo_key = format!("{key}-{}", photo.position);
-        let uploaded: Uploaded = run.send(request, &photo_key).await?.json()?;
-        outbox::set_photo_id(&run.conn(), key, photo.position, &uploaded.id)?;
-        ids.push(uploaded.id);
-    }
-    Ok(ids)
-}
-
-/// Progress nobody watches (a flush in the background).
-pub(super) struct Silent;
-
-impl UploadProgress for Silent {
-    fn progress(&self, _sent: u64, _total: u64) {}
+    let control = run.area.upload_control(key);
+    outbox::PHOTOS
+        .upload(
+            &run.area.account,
+            &run.db,
+            key,
+            Endpoint::PhotoUpload,
+            control,
+        )
+        .await
 }

@@ -225,11 +225,6 @@ pub(crate) struct Page<T> {
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct Uploaded {
-    pub(crate) id: String,
-}
-
-#[derive(Debug, Deserialize)]
 pub(crate) struct LikeState {
     pub(crate) like_count: u32,
     pub(crate) liked_by_me: bool,

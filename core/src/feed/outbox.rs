@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::model::{OutboxAction, OutboxEntry, Post};
+use crate::account::PhotoQueue;
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,14 +123,10 @@ impl Queued {
     }
 }
 
-/// A photo waiting with its post; `photo_id` once uploaded (so a resumed flush does not
-/// upload it again).
-pub(crate) struct QueuedPhoto {
-    pub(crate) position: u32,
-    pub(crate) content_type: String,
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) photo_id: Option<String>,
-}
+/// The photos waiting with their posts.
+pub(crate) const PHOTOS: PhotoQueue = PhotoQueue {
+    table: "outbox_photos",
+};
 
 pub(crate) fn enqueue(
     conn: &Connection,
@@ -141,20 +138,6 @@ pub(crate) fn enqueue(
     conn.execute(
         "INSERT INTO outbox (key, mutation, created_at) VALUES (?1, ?2, ?3)",
         params![key, json, now],
-    )?;
-    Ok(())
-}
-
-pub(crate) fn attach_photo(
-    conn: &Connection,
-    key: &str,
-    position: u32,
-    content_type: &str,
-    bytes: &[u8],
-) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO outbox_photos (key, position, content_type, bytes) VALUES (?1, ?2, ?3, ?4)",
-        params![key, position, content_type, bytes],
     )?;
     Ok(())
 }
@@ -239,47 +222,10 @@ pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<Queued>, StoreE
     Ok(select(conn, "WHERE key = ?1", [key])?.pop())
 }
 
-pub(crate) fn photos(conn: &Connection, key: &str) -> Result<Vec<QueuedPhoto>, StoreError> {
-    let mut query = conn.prepare_cached(
-        "SELECT position, content_type, bytes, photo_id FROM outbox_photos
-         WHERE key = ?1 ORDER BY position",
-    )?;
-    let rows = query.query_map([key], |r| {
-        Ok(QueuedPhoto {
-            position: r.get(0)?,
-            content_type: r.get(1)?,
-            bytes: r.get(2)?,
-            photo_id: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-pub(crate) fn photo_count(conn: &Connection, key: &str) -> Result<u32, StoreError> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM outbox_photos WHERE key = ?1",
-        [key],
-        |r| r.get(0),
-    )?)
-}
-
-pub(crate) fn set_photo_id(
-    conn: &Connection,
-    key: &str,
-    position: u32,
-    photo_id: &str,
-) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE outbox_photos SET photo_id = ?3 WHERE key = ?1 AND position = ?2",
-        params![key, position, photo_id],
-    )?;
-    Ok(())
-}
-
 /// Removes an entry and its photos (inside the caller's transaction); whether it was there.
 pub(crate) fn remove(conn: &Connection, key: &str) -> Result<bool, StoreError> {
     let removed = conn.execute("DELETE FROM outbox WHERE key = ?1", [key])?;
-    conn.execute("DELETE FROM outbox_photos WHERE key = ?1", [key])?;
+    PHOTOS.remove(conn, key)?;
     Ok(removed > 0)
 }
 
@@ -429,14 +375,14 @@ mod tests {
             created_at: 1,
         };
         enqueue(&conn, "k", &post, 1).unwrap();
-        attach_photo(&conn, "k", 0, "image/png", b"png").unwrap();
+        PHOTOS.attach(&conn, "k", 0, "image/png", b"png").unwrap();
         set_failed(&conn, "k", Some("cancelled")).unwrap();
         assert!(!has_entries(&conn).unwrap());
         assert!(next(&conn).unwrap().is_none());
         assert_eq!(shown_in_feed(&conn).unwrap().len(), 1);
-        set_photo_id(&conn, "k", 0, "ph1").unwrap();
+        PHOTOS.set_photo_id(&conn, "k", 0, "ph1").unwrap();
         assert_eq!(
-            photos(&conn, "k").unwrap()[0].photo_id.as_deref(),
+            PHOTOS.photos(&conn, "k").unwrap()[0].photo_id.as_deref(),
             Some("ph1")
         );
         replace_mutation(&conn, "k", &post).unwrap();

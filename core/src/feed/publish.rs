@@ -119,7 +119,7 @@ impl FeedArea {
         self.write(|tx| {
             outbox::enqueue(tx, &local_id.key, &mutation, now)?;
             for (position, (content_type, photo)) in photos.iter().enumerate() {
-                outbox::attach_photo(tx, &local_id.key, position as u32, content_type, photo)?;
+                outbox::PHOTOS.attach(tx, &local_id.key, position as u32, content_type, photo)?;
             }
             // Publishing consumes the draft.
             tx.execute_batch("DELETE FROM drafts; DELETE FROM draft_photos;")?;
@@ -173,7 +173,7 @@ impl FeedArea {
         else {
             return Err(FeedError::PostNotFound);
         };
-        let has_photos = outbox::photo_count(&db.conn(), key)? > 0;
+        let has_photos = outbox::PHOTOS.count(&db.conn(), key)? > 0;
         let text = checked_text(&text.unwrap_or(old), limits.max_text_chars, has_photos)?;
         let mutation = Mutation::CreatePost {
             local_id: id,

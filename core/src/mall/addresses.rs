@@ -3,6 +3,7 @@
 //! lists it, with the recipient's name and phone masked.
 
 use medcircle_rules::address::{self, AddressParts};
+use medcircle_rules::phone;
 use serde::{Deserialize, Serialize};
 
 use super::store::{self, Kind};
@@ -54,7 +55,7 @@ impl std::fmt::Debug for NewAddress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NewAddress")
             .field("recipient_name", &address::mask_name(&self.recipient_name))
-            .field("phone", &address::mask_phone(&self.phone))
+            .field("phone", &phone::masked(&self.phone))
             .finish_non_exhaustive()
     }
 }

@@ -30,6 +30,10 @@ macro_rules! api_codes {
 
 api_codes! {
     AlreadyCertified = "already_certified",
+    ArticleNotFound = "article_not_found",
+    TicketNotFound = "ticket_not_found",
+    InvalidPhoto = "invalid_photo",
+    TooManyPhotos = "too_many_photos",
     CarrierTokenExpired = "carrier_token_expired",
     /// Another SMS code to this phone needs a proof of work first (the body's `challenge`).
     ChallengeRequired = "challenge_required",

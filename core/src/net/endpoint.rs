@@ -277,6 +277,28 @@ endpoints! {
     Redeem => Route::post("/v1/me/redemptions").carries(&["redemption_orders", "session_token"]),
     RedemptionCancel => Route::post("/v1/me/redemptions/{id}/cancel")
         .carries(&["redemption_orders", "session_token"]),
+    /// Help articles (a search's text goes in the query string): no session, nothing personal
+    /// but the search.
+    HelpArticles => Route::get("/v1/help/articles"),
+    HelpSearch => Route::get("/v1/help/articles").carries(&["search_queries"]),
+    HelpArticle => Route::get("/v1/help/articles/{id}"),
+    /// A feedback photo (raw image body).
+    HelpPhoto => Route::post("/v1/help/photos").carries(&["feedback_photos", "session_token"]),
+    /// Feedback: the contact number and the app and OS version each only when given, so each
+    /// combination is its own row and the ledger records only what went.
+    Feedback => Route::post("/v1/help/feedback").carries(&["feedback_text", "session_token"]),
+    FeedbackContact => Route::post("/v1/help/feedback")
+        .carries(&["feedback_text", "feedback_contact", "session_token"]),
+    FeedbackDevice => Route::post("/v1/help/feedback")
+        .carries(&["feedback_text", "feedback_device_info", "session_token"]),
+    FeedbackContactDevice => Route::post("/v1/help/feedback").carries(&[
+        "feedback_text",
+        "feedback_contact",
+        "feedback_device_info",
+        "session_token",
+    ]),
+    HelpTickets => Route::get("/v1/help/tickets").carries(SESSION),
+    HelpTicketRead => Route::post("/v1/help/tickets/{id}/read").carries(SESSION),
 }
 
 #[cfg(test)]
@@ -350,6 +372,18 @@ mod tests {
         assert_eq!(carrying("interest_profile"), [Endpoint::FeedPersonalised]);
         let interests = inventory().item("interest_profile").unwrap();
         assert_eq!(interests.purpose(), ConsentPurpose::Personalisation);
+    }
+
+    #[test]
+    fn feedback_carries_the_app_and_os_version_only_on_the_rows_that_say_so() {
+        assert_eq!(
+            carrying("feedback_device_info"),
+            [Endpoint::FeedbackDevice, Endpoint::FeedbackContactDevice]
+        );
+        assert_eq!(
+            carrying("feedback_contact"),
+            [Endpoint::FeedbackContact, Endpoint::FeedbackContactDevice]
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub(crate) use endpoint::{Access, Endpoint};
 pub use error::NetworkProblem;
 pub(crate) use error::{ApiError, Challenge, NetError};
 pub(crate) use request::{Answer, Request, Upload};
-pub(crate) use retry::RetryPolicy;
+pub(crate) use retry::{RetryPolicy, outbox_delay};
 pub use upload::{CancelToken, UploadProgress};
 pub(crate) use version::VersionGate;
 

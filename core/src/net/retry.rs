@@ -34,6 +34,16 @@ impl RetryPolicy {
     }
 }
 
+/// The longest wait between two flushes of an outbox.
+const MAX_OUTBOX_BACKOFF_S: u64 = 60;
+
+/// How long an outbox waits before it tries again after `attempts` failed flushes: doubling,
+/// at most a minute, with up to a second of jitter.
+pub(crate) fn outbox_delay(attempts: u32) -> Duration {
+    let base = 1u64 << attempts.min(6);
+    Duration::from_millis(base.min(MAX_OUTBOX_BACKOFF_S) * 1000 + rand::rng().random_range(0..1000))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +57,13 @@ mod tests {
         assert!(third >= Duration::from_millis(500) && third <= Duration::from_secs(1));
         assert!(policy.delay(30) <= policy.max);
         assert!(policy.delay(30) >= policy.max / 2);
+    }
+
+    #[test]
+    fn an_outbox_waits_longer_after_each_failure_up_to_a_minute() {
+        let first = outbox_delay(1);
+        assert!(first >= Duration::from_secs(2) && first < Duration::from_secs(3));
+        assert!(outbox_delay(40) >= Duration::from_secs(60));
+        assert!(outbox_delay(40) < Duration::from_secs(61));
     }
 }

@@ -14,7 +14,7 @@ pub use location::LocationProvider;
 use gate::{Facts, decide};
 use store::PermissionRefusal;
 
-use crate::account::{DataExport, PositionSource, Withdrawal};
+use crate::account::{DataExport, FeatureGate, PositionSource, Withdrawal};
 use crate::platform::{OnPlatform, Platform, run};
 use crate::policy::{ConsentPurpose, Feature, Permission, Rationale};
 use crate::shell::{Location, ProviderError};
@@ -260,6 +260,12 @@ impl PositionSource for PermissionsArea {
             _ => return None,
         }
         location::read(read(&self.location)?.as_ref()).await
+    }
+}
+
+impl FeatureGate for PermissionsArea {
+    fn allowed(&self, feature: Feature) -> bool {
+        matches!(self.check(feature), Ok(PermissionDecision::Allowed))
     }
 }
 

@@ -28,6 +28,7 @@ const LAYERS: [(&str, &[&str]); 4] = [
             "privacy",
             "security",
             "mall",
+            "help",
         ],
     ),
     ("facade", &["client", "fuzzing"]),

@@ -7,6 +7,7 @@ mod at_rest;
 mod cancellation;
 mod certification;
 mod feed;
+mod help;
 mod layers;
 mod log_privacy;
 mod mall;

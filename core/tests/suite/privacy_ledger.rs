@@ -41,6 +41,8 @@ async fn every_personal_item_sent_is_in_the_ledger_and_nothing_before_consent() 
             ("/v1/me/consents", "session_token"),
             // And reads the security notices (a new-login alert, the minimum version).
             ("/v1/me/notices", "session_token"),
+            // And the help center's tickets (replies that came meanwhile).
+            ("/v1/help/tickets", "session_token"),
             ("/v1/me", "session_token"),
         ]
     );
@@ -83,7 +85,7 @@ async fn every_personal_item_sent_is_in_the_ledger_and_nothing_before_consent() 
     )
     .unwrap();
     let entries = export["privacy_ledger"].as_array().unwrap();
-    assert_eq!(entries.len(), 8);
+    assert_eq!(entries.len(), 9);
     assert_eq!(entries[3]["item"], "sms_code");
     assert_eq!(entries[3]["purpose"], "privacy_policy");
 

@@ -75,6 +75,15 @@ extension Mall {
     }
 }
 
+extension Help {
+    /// The help center's tickets, newest first, with the unread replies and the feedback
+    /// waiting: the kept tickets, then every change (a refresh, feedback sent, a ticket read,
+    /// a logout).
+    public func ticketUpdates() -> AsyncStream<HelpTickets> {
+        .observing { observeTickets(listener: Forwarder($0)) }
+    }
+}
+
 extension AsyncStream where Element: Sendable {
     /// A stream over one core observer, which `register` starts with a listener that yields
     /// each value. Unbounded: the core calls the listener on its own threads, which must never
@@ -127,4 +136,8 @@ extension Forwarder: SecurityNoticesListener where Value == SecurityNotices {
 
 extension Forwarder: RedemptionsListener where Value == [Redemption] {
     func onUpdate(redemptions: [Redemption]) { forward(redemptions) }
+}
+
+extension Forwarder: HelpTicketsListener where Value == HelpTickets {
+    func onUpdate(tickets: HelpTickets) { forward(tickets) }
 }

@@ -40,6 +40,25 @@ final class UpdatesTests: ServerTestCase {
         await otherDevice.finishBackgroundWork(limitMs: 5000)
     }
 
+    /// Feedback sent shows as a ticket; the team's reply counts unread and reading it counts
+    /// it down.
+    func testTheTicketsStreamFollowsFeedbackAndItsReply() async throws {
+        let (client, _) = try await loggedInClient(phone: "13800138072")
+        let help = client.help()
+        let updates = help.ticketUpdates()
+        let form = FeedbackForm(text: "无法收到验证码", photos: [], contact: nil, device: nil)
+        let sent = try await help.sendFeedback(form: form, progress: Recorder<UploadReport>(), cancel: CancelToken())
+        let ticket = try XCTUnwrap(sent.ticket)
+        _ = try await first(of: updates, where: { $0.tickets.count == 1 })
+        try await server.post("/dev/help/tickets/\(ticket.id)/replies", json: #"{"body": "请检查信号"}"#)
+        _ = try await help.refreshTickets()
+        let answered = try await first(of: updates, where: { $0.unread == 1 })
+        XCTAssertEqual(answered.tickets.first?.replies.map(\.body), ["请检查信号"])
+        _ = try await help.markTicketRead(id: ticket.id)
+        _ = try await first(of: updates, where: { $0.unread == 0 })
+        await client.finishBackgroundWork(limitMs: 5000)
+    }
+
     func testTheSessionStreamFollowsALogin() async throws {
         let client = try await consentedClient()
         let states = client.auth().sessionStates()

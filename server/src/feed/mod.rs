@@ -16,7 +16,7 @@ pub mod share;
 use rusqlite::Connection;
 
 /// `prefix` and 16 random hex characters, the shape of the account ids.
-fn random_id(prefix: &str) -> String {
+pub(crate) fn random_id(prefix: &str) -> String {
     format!("{prefix}{}", hex::encode(rand::random::<[u8; 8]>()))
 }
 

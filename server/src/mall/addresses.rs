@@ -4,6 +4,7 @@
 //! and the supplier when an item ships (`redemptions`).
 
 use medcircle_rules::address::{self, AddressParts};
+use medcircle_rules::phone;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -55,7 +56,7 @@ impl Details {
         Address {
             id,
             recipient_name: address::mask_name(&self.recipient_name),
-            phone: address::mask_phone(&self.phone),
+            phone: phone::masked(&self.phone),
             province: self.province,
             city: self.city,
             district: self.district,

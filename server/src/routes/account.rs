@@ -15,6 +15,8 @@ use crate::error::ApiError;
 use crate::feed;
 use crate::feed::comments::{self, Comment};
 use crate::feed::posts::{self, Post};
+use crate::help;
+use crate::help::tickets::{self, Ticket};
 use crate::identities::{self, Linked};
 use crate::interests::{self, Tag};
 use crate::mall::redemptions::{self, Disclosure};
@@ -51,6 +53,8 @@ pub struct Export {
     comments: Vec<Comment>,
     /// Each time a delivery address left MedCircle: to the logistics provider and the supplier when an item shipped, oldest first.
     address_disclosures: Vec<Disclosure>,
+    /// Help center feedback with the team's replies, newest first (the contact number masked).
+    help_tickets: Vec<Ticket>,
     exported_at: i64,
 }
 
@@ -60,7 +64,7 @@ pub struct Export {
     operation_id = "exportAccount",
     tag = "account",
     summary = "Export the account's data",
-    description = "Everything the server keeps under the account, for the account holder: the user, consent history, interest tags, deletion requests, sessions and their logins (method, app installation, place), device reports, certification, third-party identities, posts, comments, and the security notices shown to the account. Never tokens, token hashes, phone keys or the server secret. Sensitive (precise location, devices, sessions): the session must have logged in (or stepped up) within the last 300 s, else 403 `reauth_required`.",
+    description = "Everything the server keeps under the account, for the account holder: the user, consent history, interest tags, deletion requests, sessions and their logins (method, app installation, place), device reports, certification, third-party identities, posts, comments, help center feedback with its replies, and the security notices shown to the account. Never tokens, token hashes, phone keys or the server secret. Sensitive (precise location, devices, sessions): the session must have logged in (or stepped up) within the last 300 s, else 403 `reauth_required`.",
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The export.", body = Export),
@@ -93,6 +97,7 @@ pub async fn export(
         posts: posts::by_author(&tx, &user.id)?,
         comments: comments::by_author(&tx, &user.id)?,
         address_disclosures: redemptions::disclosures(&tx, &user.id)?,
+        help_tickets: tickets::for_user(&tx, &user.id)?,
         exported_at: now,
         user,
     };
@@ -107,7 +112,7 @@ pub async fn export(
     operation_id = "deleteAccount",
     tag = "account",
     summary = "Delete the account",
-    description = "Deletes the user and everything kept under the account: every session (all its access and refresh tokens then answer 401 `invalid_token`), consent records, deletion requests, interest tags and device reports. The phone may log in again afterwards and gets a new account (new id). Browsing events are not linked to accounts; forget them with POST /v1/events/forget. No body. Sensitive: the session must have logged in (or stepped up) within the last 300 s, else 403 `reauth_required`.",
+    description = "Deletes the user and everything kept under the account: every session (all its access and refresh tokens then answer 401 `invalid_token`), consent records, deletion requests, interest tags, device reports, and help center feedback with its photos and replies. The phone may log in again afterwards and gets a new account (new id). Browsing events are not linked to accounts; forget them with POST /v1/events/forget. No body. Sensitive: the session must have logged in (or stepped up) within the last 300 s, else 403 `reauth_required`.",
     security(("bearerAuth" = [])),
     responses(
         (status = 204, description = "Deleted."),
@@ -126,6 +131,7 @@ pub async fn delete(
     let tx = pool::immediate(&mut conn)?;
     feed::forget_user(&tx, &session.user_id)?;
     mall::forget_user(&tx, &session.user_id)?;
+    help::forget_user(&tx, &session.user_id)?;
     users::delete(&tx, &session.user_id)?;
     tx.commit()?;
     tracing::info!(user = %session.user_id, "account deleted");

@@ -95,6 +95,7 @@ async fn export_holds_the_accounts_data_and_no_credentials() {
         "posts",
         "comments",
         "address_disclosures",
+        "help_tickets",
         "exported_at",
     ];
     expected_keys.sort_unstable();

@@ -17,6 +17,7 @@ mod events;
 mod feed;
 mod feed_idempotency;
 mod feed_photos;
+mod help;
 // The core suite's images (a camera's JPEG and PNG with planted metadata, their clean twins,
 // decoders): one definition for both sides. Not every helper is used here.
 #[allow(dead_code)]

@@ -31,7 +31,7 @@ fn encode(bytes: &[u8]) -> String {
     text
 }
 
-fn decode(text: &str) -> Vec<u8> {
+pub fn decode(text: &str) -> Vec<u8> {
     let mut bits = 0u32;
     let mut held = 0;
     let mut bytes = Vec::new();

@@ -206,6 +206,26 @@ impl Harness {
         assert!(response.status().is_success());
     }
 
+    /// Every feedback ticket as the server keeps it (contact in clear, versions, photos).
+    pub async fn received_feedback(&self) -> Vec<Value> {
+        self.get_json("/dev/help/tickets").await["tickets"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Plays the support team replying to a ticket.
+    pub async fn reply_to_ticket(&self, id: &str, body: &str) {
+        let response = self
+            .http
+            .post(format!("{}/dev/help/tickets/{id}/replies", self.url))
+            .json(&serde_json::json!({ "body": body }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+
     /// Every API request the server received, as (method, path).
     pub async fn requests(&self) -> Vec<(String, String)> {
         let body = self.get_json("/dev/requests").await;

@@ -54,10 +54,10 @@ pub(crate) fn bad_query(_: QueryRejection) -> ApiError {
     ApiError::InvalidRequest("a query parameter has the wrong type".into())
 }
 
-/// A feed write's request: the caller's token and what its `Idempotency-Key` is bound to.
+/// A write's request (the feed's, the help center's): the caller's token and what its `Idempotency-Key` is bound to.
 pub struct Mutation {
-    state: Shared,
-    headers: HeaderMap,
+    pub(crate) state: Shared,
+    pub(crate) headers: HeaderMap,
     method: Method,
     uri: Uri,
 }
@@ -98,6 +98,10 @@ pub(crate) struct Session<'a> {
 }
 
 impl Session<'_> {
+    pub(crate) fn user(&self) -> &str {
+        &self.user
+    }
+
     /// Runs `action(tx, user, now)` once per idempotency key (see `idempotency::once`) with
     /// the writing connection, held for that only; `body` is each part of the request that a
     /// repeat must send identically.

@@ -74,6 +74,18 @@ final class ErrorTests: XCTestCase {
             samples, FfiConverterTypeFeedError.read, FfiConverterTypeFeedError.write, thrownBy: testingThrowFeedError)
     }
 
+    func testHelpErrors() {
+        let samples: [HelpError] = [
+            .NotLoggedIn, .SessionExpired, .InvalidText(reason: "请先描述问题"), .TooManyPhotos(max: .max),
+            .PhotoPermissionRequired, .UnsupportedImage, .ImageTooLarge(limitBytes: .max),
+            .ImageDimensionsTooLarge(maxPx: .max), .InvalidContact(reason: "手机号需 11 位"), .InvalidQuery,
+            .ArticleNotFound, .TicketNotFound, .Cancelled, .FeedbackNotFound,
+            .Network(problem: .offline), .Storage(detail: "工单表缺失"),
+        ]
+        assertEveryCase(
+            samples, FfiConverterTypeHelpError.read, FfiConverterTypeHelpError.write, thrownBy: testingThrowHelpError)
+    }
+
     func testPermissionErrors() {
         assertEveryCase(
             [PermissionError.Storage(detail: "设置表不可读")], FfiConverterTypePermissionError.read,

@@ -176,6 +176,10 @@ extension Recorder: RedemptionsListener where Value == [Redemption] {
     func onUpdate(redemptions: [Redemption]) { record(redemptions) }
 }
 
+extension Recorder: HelpTicketsListener where Value == HelpTickets {
+    func onUpdate(tickets: HelpTickets) { record(tickets) }
+}
+
 extension Recorder: LoginScreenListener where Value == LoginScreen {
     func onUpdate(screen: LoginScreen) { record(screen) }
 }

@@ -8,6 +8,7 @@ import com.medcircle.core.ConsentPurpose
 import com.medcircle.core.AddressField
 import com.medcircle.core.FeedException
 import com.medcircle.core.MallException
+import com.medcircle.core.HelpException
 import com.medcircle.core.NetworkProblem
 import com.medcircle.core.PermissionException
 import com.medcircle.core.PrivacyException
@@ -182,6 +183,30 @@ class ErrorLiftingTest {
                 FeedException.Storage(CHINESE),
             ) + PURPOSES.map { FeedException.ConsentRequired(it) } +
                 PROBLEMS.map { FeedException.Network(it) },
+        )
+
+    @Test
+    fun `every HelpError case lifts to its HelpException`() =
+        assertEveryCaseLifts<HelpException>(
+            rustCases = 16,
+            throwBack = ::testingThrowHelpError,
+            cases = listOf(
+                HelpException.NotLoggedIn(),
+                HelpException.SessionExpired(),
+                HelpException.InvalidText(CHINESE),
+                HelpException.TooManyPhotos(UInt.MAX_VALUE),
+                HelpException.PhotoPermissionRequired(),
+                HelpException.UnsupportedImage(),
+                HelpException.ImageTooLarge(ULong.MAX_VALUE),
+                HelpException.ImageDimensionsTooLarge(UInt.MAX_VALUE),
+                HelpException.InvalidContact(EMOJI),
+                HelpException.InvalidQuery(),
+                HelpException.ArticleNotFound(),
+                HelpException.TicketNotFound(),
+                HelpException.Cancelled(),
+                HelpException.FeedbackNotFound(),
+                HelpException.Storage(CHINESE),
+            ) + PROBLEMS.map { HelpException.Network(it) },
         )
 
     @Test

@@ -6,6 +6,8 @@ import com.medcircle.CertificationStatusListener
 import com.medcircle.Feed
 import com.medcircle.FeedListener
 import com.medcircle.FeedStatusListener
+import com.medcircle.Help
+import com.medcircle.HelpTicketsListener
 import com.medcircle.Login
 import com.medcircle.LoginScreenListener
 import com.medcircle.Mall
@@ -17,6 +19,7 @@ import com.medcircle.core.CertificationStatus
 import com.medcircle.core.FeedDiff
 import com.medcircle.core.FeedItem
 import com.medcircle.core.FeedStatus
+import com.medcircle.core.HelpTickets
 import com.medcircle.core.LoginScreen
 import com.medcircle.core.Redemption
 import com.medcircle.core.SecurityNotices
@@ -93,6 +96,14 @@ fun Mall.redemptionsFlow(): Flow<List<Redemption>> = observe { deliver ->
 
 /** The unread count alone, as the core gives it (for a badge): one value per change of it. */
 fun Security.unreadNoticesFlow(): Flow<UInt> = noticesFlow().map { it.unread }.distinctUntilChanged()
+
+/** The help center's tickets, newest first, with the unread replies and the feedback waiting:
+ * the kept tickets, then every change (a refresh, feedback sent, a ticket read, a logout). */
+fun Help.ticketsFlow(): Flow<HelpTickets> = observe { deliver ->
+    observeTickets(object : HelpTicketsListener {
+        override fun onUpdate(tickets: HelpTickets) = deliver(tickets)
+    })
+}
 
 /** How long a [StateFlow] below keeps its core observer after the last collector leaves: a
  * screen rotation does not restart it. */

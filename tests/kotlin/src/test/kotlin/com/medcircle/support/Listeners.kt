@@ -3,6 +3,7 @@ package com.medcircle.support
 import com.medcircle.CertificationStatusListener
 import com.medcircle.FeedListener
 import com.medcircle.FeedStatusListener
+import com.medcircle.HelpTicketsListener
 import com.medcircle.LoginScreenListener
 import com.medcircle.RedemptionsListener
 import com.medcircle.SecurityNoticesListener
@@ -11,6 +12,7 @@ import com.medcircle.core.CertificationStatus
 import com.medcircle.core.FeedDiff
 import com.medcircle.core.FeedItem
 import com.medcircle.core.FeedStatus
+import com.medcircle.core.HelpTickets
 import com.medcircle.core.LogLevel
 import com.medcircle.core.LogSink
 import com.medcircle.core.LoginScreen
@@ -31,6 +33,10 @@ class NoticesRecorder : Recording<SecurityNotices>("security notices"), Security
 
 class RedemptionsRecorder : Recording<List<Redemption>>("redemptions"), RedemptionsListener {
     override fun onUpdate(redemptions: List<Redemption>) = record(redemptions)
+}
+
+class TicketsRecorder : Recording<HelpTickets>("help tickets"), HelpTicketsListener {
+    override fun onUpdate(tickets: HelpTickets) = record(tickets)
 }
 
 class ScreenRecorder : Recording<LoginScreen>("login screen"), LoginScreenListener {
