@@ -128,6 +128,14 @@ pub enum ApiError {
     UriTooLong,
     #[error("the request has more than 64 headers or more than 32 KiB of them")]
     HeadersTooLarge,
+    #[error("no product has this id")]
+    UnknownProduct,
+    #[error("this server takes no payments by this method")]
+    PaymentMethodUnavailable,
+    #[error("no such order")]
+    OrderNotFound,
+    #[error("only a paid order can be refunded")]
+    OrderNotRefundable,
     #[error("internal server error")]
     Internal,
 }
@@ -198,6 +206,10 @@ impl ApiError {
             ApiError::InvalidChallenge,
             ApiError::UriTooLong,
             ApiError::HeadersTooLarge,
+            ApiError::UnknownProduct,
+            ApiError::PaymentMethodUnavailable,
+            ApiError::OrderNotFound,
+            ApiError::OrderNotRefundable,
             ApiError::Internal,
         ]
     }
@@ -284,6 +296,10 @@ impl ApiError {
             ApiError::InvalidChallenge => "invalid_challenge",
             ApiError::UriTooLong => "uri_too_long",
             ApiError::HeadersTooLarge => "headers_too_large",
+            ApiError::UnknownProduct => "unknown_product",
+            ApiError::PaymentMethodUnavailable => "payment_method_unavailable",
+            ApiError::OrderNotFound => "order_not_found",
+            ApiError::OrderNotRefundable => "order_not_refundable",
             ApiError::Internal => "internal",
         }
     }
@@ -345,6 +361,11 @@ impl ApiError {
             ApiError::InvalidChallenge => StatusCode::BAD_REQUEST,
             ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
             ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::UnknownProduct | ApiError::PaymentMethodUnavailable => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::OrderNotFound => StatusCode::NOT_FOUND,
+            ApiError::OrderNotRefundable => StatusCode::CONFLICT,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

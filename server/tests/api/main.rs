@@ -28,6 +28,7 @@ mod lifecycle;
 mod oauth;
 mod one_tap;
 mod openapi;
+mod payments;
 mod policy;
 mod protected;
 mod quotas;

@@ -51,7 +51,7 @@ async fn every_documented_operation_is_routed() {
             TestServer::production()
         };
         let operations = documented();
-        assert_eq!(operations.len(), 84);
+        assert_eq!(operations.len(), 96);
         for (method, path, dev_only) in operations {
             let mut request = server.http.request(method.clone(), server.url(&path));
             if method == Method::POST {
@@ -152,5 +152,5 @@ async fn every_error_code_the_server_uses_is_in_the_error_schema() {
     ] {
         assert!(codes.contains(&code), "{code}");
     }
-    assert_eq!(codes.len(), 59);
+    assert_eq!(codes.len(), 63);
 }
