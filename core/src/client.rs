@@ -21,6 +21,7 @@ use crate::platform::Platform;
 use crate::policy::ConsentGate;
 use crate::privacy::{self, Ledger, PrivacyArea, PrivacyClient};
 use crate::profile::{ProfileArea, ProfileClient};
+use crate::purchases::{self, PurchasesArea, PurchasesClient};
 use crate::records::{self, RecordsArea, RecordsClient};
 use crate::runtime::CoreRuntime;
 use crate::secrets::{CredentialStore, SecretStore};
@@ -38,6 +39,7 @@ struct Areas {
     profile: Arc<ProfileArea>,
     records: Arc<RecordsArea>,
     security: Arc<SecurityArea>,
+    purchases: Arc<PurchasesArea>,
 }
 
 #[derive(Clone)]
@@ -131,6 +133,7 @@ impl Client {
             certification::ACCOUNT_SCHEMA,
             feed::ACCOUNT_SCHEMA,
             security::ACCOUNT_SCHEMA,
+            purchases::ACCOUNT_SCHEMA,
         ];
         let restoring = platform.clone();
         let restored = platform
@@ -143,6 +146,7 @@ impl Client {
         let areas = Areas::build(platform, account, config);
         areas.feed.resume();
         areas.security.resume();
+        areas.purchases.resume();
         areas.auth.deliver_revocations();
         Ok(Client {
             areas: Arc::new(areas),
@@ -183,6 +187,10 @@ impl Client {
 
     pub fn security(&self) -> SecurityClient {
         SecurityClient::new(self.areas.security.clone())
+    }
+
+    pub fn purchases(&self) -> PurchasesClient {
+        PurchasesClient::new(self.areas.purchases.clone())
     }
 
     /// Lets background work (syncs, outbox flushes) and calls whose callers stopped waiting
@@ -243,12 +251,14 @@ impl Areas {
         let privacy = Arc::new(PrivacyArea::new(platform.clone(), account.clone(), exports));
         let profile = Arc::new(ProfileArea::new(platform.clone(), account.clone()));
         let security = Arc::new(SecurityArea::new(platform.clone(), account.clone()));
+        let purchases = Arc::new(PurchasesArea::new(platform.clone(), account.clone()));
         // Weak: the account must not keep the areas (and with them the runtime) alive.
-        let observers: [Weak<dyn AccountObserver>; 4] = [
+        let observers: [Weak<dyn AccountObserver>; 5] = [
             Arc::downgrade(&consent) as Weak<dyn AccountObserver>,
             Arc::downgrade(&certification) as Weak<dyn AccountObserver>,
             Arc::downgrade(&feed) as Weak<dyn AccountObserver>,
             Arc::downgrade(&security) as Weak<dyn AccountObserver>,
+            Arc::downgrade(&purchases) as Weak<dyn AccountObserver>,
         ];
         for observer in observers {
             account.observe(observer);
@@ -264,6 +274,7 @@ impl Areas {
             profile,
             records,
             security,
+            purchases,
         }
     }
 }

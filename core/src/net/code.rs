@@ -73,6 +73,9 @@ api_codes! {
     WrongCode = "wrong_code",
     /// A login provider's answer (RFC 6749 §5.2): the code is spent or expired.
     InvalidGrant = "invalid_grant",
+    OrderNotFound = "order_not_found",
+    PaymentMethodUnavailable = "payment_method_unavailable",
+    UnknownProduct = "unknown_product",
 }
 
 impl std::fmt::Display for ApiCode {

@@ -264,6 +264,16 @@ endpoints! {
     Notices => Route::get("/v1/me/notices").carries(SESSION).while_outdated(),
     /// The minimum version alone, without a session: a logged-out app learns it too.
     MinimumVersion => Route::get("/v1/minimum-version").while_outdated(),
+    /// The catalogue: nothing personal.
+    ShopProducts => Route::get("/v1/shop/products"),
+    /// The product and the payment method chosen: order information.
+    OrderCreate => Route::post("/v1/orders").carries(&["order_information", "session_token"]),
+    Orders => Route::get("/v1/orders").carries(SESSION),
+    Order => Route::get("/v1/orders/{id}").carries(SESSION),
+    /// What the payment SDK answered: order information.
+    OrderReport => Route::post("/v1/orders/{id}/report")
+        .carries(&["order_information", "session_token"]),
+    Entitlements => Route::get("/v1/me/entitlements").carries(SESSION),
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ const LAYERS: [(&str, &[&str]); 4] = [
             "records",
             "privacy",
             "security",
+            "purchases",
         ],
     ),
     ("facade", &["client", "fuzzing"]),

@@ -94,6 +94,8 @@ async fn export_holds_the_accounts_data_and_no_credentials() {
         "oauth_identities",
         "posts",
         "comments",
+        "orders",
+        "entitlements",
         "exported_at",
     ];
     expected_keys.sort_unstable();

@@ -508,3 +508,17 @@ async fn a_production_server_without_gateways_takes_no_payments() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_account_export_holds_its_orders_and_what_they_give() {
+    let server = TestServer::dev();
+    let token = access(&server.login(PHONE).await);
+    let created = order(&server, &token, "member_month", "alipay").await;
+    sdk(&server, &created, "succeed", "now").await;
+    let export = server
+        .expect(Method::GET, "/v1/me/export", &token, None, StatusCode::OK)
+        .await;
+    assert_eq!(export["orders"][0]["number"], number(&created).as_str());
+    assert_eq!(export["orders"][0]["payer_account"], "138****8000");
+    assert!(export["entitlements"]["membership_until"].is_i64());
+}
