@@ -82,7 +82,7 @@ pub use profile::{ProfileClient, ProfileError};
 pub use purchases::{
     Catalogue, Entitlements, Order, OrderStatus, OwnedGood, PayRequest, PaymentMethod,
     PaymentOutcome, PaymentProvider, Product, ProductKind, Purchase, PurchaseError,
-    PurchasesClient, SdkResult, WechatPayParams,
+    PurchasesClient, SdkResult, WechatPayParams, format_fen,
 };
 pub use records::{RecordsClient, RecordsError};
 pub use secrets::CredentialStore;
