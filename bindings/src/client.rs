@@ -9,6 +9,7 @@ use crate::feed::Feed;
 use crate::permissions::Permissions;
 use crate::privacy::Privacy;
 use crate::profile::Profile;
+use crate::purchases::Purchases;
 use crate::records::Records;
 use crate::security::Security;
 
@@ -61,6 +62,10 @@ impl MedCircleClient {
 
     pub fn security(&self) -> Arc<Security> {
         Arc::new(Security::new(self.client.clone()))
+    }
+
+    pub fn purchases(&self) -> Arc<Purchases> {
+        Arc::new(Purchases::new(self.client.clone()))
     }
 
     /// Lets background work (consent syncs, outbox flushes) finish, for up to `limit_ms`:
