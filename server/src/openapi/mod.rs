@@ -131,6 +131,7 @@ use shared::Shared;
         crate::routes::dev_pay::notify,
         crate::routes::dev_pay::refund,
         crate::routes::dev_pay::security_events,
+        crate::routes::dev_pay::keys,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&Shared),

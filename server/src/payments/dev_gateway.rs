@@ -66,6 +66,32 @@ pub fn wechat_merchant() -> WechatPayMerchant {
     }
 }
 
+/// The dev gateways' public keys and the APIv3 key, for checking their messages with other
+/// tools (the gateways' own SDKs). Dev keys only: made at first use, never kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DevKeys {
+    /// Alipay's key (verifies notifications), base64 X.509 DER.
+    alipay_public_key: String,
+    /// The merchant's key at Alipay (verifies `orderString`s).
+    alipay_merchant_public_key: String,
+    /// WeChat Pay's platform key (verifies notifications).
+    wechat_pay_platform_public_key: String,
+    /// The merchant's key at WeChat Pay (verifies the app parameters).
+    wechat_pay_merchant_public_key: String,
+    /// The APIv3 key notifications' resources are sealed with.
+    wechat_pay_api_v3_key: String,
+}
+
+pub fn keys() -> DevKeys {
+    DevKeys {
+        alipay_public_key: KEYS.alipay_gateway.verifying_key().spki_base64(),
+        alipay_merchant_public_key: KEYS.alipay_merchant.verifying_key().spki_base64(),
+        wechat_pay_platform_public_key: KEYS.wechat_platform.verifying_key().spki_base64(),
+        wechat_pay_merchant_public_key: KEYS.wechat_merchant.verifying_key().spki_base64(),
+        wechat_pay_api_v3_key: String::from_utf8_lossy(&KEYS.api_v3_key).into_owned(),
+    }
+}
+
 /// What the person does in the gateway's app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -119,17 +145,29 @@ struct Trade {
     trade_no: String,
 }
 
-/// A notification as it reaches the server.
+/// A notification as it reaches the server (and as `POST /dev/pay/notify` shows it).
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "gateway", rename_all = "snake_case")]
 pub enum Delivery {
     /// A form body.
-    Alipay { body: Vec<u8> },
+    Alipay {
+        #[serde(serialize_with = "as_text")]
+        #[schema(value_type = String)]
+        body: Vec<u8>,
+    },
     /// A JSON body and its signature headers.
     Wechat {
         timestamp: String,
         nonce: String,
         signature: String,
+        #[serde(serialize_with = "as_text")]
+        #[schema(value_type = String)]
         body: Vec<u8>,
     },
+}
+
+fn as_text<S: serde::Serializer>(body: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&String::from_utf8_lossy(body))
 }
 
 #[derive(Default)]

@@ -10,8 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ring::rand::SystemRandom;
 use ring::signature::{self, RsaKeyPair, UnparsedPublicKey};
-use rsa::pkcs1::EncodeRsaPublicKey;
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey};
+use rsa::pkcs1::{DecodeRsaPublicKey, EncodeRsaPublicKey};
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 
 /// A private key that signs (a merchant's, or a dev gateway's).
 pub struct SigningKey(RsaKeyPair);
@@ -83,6 +83,13 @@ impl VerifyingKey {
         })?;
         let der = key.to_pkcs1_der().map_err(io::Error::other)?;
         Ok(VerifyingKey(der.as_bytes().to_vec()))
+    }
+
+    /// Base64 of the key's X.509 SubjectPublicKeyInfo DER, as Alipay's console shows keys (a
+    /// PEM's body).
+    pub fn spki_base64(&self) -> String {
+        let key = rsa::RsaPublicKey::from_pkcs1_der(&self.0).expect("ring's public key is PKCS#1");
+        STANDARD.encode(key.to_public_key_der().expect("encodes").as_bytes())
     }
 
     /// Whether `signature` (base64) is this key's over `message`.

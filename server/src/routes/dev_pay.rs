@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 use crate::app::Shared;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::payments::dev_gateway::{Delivery, NotifyMode, SdkAnswer, SdkResult, Tamper};
+use crate::payments::dev_gateway::{
+    self, Delivery, DevKeys, NotifyMode, SdkAnswer, SdkResult, Tamper,
+};
 use crate::payments::notifications::{self, SecurityEvent};
 use crate::payments::orders::{self, Order, Status};
 use crate::payments::wechat_pay::NotificationHeaders;
@@ -94,6 +96,8 @@ pub struct NotifyRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct NotifyOutcome {
+    /// What was sent, as the server received it.
+    notification: Delivery,
     accepted: bool,
     /// Why the server refused it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -124,6 +128,7 @@ pub async fn notify(
     let delivery = gateway.notification(&body.order_number, body.tamper, state.clock.now())?;
     let refusal = deliver(&state, &delivery).await.err();
     Ok(Json(NotifyOutcome {
+        notification: delivery,
         accepted: refusal.is_none(),
         refusal,
     }))
@@ -194,4 +199,21 @@ pub async fn security_events(
     Ok(Json(SecurityEvents {
         events: notifications::security_events(&*state.db().await)?,
     }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/dev/pay/keys",
+    operation_id = "devPayKeys",
+    tag = "dev",
+    summary = "Dev gateways: their public keys",
+    description = "The dev gateways' and the dev merchant's public keys (base64 X.509 DER, as Alipay's console shows them) and the APIv3 key, so their signatures can be checked with the gateways' own SDKs. Dev keys only, made at first use and never kept. Dev mode only (`--dev`): without it this route does not exist and answers 404 `not_found`.",
+    responses(
+        (status = 200, description = "The keys.", body = DevKeys),
+        (status = 404, description = "`not_found`: No such resource.", body = crate::error::ErrorBody)
+    )
+)]
+pub async fn keys(State(state): State<Shared>) -> Result<Json<DevKeys>, ApiError> {
+    state.payments.dev()?;
+    Ok(Json(dev_gateway::keys()))
 }

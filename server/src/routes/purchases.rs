@@ -355,7 +355,7 @@ pub async fn receive(state: &Shared, incoming: Incoming<'_>) -> Result<Applied, 
     tag = "shop",
     summary = "Alipay's asynchronous notification",
     description = "Alipay posts the payment's result as a form, signed RSA2 (SHA256withRSA over the sorted parameters but `sign` and `sign_type`) with Alipay's key. Verified, then checked against the order (`app_id`, `seller_id`, `out_trade_no`, `total_amount`); recorded once. Answers `success` (Alipay stops retrying) or `fail`; a refusal is logged as a security event.",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "Alipay's parameters (`app_id`, `out_trade_no`, `trade_no`, `trade_status`, `total_amount`, `seller_id`, `buyer_logon_id`, `sign_type`, `sign`, …), form-encoded."),
     responses(
         (status = 200, description = "`success` or `fail`, as Alipay expects.", body = String, content_type = "text/plain")
     )

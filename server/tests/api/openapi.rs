@@ -51,7 +51,7 @@ async fn every_documented_operation_is_routed() {
             TestServer::production()
         };
         let operations = documented();
-        assert_eq!(operations.len(), 96);
+        assert_eq!(operations.len(), 97);
         for (method, path, dev_only) in operations {
             let mut request = server.http.request(method.clone(), server.url(&path));
             if method == Method::POST {

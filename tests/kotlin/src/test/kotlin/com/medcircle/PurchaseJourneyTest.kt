@@ -34,6 +34,8 @@ import org.junit.jupiter.api.assertThrows
  */
 class ScriptedPayment(private val server: ReferenceServer) : PaymentProvider {
     @Volatile var result: String = "succeed"
+    /** When the dev gateway notifies the server: `now`, `twice` or `held`. */
+    @Volatile var notify: String = "now"
     val handed: MutableList<PayRequest> = Collections.synchronizedList(mutableListOf())
 
     override suspend fun pay(request: PayRequest): SdkResult {
@@ -48,7 +50,7 @@ class ScriptedPayment(private val server: ReferenceServer) : PaymentProvider {
             }
         }
         val answer = withContext(Dispatchers.IO) {
-            server.devPost("/dev/pay/sdk", """{"pay_request":$payRequest,"result":"$result"}""")
+            server.devPost("/dev/pay/sdk", """{"pay_request":$payRequest,"result":"$result","notify":"$notify"}""")
         }
         return when (request) {
             is PayRequest.Alipay -> SdkResult.Alipay(
