@@ -192,9 +192,19 @@ impl PurchasesArea {
             .start(&product_id, method)
             .ok_or(PurchaseError::AlreadyInProgress)?;
         let key = store::attempt_key(&db.conn(), &product_id, method, self.platform.now())?;
-        let created = self
+        let created = match self
             .create_order(&db.account_id, &product_id, method, &key)
-            .await?;
+            .await
+        {
+            Ok(created) => created,
+            // Refused: nothing was ordered, nothing is kept. A network failure keeps the key,
+            // so a retry gets the order the server may have made.
+            Err(refused) if !matches!(refused, PurchaseError::Network { .. }) => {
+                store::drop_attempt(&db.conn(), &product_id, method)?;
+                return Err(refused);
+            }
+            Err(error) => return Err(error),
+        };
         let mut order = created.order;
         // Kept before the SDK is called: a kill from here on leaves it to confirm at start.
         order.confirming = true;

@@ -73,13 +73,22 @@ pub(super) fn attempt_key(
     Ok(key)
 }
 
+pub(super) fn drop_attempt(
+    conn: &Connection,
+    product_id: &str,
+    method: PaymentMethod,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM purchase_attempts WHERE product_id = ?1 AND method = ?2",
+        params![product_id, method.key()],
+    )?;
+    Ok(())
+}
+
 /// The order came back: the attempt is over, and the order is kept, `confirming` until final.
 pub(super) fn order_made(conn: &Connection, order: &Order) -> Result<(), StoreError> {
     let tx = conn.unchecked_transaction()?;
-    tx.execute(
-        "DELETE FROM purchase_attempts WHERE product_id = ?1 AND method = ?2",
-        params![order.product_id, order.method.key()],
-    )?;
+    drop_attempt(&tx, &order.product_id, order.method)?;
     save_order(&tx, order)?;
     tx.commit()?;
     Ok(())

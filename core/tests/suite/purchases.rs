@@ -520,6 +520,15 @@ async fn an_amount_over_the_threshold_needs_a_step_up() {
         .await;
     assert_eq!(refused, Err(PurchaseError::ReauthRequired));
     assert!(shop.orders().await.unwrap().is_empty());
+    let unknown = shop
+        .buy(
+            "gold_bar".into(),
+            PaymentMethod::Alipay,
+            DevSdk::new(&h, "succeed", "now"),
+        )
+        .await;
+    assert_eq!(unknown, Err(PurchaseError::UnknownProduct));
+    assert!(shop.orders().await.unwrap().is_empty());
     client
         .auth()
         .request_reauth_code(PHONE.into())
