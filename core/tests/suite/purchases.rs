@@ -18,7 +18,7 @@ const PHONE: &str = "13800138160";
 /// The shell's SDK, played by the dev gateway: what the user does there (`succeed`,
 /// `processing`, `cancel`, `fail`) and when the gateway notifies the server (`now`, `twice`,
 /// `held`). With `hang`, the SDK never comes back (the app is killed meanwhile).
-struct DevSdk {
+pub(crate) struct DevSdk {
     url: String,
     result: &'static str,
     notify: &'static str,
@@ -26,7 +26,7 @@ struct DevSdk {
 }
 
 impl DevSdk {
-    fn new(h: &Harness, result: &'static str, notify: &'static str) -> Arc<DevSdk> {
+    pub(crate) fn new(h: &Harness, result: &'static str, notify: &'static str) -> Arc<DevSdk> {
         Arc::new(DevSdk {
             url: h.url.clone(),
             result,
