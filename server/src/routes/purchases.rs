@@ -50,9 +50,8 @@ pub async fn products(State(state): State<Shared>) -> Json<Catalogue> {
         .into_iter()
         .filter(|method| match method {
             PayMethod::Alipay => payments.settings.alipay.is_some() || payments.dev.is_some(),
-            PayMethod::WechatPay => {
-                payments.settings.wechat_pay.is_some() || payments.dev.is_some()
-            }
+            // Only the dev gateway gives prepay ids (see `create`).
+            PayMethod::WechatPay => payments.dev.is_some(),
         })
         .collect();
     Json(Catalogue {
