@@ -73,14 +73,18 @@ impl VerifyingKey {
     pub fn from_file(path: &Path) -> io::Result<VerifyingKey> {
         let text = std::fs::read_to_string(path)?;
         let text = text.trim();
-        let pem = if text.starts_with("-----") {
-            text.to_owned()
-        } else {
-            format!("-----BEGIN PUBLIC KEY-----\n{text}\n-----END PUBLIC KEY-----")
+        let refused = |why: String| {
+            io::Error::other(format!("{}: not an RSA public key: {why}", path.display()))
         };
-        let key = rsa::RsaPublicKey::from_public_key_pem(&pem).map_err(|e| {
-            io::Error::other(format!("{}: not an RSA public key: {e}", path.display()))
-        })?;
+        let key = if text.starts_with("-----") {
+            rsa::RsaPublicKey::from_public_key_pem(text).map_err(|e| refused(e.to_string()))?
+        } else {
+            // One line of base64, longer than a PEM line may be: decoded as it is.
+            let der = STANDARD
+                .decode(text.split_whitespace().collect::<String>())
+                .map_err(|e| refused(e.to_string()))?;
+            rsa::RsaPublicKey::from_public_key_der(&der).map_err(|e| refused(e.to_string()))?
+        };
         let der = key.to_pkcs1_der().map_err(io::Error::other)?;
         Ok(VerifyingKey(der.as_bytes().to_vec()))
     }

@@ -285,6 +285,47 @@ mod tests {
     }
 
     #[test]
+    fn the_merchant_comes_from_files_and_its_key_signs_what_the_platform_key_of_a_pair_checks() {
+        use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+        let dir = tempfile::tempdir().unwrap();
+        let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+        let private = dir.path().join("apiclient_key.pem");
+        let public = dir.path().join("pub_key.pem");
+        let api_v3 = dir.path().join("apiv3.key");
+        std::fs::write(
+            &private,
+            key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes(),
+        )
+        .unwrap();
+        let public_pem = key
+            .to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap();
+        std::fs::write(&public, public_pem).unwrap();
+        std::fs::write(&api_v3, "0123456789abcdef0123456789abcdef\n").unwrap();
+        let file = |path: &std::path::Path| format!("file:{}", path.display());
+        let raw = format!(
+            "wx0123,1900000109,{},{},{}",
+            file(&private),
+            file(&public),
+            file(&api_v3)
+        );
+        let merchant: WechatPayMerchant = raw.parse().unwrap();
+        assert_eq!(merchant.api_v3_key, *b"0123456789abcdef0123456789abcdef");
+        assert!(!format!("{merchant:?}").contains("0123456789abcdef"));
+        // The same pair on both sides: what the merchant signs, the "platform" key checks.
+        let params = merchant.app_params("wx2026", 1_796_445_000);
+        assert!(
+            merchant
+                .platform_key
+                .verify(params.signing_string().as_bytes(), &params.sign)
+        );
+        let short = raw.replace(&file(&api_v3), "env:MEDCIRCLE_TEST_UNSET_APIV3_KEY");
+        assert!(short.parse::<WechatPayMerchant>().is_err());
+        assert!("wx0123,1900000109".parse::<WechatPayMerchant>().is_err());
+    }
+
+    #[test]
     fn openids_are_masked() {
         assert_eq!(masked("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"), "oUpF****eS6o");
         assert_eq!(masked("short"), "****");

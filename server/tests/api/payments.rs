@@ -2,7 +2,12 @@
 //! verified notification, recorded once; forged, altered and mismatched ones change nothing
 //! and are logged; retries make one order; expiry, refunds and the step-up.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use medcircle_server::{AlipayMerchant, Options, PaymentSettings};
 use reqwest::{Method, StatusCode};
+use rsa::pkcs1::EncodeRsaPublicKey;
+use rsa::pkcs8::DecodePublicKey;
 use serde_json::{Value, json};
 
 use crate::common::{PHONE, TestServer, access, assert_error};
@@ -521,4 +526,132 @@ async fn the_account_export_holds_its_orders_and_what_they_give() {
     assert_eq!(export["orders"][0]["number"], number(&created).as_str());
     assert_eq!(export["orders"][0]["payer_account"], "138****8000");
     assert!(export["entitlements"]["membership_until"].is_i64());
+}
+
+/// A 2048-bit key pair: the PKCS#8 PEM of its private half, its public half as Alipay's
+/// console shows keys (bare base64 of the X.509 DER), and ring's signer.
+fn rsa_key() -> (String, String, ring::signature::RsaKeyPair) {
+    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+    let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
+    let public = key.to_public_key().to_public_key_der().unwrap();
+    let signer =
+        ring::signature::RsaKeyPair::from_pkcs8(key.to_pkcs8_der().unwrap().as_bytes()).unwrap();
+    (pem, STANDARD.encode(public.as_bytes()), signer)
+}
+
+fn rsa2_sign(signer: &ring::signature::RsaKeyPair, message: &str) -> String {
+    let mut signature = vec![0; signer.public().modulus_len()];
+    signer
+        .sign(
+            &ring::signature::RSA_PKCS1_SHA256,
+            &ring::rand::SystemRandom::new(),
+            message.as_bytes(),
+            &mut signature,
+        )
+        .unwrap();
+    STANDARD.encode(signature)
+}
+
+/// Production's configuration path: the merchant's key and Alipay's read from files, the
+/// `orderString` signed with the one, notifications trusted only under the other.
+#[tokio::test]
+async fn a_configured_alipay_merchant_signs_with_its_key_and_trusts_only_alipays() {
+    let (merchant_pem, merchant_public, merchant_signer) = rsa_key();
+    let (_, alipay_public, alipay_signer) = rsa_key();
+    let keys = tempfile::tempdir().unwrap();
+    let merchant_file = keys.path().join("merchant.pem");
+    let alipay_file = keys.path().join("alipay.pub");
+    std::fs::write(&merchant_file, merchant_pem).unwrap();
+    std::fs::write(&alipay_file, &alipay_public).unwrap();
+    let merchant: AlipayMerchant = format!(
+        "2021009999999999,2088009999999999,file:{},file:{}",
+        merchant_file.display(),
+        alipay_file.display()
+    )
+    .parse()
+    .unwrap();
+    assert!(!format!("{merchant:?}").contains("BEGIN"), "never the key");
+    let server = TestServer::dev_with(Options {
+        payments: PaymentSettings {
+            alipay: Some(merchant),
+            ..PaymentSettings::default()
+        },
+        ..Options::default()
+    });
+    let token = access(&server.login(PHONE).await);
+    let created = order(&server, &token, "member_month", "alipay").await;
+    let mut params: std::collections::BTreeMap<String, String> = url::form_urlencoded::parse(
+        created["pay_request"]["order_string"]
+            .as_str()
+            .unwrap()
+            .as_bytes(),
+    )
+    .into_owned()
+    .collect();
+    assert_eq!(params["app_id"], "2021009999999999");
+    let sign = STANDARD.decode(params.remove("sign").unwrap()).unwrap();
+    let content = params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let merchant_der = STANDARD.decode(&merchant_public).unwrap();
+    let merchant_spki = rsa::RsaPublicKey::from_public_key_der(&merchant_der).unwrap();
+    let merchant_pkcs1 = merchant_spki.to_pkcs1_der().unwrap();
+    ring::signature::UnparsedPublicKey::new(
+        &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        merchant_pkcs1.as_bytes(),
+    )
+    .verify(content.as_bytes(), &sign)
+    .expect("the orderString is signed with the configured merchant key");
+
+    let number = number(&created);
+    let fields = [
+        ("app_id", "2021009999999999"),
+        ("seller_id", "2088009999999999"),
+        ("out_trade_no", number.as_str()),
+        ("trade_no", "2026120522001400000000000001"),
+        ("trade_status", "TRADE_SUCCESS"),
+        ("total_amount", "25.00"),
+        ("buyer_logon_id", "139****0000"),
+    ];
+    let content = {
+        let mut sorted = fields.to_vec();
+        sorted.sort_unstable();
+        sorted
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let post = |signer: &ring::signature::RsaKeyPair| {
+        let sign = rsa2_sign(signer, &content);
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .extend_pairs([("sign_type", "RSA2"), ("sign", sign.as_str())])
+            .finish();
+        server
+            .http
+            .post(server.url("/v1/pay/notify/alipay"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    // Signed by the merchant, not by Alipay: refused.
+    assert_eq!(
+        post(&merchant_signer).await.unwrap().text().await.unwrap(),
+        "fail"
+    );
+    assert_eq!(
+        get_order(&server, &token, &number).await["status"],
+        "created"
+    );
+    assert_eq!(
+        post(&alipay_signer).await.unwrap().text().await.unwrap(),
+        "success"
+    );
+    let paid = get_order(&server, &token, &number).await;
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(paid["payer_account"], "139****0000");
 }
