@@ -139,7 +139,7 @@ pub fn build(
         wechat: Wechat::new(wechat, config.dev.then(|| DevWechat::new(base_url)))?,
         challenges: challenge::Spent::default(),
         quotas: Quotas::default(),
-        payments: Payments::new(payments.clone(), config.dev, base_url),
+        payments: Payments::new(payments.clone(), config.dev, base_url)?,
     });
     retention::spawn(state.clone());
     Ok(router(state, config.dev))

@@ -136,6 +136,8 @@ pub enum ApiError {
     OrderNotFound,
     #[error("only a paid order can be refunded")]
     OrderNotRefundable,
+    #[error("the payment gateway cannot be reached or refused the order; retry later")]
+    PaymentGatewayUnavailable,
     #[error("internal server error")]
     Internal,
 }
@@ -210,6 +212,7 @@ impl ApiError {
             ApiError::PaymentMethodUnavailable,
             ApiError::OrderNotFound,
             ApiError::OrderNotRefundable,
+            ApiError::PaymentGatewayUnavailable,
             ApiError::Internal,
         ]
     }
@@ -300,6 +303,7 @@ impl ApiError {
             ApiError::PaymentMethodUnavailable => "payment_method_unavailable",
             ApiError::OrderNotFound => "order_not_found",
             ApiError::OrderNotRefundable => "order_not_refundable",
+            ApiError::PaymentGatewayUnavailable => "payment_gateway_unavailable",
             ApiError::Internal => "internal",
         }
     }
@@ -366,6 +370,7 @@ impl ApiError {
             }
             ApiError::OrderNotFound => StatusCode::NOT_FOUND,
             ApiError::OrderNotRefundable => StatusCode::CONFLICT,
+            ApiError::PaymentGatewayUnavailable => StatusCode::BAD_GATEWAY,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

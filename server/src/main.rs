@@ -2,7 +2,8 @@
 //! [--key-file PATH] [--tls [--tls-name NAME]... | --tls-cert PEM --tls-key PEM]
 //! [--oidc-provider NAME=ISSUER_URL,CLIENT_ID]...
 //! [--wechat-provider NAME=APP_ID,file:PATH|env:VAR[,BASE_URL]]...
-//! [--alipay APP_ID,SELLER_ID,file:PEM,file:PEM] [--wechat-pay APP_ID,MCH_ID,file:PEM,file:PEM,file:KEY|env:VAR]
+//! [--alipay APP_ID,SELLER_ID,file:PEM,file:PEM]
+//! [--wechat-pay APP_ID,MCH_ID,SERIAL_NO,file:PEM,file:PEM,file:KEY|env:VAR[,API_BASE]]
 //! [--pay-reauth-above-fen FEN]`: runs the reference backend until SIGINT or
 //! SIGTERM. The first line on stdout is `listening on <url>`, for programs that start it; with
 //! TLS, the next ones name the CA files and the pin.
@@ -80,12 +81,13 @@ struct Args {
         hide_env_values = true
     )]
     alipay: Option<AlipayMerchant>,
-    /// WeChat Pay (API v3) app payments, as
-    /// APP_ID,MCH_ID,file:MERCHANT_KEY_PEM,file:PLATFORM_PUBLIC_KEY_PEM,file:APIV3_KEY|env:VAR.
-    /// Or MEDCIRCLE_WECHAT_PAY. With --dev and without it, the dev gateway (`/dev/pay`).
+    /// WeChat Pay (API v3) app payments, as APP_ID,MCH_ID,SERIAL_NO,file:MERCHANT_KEY_PEM,
+    /// file:PLATFORM_PUBLIC_KEY_PEM,file:APIV3_KEY|env:VAR[,API_BASE] (SERIAL_NO: the merchant
+    /// API certificate's; API_BASE defaults to https://api.mch.weixin.qq.com). Or
+    /// MEDCIRCLE_WECHAT_PAY. With --dev and without it, the dev gateway (`/dev/pay`).
     #[arg(
         long,
-        value_name = "APP_ID,MCH_ID,file:PEM,file:PEM,file:KEY|env:VAR",
+        value_name = "APP_ID,MCH_ID,SERIAL_NO,file:PEM,file:PEM,file:KEY|env:VAR[,API_BASE]",
         env = "MEDCIRCLE_WECHAT_PAY",
         hide_env_values = true
     )]

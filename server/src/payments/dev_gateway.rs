@@ -60,6 +60,9 @@ pub fn wechat_merchant() -> WechatPayMerchant {
     WechatPayMerchant {
         app_id: WECHAT_APP_ID.into(),
         mch_id: WECHAT_MCH_ID.into(),
+        serial_no: "DEV0MERCHANT0SERIAL".into(),
+        // Never asked: the dev gateway gives prepay ids in process.
+        api_base: String::new(),
         key: KEYS.wechat_merchant.clone(),
         platform_key: KEYS.wechat_platform.verifying_key(),
         api_v3_key: KEYS.api_v3_key,

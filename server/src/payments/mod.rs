@@ -152,14 +152,38 @@ pub struct Payments {
     pub dev: Option<DevGateway>,
     /// Where the gateways post notifications: this server's base URL.
     pub base_url: String,
+    /// For the gateways' APIs (WeChat Pay's prepay order).
+    http: reqwest::Client,
 }
 
 impl Payments {
-    pub fn new(settings: PaymentSettings, dev: bool, base_url: &str) -> Payments {
-        Payments {
+    pub fn new(settings: PaymentSettings, dev: bool, base_url: &str) -> std::io::Result<Payments> {
+        Ok(Payments {
             settings,
             dev: dev.then(DevGateway::default),
             base_url: base_url.trim_end_matches('/').to_owned(),
+            http: crate::outbound::client().map_err(std::io::Error::other)?,
+        })
+    }
+
+    /// A prepay id for an order paid with WeChat Pay: from WeChat Pay's API for a configured
+    /// merchant, else (dev mode) from the dev gateway.
+    pub async fn wechat_prepay(
+        &self,
+        merchant: &WechatPayMerchant,
+        order: &wechat_pay::PrepayOrder<'_>,
+        now: i64,
+    ) -> Result<String, ApiError> {
+        match (&self.settings.wechat_pay, &self.dev) {
+            (Some(_), _) => merchant
+                .prepay(&self.http, order, now)
+                .await
+                .map_err(|why| {
+                    tracing::warn!(%why, order = order.number, "no prepay id from WeChat Pay");
+                    ApiError::PaymentGatewayUnavailable
+                }),
+            (None, Some(dev)) => Ok(dev.prepay(order.number, order.amount_fen)),
+            (None, None) => Err(ApiError::PaymentMethodUnavailable),
         }
     }
 

@@ -134,7 +134,8 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Order> {
     })
 }
 
-fn new_number() -> String {
+/// A fresh order number (`out_trade_no` at the gateway).
+pub fn new_number() -> String {
     let mut rng = rand::rng();
     let digits: String = (0..20)
         .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
@@ -144,12 +145,12 @@ fn new_number() -> String {
 
 pub fn create(
     conn: &Connection,
+    number: &str,
     user: &str,
     product: &Product,
     method: PayMethod,
     now: i64,
 ) -> rusqlite::Result<Order> {
-    let number = new_number();
     conn.execute(
         "INSERT INTO pay_orders (number, user_id, product_id, amount_fen, method, status,
                                  created_at, expires_at, updated_at)
@@ -164,7 +165,7 @@ pub fn create(
             now + TIMEOUT_S
         ],
     )?;
-    Ok(get_any(conn, &number)?.expect("the order was just made"))
+    Ok(get_any(conn, number)?.expect("the order was just made"))
 }
 
 /// Closes every unpaid order past its time limit: before anything reads or pays an order.

@@ -19,12 +19,20 @@ use super::{GatewayPayment, PayMethod, Refusal};
 
 /// How far a notification's timestamp may be from the server's clock (WeChat Pay's advice).
 const NOTIFICATION_SKEW_S: i64 = 300;
+/// WeChat Pay's API host, where a merchant without a base URL is asked.
+pub const WECHAT_PAY_API: &str = "https://api.mch.weixin.qq.com";
+/// The app payment's prepay order.
+pub const PREPAY_PATH: &str = "/v3/pay/transactions/app";
 
 /// The merchant at WeChat Pay: its app, its key, the platform's key, the APIv3 key.
 #[derive(Clone)]
 pub struct WechatPayMerchant {
     pub app_id: String,
     pub mch_id: String,
+    /// The serial number of the merchant's API certificate, named in every request it signs.
+    pub serial_no: String,
+    /// Without a trailing slash, e.g. `https://api.mch.weixin.qq.com`.
+    pub api_base: String,
     pub key: Arc<SigningKey>,
     pub platform_key: VerifyingKey,
     pub api_v3_key: [u8; 32],
@@ -40,18 +48,27 @@ impl fmt::Debug for WechatPayMerchant {
     }
 }
 
-const FORM: &str = "expected APP_ID,MCH_ID,file:MERCHANT_PRIVATE_KEY_PEM,file:PLATFORM_PUBLIC_KEY_PEM,file:APIV3_KEY|env:VAR";
+const FORM: &str = "expected APP_ID,MCH_ID,SERIAL_NO,file:MERCHANT_PRIVATE_KEY_PEM,file:PLATFORM_PUBLIC_KEY_PEM,file:APIV3_KEY|env:VAR[,API_BASE]";
 
-/// `APP_ID,MCH_ID,file:PATH,file:PATH,file:PATH|env:VAR`, the form of `--wechat-pay`: the
-/// keys come from files, the 32-character APIv3 key from a file or the environment.
+/// `APP_ID,MCH_ID,SERIAL_NO,file:PATH,file:PATH,file:PATH|env:VAR[,API_BASE]`, the form of
+/// `--wechat-pay`: the keys come from files, the 32-character APIv3 key from a file or the
+/// environment; API_BASE defaults to `https://api.mch.weixin.qq.com`.
 impl FromStr for WechatPayMerchant {
     type Err = String;
 
     fn from_str(raw: &str) -> Result<Self, String> {
         let parts: Vec<&str> = raw.split(',').collect();
-        let [app_id, mch_id, key, platform_key, api_v3_key] = parts[..] else {
+        let (fields, api_base) = match parts[..] {
+            [.., base] if parts.len() == 7 => (&parts[..6], base),
+            _ => (&parts[..], WECHAT_PAY_API),
+        };
+        let [app_id, mch_id, serial_no, key, platform_key, api_v3_key] = fields[..] else {
             return Err(FORM.into());
         };
+        let api_base = api_base.trim_end_matches('/').to_owned();
+        if !url::Url::parse(&api_base).is_ok_and(|url| crate::outbound::allowed(&url)) {
+            return Err("API_BASE must be https (or http to a loopback host)".into());
+        }
         let api_v3_key = match (
             api_v3_key.strip_prefix("file:"),
             api_v3_key.strip_prefix("env:"),
@@ -68,6 +85,8 @@ impl FromStr for WechatPayMerchant {
         Ok(WechatPayMerchant {
             app_id: app_id.to_owned(),
             mch_id: mch_id.to_owned(),
+            serial_no: serial_no.to_owned(),
+            api_base,
             key: Arc::new(
                 SigningKey::from_pem_file(super::key_file(key, FORM)?)
                     .map_err(|e| e.to_string())?,
@@ -209,7 +228,101 @@ fn masked(openid: &str) -> String {
     format!("{head}****{tail}")
 }
 
+/// What a prepay order is for.
+pub struct PrepayOrder<'a> {
+    pub number: &'a str,
+    pub amount_fen: u64,
+    pub description: &'a str,
+    pub notify_url: &'a str,
+    pub expires_at: i64,
+}
+
+#[derive(Deserialize)]
+struct Prepaid {
+    prepay_id: String,
+}
+
+/// `WECHATPAY2-SHA256-RSA2048 …`: the merchant's signature over
+/// `METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY\n`, as every request to WeChat Pay's API carries it.
+pub fn authorization(
+    merchant: &WechatPayMerchant,
+    method: &str,
+    path: &str,
+    body: &str,
+    timestamp: i64,
+    nonce: &str,
+) -> String {
+    let message = format!("{method}\n{path}\n{timestamp}\n{nonce}\n{body}\n");
+    format!(
+        "WECHATPAY2-SHA256-RSA2048 mchid=\"{}\",nonce_str=\"{nonce}\",signature=\"{}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
+        merchant.mch_id,
+        merchant.key.sign(message.as_bytes()),
+        merchant.serial_no
+    )
+}
+
 impl WechatPayMerchant {
+    /// WeChat Pay's prepay order for the app (`POST /v3/pay/transactions/app`), signed by the
+    /// merchant; its answer is taken only with the platform key's signature. The prepay id.
+    pub async fn prepay(
+        &self,
+        http: &reqwest::Client,
+        order: &PrepayOrder<'_>,
+        now: i64,
+    ) -> Result<String, String> {
+        let body = serde_json::json!({
+            "appid": self.app_id,
+            "mchid": self.mch_id,
+            "description": order.description,
+            "out_trade_no": order.number,
+            "time_expire": super::times::rfc3339(order.expires_at),
+            "notify_url": order.notify_url,
+            "amount": { "total": order.amount_fen, "currency": "CNY" },
+        })
+        .to_string();
+        let nonce = nonce();
+        let response = http
+            .post(format!("{}{PREPAY_PATH}", self.api_base))
+            .header(
+                "Authorization",
+                authorization(self, "POST", PREPAY_PATH, &body, now, &nonce),
+            )
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("WeChat Pay cannot be reached: {e}"))?;
+        let status = response.status();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (timestamp, answer_nonce, signature) = (
+            header("wechatpay-timestamp"),
+            header("wechatpay-nonce"),
+            header("wechatpay-signature"),
+        );
+        let answer = response
+            .bytes()
+            .await
+            .map_err(|e| format!("WeChat Pay's answer was cut: {e}"))?;
+        if !status.is_success() {
+            return Err(format!("WeChat Pay answered {status}"));
+        }
+        let signed = notification_signing_string(&timestamp, &answer_nonce, &answer);
+        if !self.platform_key.verify(&signed, &signature) {
+            return Err("WeChat Pay's answer is not signed by the platform key".into());
+        }
+        serde_json::from_slice::<Prepaid>(&answer)
+            .map(|prepaid| prepaid.prepay_id)
+            .map_err(|e| format!("WeChat Pay's answer has no prepay_id: {e}"))
+    }
+
     /// The signed parameters for the app's SDK, for a prepay id WeChat Pay gave.
     pub fn app_params(&self, prepay_id: &str, now: i64) -> AppParams {
         let mut params = AppParams {
@@ -305,13 +418,21 @@ mod tests {
         std::fs::write(&api_v3, "0123456789abcdef0123456789abcdef\n").unwrap();
         let file = |path: &std::path::Path| format!("file:{}", path.display());
         let raw = format!(
-            "wx0123,1900000109,{},{},{}",
+            "wx0123,1900000109,5157F09EFDC096DE15EBE81A47057A72,{},{},{}",
             file(&private),
             file(&public),
             file(&api_v3)
         );
         let merchant: WechatPayMerchant = raw.parse().unwrap();
         assert_eq!(merchant.api_v3_key, *b"0123456789abcdef0123456789abcdef");
+        assert_eq!(merchant.api_base, WECHAT_PAY_API);
+        let elsewhere: WechatPayMerchant = format!("{raw},http://127.0.0.1:9/").parse().unwrap();
+        assert_eq!(elsewhere.api_base, "http://127.0.0.1:9");
+        assert!(
+            format!("{raw},http://pay.example")
+                .parse::<WechatPayMerchant>()
+                .is_err()
+        );
         assert!(!format!("{merchant:?}").contains("0123456789abcdef"));
         // The same pair on both sides: what the merchant signs, the "platform" key checks.
         let params = merchant.app_params("wx2026", 1_796_445_000);

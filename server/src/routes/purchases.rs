@@ -19,7 +19,7 @@ use crate::payments::catalogue::{self, Product};
 use crate::payments::entitlements::{self, Entitlements};
 use crate::payments::notifications::{self, Applied, Expected};
 use crate::payments::orders::{self, Order, Report};
-use crate::payments::wechat_pay::NotificationHeaders;
+use crate::payments::wechat_pay::{NotificationHeaders, PrepayOrder};
 use crate::payments::{GatewayPayment, PayMethod, PayRequest, Refusal, alipay};
 use crate::pool;
 use crate::routes::session::caller;
@@ -50,8 +50,9 @@ pub async fn products(State(state): State<Shared>) -> Json<Catalogue> {
         .into_iter()
         .filter(|method| match method {
             PayMethod::Alipay => payments.settings.alipay.is_some() || payments.dev.is_some(),
-            // Only the dev gateway gives prepay ids (see `create`).
-            PayMethod::WechatPay => payments.dev.is_some(),
+            PayMethod::WechatPay => {
+                payments.settings.wechat_pay.is_some() || payments.dev.is_some()
+            }
         })
         .collect();
     Json(Catalogue {
@@ -94,6 +95,7 @@ pub struct Created {
         (status = 401, description = INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 403, description = "`reauth_required`: The amount is above the step-up threshold and the session's login (or latest step-up) is more than 300 s old: step up, then retry.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
+        (status = 502, description = "`payment_gateway_unavailable`: WeChat Pay's prepay order failed (unreachable, refused, or an answer not signed by its platform key): retry later.", body = crate::error::ErrorBody),
         (status = 422, description = "`unknown_product`: No product has this id. `payment_method_unavailable`: This server takes no payments by this method. `idempotency_key_reused`: This Idempotency-Key was already used for another request. `invalid_request`: A field is missing or has the wrong type.", body = crate::error::ErrorBody)
     )
 )]
@@ -111,11 +113,7 @@ pub async fn create(
     let (alipay, wechat) = (payments.alipay(), payments.wechat_pay());
     match body.method {
         PayMethod::Alipay if alipay.is_none() => return Err(ApiError::PaymentMethodUnavailable),
-        // Production WeChat Pay needs the prepay call to WeChat's API, which this server does
-        // not make: only the dev gateway gives prepay ids.
-        PayMethod::WechatPay if wechat.is_none() || payments.dev.is_none() => {
-            return Err(ApiError::PaymentMethodUnavailable);
-        }
+        PayMethod::WechatPay if wechat.is_none() => return Err(ApiError::PaymentMethodUnavailable),
         _ => {}
     }
     if u64::from(product.price_fen) > payments.settings.reauth_above_fen {
@@ -123,11 +121,28 @@ pub async fn create(
     }
     let canonical = serde_json::to_vec(&body).map_err(|_| ApiError::Internal)?;
     let key = Idempotency::of(&headers, &method, "/v1/orders", &[&canonical])?;
+    let number = orders::new_number();
+    let notify_url = payments.notify_url(body.method);
+    // WeChat Pay's prepay order comes first, outside the transaction (it is a request to
+    // WeChat Pay). A repeat answered from the idempotency store leaves its prepay unused: it
+    // expires with the order's time limit at WeChat Pay.
+    let prepay_id = match (body.method, &wechat) {
+        (PayMethod::WechatPay, Some(merchant)) => {
+            let order = PrepayOrder {
+                number: &number,
+                amount_fen: u64::from(product.price_fen),
+                description: product.title_zh,
+                notify_url: &notify_url,
+                expires_at: now + orders::TIMEOUT_S,
+            };
+            Some(payments.wechat_prepay(merchant, &order, now).await?)
+        }
+        _ => None,
+    };
     let mut conn = state.writer().await;
     idempotency::once(&mut conn, &session.user_id, key, now, |tx| {
-        let order = orders::create(tx, &session.user_id, product, body.method, now)?;
-        let notify_url = payments.notify_url(body.method);
-        let pay_request = match (body.method, &alipay, &wechat, &payments.dev) {
+        let order = orders::create(tx, &number, &session.user_id, product, body.method, now)?;
+        let pay_request = match (body.method, &alipay, &wechat, prepay_id) {
             (PayMethod::Alipay, Some(merchant), _, _) => PayRequest::Alipay {
                 order_string: merchant.order_string(
                     &order.number,
@@ -138,9 +153,8 @@ pub async fn create(
                     now,
                 ),
             },
-            (PayMethod::WechatPay, _, Some(merchant), Some(dev)) => PayRequest::WechatPay {
-                params: merchant
-                    .app_params(&dev.prepay(&order.number, u64::from(order.amount_fen)), now),
+            (PayMethod::WechatPay, _, Some(merchant), Some(prepay_id)) => PayRequest::WechatPay {
+                params: merchant.app_params(&prepay_id, now),
             },
             _ => return Err(ApiError::PaymentMethodUnavailable),
         };

@@ -4,13 +4,13 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use medcircle_server::{AlipayMerchant, Options, PaymentSettings};
+use medcircle_server::{AlipayMerchant, Options, PaymentSettings, WechatPayMerchant};
 use reqwest::{Method, StatusCode};
 use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
 use serde_json::{Value, json};
 
-use crate::common::{PHONE, TestServer, access, assert_error};
+use crate::common::{PHONE, TestServer, access, assert_error, unix_now};
 
 const DAY: i64 = 86_400;
 
@@ -654,4 +654,162 @@ async fn a_configured_alipay_merchant_signs_with_its_key_and_trusts_only_alipays
     let paid = get_order(&server, &token, &number).await;
     assert_eq!(paid["status"], "paid");
     assert_eq!(paid["payer_account"], "139****0000");
+}
+
+/// WeChat Pay's API for the prepay order, played on loopback: it checks the merchant's
+/// `Authorization` signature (401 otherwise), keeps each order asked for, and answers a prepay
+/// id signed with the platform key, or, once `forge` is set, with another key.
+struct WechatPayApi {
+    url: String,
+    asked: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    forge: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+async fn wechat_pay_api(
+    merchant_pkcs1: Vec<u8>,
+    platform: ring::signature::RsaKeyPair,
+    forger: ring::signature::RsaKeyPair,
+) -> WechatPayApi {
+    use axum::http::{HeaderMap, StatusCode as Status};
+    use std::sync::atomic::Ordering;
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let forge = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let keys = std::sync::Arc::new((platform, forger));
+    let (kept, forging) = (asked.clone(), forge.clone());
+    let prepay = move |headers: HeaderMap, body: String| {
+        let (kept, forging, keys) = (kept.clone(), forging.clone(), keys.clone());
+        let merchant_pkcs1 = merchant_pkcs1.clone();
+        async move {
+            let authorization = headers["authorization"].to_str().unwrap().to_owned();
+            let field = |name: &str| {
+                authorization
+                    .split(&format!("{name}=\""))
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let message = format!(
+                "POST\n/v3/pay/transactions/app\n{}\n{}\n{body}\n",
+                field("timestamp"),
+                field("nonce_str")
+            );
+            let signed = ring::signature::UnparsedPublicKey::new(
+                &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                &merchant_pkcs1,
+            )
+            .verify(
+                message.as_bytes(),
+                &STANDARD.decode(field("signature")).unwrap_or_default(),
+            )
+            .is_ok();
+            if !authorization.starts_with("WECHATPAY2-SHA256-RSA2048 ")
+                || !signed
+                || field("serial_no") != "5157F09EFDC096DE"
+            {
+                return (Status::UNAUTHORIZED, HeaderMap::new(), String::new());
+            }
+            kept.lock()
+                .unwrap()
+                .push(serde_json::from_str(&body).unwrap());
+            let answer = r#"{"prepay_id":"wx201410272009395522657a690389285100"}"#.to_owned();
+            let (timestamp, nonce) = (unix_now().to_string(), "answer-nonce".to_owned());
+            let signer = if forging.load(Ordering::SeqCst) {
+                &keys.1
+            } else {
+                &keys.0
+            };
+            let signature = rsa2_sign(signer, &format!("{timestamp}\n{nonce}\n{answer}\n"));
+            let mut headers = HeaderMap::new();
+            headers.insert("wechatpay-timestamp", timestamp.parse().unwrap());
+            headers.insert("wechatpay-nonce", nonce.parse().unwrap());
+            headers.insert("wechatpay-signature", signature.parse().unwrap());
+            headers.insert("content-type", "application/json".parse().unwrap());
+            (Status::OK, headers, answer)
+        }
+    };
+    let app = axum::Router::new().route("/v3/pay/transactions/app", axum::routing::post(prepay));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    WechatPayApi { url, asked, forge }
+}
+
+/// Production's WeChat Pay: the prepay order asked of WeChat Pay's API, signed by the
+/// configured merchant key, its answer taken only under the platform key.
+#[tokio::test]
+async fn a_configured_wechat_pay_merchant_asks_wechat_pay_for_the_prepay_order() {
+    let (merchant_pem, merchant_public, _) = rsa_key();
+    let (_, platform_public, platform_signer) = rsa_key();
+    let (_, _, forger) = rsa_key();
+    let merchant_der = STANDARD.decode(&merchant_public).unwrap();
+    let merchant_pkcs1 = rsa::RsaPublicKey::from_public_key_der(&merchant_der)
+        .unwrap()
+        .to_pkcs1_der()
+        .unwrap()
+        .as_bytes()
+        .to_vec();
+    let api = wechat_pay_api(merchant_pkcs1, platform_signer, forger).await;
+    let keys = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = keys.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        format!("file:{}", path.display())
+    };
+    let merchant: WechatPayMerchant = format!(
+        "wx8888888888888888,1900000109,5157F09EFDC096DE,{},{},{},{}",
+        write("apiclient_key.pem", &merchant_pem),
+        write("pub_key.pem", &platform_public),
+        write("apiv3.key", "0123456789abcdef0123456789abcdef"),
+        api.url
+    )
+    .parse()
+    .unwrap();
+    let server = TestServer::dev_with(Options {
+        payments: PaymentSettings {
+            wechat_pay: Some(merchant),
+            ..PaymentSettings::default()
+        },
+        ..Options::default()
+    });
+    let token = access(&server.login(PHONE).await);
+    let created = order(&server, &token, "case_pack", "wechat_pay").await;
+    let params = &created["pay_request"]["params"];
+    assert_eq!(params["prepayid"], "wx201410272009395522657a690389285100");
+    assert_eq!(params["appid"], "wx8888888888888888");
+    let asked = api.asked.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0]["out_trade_no"], created["order"]["number"]);
+    assert_eq!(
+        asked[0]["amount"],
+        json!({ "total": 600, "currency": "CNY" })
+    );
+    assert_eq!(asked[0]["mchid"], "1900000109");
+    assert!(
+        asked[0]["notify_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/v1/pay/notify/wechat_pay")
+    );
+
+    // An answer not signed by the platform key is no prepay id: no order.
+    api.forge.store(true, std::sync::atomic::Ordering::SeqCst);
+    let response = server
+        .call(
+            Method::POST,
+            "/v1/orders",
+            Some(&token),
+            Some(json!({ "product_id": "case_pack", "method": "wechat_pay" })),
+        )
+        .await;
+    assert_error(
+        response,
+        StatusCode::BAD_GATEWAY,
+        "payment_gateway_unavailable",
+    )
+    .await;
+    let orders = server
+        .expect(Method::GET, "/v1/orders", &token, None, StatusCode::OK)
+        .await;
+    assert_eq!(orders["orders"].as_array().unwrap().len(), 1);
 }
