@@ -11,6 +11,7 @@ use crate::mall::Mall;
 use crate::permissions::Permissions;
 use crate::privacy::Privacy;
 use crate::profile::Profile;
+use crate::purchases::Purchases;
 use crate::records::Records;
 use crate::security::Security;
 
@@ -71,6 +72,10 @@ impl MedCircleClient {
 
     pub fn security(&self) -> Arc<Security> {
         Arc::new(Security::new(self.client.clone()))
+    }
+
+    pub fn purchases(&self) -> Arc<Purchases> {
+        Arc::new(Purchases::new(self.client.clone()))
     }
 
     /// Lets background work (consent syncs, outbox flushes) finish, for up to `limit_ms`:

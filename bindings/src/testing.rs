@@ -4,7 +4,8 @@
 
 use medcircle_core::{
     AuthError, CertificationError, ClientError, ConsentError, FeedError, HelpError, MallError,
-    PermissionError, PrivacyError, ProfileError, ProviderError, RecordsError, SecurityError,
+    PermissionError, PrivacyError, ProfileError, ProviderError, PurchaseError, RecordsError,
+    SecurityError,
 };
 
 macro_rules! thrown {
@@ -32,4 +33,5 @@ thrown! {
     testing_throw_provider_error: ProviderError,
     testing_throw_records_error: RecordsError,
     testing_throw_security_error: SecurityError,
+    testing_throw_purchase_error: PurchaseError,
 }

@@ -245,6 +245,25 @@ async fn dispatch(
         } => crate::help::feedback(client, text, photos, contact, share_versions, out).await,
         Command::Tickets { read } => crate::help::tickets(client, read, out).await,
         Command::Whoami => whoami(client, out).await,
+        Command::Shop => crate::shop::shop(client, out).await,
+        Command::Buy {
+            product,
+            method,
+            sdk,
+        } => {
+            crate::shop::buy(
+                client,
+                &settings.server,
+                settings.dev,
+                product,
+                method.into(),
+                sdk.map(Into::into),
+                out,
+            )
+            .await
+        }
+        Command::Orders => crate::shop::orders(client, out).await,
+        Command::Order { number } => crate::shop::order(client, number, out).await,
         Command::Profile { action } => profile(client, action, out).await,
         Command::Scan { payload } => crate::web_login::phone(client, payload, out).await,
         Command::Logout { discard_unsent } => logout(client, discard_unsent, out).await,

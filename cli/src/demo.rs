@@ -104,6 +104,7 @@ async fn journey(url: &str, data_dir: &std::path::Path, out: &Output) -> Result<
         out,
     )
     .await?;
+    buy_membership(&client, url, out).await?;
     commands::logout(&client, false, out).await?;
 
     match auth.whoami().await {
@@ -117,6 +118,27 @@ async fn journey(url: &str, data_dir: &std::path::Path, out: &Output) -> Result<
     client.close(5_000).await;
     out.emit("done", "demo complete", json!({ "ok": true }));
     Ok(())
+}
+
+/// A monthly membership paid with Alipay (the dev gateway plays the payment app), and the
+/// orders with it.
+async fn buy_membership(
+    client: &medcircle_core::Client,
+    url: &str,
+    out: &Output,
+) -> Result<(), String> {
+    crate::shop::shop(client, out).await?;
+    crate::shop::buy(
+        client,
+        url,
+        true,
+        "member_month".into(),
+        medcircle_core::PaymentMethod::Alipay,
+        Some(crate::shop::InApp::Succeed),
+        out,
+    )
+    .await?;
+    crate::shop::orders(client, out).await
 }
 
 /// The feed: the first page, a post, a like and a comment on it, a search in the cache.

@@ -13,6 +13,7 @@ mod output;
 mod permissions;
 mod privacy;
 mod security;
+mod shop;
 mod web_login;
 mod wechat;
 
@@ -223,6 +224,23 @@ enum Command {
         #[arg(long, value_name = "ID")]
         read: Option<String>,
     },
+    /// The shop: membership plans and virtual goods, prices in CNY.
+    Shop,
+    /// Buy PRODUCT (an id from `shop`). The terminal stands in for the payment app (dev
+    /// servers): it asks whether to pay, cancel or fail, unless `--sdk` says; the server's
+    /// word decides whether the order is paid.
+    Buy {
+        product: String,
+        #[arg(long = "pay", value_enum)]
+        method: PayArg,
+        /// What the user does in the payment app, without asking.
+        #[arg(long, value_enum)]
+        sdk: Option<SdkArg>,
+    },
+    /// The account's orders (from the server; offline, as kept) and what they give.
+    Orders,
+    /// One order.
+    Order { number: String },
     /// Who is logged in, as the server sees it.
     Whoami,
     /// Log out: revoke the session and wipe the account's local data. Refuses while items
@@ -347,6 +365,38 @@ enum PermissionAction {
     /// Ask for a feature's permission: shows the rationale, then the terminal plays the
     /// OS dialog.
     Request { feature: FeatureArg },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PayArg {
+    Alipay,
+    Wechat,
+}
+
+impl From<PayArg> for medcircle_core::PaymentMethod {
+    fn from(method: PayArg) -> Self {
+        match method {
+            PayArg::Alipay => medcircle_core::PaymentMethod::Alipay,
+            PayArg::Wechat => medcircle_core::PaymentMethod::WechatPay,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SdkArg {
+    Succeed,
+    Cancel,
+    Fail,
+}
+
+impl From<SdkArg> for shop::InApp {
+    fn from(sdk: SdkArg) -> Self {
+        match sdk {
+            SdkArg::Succeed => shop::InApp::Succeed,
+            SdkArg::Cancel => shop::InApp::Cancel,
+            SdkArg::Fail => shop::InApp::Fail,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]

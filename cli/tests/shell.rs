@@ -108,6 +108,14 @@ fn demo_walks_the_whole_journey() {
             "redemptions",
             "help_search",
             "feedback",
+            "product",
+            "product",
+            "product",
+            "product",
+            "shop",
+            "purchase",
+            "order",
+            "orders",
             "logout",
             "after_logout",
             "done"
@@ -1346,4 +1354,70 @@ async fn the_help_center_from_the_terminal() {
         received["tickets"][1]["app_version"],
         env!("CARGO_PKG_VERSION")
     );
+}
+
+/// `shop`, `buy`, `orders`, `order`: the terminal plays the payment app against the dev
+/// gateways; paid means the server said so.
+#[test]
+fn buying_from_the_terminal() {
+    let shell = Shell::start();
+    let run = |args: &[&str]| shell.run(args);
+    assert!(run(&["consent", "accept"]).status.success());
+    let shop = json_lines(&run(&["shop"]));
+    let products: Vec<&Value> = shop.iter().filter(|l| l["step"] == "product").collect();
+    assert_eq!(products.len(), 4);
+    assert!(products.iter().all(|p| p["price_fen"].is_u64()));
+    assert_eq!(
+        shop.last().unwrap()["methods"],
+        json!(["alipay", "wechat_pay"])
+    );
+
+    let logged_out = run(&["buy", "member_month", "--pay", "alipay", "--sdk", "succeed"]);
+    assert!(!logged_out.status.success());
+    assert_eq!(json_lines(&logged_out)[0]["error"], "not logged in");
+    assert!(run(&["login", "one-tap", "13900139061"]).status.success());
+
+    let paid = json_lines(&run(&[
+        "buy",
+        "member_month",
+        "--pay",
+        "alipay",
+        "--sdk",
+        "succeed",
+    ]));
+    assert_eq!(paid[0]["step"], "purchase");
+    assert_eq!(paid[0]["sdk"], "succeeded");
+    assert_eq!(paid[0]["status"], "paid");
+    assert_eq!(paid[0]["amount_fen"], 2500);
+    assert_eq!(paid[0]["payer_account"], "138****8000");
+    let cancelled = json_lines(&run(&[
+        "buy",
+        "case_pack",
+        "--pay",
+        "wechat",
+        "--sdk",
+        "cancel",
+    ]));
+    assert_eq!(cancelled[0]["sdk"], "cancelled");
+    assert_eq!(cancelled[0]["status"], "cancelled");
+    let failed = json_lines(&run(&[
+        "buy",
+        "case_pack",
+        "--pay",
+        "alipay",
+        "--sdk",
+        "fail",
+    ]));
+    assert_eq!(failed[0]["status"], "failed");
+
+    let orders = json_lines(&run(&["orders"]));
+    let listed: Vec<&Value> = orders.iter().filter(|l| l["step"] == "order").collect();
+    assert_eq!(listed.len(), 3);
+    assert!(orders.last().unwrap()["membership_until"].is_i64());
+    let number = paid[0]["number"].as_str().unwrap();
+    let one = json_lines(&run(&["order", number]));
+    assert_eq!(one[0]["status"], "paid");
+    assert_eq!(one[0]["method"], "alipay");
+    let unknown = run(&["order", "MC00000000000000000000"]);
+    assert!(!unknown.status.success());
 }

@@ -23,6 +23,7 @@ use crate::platform::Platform;
 use crate::policy::ConsentGate;
 use crate::privacy::{self, Ledger, PrivacyArea, PrivacyClient};
 use crate::profile::{ProfileArea, ProfileClient};
+use crate::purchases::{self, PurchasesArea, PurchasesClient};
 use crate::records::{self, RecordsArea, RecordsClient};
 use crate::runtime::CoreRuntime;
 use crate::secrets::{CredentialStore, SecretStore};
@@ -42,6 +43,7 @@ struct Areas {
     profile: Arc<ProfileArea>,
     records: Arc<RecordsArea>,
     security: Arc<SecurityArea>,
+    purchases: Arc<PurchasesArea>,
 }
 
 #[derive(Clone)]
@@ -138,6 +140,7 @@ impl Client {
             security::ACCOUNT_SCHEMA,
             mall::ACCOUNT_SCHEMA,
             help::ACCOUNT_SCHEMA,
+            purchases::ACCOUNT_SCHEMA,
         ];
         let restoring = platform.clone();
         let restored = platform
@@ -151,6 +154,7 @@ impl Client {
         areas.feed.resume();
         areas.security.resume();
         areas.help.resume();
+        areas.purchases.resume();
         areas.auth.deliver_revocations();
         Ok(Client {
             areas: Arc::new(areas),
@@ -199,6 +203,10 @@ impl Client {
 
     pub fn security(&self) -> SecurityClient {
         SecurityClient::new(self.areas.security.clone())
+    }
+
+    pub fn purchases(&self) -> PurchasesClient {
+        PurchasesClient::new(self.areas.purchases.clone())
     }
 
     /// Lets background work (syncs, outbox flushes) and calls whose callers stopped waiting
@@ -265,14 +273,16 @@ impl Areas {
             account.clone(),
             permissions.clone(),
         ));
+        let purchases = Arc::new(PurchasesArea::new(platform.clone(), account.clone()));
         // Weak: the account must not keep the areas (and with them the runtime) alive.
-        let observers: [Weak<dyn AccountObserver>; 6] = [
+        let observers: [Weak<dyn AccountObserver>; 7] = [
             Arc::downgrade(&consent) as Weak<dyn AccountObserver>,
             Arc::downgrade(&certification) as Weak<dyn AccountObserver>,
             Arc::downgrade(&feed) as Weak<dyn AccountObserver>,
             Arc::downgrade(&security) as Weak<dyn AccountObserver>,
             Arc::downgrade(&mall) as Weak<dyn AccountObserver>,
             Arc::downgrade(&help) as Weak<dyn AccountObserver>,
+            Arc::downgrade(&purchases) as Weak<dyn AccountObserver>,
         ];
         for observer in observers {
             account.observe(observer);
@@ -290,6 +300,7 @@ impl Areas {
             profile,
             records,
             security,
+            purchases,
         }
     }
 }

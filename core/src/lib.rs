@@ -9,7 +9,7 @@
 //!   `platform` (the bundle of them);
 //! - account: `account` (who is logged in; what areas offer each other);
 //! - areas: `auth`, `consent`, `permissions`, `profile`, `certification`, `feed`, `records`,
-//!   `privacy`, `security`, `mall`, `help` — none imports another;
+//!   `privacy`, `security`, `mall`, `help`, `purchases` — none imports another;
 //! - facade: `client`.
 
 #[cfg(feature = "ffi")]
@@ -35,6 +35,7 @@ mod platform;
 mod policy;
 pub mod privacy;
 pub mod profile;
+pub mod purchases;
 pub mod records;
 mod runtime;
 mod secrets;
@@ -88,6 +89,11 @@ pub use privacy::{
     PrivacyError, SharingEntry,
 };
 pub use profile::{ProfileClient, ProfileError};
+pub use purchases::{
+    Catalogue, Entitlements, Order, OrderStatus, OwnedGood, PayRequest, PaymentMethod,
+    PaymentOutcome, PaymentProvider, Product, ProductKind, Purchase, PurchaseError,
+    PurchasesClient, SdkResult, WechatPayParams, format_fen,
+};
 pub use records::{RecordsClient, RecordsError};
 pub use secrets::CredentialStore;
 pub use security::{

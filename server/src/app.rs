@@ -16,6 +16,7 @@ use crate::keyed::Keyed;
 use crate::keys::{KeySource, Keys};
 use crate::oidc::Oidc;
 use crate::oidc::dev_provider::{self, DevProvider};
+use crate::payments::{PaymentSettings, Payments};
 use crate::policy::Policies;
 use crate::pool::{Pool, Pooled};
 use crate::quota::Quotas;
@@ -27,6 +28,7 @@ use crate::routes::{
 use crate::routes::{certification, dev_oidc, dev_wechat, oauth, oauth_code};
 use crate::routes::{dev_help, help};
 use crate::routes::{dev_mall, mall};
+use crate::routes::{dev_pay, purchases};
 use crate::scenario::{self, Scenario};
 use crate::wechat::{Wechat, WechatProvider, dev_provider::DevWechat};
 use crate::{ServerConfig, access_log, challenge, db, error, request_limits, retention, sealed};
@@ -53,6 +55,8 @@ pub struct AppState {
     pub challenges: challenge::Spent,
     /// Per-requester and per-user budgets (see `quota`).
     pub quotas: Quotas,
+    /// The payment gateways (and, in dev mode, the dev ones).
+    pub payments: Payments,
 }
 
 pub type Shared = Arc<AppState>;
@@ -82,6 +86,7 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub fn build(
     config: &ServerConfig,
     wechat: &[WechatProvider],
+    payments: &PaymentSettings,
     keys: Option<KeySource>,
     scenario: Option<&Scenario>,
     base_url: &str,
@@ -136,6 +141,7 @@ pub fn build(
         wechat: Wechat::new(wechat, config.dev.then(|| DevWechat::new(base_url)))?,
         challenges: challenge::Spent::default(),
         quotas: Quotas::default(),
+        payments: Payments::new(payments.clone(), config.dev, base_url)?,
     });
     retention::spawn(state.clone());
     Ok(router(state, config.dev))
@@ -491,6 +497,44 @@ fn table() -> Vec<RouteEntry> {
         ),
         entry(Method::POST, "/dev/reset", true, dev::reset).with_body_limit(SCENARIO_LIMIT),
         entry(Method::GET, "/dev/feed/stats", true, feed::dev::stats),
+        entry(Method::GET, "/v1/shop/products", false, purchases::products),
+        entry(Method::POST, "/v1/orders", false, purchases::create),
+        entry(Method::GET, "/v1/orders", false, purchases::list),
+        entry(Method::GET, "/v1/orders/{number}", false, purchases::get),
+        entry(
+            Method::POST,
+            "/v1/orders/{number}/report",
+            false,
+            purchases::report,
+        ),
+        entry(
+            Method::GET,
+            "/v1/me/entitlements",
+            false,
+            purchases::entitlements,
+        ),
+        entry(
+            Method::POST,
+            "/v1/pay/notify/alipay",
+            false,
+            purchases::alipay_notify,
+        ),
+        entry(
+            Method::POST,
+            "/v1/pay/notify/wechat_pay",
+            false,
+            purchases::wechat_notify,
+        ),
+        entry(Method::POST, "/dev/pay/sdk", true, dev_pay::sdk),
+        entry(Method::POST, "/dev/pay/notify", true, dev_pay::notify),
+        entry(Method::POST, "/dev/pay/refund", true, dev_pay::refund),
+        entry(Method::GET, "/dev/pay/keys", true, dev_pay::keys),
+        entry(
+            Method::GET,
+            "/dev/pay/security-events",
+            true,
+            dev_pay::security_events,
+        ),
         entry(
             Method::POST,
             "/dev/posts/{id}/delete",

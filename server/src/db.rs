@@ -558,6 +558,44 @@ const MIGRATIONS: &[&str] = &[
         read INTEGER NOT NULL DEFAULT 0
     );
 ",
+    r"
+    -- Purchases. Orders are kept after the account is deleted (accounting records); the
+    -- state machine is payments::orders'. trade_no: the gateway's trade, once paid.
+    CREATE TABLE pay_orders (
+        seq INTEGER PRIMARY KEY,
+        number TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+        method TEXT NOT NULL,
+        status TEXT NOT NULL,
+        payer_account TEXT,
+        trade_no TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        paid_at INTEGER,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX pay_orders_by_user ON pay_orders(user_id, created_at);
+    CREATE INDEX pay_orders_open ON pay_orders(status, expires_at);
+    -- What each paid order gives; a refund revokes its row.
+    CREATE TABLE pay_entitlements (
+        order_number TEXT PRIMARY KEY REFERENCES pay_orders(number),
+        user_id TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        granted_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    CREATE INDEX pay_entitlements_by_user ON pay_entitlements(user_id);
+    -- Refused gateway notifications: security events for the operator.
+    CREATE TABLE pay_security_events (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        method TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        order_number TEXT
+    );
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.

@@ -148,6 +148,16 @@ pub enum ApiError {
     ArticleNotFound,
     #[error("no such ticket among yours")]
     TicketNotFound,
+    #[error("no product has this id")]
+    UnknownProduct,
+    #[error("this server takes no payments by this method")]
+    PaymentMethodUnavailable,
+    #[error("no such order")]
+    OrderNotFound,
+    #[error("only a paid order can be refunded")]
+    OrderNotRefundable,
+    #[error("the payment gateway cannot be reached or refused the order; retry later")]
+    PaymentGatewayUnavailable,
     #[error("internal server error")]
     Internal,
 }
@@ -228,6 +238,11 @@ impl ApiError {
             ApiError::NotCancellable,
             ApiError::ArticleNotFound,
             ApiError::TicketNotFound,
+            ApiError::UnknownProduct,
+            ApiError::PaymentMethodUnavailable,
+            ApiError::OrderNotFound,
+            ApiError::OrderNotRefundable,
+            ApiError::PaymentGatewayUnavailable,
             ApiError::Internal,
         ]
     }
@@ -328,6 +343,11 @@ impl ApiError {
             ApiError::NotCancellable => "not_cancellable",
             ApiError::ArticleNotFound => "article_not_found",
             ApiError::TicketNotFound => "ticket_not_found",
+            ApiError::UnknownProduct => "unknown_product",
+            ApiError::PaymentMethodUnavailable => "payment_method_unavailable",
+            ApiError::OrderNotFound => "order_not_found",
+            ApiError::OrderNotRefundable => "order_not_refundable",
+            ApiError::PaymentGatewayUnavailable => "payment_gateway_unavailable",
             ApiError::Internal => "internal",
         }
     }
@@ -398,6 +418,12 @@ impl ApiError {
             | ApiError::NotCancellable => StatusCode::CONFLICT,
             ApiError::AddressInvalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ArticleNotFound | ApiError::TicketNotFound => StatusCode::NOT_FOUND,
+            ApiError::UnknownProduct | ApiError::PaymentMethodUnavailable => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::OrderNotFound => StatusCode::NOT_FOUND,
+            ApiError::OrderNotRefundable => StatusCode::CONFLICT,
+            ApiError::PaymentGatewayUnavailable => StatusCode::BAD_GATEWAY,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -37,6 +37,7 @@ mod notices;
 mod oidc;
 mod openapi;
 mod outbound;
+mod payments;
 mod phone;
 mod place;
 mod policy;
@@ -62,6 +63,9 @@ mod wechat;
 
 pub use keys::KeySource;
 pub use oidc::OidcProvider;
+pub use payments::PaymentSettings;
+pub use payments::alipay::AlipayMerchant;
+pub use payments::wechat_pay::WechatPayMerchant;
 pub use rotation::{Rotated, rotate_keys};
 pub use running::{Options, RunningServer};
 pub use scenario::{Scenario, ScenarioError};

@@ -1,7 +1,10 @@
 //! `medcircle-server --addr ADDR --db PATH [--dev [--dev-remote] [--scenario FILE]]
 //! [--key-file PATH] [--tls [--tls-name NAME]... | --tls-cert PEM --tls-key PEM]
 //! [--oidc-provider NAME=ISSUER_URL,CLIENT_ID]...
-//! [--wechat-provider NAME=APP_ID,file:PATH|env:VAR[,BASE_URL]]...`: runs the reference backend until SIGINT or
+//! [--wechat-provider NAME=APP_ID,file:PATH|env:VAR[,BASE_URL]]...
+//! [--alipay APP_ID,SELLER_ID,file:PEM,file:PEM]
+//! [--wechat-pay APP_ID,MCH_ID,SERIAL_NO,file:PEM,file:PEM,file:KEY|env:VAR[,API_BASE]]
+//! [--pay-reauth-above-fen FEN]`: runs the reference backend until SIGINT or
 //! SIGTERM. The first line on stdout is `listening on <url>`, for programs that start it; with
 //! TLS, the next ones name the CA files and the pin.
 //! `medcircle-server --db PATH --key-file PATH --rotate-keys` rotates the data key and exits.
@@ -13,8 +16,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use medcircle_server::{
-    KeySource, OidcProvider, Options, Rotated, RunningServer, Scenario, ServerConfig, TlsInfo,
-    TlsSource, WechatProvider, rotate_keys,
+    AlipayMerchant, KeySource, OidcProvider, Options, PaymentSettings, Rotated, RunningServer,
+    Scenario, ServerConfig, TlsInfo, TlsSource, WechatPayMerchant, WechatProvider, rotate_keys,
 };
 
 /// MedCircle reference backend (development, QA and tests).
@@ -68,6 +71,30 @@ struct Args {
         hide_env_values = true
     )]
     wechat_providers: Vec<WechatProvider>,
+    /// Alipay app payments, as APP_ID,SELLER_ID,file:MERCHANT_KEY_PEM,file:ALIPAY_PUBLIC_KEY:
+    /// the merchant's PKCS#8 private key and Alipay's public key from files, never inline.
+    /// Or MEDCIRCLE_ALIPAY. With --dev and without it, the dev gateway (`/dev/pay`).
+    #[arg(
+        long,
+        value_name = "APP_ID,SELLER_ID,file:PEM,file:PEM",
+        env = "MEDCIRCLE_ALIPAY",
+        hide_env_values = true
+    )]
+    alipay: Option<AlipayMerchant>,
+    /// WeChat Pay (API v3) app payments, as APP_ID,MCH_ID,SERIAL_NO,file:MERCHANT_KEY_PEM,
+    /// file:PLATFORM_PUBLIC_KEY_PEM,file:APIV3_KEY|env:VAR[,API_BASE] (SERIAL_NO: the merchant
+    /// API certificate's; API_BASE defaults to https://api.mch.weixin.qq.com). Or
+    /// MEDCIRCLE_WECHAT_PAY. With --dev and without it, the dev gateway (`/dev/pay`).
+    #[arg(
+        long,
+        value_name = "APP_ID,MCH_ID,SERIAL_NO,file:PEM,file:PEM,file:KEY|env:VAR[,API_BASE]",
+        env = "MEDCIRCLE_WECHAT_PAY",
+        hide_env_values = true
+    )]
+    wechat_pay: Option<WechatPayMerchant>,
+    /// A purchase above this many fen needs a recent authentication (step-up).
+    #[arg(long, value_name = "FEN", default_value_t = PaymentSettings::default().reauth_above_fen)]
+    pay_reauth_above_fen: u64,
     /// The key file (lookup and data keys), outside the data directory. Required without
     /// --dev unless MEDCIRCLE_KEYS holds the keys; --dev makes one beside the database.
     #[arg(long, env = "MEDCIRCLE_KEY_FILE")]
@@ -118,6 +145,11 @@ fn main() -> ExitCode {
         scenario,
         dev_remote: args.dev_remote,
         wechat_providers: args.wechat_providers,
+        payments: PaymentSettings {
+            reauth_above_fen: args.pay_reauth_above_fen,
+            alipay: args.alipay,
+            wechat_pay: args.wechat_pay,
+        },
     };
     let config = ServerConfig {
         addr: args.addr,

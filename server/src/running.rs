@@ -6,6 +6,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
+use crate::payments::PaymentSettings;
 use crate::scenario::Scenario;
 use crate::tls::{self, TlsInfo, TlsListener, TlsSource};
 use crate::wechat::WechatProvider;
@@ -29,6 +30,9 @@ pub struct Options {
     /// (`POST /v1/auth/oauth/code`). In dev mode the dev provider's apps are trusted too, as
     /// `wechat` and `wechat-web`.
     pub wechat_providers: Vec<WechatProvider>,
+    /// The payment gateways' parameters and the step-up threshold. In dev mode the dev
+    /// gateways stand in for a gateway not given.
+    pub payments: PaymentSettings,
 }
 
 /// A server running on its own thread with its own tokio runtime; dropping it shuts it down.
@@ -93,6 +97,7 @@ impl RunningServer {
             let app = app::build(
                 &config,
                 &options.wechat_providers,
+                &options.payments,
                 keys,
                 options.scenario.as_ref(),
                 &url,

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 
 use crate::keys::KeySource;
 use crate::oidc::OidcProvider;
+use crate::payments::PaymentSettings;
 use crate::{app, running};
 
 /// How long in-flight requests may run after shutdown was asked before the server stops anyway.
@@ -40,7 +41,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let url = running::url_for(listener.local_addr()?, false);
-    let app = app::build(&config, &[], KeySource::from_env(), None, &url)?;
+    let app = app::build(
+        &config,
+        &[],
+        &PaymentSettings::default(),
+        KeySource::from_env(),
+        None,
+        &url,
+    )?;
     run(app, listener, shutdown).await
 }
 

@@ -227,6 +227,7 @@ pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
         "oauth_identities",
         "certifications",
         "certification_photos",
+        "pay_entitlements",
     ] {
         conn.execute(&format!("DELETE FROM {table} WHERE user_id = ?1"), [id])?;
     }

@@ -86,6 +86,9 @@ api_codes! {
     NotCancellable = "not_cancellable",
     OutOfStock = "out_of_stock",
     RedemptionNotFound = "redemption_not_found",
+    OrderNotFound = "order_not_found",
+    PaymentMethodUnavailable = "payment_method_unavailable",
+    UnknownProduct = "unknown_product",
 }
 
 impl std::fmt::Display for ApiCode {

@@ -299,6 +299,16 @@ endpoints! {
     ]),
     HelpTickets => Route::get("/v1/help/tickets").carries(SESSION),
     HelpTicketRead => Route::post("/v1/help/tickets/{id}/read").carries(SESSION),
+    /// The catalogue: nothing personal.
+    ShopProducts => Route::get("/v1/shop/products"),
+    /// The product and the payment method chosen: order information.
+    OrderCreate => Route::post("/v1/orders").carries(&["order_information", "session_token"]),
+    Orders => Route::get("/v1/orders").carries(SESSION),
+    Order => Route::get("/v1/orders/{id}").carries(SESSION),
+    /// What the payment SDK answered: order information.
+    OrderReport => Route::post("/v1/orders/{id}/report")
+        .carries(&["order_information", "session_token"]),
+    Entitlements => Route::get("/v1/me/entitlements").carries(SESSION),
 }
 
 #[cfg(test)]

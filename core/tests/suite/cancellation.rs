@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use crate::common::proxy::FaultProxy;
 use crate::common::{Harness, ID_NUMBER, NoProgress, failed_post, png};
+use crate::purchases::DevSdk;
 use medcircle_core::{
     CancelToken, CertificateKind, CertificationState, Client, ConsentPurpose, Draft, Feature,
-    LedgerFilter, LoginEvent, LoginStep, OutboxAction, PermissionDecision, PermissionProvider,
-    PermissionStatus, ProviderError, SessionState,
+    LedgerFilter, LoginEvent, LoginStep, OrderStatus, OutboxAction, PaymentMethod,
+    PermissionDecision, PermissionProvider, PermissionStatus, ProviderError, SessionState,
 };
 
 /// One client behind a proxy that can hold the server's answers.
@@ -562,4 +563,31 @@ async fn abandoned_records_and_privacy_calls_take_effect() {
         s.client.consent().status().await.unwrap().needs_acceptance,
         "the app is as on first start"
     );
+}
+
+#[tokio::test]
+async fn an_abandoned_purchase_ends_as_the_server_says() {
+    let s = Scene::logged_in(16).await;
+    let shop = s.client.purchases();
+    let sdk = DevSdk::new(&s.h, "succeed", "now");
+    s.abandon_mid_flight(
+        "POST /v1/orders",
+        shop.buy("member_month".into(), PaymentMethod::Alipay, sdk),
+    )
+    .await;
+    let orders = shop.orders().await.unwrap();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].status, OrderStatus::Paid);
+    assert!(!orders[0].confirming);
+    assert!(
+        shop.entitlements()
+            .await
+            .unwrap()
+            .membership_until
+            .is_some()
+    );
+    s.abandon_mid_flight("GET /v1/orders", shop.refresh_orders())
+        .await;
+    s.abandon_at_once(shop.orders()).await;
+    assert_eq!(shop.orders().await.unwrap(), orders);
 }

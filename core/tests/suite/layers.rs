@@ -29,6 +29,7 @@ const LAYERS: [(&str, &[&str]); 4] = [
             "security",
             "mall",
             "help",
+            "purchases",
         ],
     ),
     ("facade", &["client", "fuzzing"]),

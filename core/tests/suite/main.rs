@@ -21,6 +21,7 @@ mod privacy_ledger;
 mod privacy_manifests;
 mod privacy_rights;
 mod profile;
+mod purchases;
 mod security_center;
 mod session_end;
 mod sms_login;

@@ -43,6 +43,9 @@ async fn every_personal_item_sent_is_in_the_ledger_and_nothing_before_consent() 
             ("/v1/me/notices", "session_token"),
             // And the help center's tickets (replies that came meanwhile).
             ("/v1/help/tickets", "session_token"),
+            // And restores what the account bought.
+            ("/v1/orders", "session_token"),
+            ("/v1/me/entitlements", "session_token"),
             ("/v1/me", "session_token"),
         ]
     );
@@ -85,7 +88,7 @@ async fn every_personal_item_sent_is_in_the_ledger_and_nothing_before_consent() 
     )
     .unwrap();
     let entries = export["privacy_ledger"].as_array().unwrap();
-    assert_eq!(entries.len(), 9);
+    assert_eq!(entries.len(), 11);
     assert_eq!(entries[3]["item"], "sms_code");
     assert_eq!(entries[3]["purpose"], "privacy_policy");
 
@@ -122,6 +125,8 @@ async fn the_in_app_lists_come_from_the_inventory() {
             "The third-party account provider you log in with",
             "The logistics provider that delivers a redeemed item",
             "The supplier of a redeemed item",
+            "Alipay",
+            "WeChat Pay"
         ]
     );
     assert!(sharing.iter().all(|s| !s.why.is_empty()));
@@ -136,6 +141,16 @@ async fn the_in_app_lists_come_from_the_inventory() {
             "Third-party profile access"
         ]
     );
+    for payment in &sharing[3..] {
+        assert!(payment.processor);
+        assert_eq!(payment.items, ["Order information", "Payment account"]);
+    }
+    let order = collected
+        .iter()
+        .find(|i| i.id == "order_information")
+        .unwrap();
+    assert_eq!(order.legal_basis, "contract");
+    assert_eq!(order.policy_section, "function-and-service");
 
     let uses = privacy.permission_uses();
     assert_eq!(uses.len(), 5);

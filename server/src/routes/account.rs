@@ -21,6 +21,8 @@ use crate::identities::{self, Linked};
 use crate::interests::{self, Tag};
 use crate::mall::redemptions::{self, Disclosure};
 use crate::notices::{self, Notice};
+use crate::payments::entitlements::{self, Entitlements};
+use crate::payments::orders::{self, Order};
 use crate::risk::{self, Received};
 use crate::routes::session::caller;
 use crate::sessions::{self, Summary};
@@ -55,6 +57,10 @@ pub struct Export {
     address_disclosures: Vec<Disclosure>,
     /// Help center feedback with the team's replies, newest first (the contact number masked).
     help_tickets: Vec<Ticket>,
+    /// Orders, newest first, with the payment account masked as the gateway gave it.
+    orders: Vec<Order>,
+    /// What the paid orders give.
+    entitlements: Entitlements,
     exported_at: i64,
 }
 
@@ -64,7 +70,7 @@ pub struct Export {
     operation_id = "exportAccount",
     tag = "account",
     summary = "Export the account's data",
-    description = "Everything the server keeps under the account, for the account holder: the user, consent history, interest tags, deletion requests, sessions and their logins (method, app installation, place), device reports, certification, third-party identities, posts, comments, help center feedback with its replies, and the security notices shown to the account. Never tokens, token hashes, phone keys or the server secret. Sensitive (precise location, devices, sessions): the session must have logged in (or stepped up) within the last 300 s, else 403 `reauth_required`.",
+    description = "Everything the server keeps under the account, for the account holder: the user, consent history, interest tags, deletion requests, sessions and their logins (method, app installation, place), device reports, certification, third-party identities, posts, comments, help center feedback with its replies, the security notices shown to the account, each disclosure of a delivery address, orders and what they give. Never tokens, token hashes, phone keys or the server secret. Sensitive (precise location, devices, sessions): the session must have logged in (or stepped up) within the last 300 s, else 403 `reauth_required`.",
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The export.", body = Export),
@@ -98,6 +104,8 @@ pub async fn export(
         comments: comments::by_author(&tx, &user.id)?,
         address_disclosures: redemptions::disclosures(&tx, &user.id)?,
         help_tickets: tickets::for_user(&tx, &user.id)?,
+        orders: orders::list(&tx, &user.id)?,
+        entitlements: entitlements::of(&tx, &user.id, now)?,
         exported_at: now,
         user,
     };

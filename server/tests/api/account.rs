@@ -96,6 +96,8 @@ async fn export_holds_the_accounts_data_and_no_credentials() {
         "comments",
         "address_disclosures",
         "help_tickets",
+        "orders",
+        "entitlements",
         "exported_at",
     ];
     expected_keys.sort_unstable();

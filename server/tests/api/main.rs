@@ -30,6 +30,7 @@ mod mall;
 mod oauth;
 mod one_tap;
 mod openapi;
+mod payments;
 mod policy;
 mod protected;
 mod quotas;

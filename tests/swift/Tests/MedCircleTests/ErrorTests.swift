@@ -141,6 +141,17 @@ final class ErrorTests: XCTestCase {
             thrownBy: testingThrowMallError)
     }
 
+    func testPurchaseErrors() {
+        let samples: [PurchaseError] = [
+            .NotLoggedIn, .SessionExpired, .ReauthRequired, .UnknownProduct, .MethodUnavailable, .OrderNotFound,
+            .AlreadyInProgress, .PaymentAppFailed(detail: "支付宝未安装 💳"), .Network(problem: .offline),
+            .Storage(detail: "订单表缺失"),
+        ]
+        assertEveryCase(
+            samples, FfiConverterTypePurchaseError.read, FfiConverterTypePurchaseError.write,
+            thrownBy: testingThrowPurchaseError)
+    }
+
     func testRecordsErrors() {
         let samples: [RecordsError] = [
             .PersonalDataRefused, .InvalidTarget, .Network(problem: .insecureConnection(detail: "证书不匹配")),

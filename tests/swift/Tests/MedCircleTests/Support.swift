@@ -180,6 +180,10 @@ extension Recorder: HelpTicketsListener where Value == HelpTickets {
     func onUpdate(tickets: HelpTickets) { record(tickets) }
 }
 
+extension Recorder: EntitlementsListener where Value == Entitlements {
+    func onUpdate(entitlements: Entitlements) { record(entitlements) }
+}
+
 extension Recorder: LoginScreenListener where Value == LoginScreen {
     func onUpdate(screen: LoginScreen) { record(screen) }
 }
@@ -445,8 +449,9 @@ final class ReferenceServer: @unchecked Sendable {
         return hasLocation
     }
 
-    /// A dev hook: POSTs `json` to `path`, which must answer 200.
-    func post(_ path: String, json: String) async throws {
+    /// A dev hook: POSTs `json` to `path`, which must answer 200; returns the answer's body.
+    @discardableResult
+    func post(_ path: String, json: String) async throws -> Data {
         guard let url = URL(string: baseURL + path) else { throw SupportError("bad URL \(baseURL + path)") }
         var request = URLRequest(url: url, timeoutInterval: 10)
         request.httpMethod = "POST"
@@ -461,6 +466,7 @@ final class ReferenceServer: @unchecked Sendable {
         guard status == 200 else {
             throw SupportError("POST \(path) -> HTTP \(status): \(String(decoding: data, as: UTF8.self))")
         }
+        return data
     }
 
     /// The JSON object a dev hook answers `GET path` with (which must be 200).

@@ -14,6 +14,7 @@ import com.medcircle.core.PermissionException
 import com.medcircle.core.PrivacyException
 import com.medcircle.core.ProfileException
 import com.medcircle.core.ProviderException
+import com.medcircle.core.PurchaseException
 import com.medcircle.core.RecordsException
 import com.medcircle.core.SecurityException
 import com.medcircle.support.TestEnv
@@ -287,6 +288,24 @@ class ErrorLiftingTest {
                 MallException.Storage(CHINESE),
             ) + AddressField.entries.map { MallException.AddressInvalid(it) } +
                 PROBLEMS.map { MallException.Network(it) },
+        )
+
+    @Test
+    fun `every PurchaseError case lifts to its PurchaseException`() =
+        assertEveryCaseLifts<PurchaseException>(
+            rustCases = 10,
+            throwBack = ::testingThrowPurchaseError,
+            cases = listOf(
+                PurchaseException.NotLoggedIn(),
+                PurchaseException.SessionExpired(),
+                PurchaseException.ReauthRequired(),
+                PurchaseException.UnknownProduct(),
+                PurchaseException.MethodUnavailable(),
+                PurchaseException.OrderNotFound(),
+                PurchaseException.AlreadyInProgress(),
+                PurchaseException.PaymentAppFailed(EMOJI),
+                PurchaseException.Storage(CHINESE),
+            ) + PROBLEMS.map { PurchaseException.Network(it) },
         )
 
     @Test
