@@ -141,7 +141,11 @@ async fn the_in_app_lists_come_from_the_inventory() {
             "Third-party profile access"
         ]
     );
-    for payment in &sharing[3..] {
+    for delivery in &sharing[3..5] {
+        assert_eq!(delivery.items, ["Delivery address"]);
+    }
+    assert!(sharing[3].processor && !sharing[4].processor);
+    for payment in &sharing[5..] {
         assert!(payment.processor);
         assert_eq!(payment.items, ["Order information", "Payment account"]);
     }

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -18,6 +18,7 @@ use crate::help::articles::{self, Article, Summary};
 use crate::help::photos;
 use crate::help::tickets::{self, NewFeedback, Ticket};
 use crate::quota::Budget;
+use crate::routes::feed::photos::received_image;
 use crate::routes::feed::{Mutation, canonical};
 use crate::routes::session::caller;
 use medcircle_rules::text;
@@ -129,19 +130,7 @@ pub async fn upload_photo(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Reply, ApiError> {
     let session = request.authenticate().await?;
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::ImageTooLarge
-        } else {
-            ApiError::InvalidImage
-        }
-    })?;
-    let declared = request
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let (image_type, kept) = crate::feed::photos::check(declared, &bytes)?;
+    let (bytes, image_type, kept) = received_image(&request.headers, body)?;
     let state = &request.state;
     let now = state.clock.now();
     state

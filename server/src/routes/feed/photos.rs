@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::Shared;
+use crate::certification::image::{Cleaned, ImageType};
 use crate::error::ApiError;
 use crate::feed::idempotency::Reply;
 use crate::feed::photos;
@@ -43,19 +44,7 @@ pub async fn upload(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Reply, ApiError> {
     let session = request.authenticate().await?;
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::ImageTooLarge
-        } else {
-            ApiError::InvalidImage
-        }
-    })?;
-    let declared = request
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let (image_type, kept) = photos::check(declared, &bytes)?;
+    let (bytes, image_type, kept) = received_image(&request.headers, body)?;
     let (state, user, now) = (&request.state, session.user.as_bytes(), session.now);
     state.quotas.take(Budget::PostPhotos, user, 1, now)?;
     session
@@ -101,4 +90,26 @@ pub async fn get(
         photos::get(&conn, &session.user_id, &id)?.ok_or(ApiError::PhotoNotFound)?;
     let content_type = HeaderValue::from_str(&content_type).map_err(|_| ApiError::Internal)?;
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+/// An uploaded image as its route received it: the body as sent (what identifies a retry), its
+/// type, and the image checked and stripped (`photos::check`). A body over the route's limit
+/// is `too_large`.
+pub(crate) fn received_image(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(Bytes, ImageType, Cleaned), ApiError> {
+    let bytes = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::ImageTooLarge
+        } else {
+            ApiError::InvalidImage
+        }
+    })?;
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let (image_type, kept) = photos::check(declared, &bytes)?;
+    Ok((bytes, image_type, kept))
 }
