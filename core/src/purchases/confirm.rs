@@ -20,7 +20,8 @@ impl PurchasesArea {
         mut order: Order,
         limit: Duration,
     ) -> Result<Order, PurchaseError> {
-        let deadline = Instant::now() + limit;
+        // A limit too far to reach (the app may set any) is no limit.
+        let deadline = Instant::now().checked_add(limit);
         let mut pause = FIRST_PAUSE;
         while !order.status.is_final() {
             match self.fetch_order(account_id, &order.number).await {
@@ -36,7 +37,7 @@ impl PurchasesArea {
                 }
                 Err(error) => return Err(error),
             }
-            if Instant::now() + pause > deadline {
+            if deadline.is_some_and(|deadline| Instant::now() + pause > deadline) {
                 break;
             }
             tokio::time::sleep(pause).await;

@@ -1,11 +1,15 @@
 //! A whole journey through the log sink: lines flow, and none of them carries a phone
-//! number, an SMS code or a token. (Own test binary: the sink is process-wide.)
+//! number, an SMS code, a token, an ID number, an address, feedback or its contact number. (Own test binary: the sink is process-wide.)
 
 use std::sync::{Arc, Mutex};
 
-use crate::common::{Harness, ID_NUMBER};
+use crate::common::{Harness, ID_NUMBER, NoProgress};
 use crate::mall;
-use medcircle_core::{LogLevel, LogSink};
+use crate::purchases::DevSdk;
+use medcircle_core::{CancelToken, FeedbackForm, LogLevel, LogSink, PaymentMethod};
+
+const FEEDBACK_TEXT: &str = "夜班后手机号无法登录";
+const FEEDBACK_CONTACT: &str = "13912340057";
 
 #[derive(Default)]
 struct Collect(Mutex<Vec<String>>);
@@ -40,6 +44,25 @@ async fn no_personal_data_reaches_a_log_line() {
         .unwrap();
     h.certify(&client).await;
     mall::journey(&h, &client, &user.id).await;
+    let feedback = FeedbackForm {
+        text: FEEDBACK_TEXT.into(),
+        contact: Some(FEEDBACK_CONTACT.into()),
+        ..FeedbackForm::default()
+    };
+    client
+        .help()
+        .send_feedback(feedback, Arc::new(NoProgress), CancelToken::new())
+        .await
+        .unwrap();
+    let bought = client
+        .purchases()
+        .buy(
+            "member_month".into(),
+            PaymentMethod::Alipay,
+            DevSdk::new(&h, "succeed", "now"),
+        )
+        .await
+        .unwrap();
     client.certification().refresh_status().await.unwrap();
     h.advance_clock(901).await;
     client.auth().whoami().await.unwrap();
@@ -53,6 +76,8 @@ async fn no_personal_data_reaches_a_log_line() {
     assert!(lines.iter().any(|l| l.contains("session refreshed")));
     assert!(lines.iter().any(|l| l.contains("certification submitted")));
     assert!(lines.iter().any(|l| l.contains("item redeemed")));
+    assert!(lines.iter().any(|l| l.contains("feedback queued")));
+    assert!(lines.iter().any(|l| l.contains(&bought.order.number)));
     for line in &lines {
         for secret in [
             phone,
@@ -65,6 +90,8 @@ async fn no_personal_data_reaches_a_log_line() {
             mall::PLANTED_NAME,
             mall::PLANTED_STREET,
             mall::PLANTED_PHONE,
+            FEEDBACK_TEXT,
+            FEEDBACK_CONTACT,
         ] {
             assert!(!line.contains(secret), "{line:?} leaks {secret:?}");
         }

@@ -240,6 +240,24 @@ async fn a_cancelled_or_failed_payment_gives_nothing() {
 }
 
 #[tokio::test]
+async fn any_confirmation_limit_the_app_sets_is_taken() {
+    let h = Harness::start();
+    let client = logged_in(&h, "app").await;
+    let shop = client.purchases();
+    shop.set_confirmation_limit_ms(u64::MAX);
+    let bought = shop
+        .buy(
+            "member_month".into(),
+            PaymentMethod::Alipay,
+            DevSdk::new(&h, "succeed", "now"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(bought.order.status, OrderStatus::Paid);
+    assert!(!bought.still_confirming);
+}
+
+#[tokio::test]
 async fn sdk_success_without_a_notification_is_still_confirming_until_it_arrives() {
     let h = Harness::start();
     let client = logged_in(&h, "app").await;

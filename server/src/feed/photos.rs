@@ -43,6 +43,96 @@ pub fn check(content_type: &str, bytes: &[u8]) -> Result<(ImageType, Cleaned), A
     Ok((declared, image::clean(declared, bytes)?))
 }
 
+/// A table of uploaded photos. The feed's (`photos`, used by posts) and the help center's
+/// (`help_photos`, used by tickets) have the same shape under their own names: kept for their
+/// owner until what uses them takes them, in order.
+pub struct PhotoTable {
+    pub table: &'static str,
+    pub owner: &'static str,
+    /// The column naming what uses the photo once attached.
+    pub user_of: &'static str,
+    pub id_prefix: &'static str,
+}
+
+pub const POST_PHOTOS: PhotoTable = PhotoTable {
+    table: "photos",
+    owner: "owner_id",
+    user_of: "post_id",
+    id_prefix: "ph_",
+};
+
+impl PhotoTable {
+    /// Keeps an upload of `owner`, used by nothing yet; returns its id.
+    pub fn store(
+        &self,
+        conn: &Connection,
+        owner: &str,
+        image_type: ImageType,
+        bytes: &[u8],
+        size: Dimensions,
+        now: i64,
+    ) -> rusqlite::Result<String> {
+        let id = super::random_id(self.id_prefix);
+        conn.execute(
+            &format!(
+                "INSERT INTO {} (id, {}, content_type, width, height, bytes, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                self.table, self.owner
+            ),
+            params![
+                id,
+                owner,
+                image_type.media_type(),
+                size.width,
+                size.height,
+                bytes,
+                now
+            ],
+        )?;
+        Ok(id)
+    }
+
+    /// Gives the photos `ids` to `user_of`, in that order. Each must be `owner`'s and used by
+    /// nothing yet, else `invalid_photo` (the caller's transaction then undoes what it made).
+    pub fn attach(
+        &self,
+        conn: &Connection,
+        owner: &str,
+        user_of: &str,
+        ids: &[String],
+    ) -> Result<(), ApiError> {
+        let mut attach = conn.prepare_cached(&format!(
+            "UPDATE {table} SET {user_of} = ?1, position = ?2
+             WHERE id = ?3 AND {owner} = ?4 AND {user_of} IS NULL",
+            table = self.table,
+            user_of = self.user_of,
+            owner = self.owner,
+        ))?;
+        for (position, id) in (0_i64..).zip(ids) {
+            // A repeated id finds its photo already attached, so it is refused too.
+            if attach.execute(params![user_of, position, id, owner])? != 1 {
+                return Err(ApiError::InvalidPhoto);
+            }
+        }
+        Ok(())
+    }
+
+    /// Id, width and height of the photos of `user_of`, in order.
+    pub fn of(
+        &self,
+        conn: &Connection,
+        user_of: &str,
+    ) -> rusqlite::Result<Vec<(String, u32, u32)>> {
+        let mut statement = conn.prepare_cached(&format!(
+            "SELECT id, width, height FROM {} WHERE {} = ?1 ORDER BY position",
+            self.table, self.user_of
+        ))?;
+        statement
+            .query_map([user_of], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect()
+    }
+}
+
 /// Keeps an upload of `owner`, in no post yet; returns it as a post would show it.
 pub fn store(
     conn: &Connection,
@@ -52,52 +142,16 @@ pub fn store(
     size: Dimensions,
     now: i64,
 ) -> rusqlite::Result<PhotoRef> {
-    let id = super::random_id("ph_");
-    conn.execute(
-        "INSERT INTO photos (id, owner_id, content_type, width, height, bytes, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            id,
-            owner,
-            image_type.media_type(),
-            size.width,
-            size.height,
-            bytes,
-            now
-        ],
-    )?;
+    let id = POST_PHOTOS.store(conn, owner, image_type, bytes, size, now)?;
     Ok(PhotoRef::new(id, size.width, size.height))
 }
 
-/// Puts the photos `ids` in post `post_id`, in that order. Each must be `owner`'s and in no
-/// post yet, else `invalid_photo` (the caller's transaction then undoes the post).
-pub fn attach(
-    conn: &Connection,
-    owner: &str,
-    post_id: &str,
-    ids: &[String],
-) -> Result<(), ApiError> {
-    let mut attach = conn.prepare(
-        "UPDATE photos SET post_id = ?1, position = ?2
-         WHERE id = ?3 AND owner_id = ?4 AND post_id IS NULL",
-    )?;
-    for (position, id) in (0_i64..).zip(ids) {
-        // A repeated id finds its photo already attached, so it is refused too.
-        if attach.execute(params![post_id, position, id, owner])? != 1 {
-            return Err(ApiError::InvalidPhoto);
-        }
-    }
-    Ok(())
-}
-
 pub fn of_post(conn: &Connection, post_id: &str) -> rusqlite::Result<Vec<PhotoRef>> {
-    let mut statement =
-        conn.prepare("SELECT id, width, height FROM photos WHERE post_id = ?1 ORDER BY position")?;
-    statement
-        .query_map([post_id], |row| {
-            Ok(PhotoRef::new(row.get(0)?, row.get(1)?, row.get(2)?))
-        })?
-        .collect()
+    Ok(POST_PHOTOS
+        .of(conn, post_id)?
+        .into_iter()
+        .map(|(id, width, height)| PhotoRef::new(id, width, height))
+        .collect())
 }
 
 /// The type and bytes of photo `id`, if `viewer` may see it: any post's photo, or their own

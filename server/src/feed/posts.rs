@@ -232,7 +232,7 @@ pub fn create(
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id, author, text, now, public_share],
     )?;
-    photos::attach(conn, author, &id, photo_ids)?;
+    photos::POST_PHOTOS.attach(conn, author, &id, photo_ids)?;
     Ok(id)
 }
 

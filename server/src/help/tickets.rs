@@ -157,7 +157,7 @@ pub fn create(
             now
         ],
     )?;
-    photos::attach(conn, user, &id, &feedback.photo_ids)?;
+    photos::TICKET_PHOTOS.attach(conn, user, &id, &feedback.photo_ids)?;
     get(conn, user, &id)?.ok_or(ApiError::Internal)
 }
 
