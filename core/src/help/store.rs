@@ -46,7 +46,8 @@ pub(super) const ACCOUNT_SCHEMA: Schema = Schema {
               CREATE TABLE help_tickets (
                   id TEXT PRIMARY KEY,
                   ticket TEXT NOT NULL,
-                  created_at INTEGER NOT NULL
+                  created_at INTEGER NOT NULL,
+                  seq INTEGER NOT NULL
               );",
     }],
     in_single_list: false,

@@ -97,10 +97,13 @@ struct TicketList {
     tickets: Vec<Received>,
 }
 
+/// A new ticket comes after every kept one: the server's times are in seconds, so several
+/// tickets can share one.
 pub(super) fn keep(conn: &Connection, ticket: &Ticket) -> Result<(), StoreError> {
     let json = serde_json::to_string(ticket).expect("a ticket serialises");
     conn.execute(
-        "INSERT INTO help_tickets (id, ticket, created_at) VALUES (?1, ?2, ?3)
+        "INSERT INTO help_tickets (id, ticket, created_at, seq)
+         VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM help_tickets))
          ON CONFLICT(id) DO UPDATE SET ticket = excluded.ticket",
         params![ticket.id, json, ticket.created_at],
     )?;
@@ -110,7 +113,7 @@ pub(super) fn keep(conn: &Connection, ticket: &Ticket) -> Result<(), StoreError>
 /// Newest first. A row this version cannot read (written by a newer one) is skipped.
 pub(super) fn load(conn: &Connection) -> Result<Vec<Ticket>, StoreError> {
     let mut statement =
-        conn.prepare_cached("SELECT ticket FROM help_tickets ORDER BY created_at DESC, id")?;
+        conn.prepare_cached("SELECT ticket FROM help_tickets ORDER BY created_at DESC, seq DESC")?;
     let rows = statement.query_map([], |r| r.get::<_, String>(0))?;
     let mut tickets = Vec::new();
     for row in rows {
@@ -134,7 +137,8 @@ impl HelpArea {
             let mut conn = db.conn();
             let tx = crate::store::writing(&mut conn)?;
             tx.execute("DELETE FROM help_tickets", [])?;
-            for received in list.tickets {
+            // Newest first from the server: kept oldest first, so the order is the server's.
+            for received in list.tickets.into_iter().rev() {
                 keep(&tx, &received.into_ticket())?;
             }
             tx.commit()?;

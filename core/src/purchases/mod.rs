@@ -258,9 +258,11 @@ impl PurchasesArea {
         let db = self.account.db()?;
         // First the ones being confirmed: one that was paid refreshes the entitlements.
         self.resolve_confirming().await?;
-        for order in self.fetch_orders(&db.account_id).await? {
-            self.keep(&db.account_id, &order)?;
-        }
+        let listed = self.fetch_orders(&db.account_id).await?;
+        let Some(db) = self.account.db_of(&db.account_id) else {
+            return Err(PurchaseError::NotLoggedIn);
+        };
+        store::save_listed(&db.conn(), &listed)?;
         self.kept_orders()
     }
 

@@ -24,7 +24,8 @@ pub(super) const SCHEMA: Schema = Schema {
                   expires_at INTEGER NOT NULL,
                   paid_at INTEGER,
                   updated_at INTEGER NOT NULL,
-                  confirming INTEGER NOT NULL DEFAULT 0
+                  confirming INTEGER NOT NULL DEFAULT 0,
+                  seq INTEGER NOT NULL
               );
               CREATE TABLE purchase_attempts (
                   product_id TEXT NOT NULL,
@@ -94,12 +95,15 @@ pub(super) fn order_made(conn: &Connection, order: &Order) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Keeps `order` as the server gave it; it stays `confirming` while it is not final.
+/// Keeps `order` as the server gave it; it stays `confirming` while it is not final. A new
+/// order comes after every kept one: the server's times are in seconds, so several orders can
+/// share one.
 pub(super) fn save_order(conn: &Connection, order: &Order) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO purchase_orders (number, product_id, amount_fen, method, status,
-             payer_account, created_at, expires_at, paid_at, updated_at, confirming)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             payer_account, created_at, expires_at, paid_at, updated_at, confirming, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM purchase_orders))
          ON CONFLICT(number) DO UPDATE SET status = excluded.status,
              payer_account = excluded.payer_account, paid_at = excluded.paid_at,
              updated_at = excluded.updated_at,
@@ -123,12 +127,27 @@ pub(super) fn save_order(conn: &Connection, order: &Order) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Keeps the server's list, newest first, in the server's order.
+pub(super) fn save_listed(conn: &Connection, listed: &[Order]) -> Result<(), StoreError> {
+    let tx = conn.unchecked_transaction()?;
+    for order in listed.iter().rev() {
+        save_order(&tx, order)?;
+        tx.execute(
+            "UPDATE purchase_orders SET seq = (SELECT MAX(seq) + 1 FROM purchase_orders)
+             WHERE number = ?1",
+            [&order.number],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// Newest first.
 pub(super) fn orders(conn: &Connection) -> Result<Vec<Order>, StoreError> {
     let mut statement = conn.prepare(
         "SELECT number, product_id, amount_fen, method, status, payer_account, created_at,
                 expires_at, paid_at, updated_at, confirming
-         FROM purchase_orders ORDER BY created_at DESC, number DESC",
+         FROM purchase_orders ORDER BY created_at DESC, seq DESC",
     )?;
     let orders = statement
         .query_map([], |row| {

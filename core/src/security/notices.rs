@@ -10,18 +10,26 @@ use crate::store::{Migration, Schema, StoreError};
 
 pub(super) const SCHEMA: Schema = Schema {
     area: "security",
-    migrations: &[Migration {
-        version: 1,
-        sql: "CREATE TABLE security_notices (
-                  id TEXT PRIMARY KEY,
-                  kind TEXT NOT NULL,
-                  title TEXT NOT NULL,
-                  body TEXT NOT NULL,
-                  action TEXT NOT NULL,
-                  created_at INTEGER NOT NULL,
-                  read INTEGER NOT NULL DEFAULT 0
-              );",
-    }],
+    migrations: &[
+        Migration {
+            version: 1,
+            sql: "CREATE TABLE security_notices (
+                      id TEXT PRIMARY KEY,
+                      kind TEXT NOT NULL,
+                      title TEXT NOT NULL,
+                      body TEXT NOT NULL,
+                      action TEXT NOT NULL,
+                      created_at INTEGER NOT NULL,
+                      read INTEGER NOT NULL DEFAULT 0
+                  );",
+        },
+        // The server's times are in seconds: notices published within one need the order
+        // the server lists them in, not their random ids.
+        Migration {
+            version: 2,
+            sql: "ALTER TABLE security_notices ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;",
+        },
+    ],
     in_single_list: false,
 };
 
@@ -100,15 +108,18 @@ struct NoticeList {
     minimum_version: Option<String>,
 }
 
-/// Keeps what arrived; a notice already kept keeps its read state.
+/// Keeps what arrived, in the server's order (it lists newest first); a notice already kept
+/// keeps its read state.
 fn keep(conn: &Connection, received: &[Received]) -> Result<(), StoreError> {
     let mut insert = conn.prepare(
-        "INSERT INTO security_notices (id, kind, title, body, action, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO security_notices (id, kind, title, body, action, created_at, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM security_notices))
          ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
-             body = excluded.body, action = excluded.action, created_at = excluded.created_at",
+             body = excluded.body, action = excluded.action, created_at = excluded.created_at,
+             seq = excluded.seq",
     )?;
-    for notice in received {
+    for notice in received.iter().rev() {
         insert.execute(params![
             notice.id,
             notice.kind.key(),
@@ -124,7 +135,7 @@ fn keep(conn: &Connection, received: &[Received]) -> Result<(), StoreError> {
 fn load(conn: &Connection) -> Result<Vec<SecurityNotice>, StoreError> {
     let mut statement = conn.prepare(
         "SELECT id, kind, title, body, action, created_at, read FROM security_notices
-         ORDER BY created_at DESC, id",
+         ORDER BY created_at DESC, seq DESC",
     )?;
     let notices = statement
         .query_map([], |row| {

@@ -365,3 +365,32 @@ async fn a_cancelled_upload_keeps_the_feedback_to_retry_or_discard() {
     );
     assert_eq!(h.received_feedback().await.len(), 1);
 }
+
+/// The server's times are in seconds: tickets sent within one list newest first as they were
+/// sent, before and after a refresh.
+#[tokio::test]
+async fn tickets_sent_within_a_second_keep_the_order_they_were_sent_in() {
+    let h = Harness::start();
+    let client = h.consented_client("app").await;
+    h.login(&client, "13800138405").await;
+    let help = client.help();
+    let mut sent = Vec::new();
+    for n in 0..8 {
+        let ticket = help
+            .send_feedback(
+                form(&format!("第{n}条反馈")),
+                Arc::new(NoProgress),
+                CancelToken::new(),
+            )
+            .await
+            .unwrap()
+            .ticket
+            .unwrap();
+        sent.insert(0, ticket.id);
+    }
+    let ids = |tickets: Vec<medcircle_core::Ticket>| {
+        tickets.into_iter().map(|t| t.id).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(help.tickets().await.unwrap().tickets), sent);
+    assert_eq!(ids(help.refresh_tickets().await.unwrap().tickets), sent);
+}

@@ -625,3 +625,39 @@ async fn logged_out_nothing_is_ordered_and_the_history_reads_offline() {
         Err(PurchaseError::NotLoggedIn)
     );
 }
+
+/// The server's times are in seconds: orders made within one list in the order they were
+/// made, on this device and on another, not by their random numbers.
+#[tokio::test]
+async fn orders_made_within_a_second_keep_the_servers_order_here_and_elsewhere() {
+    let h = Harness::start();
+    let client = logged_in(&h, "app").await;
+    let mut made = Vec::new();
+    for _ in 0..10 {
+        let cancelled = client
+            .purchases()
+            .buy(
+                "case_pack".into(),
+                PaymentMethod::WechatPay,
+                DevSdk::new(&h, "cancel", "now"),
+            )
+            .await
+            .unwrap();
+        made.insert(0, cancelled.order.number);
+    }
+    let numbers = |orders: Vec<medcircle_core::Order>| {
+        orders.into_iter().map(|o| o.number).collect::<Vec<_>>()
+    };
+    assert_eq!(numbers(client.purchases().orders().await.unwrap()), made);
+    assert_eq!(
+        numbers(client.purchases().refresh_orders().await.unwrap()),
+        made
+    );
+    let other = h.consented_client("other").await;
+    h.advance_clock(61).await;
+    h.login(&other, PHONE).await;
+    assert_eq!(
+        numbers(other.purchases().refresh_orders().await.unwrap()),
+        made
+    );
+}

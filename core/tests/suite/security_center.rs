@@ -295,3 +295,32 @@ async fn below_the_minimum_version_only_the_policy_the_notices_and_logout_go_out
     assert_eq!(client.security().check_minimum_version().await, Ok(None));
     h.login(&client, PHONE).await;
 }
+
+/// The server's times are in seconds: notices published within one keep the server's order
+/// (newest first) on the device, not the order of their random ids.
+#[tokio::test]
+async fn notices_published_within_a_second_keep_the_servers_order() {
+    let h = Harness::start();
+    let titles: Vec<String> = (0..8).map(|n| format!("Incident {n}")).collect();
+    for title in &titles {
+        h.publish_notice(None, "incident", title).await;
+    }
+    let client = h.consented_client("app").await;
+    h.login(&client, PHONE).await;
+    let newest_first: Vec<String> = titles.into_iter().rev().collect();
+    let listed = |notices: medcircle_core::SecurityNotices| {
+        notices
+            .notices
+            .into_iter()
+            .map(|n| n.title)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        listed(client.security().refresh_notices().await.unwrap()),
+        newest_first
+    );
+    h.publish_notice(None, "incident", "Incident 8").await;
+    let refreshed = listed(client.security().refresh_notices().await.unwrap());
+    assert_eq!(refreshed[0], "Incident 8");
+    assert_eq!(refreshed[1..], newest_first[..]);
+}
