@@ -175,7 +175,7 @@ pub fn live(
          HAVING MAX(s.revoked) = 0
             AND MAX(CASE WHEN l.method = 'web_login' THEN s.access_expires_at
                          ELSE s.refresh_expires_at END) > ?2
-         ORDER BY MAX(s.last_used_at) DESC, l.family",
+         ORDER BY MAX(s.last_used_at) DESC, l.rowid DESC",
     )?;
     statement
         .query_map(params![user_id, now], |row| {

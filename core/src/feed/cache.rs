@@ -85,7 +85,8 @@ fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> rusqlite::Result<T> 
 /// before 1970) is clamped, so the key's arithmetic never leaves the integers.
 const LATEST_KEY_TIME: i64 = 253_402_300_799;
 
-/// Inserts or refreshes posts (and their search index).
+/// Inserts or refreshes posts (and their search index). Lists come newest first: they are
+/// keyed oldest first, so within one second the newer post gets the higher key too.
 pub(crate) fn save_posts(tx: &Connection, posts: &[Post]) -> Result<(), StoreError> {
     let mut known = tx.prepare_cached("SELECT search_key FROM posts WHERE id = ?1")?;
     // The next free key in the post's second, or after every key when that second's 1024
@@ -104,7 +105,7 @@ pub(crate) fn save_posts(tx: &Connection, posts: &[Post]) -> Result<(), StoreErr
     )?;
     let mut unindex = tx.prepare_cached("DELETE FROM posts_fts WHERE rowid = ?1")?;
     let mut index = tx.prepare_cached("INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)")?;
-    for post in posts {
+    for post in posts.iter().rev() {
         let key: i64 = match known.query_row([&post.id], |r| r.get(0)).optional()? {
             Some(key) => {
                 unindex.execute([key])?;

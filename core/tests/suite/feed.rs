@@ -776,3 +776,35 @@ async fn a_post_sent_by_another_flush_still_reports_to_its_publisher() {
         "the publisher saw its upload: {reported:?}"
     );
 }
+
+/// The server's times are in seconds: posts published within one are found in the cache in
+/// the order the server finds them, newest first, by a reader whose feed brought them.
+#[tokio::test]
+async fn posts_published_within_a_second_are_found_offline_in_the_servers_order() {
+    let mut h = Harness::start();
+    let writer = logged_in(&h, "writer", "13800138231").await;
+    for n in 0..6 {
+        writer
+            .feed()
+            .publish(
+                format!("随访笔记 第{n}篇"),
+                Vec::new(),
+                Arc::new(NoProgress),
+                CancelToken::new(),
+            )
+            .await
+            .unwrap();
+    }
+    let reader = logged_in(&h, "reader", "13800138232").await;
+    let feed = reader.feed();
+    feed.refresh().await.unwrap();
+    let found = feed.search("随访笔记".into(), None).await.unwrap();
+    assert_eq!(found.posts.len(), 6);
+    h.stop_server();
+    let local = feed.search_local("随访笔记".into(), 20).await.unwrap();
+    assert_eq!(
+        local.iter().map(|p| &p.text).collect::<Vec<_>>(),
+        found.posts.iter().map(|p| &p.text).collect::<Vec<_>>()
+    );
+    assert_eq!(local[0].text, "随访笔记 第5篇");
+}

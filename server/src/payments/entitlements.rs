@@ -53,7 +53,7 @@ pub fn of(conn: &Connection, user: &str, now: i64) -> rusqlite::Result<Entitleme
     let rows: Vec<(String, i64)> = conn
         .prepare(
             "SELECT product_id, granted_at FROM pay_entitlements
-             WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY granted_at, order_number",
+             WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY granted_at, rowid",
         )?
         .query_map([user], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;

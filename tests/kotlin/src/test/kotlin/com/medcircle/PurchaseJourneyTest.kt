@@ -1,6 +1,5 @@
 package com.medcircle
 
-import com.medcircle.core.Entitlements
 import com.medcircle.core.OrderStatus
 import com.medcircle.core.PayRequest
 import com.medcircle.core.PaymentMethod
@@ -9,12 +8,11 @@ import com.medcircle.core.PaymentProvider
 import com.medcircle.core.ProviderException
 import com.medcircle.core.PurchaseException
 import com.medcircle.core.SdkResult
+import com.medcircle.support.EntitlementsRecorder
 import com.medcircle.support.ReferenceServer
 import com.medcircle.support.ServerTest
 import com.medcircle.support.TestEnv
 import java.util.Collections
-import java.util.concurrent.LinkedBlockingQueue
-import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
@@ -78,13 +76,9 @@ class PurchaseJourneyTest : ServerTest() {
         assertEquals("月度会员", month.titleZh)
         assertEquals(listOf(PaymentMethod.ALIPAY, PaymentMethod.WECHAT_PAY), catalogue.methods)
 
-        val seen = LinkedBlockingQueue<Entitlements>()
-        val handle = shop.observeEntitlements(object : com.medcircle.EntitlementsListener {
-            override fun onUpdate(entitlements: Entitlements) {
-                seen.put(entitlements)
-            }
-        })
-        assertNull(seen.poll(5, TimeUnit.SECONDS)!!.membershipUntil)
+        val seen = EntitlementsRecorder()
+        val handle = shop.observeEntitlements(seen)
+        assertNull(seen.next().membershipUntil)
 
         val sdk = ScriptedPayment(server)
         sdk.result = "cancel"
@@ -106,8 +100,7 @@ class PurchaseJourneyTest : ServerTest() {
         assertFalse(paid.stillConfirming)
         assertEquals("138****8000", paid.order.payerAccount)
         assertTrue((sdk.handed.last() as PayRequest.Alipay).orderString.contains("sign_type=RSA2"))
-        val granted = generateSequence { seen.poll(5, TimeUnit.SECONDS) }
-            .first { it.membershipUntil != null }
+        val granted = seen.until("a membership") { it.membershipUntil != null }
         assertEquals(paid.order.paidAt!! + 31 * 86_400, granted.membershipUntil)
         handle.cancel()
 

@@ -1,6 +1,7 @@
 package com.medcircle.support
 
 import com.medcircle.CertificationStatusListener
+import com.medcircle.EntitlementsListener
 import com.medcircle.FeedListener
 import com.medcircle.FeedStatusListener
 import com.medcircle.HelpTicketsListener
@@ -9,6 +10,7 @@ import com.medcircle.RedemptionsListener
 import com.medcircle.SecurityNoticesListener
 import com.medcircle.SessionListener
 import com.medcircle.core.CertificationStatus
+import com.medcircle.core.Entitlements
 import com.medcircle.core.FeedDiff
 import com.medcircle.core.FeedItem
 import com.medcircle.core.FeedStatus
@@ -33,6 +35,10 @@ class NoticesRecorder : Recording<SecurityNotices>("security notices"), Security
 
 class RedemptionsRecorder : Recording<List<Redemption>>("redemptions"), RedemptionsListener {
     override fun onUpdate(redemptions: List<Redemption>) = record(redemptions)
+}
+
+class EntitlementsRecorder : Recording<Entitlements>("entitlements"), EntitlementsListener {
+    override fun onUpdate(entitlements: Entitlements) = record(entitlements)
 }
 
 class TicketsRecorder : Recording<HelpTickets>("help tickets"), HelpTicketsListener {
