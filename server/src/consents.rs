@@ -18,11 +18,21 @@ pub const PURPOSES: [&str; 6] = [
 ];
 
 const MAX_POLICY_VERSION_CHARS: usize = 64;
+const RECORD_ID_CHARS: usize = 32;
 
 /// One decision: granted or withdrawn, under a policy version, at a time.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[schema(as = ConsentRecord)]
 pub struct Record {
+    /// The client's id for this decision (32 lowercase hex digits): an upload repeated is
+    /// recognised by it, and decisions made within one second are all kept. A record without
+    /// one is recognised by its other fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        pattern = "^[0-9a-f]{32}$",
+        examples("5f0c2a9e4b7d41c3a8e6f1d2b3c4a5e6")
+    )]
+    pub record_id: Option<String>,
     #[schema(schema_with = crate::openapi::fields::purpose)]
     pub purpose: String,
     /// true: granted; false: withdrawn.
@@ -36,6 +46,14 @@ pub struct Record {
 impl Record {
     pub fn validate(&self) -> Result<(), ApiError> {
         check_purpose(&self.purpose)?;
+        if let Some(id) = &self.record_id
+            && !(id.len() == RECORD_ID_CHARS
+                && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        {
+            return Err(ApiError::InvalidRequest(format!(
+                "record_id must be {RECORD_ID_CHARS} lowercase hexadecimal digits"
+            )));
+        }
         if (1..=MAX_POLICY_VERSION_CHARS).contains(&self.policy_version.chars().count()) {
             Ok(())
         } else {
@@ -61,9 +79,9 @@ pub fn check_purpose(purpose: &str) -> Result<(), ApiError> {
 pub fn append(conn: &Connection, user_id: &str, records: &[Record]) -> rusqlite::Result<usize> {
     // A client retrying an upload, or uploading from two devices, must not duplicate history.
     let mut insert = conn.prepare(
-        "INSERT INTO consents (user_id, purpose, granted, policy_version, decided_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (user_id, purpose, granted, policy_version, decided_at) DO NOTHING",
+        "INSERT INTO consents (user_id, purpose, granted, policy_version, decided_at, record_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT DO NOTHING",
     )?;
     let mut stored = 0;
     for record in records {
@@ -72,7 +90,8 @@ pub fn append(conn: &Connection, user_id: &str, records: &[Record]) -> rusqlite:
             record.purpose,
             record.granted,
             record.policy_version,
-            record.decided_at
+            record.decided_at,
+            record.record_id
         ])?;
     }
     Ok(stored)
@@ -81,16 +100,17 @@ pub fn append(conn: &Connection, user_id: &str, records: &[Record]) -> rusqlite:
 /// The user's whole history, by decision time, then upload order.
 pub fn history(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<Record>> {
     let mut statement = conn.prepare(
-        "SELECT purpose, granted, policy_version, decided_at FROM consents
+        "SELECT record_id, purpose, granted, policy_version, decided_at FROM consents
          WHERE user_id = ?1 ORDER BY decided_at, id",
     )?;
     statement
         .query_map([user_id], |row| {
             Ok(Record {
-                purpose: row.get(0)?,
-                granted: row.get(1)?,
-                policy_version: row.get(2)?,
-                decided_at: row.get(3)?,
+                record_id: row.get(0)?,
+                purpose: row.get(1)?,
+                granted: row.get(2)?,
+                policy_version: row.get(3)?,
+                decided_at: row.get(4)?,
             })
         })?
         .collect()
@@ -102,6 +122,7 @@ mod tests {
 
     fn record(purpose: &str, policy_version: &str) -> Record {
         Record {
+            record_id: None,
             purpose: purpose.into(),
             granted: true,
             policy_version: policy_version.into(),
@@ -125,5 +146,19 @@ mod tests {
                 .validate()
                 .is_err()
         );
+        let with_id = |id: &str| Record {
+            record_id: Some(id.into()),
+            ..record("personalisation", "2026-11-01")
+        };
+        assert!(with_id(&"0f".repeat(16)).validate().is_ok());
+        for bad in [
+            "",
+            "0f",
+            &"0F".repeat(16),
+            &"0f".repeat(17),
+            &"0g".repeat(16),
+        ] {
+            assert!(with_id(bad).validate().is_err(), "{bad}");
+        }
     }
 }

@@ -596,6 +596,29 @@ const MIGRATIONS: &[&str] = &[
         order_number TEXT
     );
 ",
+    // A consent decision's own id, from the client: a grant, a withdrawal and a grant again in
+    // one second are three decisions, and a repeated upload is known by the id. Records from
+    // clients that send none are still told apart by their fields.
+    r"
+    CREATE TABLE consents_with_ids (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        purpose TEXT NOT NULL,
+        granted INTEGER NOT NULL,
+        policy_version TEXT NOT NULL,
+        decided_at INTEGER NOT NULL,
+        record_id TEXT
+    );
+    INSERT INTO consents_with_ids (id, user_id, purpose, granted, policy_version, decided_at)
+        SELECT id, user_id, purpose, granted, policy_version, decided_at FROM consents;
+    DROP TABLE consents;
+    ALTER TABLE consents_with_ids RENAME TO consents;
+    CREATE UNIQUE INDEX consents_by_record ON consents(user_id, record_id)
+        WHERE record_id IS NOT NULL;
+    CREATE UNIQUE INDEX consents_by_fields
+        ON consents(user_id, purpose, granted, policy_version, decided_at)
+        WHERE record_id IS NULL;
+",
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.
@@ -796,6 +819,55 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM consents", [], |row| row.get(0))
             .unwrap();
         assert_eq!(consents, 0);
+    }
+
+    #[test]
+    fn consents_kept_before_decisions_had_ids_survive_and_stay_unique_by_their_fields() {
+        use crate::consents::{self, Record};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let before = MIGRATIONS.len() - 1;
+        {
+            let conn = Connection::open(&path).unwrap();
+            for step in &MIGRATIONS[..before] {
+                conn.execute_batch(step).unwrap();
+            }
+            conn.pragma_update(None, "user_version", before as u32)
+                .unwrap();
+            conn.execute_batch(
+                "INSERT INTO users (id, phone_key, nickname, created_at)
+                 VALUES ('u_1', x'01', 'Doctor 8000', 5);
+                 INSERT INTO consents (user_id, purpose, granted, policy_version, decided_at)
+                 VALUES ('u_1', 'personalisation', 1, '2026-11-01', 1800000000);",
+            )
+            .unwrap();
+        }
+        let conn = open(&path).unwrap();
+        let kept = Record {
+            record_id: None,
+            purpose: "personalisation".into(),
+            granted: true,
+            policy_version: "2026-11-01".into(),
+            decided_at: 1_800_000_000,
+        };
+        assert_eq!(
+            consents::history(&conn, "u_1").unwrap(),
+            std::slice::from_ref(&kept)
+        );
+        assert_eq!(
+            consents::append(&conn, "u_1", std::slice::from_ref(&kept)).unwrap(),
+            0
+        );
+        let with_id = Record {
+            record_id: Some("0f".repeat(16)),
+            ..kept
+        };
+        assert_eq!(
+            consents::append(&conn, "u_1", std::slice::from_ref(&with_id)).unwrap(),
+            1
+        );
+        assert_eq!(consents::append(&conn, "u_1", &[with_id]).unwrap(), 0);
+        assert_eq!(consents::history(&conn, "u_1").unwrap().len(), 2);
     }
 
     #[test]

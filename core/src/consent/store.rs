@@ -9,12 +9,13 @@ use crate::store::{Migration, Schema, StoreError};
 
 pub(crate) const SCHEMA: Schema = Schema {
     area: "consent",
-    migrations: &[Migration {
-        version: 1,
-        // `purposes`: the purposes (categories of collection) the accepted version covers, as
-        // stable keys separated by commas; empty for acceptances recorded before versions
-        // said.
-        sql: "CREATE TABLE policy_acceptances (
+    migrations: &[
+        Migration {
+            version: 1,
+            // `purposes`: the purposes (categories of collection) the accepted version covers,
+            // as stable keys separated by commas; empty for acceptances recorded before
+            // versions said.
+            sql: "CREATE TABLE policy_acceptances (
                   id INTEGER PRIMARY KEY,
                   policy_version TEXT NOT NULL,
                   policy_hash TEXT NOT NULL,
@@ -35,7 +36,19 @@ pub(crate) const SCHEMA: Schema = Schema {
                   purpose TEXT NOT NULL,
                   requested_at INTEGER NOT NULL
               );",
-    }],
+        },
+        // A decision's own id: decisions are in seconds, and a grant, a withdrawal and a grant
+        // again within one second are three decisions, not a repeat. What is not synced yet
+        // gets one now; what was synced before is known by its fields.
+        Migration {
+            version: 2,
+            sql: "ALTER TABLE purpose_consents ADD COLUMN record_id TEXT;
+                  UPDATE purpose_consents SET record_id = lower(hex(randomblob(16)))
+                  WHERE synced = 0;
+                  CREATE UNIQUE INDEX purpose_consents_by_record
+                  ON purpose_consents (record_id);",
+        },
+    ],
     in_single_list: true,
 };
 
@@ -49,6 +62,8 @@ pub(crate) struct PolicyAcceptance {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Decision {
+    /// None for a decision synced before decisions had ids.
+    pub(crate) record_id: Option<String>,
     pub(crate) purpose: String,
     pub(crate) granted: bool,
     pub(crate) policy_version: String,
@@ -121,9 +136,10 @@ pub(crate) fn latest_acceptance(conn: &Connection) -> Result<Option<PolicyAccept
 /// Records a decision made here (to be synced).
 pub(crate) fn record_decision(conn: &Connection, decision: &Decision) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO purpose_consents (purpose, granted, policy_version, decided_at)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO purpose_consents (record_id, purpose, granted, policy_version, decided_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
+            decision.record_id,
             decision.purpose,
             decision.granted,
             decision.policy_version,
@@ -139,39 +155,34 @@ pub(crate) fn latest_decision(
 ) -> Result<Option<Decision>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT purpose, granted, policy_version, decided_at FROM purpose_consents
+            "SELECT record_id, purpose, granted, policy_version, decided_at FROM purpose_consents
              WHERE purpose = ?1 ORDER BY decided_at DESC, id DESC LIMIT 1",
             [purpose.key()],
-            |r| {
-                Ok(Decision {
-                    purpose: r.get(0)?,
-                    granted: r.get(1)?,
-                    policy_version: r.get(2)?,
-                    decided_at: r.get(3)?,
-                })
-            },
+            |r| decision_at(r, 0),
         )
         .optional()?)
+}
+
+/// The decision in the row's columns from `first`: record_id, purpose, granted,
+/// policy_version, decided_at.
+fn decision_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Decision> {
+    Ok(Decision {
+        record_id: r.get(first)?,
+        purpose: r.get(first + 1)?,
+        granted: r.get(first + 2)?,
+        policy_version: r.get(first + 3)?,
+        decided_at: r.get(first + 4)?,
+    })
 }
 
 /// Decisions made here that the account has not received yet, with their row ids.
 pub(crate) fn unsynced_decisions(conn: &Connection) -> Result<Vec<(i64, Decision)>, StoreError> {
     let mut statement = conn.prepare(
-        "SELECT id, purpose, granted, policy_version, decided_at FROM purpose_consents
-         WHERE synced = 0 ORDER BY id",
+        "SELECT id, record_id, purpose, granted, policy_version, decided_at
+         FROM purpose_consents WHERE synced = 0 ORDER BY id",
     )?;
     let rows = statement
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                Decision {
-                    purpose: r.get(1)?,
-                    granted: r.get(2)?,
-                    policy_version: r.get(3)?,
-                    decided_at: r.get(4)?,
-                },
-            ))
-        })?
+        .query_map([], |r| Ok((r.get(0)?, decision_at(r, 1)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -183,26 +194,36 @@ pub(crate) fn decisions_synced(conn: &Connection, ids: &[i64]) -> Result<(), Sto
     Ok(())
 }
 
-/// Adds a decision made on another device, unless this one already has it.
+/// Adds a decision made on another device, unless this one already has it: the same id, or
+/// for a decision without one, the same fields.
 pub(crate) fn merge_decision(conn: &Connection, decision: &Decision) -> Result<bool, StoreError> {
-    let known: i64 = conn.query_row(
-        "SELECT count(*) FROM purpose_consents WHERE purpose = ?1 AND granted = ?2
-             AND policy_version = ?3 AND decided_at = ?4",
-        params![
-            decision.purpose,
-            decision.granted,
-            decision.policy_version,
-            decision.decided_at
-        ],
-        |r| r.get(0),
-    )?;
+    let known: i64 = match &decision.record_id {
+        Some(id) => conn.query_row(
+            "SELECT count(*) FROM purpose_consents WHERE record_id = ?1",
+            [id],
+            |r| r.get(0),
+        )?,
+        None => conn.query_row(
+            "SELECT count(*) FROM purpose_consents WHERE purpose = ?1 AND granted = ?2
+                 AND policy_version = ?3 AND decided_at = ?4",
+            params![
+                decision.purpose,
+                decision.granted,
+                decision.policy_version,
+                decision.decided_at
+            ],
+            |r| r.get(0),
+        )?,
+    };
     if known > 0 {
         return Ok(false);
     }
     conn.execute(
-        "INSERT INTO purpose_consents (purpose, granted, policy_version, decided_at, synced)
-         VALUES (?1, ?2, ?3, ?4, 1)",
+        "INSERT INTO purpose_consents
+             (record_id, purpose, granted, policy_version, decided_at, synced)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1)",
         params![
+            decision.record_id,
             decision.purpose,
             decision.granted,
             decision.policy_version,
@@ -246,4 +267,49 @@ pub(crate) fn deletion_delivered(conn: &Connection, request_id: &str) -> Result<
         [request_id],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::apply_migrations;
+
+    #[test]
+    fn decisions_not_yet_synced_get_an_id_when_ids_arrive() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let first = Schema {
+            migrations: &SCHEMA.migrations[..1],
+            ..SCHEMA
+        };
+        apply_migrations(&mut conn, &[&first]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO purpose_consents (purpose, granted, policy_version, decided_at, synced)
+             VALUES ('personalisation', 1, 'v1', 10, 1), ('personalisation', 0, 'v1', 10, 0);",
+        )
+        .unwrap();
+        apply_migrations(&mut conn, &[&SCHEMA]).unwrap();
+        let unsynced = unsynced_decisions(&conn).unwrap();
+        assert_eq!(unsynced.len(), 1);
+        let id = unsynced[0].1.record_id.clone().unwrap();
+        assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()));
+        // The synced one is known by its fields when the server lists it without an id.
+        let synced = Decision {
+            record_id: None,
+            purpose: "personalisation".into(),
+            granted: true,
+            policy_version: "v1".into(),
+            decided_at: 10,
+        };
+        assert!(!merge_decision(&conn, &synced).unwrap());
+        assert!(
+            merge_decision(
+                &conn,
+                &Decision {
+                    record_id: Some("0f".repeat(16)),
+                    ..synced
+                }
+            )
+            .unwrap()
+        );
+    }
 }

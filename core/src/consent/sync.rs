@@ -23,6 +23,9 @@ pub struct SyncReport {
 
 #[derive(Serialize, Deserialize)]
 struct Record {
+    /// The decision's own id; decisions synced before ids existed come back without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    record_id: Option<String>,
     purpose: String,
     granted: bool,
     policy_version: String,
@@ -80,6 +83,7 @@ impl ConsentArea {
                 records: unsynced
                     .iter()
                     .map(|(_, d)| Record {
+                        record_id: d.record_id.clone(),
                         purpose: d.purpose.clone(),
                         granted: d.granted,
                         policy_version: d.policy_version.clone(),
@@ -109,6 +113,7 @@ impl ConsentArea {
                 continue;
             }
             let decision = Decision {
+                record_id: record.record_id,
                 purpose: record.purpose,
                 granted: record.granted,
                 policy_version: record.policy_version,

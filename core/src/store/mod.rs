@@ -15,6 +15,8 @@ use database::DatabaseSpec;
 #[cfg(feature = "bench")]
 pub(crate) use database::open_file;
 pub(crate) use database::writing;
+#[cfg(test)]
+pub(crate) use migrations::apply as apply_migrations;
 pub(crate) use migrations::{Migration, Schema};
 
 use crate::secrets::SecretStore;

@@ -2,29 +2,16 @@
 //! one part that cannot exist off a phone) and a clock the test moves.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::common::Harness;
+use crate::common::clock::TestClock;
 use medcircle_core::{
-    Client, Clock, ConsentError, ConsentPurpose, Feature, Permission, PermissionDecision,
+    Client, ConsentError, ConsentPurpose, Feature, Permission, PermissionDecision,
     PermissionProvider, PermissionStatus, ProviderError, UnavailableReason,
 };
 use tokio::sync::Notify;
-
-struct TestClock(AtomicI64);
-
-impl Clock for TestClock {
-    fn now_unix(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-impl TestClock {
-    fn advance(&self, seconds: i64) {
-        self.0.fetch_add(seconds, Ordering::SeqCst);
-    }
-}
 
 /// The OS: a status per permission, and the answer the user gives to the next dialog (an
 /// error plays a shell whose provider throws). With `hold`, a dialog stays up until released.
@@ -84,7 +71,7 @@ async fn setup(consented: bool) -> Setup {
 
 async fn setup_with(consented: bool, os: ScriptedOs) -> Setup {
     let h = Harness::start();
-    let clock = Arc::new(TestClock(AtomicI64::new(1_800_000_000)));
+    let clock = Arc::new(TestClock::at(1_800_000_000));
     let client = Client::open_with(
         h.config("app"),
         keyring_core::mock::Store::new().unwrap(),

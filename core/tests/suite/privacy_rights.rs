@@ -1,10 +1,13 @@
 //! Browsing records, withdrawal, consent sync across devices and the user's data rights, end
 //! to end against the reference server.
 
+use std::sync::Arc;
+
+use crate::common::clock::TestClock;
 use crate::common::{Harness, files_under};
 use medcircle_core::Clock;
 use medcircle_core::{
-    ConsentPurpose, Feature, LedgerFilter, PermissionDecision, PrivacyError, RecordsError,
+    Client, ConsentPurpose, Feature, LedgerFilter, PermissionDecision, PrivacyError, RecordsError,
     SessionState, UnavailableReason,
 };
 use serde_json::Value;
@@ -225,6 +228,61 @@ async fn consent_choices_follow_the_user_to_a_new_device() {
     assert_eq!(granted, [ConsentPurpose::Personalisation]);
 }
 
+/// Decisions are in seconds: a withdrawal, a grant and a withdrawal again within one second
+/// are three decisions, and the other device ends where the user ended, withdrawn.
+#[tokio::test]
+async fn the_last_of_several_decisions_in_one_second_is_the_one_another_device_gets() {
+    let h = Harness::start();
+    let phone = "13800138065";
+    let clock = Arc::new(TestClock::at(1_800_000_000));
+    let first = h.consented_client_on("phone-a", clock.clone()).await;
+    h.login(&first, phone).await;
+    let consent = first.consent();
+    consent
+        .grant(ConsentPurpose::Personalisation)
+        .await
+        .unwrap();
+    clock.advance(10);
+    consent
+        .withdraw(ConsentPurpose::Personalisation)
+        .await
+        .unwrap();
+    consent
+        .grant(ConsentPurpose::Personalisation)
+        .await
+        .unwrap();
+    consent
+        .withdraw(ConsentPurpose::Personalisation)
+        .await
+        .unwrap();
+    consent.sync().await.unwrap();
+
+    let second = h.consented_client("phone-b").await;
+    h.advance_clock(61).await;
+    h.login(&second, phone).await;
+    let personalisation = |client: &Client| {
+        let consent = client.consent();
+        async move {
+            consent
+                .purposes()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|p| p.purpose == ConsentPurpose::Personalisation)
+                .unwrap()
+                .granted
+        }
+    };
+    assert!(
+        !personalisation(&second).await,
+        "withdrawn, as on the first"
+    );
+    assert_eq!(second.consent().sync().await.unwrap().decisions_restored, 0);
+    // Back on the first device, its own decisions come back as known, not as new ones.
+    assert_eq!(first.consent().sync().await.unwrap().decisions_restored, 0);
+    assert!(!personalisation(&first).await);
+}
+
 #[tokio::test]
 async fn a_withdrawal_made_logged_out_is_delivered_after_login() {
     let h = Harness::start();
@@ -351,27 +409,11 @@ async fn clearing_the_cache_keeps_the_session() {
     assert_eq!(client.auth().whoami().await.unwrap().id, user.id);
 }
 
-/// A clock the test moves.
-struct Settable(std::sync::atomic::AtomicI64);
-
-impl medcircle_core::Clock for Settable {
-    fn now_unix(&self) -> i64 {
-        self.0.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
 #[tokio::test]
 async fn the_pseudonym_rotates_every_day_and_differs_per_account_and_all_are_forgotten() {
-    use std::sync::Arc;
-    use std::sync::atomic::Ordering;
     let h = Harness::start();
-    let clock = Arc::new(Settable(medcircle_core::SystemClock.now_unix().into()));
-    let store: Arc<medcircle_core::CredentialStore> = keyring_core::mock::Store::new().unwrap();
-    let client = medcircle_core::Client::open_with(h.config("app"), store, clock.clone())
-        .await
-        .unwrap();
-    let policy = client.consent().fetch_policy().await.unwrap();
-    client.consent().accept(policy.version).await.unwrap();
+    let clock = Arc::new(TestClock::at(medcircle_core::SystemClock.now_unix()));
+    let client = h.consented_client_on("app", clock.clone()).await;
     h.login(&client, "13800138071").await;
     let consent = client.consent();
     let records = client.records();
@@ -395,7 +437,7 @@ async fn the_pseudonym_rotates_every_day_and_differs_per_account_and_all_are_for
     records.flush().await.unwrap();
     assert_eq!(pseudonyms().await.len(), 1, "one pseudonym within a day");
 
-    clock.0.fetch_add(24 * 3600, Ordering::SeqCst);
+    clock.advance(24 * 3600);
     records.viewed("post:3".into()).await.unwrap();
     records.flush().await.unwrap();
     assert_eq!(pseudonyms().await.len(), 2, "a new one the next day");

@@ -91,6 +91,49 @@ async fn identical_records_are_stored_once() {
     assert_eq!(count_rows(&server, "consents"), 3);
 }
 
+/// A grant, a withdrawal and a grant again within one second are three decisions when each
+/// has its own id; a repeated upload is known by the id; bad ids are refused.
+#[tokio::test]
+async fn decisions_with_ids_in_one_second_are_all_kept_and_once_each() {
+    let server = TestServer::dev();
+    let token = access(&server.login(PHONE).await);
+    let decided = [true, false, true, false]
+        .into_iter()
+        .enumerate()
+        .map(|(n, granted)| {
+            let mut decision = record("browsing_records", granted, 1_800_000_000);
+            decision["record_id"] = json!(format!("{n:032x}"));
+            decision
+        })
+        .collect::<Vec<_>>();
+    let first = put(&server, &token, decided.clone()).await;
+    assert_eq!(first.json::<Value>().await.unwrap(), json!({ "stored": 4 }));
+    let retry = put(&server, &token, decided.clone()).await;
+    assert_eq!(retry.json::<Value>().await.unwrap(), json!({ "stored": 0 }));
+    assert_eq!(
+        history(&server, &token).await,
+        json!({ "records": decided }),
+        "all four, in the order they were made: the last one, withdrawn, wins"
+    );
+    for bad in [
+        "",
+        "0123",
+        &"A".repeat(32),
+        &"0".repeat(33),
+        &"g".repeat(32),
+    ] {
+        let mut decision = record("browsing_records", true, 1_800_000_001);
+        decision["record_id"] = json!(bad);
+        assert_error(
+            put(&server, &token, vec![decision]).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        )
+        .await;
+    }
+    assert_eq!(count_rows(&server, "consents"), 4);
+}
+
 #[tokio::test]
 async fn invalid_purposes_sizes_and_types_are_422_and_store_nothing() {
     let server = TestServer::dev();

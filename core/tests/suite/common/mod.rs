@@ -1,6 +1,7 @@
 //! A reference server on loopback per test, clients with their own data directories (and so
 //! their own secure-store entries, in the real platform store), and the server's dev hooks.
 
+pub mod clock;
 pub mod images;
 pub mod oidc_provider;
 pub mod proxy;
@@ -87,8 +88,25 @@ impl Harness {
     /// A client opened with `config` whose user has accepted the current policy.
     pub async fn consented_client_with(&self, config: ClientConfig) -> Client {
         let client = Client::open(config).await.unwrap();
+        Self::accept_policy(&client).await;
+        client
+    }
+
+    async fn accept_policy(client: &Client) {
         let policy = client.consent().fetch_policy().await.unwrap();
         client.consent().accept(policy.version).await.unwrap();
+    }
+
+    /// A client on `clock` whose user has accepted the current policy.
+    pub async fn consented_client_on(&self, name: &str, clock: Arc<clock::TestClock>) -> Client {
+        let client = Client::open_with(
+            self.config(name),
+            keyring_core::mock::Store::new().unwrap(),
+            clock,
+        )
+        .await
+        .unwrap();
+        Self::accept_policy(&client).await;
         client
     }
 
