@@ -613,8 +613,8 @@ const MIGRATIONS: &[&str] = &[
         SELECT id, user_id, purpose, granted, policy_version, decided_at FROM consents;
     DROP TABLE consents;
     ALTER TABLE consents_with_ids RENAME TO consents;
-    CREATE UNIQUE INDEX consents_by_record ON consents(user_id, record_id)
-        WHERE record_id IS NOT NULL;
+    -- Not partial: it is also the index of every read and deletion by user (NULLs differ).
+    CREATE UNIQUE INDEX consents_by_record ON consents(user_id, record_id);
     CREATE UNIQUE INDEX consents_by_fields
         ON consents(user_id, purpose, granted, policy_version, decided_at)
         WHERE record_id IS NULL;

@@ -315,7 +315,7 @@ impl ConsentArea {
         policy_version: String,
     ) -> Result<PurposeConsent, StoreError> {
         let decision = Decision {
-            record_id: Some(hex::encode(rand::random::<[u8; 16]>())),
+            record_id: Some(settings::random_hex()),
             purpose: purpose.key().to_string(),
             granted,
             policy_version,

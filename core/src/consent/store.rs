@@ -292,6 +292,14 @@ mod tests {
         assert_eq!(unsynced.len(), 1);
         let id = unsynced[0].1.record_id.clone().unwrap();
         assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()));
+        let synced_id: Option<String> = conn
+            .query_row(
+                "SELECT record_id FROM purpose_consents WHERE synced = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(synced_id, None, "the server has it without an id");
         // The synced one is known by its fields when the server lists it without an id.
         let synced = Decision {
             record_id: None,

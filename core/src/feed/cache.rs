@@ -85,27 +85,50 @@ fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> rusqlite::Result<T> 
 /// before 1970) is clamped, so the key's arithmetic never leaves the integers.
 const LATEST_KEY_TIME: i64 = 253_402_300_799;
 
-/// Inserts or refreshes posts (and their search index). Lists come newest first: they are
-/// keyed oldest first, so within one second the newer post gets the higher key too.
-pub(crate) fn save_posts(tx: &Connection, posts: &[Post]) -> Result<(), StoreError> {
+/// Where a list of posts stands against what is cached: a first page holds the newest posts,
+/// a further page older ones. Lists come newest first either way.
+#[derive(Clone, Copy)]
+pub(crate) enum Batch {
+    Newest,
+    Older,
+}
+
+/// Inserts or refreshes posts (and their search index). A new post's search key follows time
+/// within its second too: each second's 1024 keys start in the middle, a newest batch takes
+/// them upwards (oldest first) and an older one downwards (newest first). When a second's keys
+/// run out, keys go after or before every key (the order is then approximate; the key stays
+/// unique).
+pub(crate) fn save_posts(tx: &Connection, posts: &[Post], batch: Batch) -> Result<(), StoreError> {
     let mut known = tx.prepare_cached("SELECT search_key FROM posts WHERE id = ?1")?;
-    // The next free key in the post's second, or after every key when that second's 1024
-    // are taken (the order is then approximate; the key stays unique).
-    let mut next_key = tx.prepare_cached(
-        "SELECT CASE
-             WHEN MAX(search_key) IS NULL THEN ?1 * 1024
-             WHEN MAX(search_key) < ?1 * 1024 + 1023 THEN MAX(search_key) + 1
-             ELSE (SELECT MAX(search_key) + 1 FROM posts)
-         END
-         FROM posts WHERE search_key BETWEEN ?1 * 1024 AND ?1 * 1024 + 1023",
-    )?;
+    let mut next_key = tx.prepare_cached(match batch {
+        Batch::Newest => {
+            "SELECT CASE
+                 WHEN MAX(search_key) IS NULL THEN ?1 * 1024 + 512
+                 WHEN MAX(search_key) < ?1 * 1024 + 1023 THEN MAX(search_key) + 1
+                 ELSE (SELECT MAX(search_key) + 1 FROM posts)
+             END
+             FROM posts WHERE search_key BETWEEN ?1 * 1024 AND ?1 * 1024 + 1023"
+        }
+        Batch::Older => {
+            "SELECT CASE
+                 WHEN MIN(search_key) IS NULL THEN ?1 * 1024 + 511
+                 WHEN MIN(search_key) > ?1 * 1024 THEN MIN(search_key) - 1
+                 ELSE (SELECT MIN(search_key) - 1 FROM posts)
+             END
+             FROM posts WHERE search_key BETWEEN ?1 * 1024 AND ?1 * 1024 + 1023"
+        }
+    })?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO posts (id, created_at, body, search_key) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET created_at = excluded.created_at, body = excluded.body",
     )?;
     let mut unindex = tx.prepare_cached("DELETE FROM posts_fts WHERE rowid = ?1")?;
     let mut index = tx.prepare_cached("INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)")?;
-    for post in posts.iter().rev() {
+    let in_key_order: Box<dyn Iterator<Item = &Post>> = match batch {
+        Batch::Newest => Box::new(posts.iter().rev()),
+        Batch::Older => Box::new(posts.iter()),
+    };
+    for post in in_key_order {
         let key: i64 = match known.query_row([&post.id], |r| r.get(0)).optional()? {
             Some(key) => {
                 unindex.execute([key])?;
@@ -129,7 +152,8 @@ pub(crate) fn replace_feed(
     state: &PageState,
 ) -> Result<(), StoreError> {
     tx.execute("DELETE FROM feed_entries", [])?;
-    append_feed(tx, posts, state)
+    append_entries(tx, posts, Batch::Newest)?;
+    save_state(tx, state)
 }
 
 /// A further page, after what is there.
@@ -138,12 +162,12 @@ pub(crate) fn append_feed(
     posts: &[Post],
     state: &PageState,
 ) -> Result<(), StoreError> {
-    append_entries(tx, posts)?;
+    append_entries(tx, posts, Batch::Older)?;
     save_state(tx, state)
 }
 
-fn append_entries(tx: &Connection, posts: &[Post]) -> Result<(), StoreError> {
-    save_posts(tx, posts)?;
+fn append_entries(tx: &Connection, posts: &[Post], batch: Batch) -> Result<(), StoreError> {
+    save_posts(tx, posts, batch)?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO feed_entries (position, post_id)
          SELECT (SELECT COALESCE(MAX(position), -1) + 1 FROM feed_entries), ?1
@@ -206,12 +230,12 @@ pub(crate) fn post(conn: &Connection, id: &str) -> Result<Option<Post>, StoreErr
 }
 
 pub(crate) fn update_post(conn: &Connection, post: &Post) -> Result<(), StoreError> {
-    save_posts(conn, std::slice::from_ref(post))
+    save_posts(conn, std::slice::from_ref(post), Batch::Newest)
 }
 
 /// Puts a post just published at the top of the feed.
 pub(crate) fn prepend_to_feed(conn: &Connection, post: &Post) -> Result<(), StoreError> {
-    save_posts(conn, std::slice::from_ref(post))?;
+    save_posts(conn, std::slice::from_ref(post), Batch::Newest)?;
     conn.execute(
         "INSERT INTO feed_entries (position, post_id)
          SELECT (SELECT COALESCE(MIN(position), 1) - 1 FROM feed_entries), ?1
@@ -284,7 +308,8 @@ pub(crate) fn comments(conn: &Connection, post_id: &str) -> Result<Vec<Comment>,
 }
 
 pub(crate) fn replace_collections(tx: &Connection, posts: &[Post]) -> Result<(), StoreError> {
-    save_posts(tx, posts)?;
+    // Listed by when they were collected: their age against the cache is unknown.
+    save_posts(tx, posts, Batch::Newest)?;
     tx.execute("DELETE FROM collections", [])?;
     for (position, post) in posts.iter().enumerate() {
         tx.execute(
@@ -439,6 +464,20 @@ mod tests {
         assert!(search(&conn, "x%", 10).unwrap().is_empty());
         assert!(search(&conn, "NOT *", 10).unwrap().is_empty());
         assert!(search(&conn, "  ", 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn search_lists_posts_of_one_second_newest_first_across_pages_and_refreshes() {
+        let conn = db();
+        let state = PageState::default();
+        let at = |id| post(id, "one second", 5);
+        replace_feed(&conn, &[at("c"), at("b")], &state).unwrap();
+        append_feed(&conn, &[at("a"), at("z")], &state).unwrap();
+        replace_feed(&conn, &[at("e"), at("d"), at("c")], &state).unwrap();
+        assert_eq!(
+            ids(&search(&conn, "second", 10).unwrap()),
+            ["e", "d", "c", "b", "a", "z"]
+        );
     }
 
     #[test]

@@ -19,12 +19,16 @@ impl FeedArea {
             .request()
             .query("q", query)
             .query("limit", "20");
-        if let Some(cursor) = cursor {
-            request = request.query("cursor", cursor);
-        }
+        let batch = match cursor {
+            Some(cursor) => {
+                request = request.query("cursor", cursor);
+                cache::Batch::Older
+            }
+            None => cache::Batch::Newest,
+        };
         let page: Page<Post> = self.send(&request).await?.json()?;
         // What was found is cached too, so a later local search finds it offline.
-        self.write(|tx| cache::save_posts(tx, &page.items))?;
+        self.write(|tx| cache::save_posts(tx, &page.items, batch))?;
         Ok(SearchPage {
             posts: page.items,
             next_cursor: page.next_cursor,

@@ -139,7 +139,7 @@ pub(super) fn pending_key(
     address_id: &str,
     now: i64,
 ) -> Result<String, StoreError> {
-    let fresh = format!("rd-{}", hex::encode(rand::random::<[u8; 16]>()));
+    let fresh = format!("rd-{}", crate::store::settings::random_hex());
     conn.execute(
         "INSERT OR IGNORE INTO mall_pending_redemptions (item_id, address_id, key, created_at)
          VALUES (?1, ?2, ?3, ?4)",

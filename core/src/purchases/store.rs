@@ -65,7 +65,7 @@ pub(super) fn attempt_key(
     if let Some(key) = kept {
         return Ok(key);
     }
-    let key = hex::encode(rand::random::<[u8; 16]>());
+    let key = crate::store::settings::random_hex();
     conn.execute(
         "INSERT OR REPLACE INTO purchase_attempts (product_id, method, idempotency_key, started_at)
          VALUES (?1, ?2, ?3, ?4)",
@@ -99,6 +99,21 @@ pub(super) fn order_made(conn: &Connection, order: &Order) -> Result<(), StoreEr
 /// order comes after every kept one: the server's times are in seconds, so several orders can
 /// share one.
 pub(super) fn save_order(conn: &Connection, order: &Order) -> Result<(), StoreError> {
+    upsert(conn, order, false)
+}
+
+/// Keeps the server's list, newest first, in the server's order.
+pub(super) fn save_listed(conn: &Connection, listed: &[Order]) -> Result<(), StoreError> {
+    let tx = conn.unchecked_transaction()?;
+    for order in listed.iter().rev() {
+        upsert(&tx, order, true)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// With `renumber`, a kept order moves after every other one too.
+fn upsert(conn: &Connection, order: &Order, renumber: bool) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO purchase_orders (number, product_id, amount_fen, method, status,
              payer_account, created_at, expires_at, paid_at, updated_at, confirming, seq)
@@ -108,7 +123,8 @@ pub(super) fn save_order(conn: &Connection, order: &Order) -> Result<(), StoreEr
              payer_account = excluded.payer_account, paid_at = excluded.paid_at,
              updated_at = excluded.updated_at,
              confirming = CASE WHEN ?12 THEN 0
-                               ELSE purchase_orders.confirming OR excluded.confirming END",
+                               ELSE purchase_orders.confirming OR excluded.confirming END,
+             seq = CASE WHEN ?13 THEN excluded.seq ELSE purchase_orders.seq END",
         params![
             order.number,
             order.product_id,
@@ -122,23 +138,9 @@ pub(super) fn save_order(conn: &Connection, order: &Order) -> Result<(), StoreEr
             order.updated_at,
             order.confirming && !order.status.is_final(),
             order.status.is_final(),
+            renumber,
         ],
     )?;
-    Ok(())
-}
-
-/// Keeps the server's list, newest first, in the server's order.
-pub(super) fn save_listed(conn: &Connection, listed: &[Order]) -> Result<(), StoreError> {
-    let tx = conn.unchecked_transaction()?;
-    for order in listed.iter().rev() {
-        save_order(&tx, order)?;
-        tx.execute(
-            "UPDATE purchase_orders SET seq = (SELECT MAX(seq) + 1 FROM purchase_orders)
-             WHERE number = ?1",
-            [&order.number],
-        )?;
-    }
-    tx.commit()?;
     Ok(())
 }
 

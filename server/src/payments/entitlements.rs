@@ -82,3 +82,32 @@ pub fn of(conn: &Connection, user: &str, now: i64) -> rusqlite::Result<Entitleme
         goods,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goods_granted_in_one_second_list_in_the_order_they_were_granted() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open(&dir.path().join("server.db")).unwrap();
+        // Order numbers sorting against the grants: the list must not follow them.
+        for (number, product) in [("MC9", "ecg_course"), ("MC1", "case_pack")] {
+            conn.execute(
+                "INSERT INTO pay_orders (number, user_id, product_id, amount_fen, method, status,
+                     created_at, expires_at, updated_at)
+                 VALUES (?1, 'u_1', ?2, 600, 'alipay', 'paid', 5, 905, 5)",
+                params![number, product],
+            )
+            .unwrap();
+            grant(&conn, "u_1", number, product, 5).unwrap();
+        }
+        let goods: Vec<String> = of(&conn, "u_1", 5)
+            .unwrap()
+            .goods
+            .into_iter()
+            .map(|good| good.product_id)
+            .collect();
+        assert_eq!(goods, ["ecg_course", "case_pack"]);
+    }
+}

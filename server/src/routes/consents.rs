@@ -26,7 +26,7 @@ pub struct PutRequest {
 #[derive(Serialize, ToSchema)]
 #[schema(as = ConsentUploadResponse)]
 pub struct PutResponse {
-    /// How many records were new (identical ones already stored are not counted).
+    /// How many records were new (ones already stored are not counted).
     #[schema(minimum = 0)]
     stored: usize,
 }
@@ -44,7 +44,7 @@ pub struct History {
     operation_id = "putConsents",
     tag = "consent",
     summary = "Upload consent records",
-    description = "Appends consent decisions to the user's history, so that they follow the user to a new device. Idempotent: a record identical in purpose, granted, policy_version and decided_at to one already stored for the user (or earlier in the same body) is not stored again. The bearer token is checked before the body: without a valid one the answer is 401 whatever the body.",
+    description = "Appends consent decisions to the user's history, so that they follow the user to a new device. Idempotent: a record whose record_id the user already has is not stored again, nor is a record without record_id identical in purpose, granted, policy_version and decided_at to one without record_id already stored for the user (or earlier in the same body). The bearer token is checked before the body: without a valid one the answer is 401 whatever the body.",
     security(("bearerAuth" = [])),
     request_body(content = PutRequest),
     responses(
@@ -53,7 +53,7 @@ pub struct History {
         (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
-        (status = 422, description = "`invalid_request`: A field is missing or has the wrong type; records is empty or holds more than 100; a purpose is not one of the six purposes; a policy_version is empty or longer than 64 characters.", body = crate::error::ErrorBody)
+        (status = 422, description = "`invalid_request`: A field is missing or has the wrong type; records is empty or holds more than 100; a purpose is not one of the six purposes; a policy_version is empty or longer than 64 characters; a record_id is not 32 lowercase hexadecimal digits.", body = crate::error::ErrorBody)
     )
 )]
 pub async fn put(
