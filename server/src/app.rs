@@ -528,6 +528,7 @@ fn table() -> Vec<RouteEntry> {
         entry(Method::POST, "/dev/pay/sdk", true, dev_pay::sdk),
         entry(Method::POST, "/dev/pay/notify", true, dev_pay::notify),
         entry(Method::POST, "/dev/pay/refund", true, dev_pay::refund),
+        entry(Method::POST, "/dev/pay/outage", true, dev_pay::outage),
         entry(Method::GET, "/dev/pay/keys", true, dev_pay::keys),
         entry(
             Method::GET,

@@ -88,6 +88,7 @@ api_codes! {
     RedemptionNotFound = "redemption_not_found",
     OrderNotFound = "order_not_found",
     PaymentMethodUnavailable = "payment_method_unavailable",
+    PaymentGatewayUnavailable = "payment_gateway_unavailable",
     UnknownProduct = "unknown_product",
 }
 

@@ -183,6 +183,24 @@ async fn retries_give_up_after_the_last_attempt() {
 }
 
 #[tokio::test]
+async fn a_payment_gateways_outage_is_a_refusal_sent_once_not_a_server_failure() {
+    let body = br#"{"error":{"code":"payment_gateway_unavailable","message":"retry later"}}"#;
+    let (url, seen) = raw_server(vec![http("502 Bad Gateway", &[], body)]).await;
+    let err = net(url, true)
+        .call::<Value>(Endpoint::Me, None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            NetError::Refused { status: 502, error } if error.code == ApiCode::PaymentGatewayUnavailable
+        ),
+        "{err:?}"
+    );
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
 async fn non_idempotent_requests_are_sent_once() {
     let (url, seen) = raw_server(vec![http("503 Service Unavailable", &[], b"")]).await;
     let err = net(url, true)

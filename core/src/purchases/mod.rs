@@ -52,6 +52,10 @@ pub enum PurchaseError {
     /// The server takes no payments by this method.
     #[error("this payment method is not available")]
     MethodUnavailable,
+    /// The payment service cannot take an order right now; nothing was ordered: try again
+    /// later, or pay another way.
+    #[error("the payment service is unavailable; try again later or pay another way")]
+    GatewayUnavailable,
     #[error("no such order")]
     OrderNotFound,
     /// The same product is being bought with the same method right now (a double tap).
@@ -88,6 +92,7 @@ impl AreaError for PurchaseError {
             ApiCode::ReauthRequired => PurchaseError::ReauthRequired,
             ApiCode::UnknownProduct => PurchaseError::UnknownProduct,
             ApiCode::PaymentMethodUnavailable => PurchaseError::MethodUnavailable,
+            ApiCode::PaymentGatewayUnavailable => PurchaseError::GatewayUnavailable,
             ApiCode::OrderNotFound => PurchaseError::OrderNotFound,
             _ => return None,
         })

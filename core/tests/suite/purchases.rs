@@ -94,7 +94,8 @@ async fn dev_post(h: &Harness, path: &str, body: Value) -> Value {
         "{path}: {}",
         response.status()
     );
-    response.json().await.unwrap()
+    // A dev switch answers 204, with no body.
+    response.json().await.unwrap_or(Value::Null)
 }
 
 async fn notify(h: &Harness, number: &str, tamper: &str) -> Value {
@@ -660,4 +661,44 @@ async fn orders_made_within_a_second_keep_the_servers_order_here_and_elsewhere()
         numbers(other.purchases().refresh_orders().await.unwrap()),
         made
     );
+}
+
+/// WeChat Pay's API down: the purchase fails with its own case, nothing is ordered or kept,
+/// Alipay still works, and once WeChat Pay is back the same purchase goes through.
+#[tokio::test]
+async fn an_outage_at_the_gateway_is_its_own_error_and_orders_nothing() {
+    let h = Harness::start();
+    let client = logged_in(&h, "app").await;
+    let shop = client.purchases();
+    dev_post(&h, "/dev/pay/outage", json!({ "down": true })).await;
+    let refused = shop
+        .buy(
+            "case_pack".into(),
+            PaymentMethod::WechatPay,
+            DevSdk::new(&h, "succeed", "now"),
+        )
+        .await;
+    assert_eq!(refused, Err(PurchaseError::GatewayUnavailable));
+    assert!(shop.orders().await.unwrap().is_empty());
+    let by_alipay = shop
+        .buy(
+            "case_pack".into(),
+            PaymentMethod::Alipay,
+            DevSdk::new(&h, "succeed", "now"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_alipay.order.status, OrderStatus::Paid);
+    dev_post(&h, "/dev/pay/outage", json!({ "down": false })).await;
+    let by_wechat = shop
+        .buy(
+            "case_pack".into(),
+            PaymentMethod::WechatPay,
+            DevSdk::new(&h, "succeed", "now"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_wechat.order.status, OrderStatus::Paid);
+    assert_eq!(orders_made(&h).await, 3);
+    assert_eq!(shop.refresh_orders().await.unwrap().len(), 2);
 }

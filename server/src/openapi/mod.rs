@@ -156,6 +156,7 @@ use shared::Shared;
         crate::routes::dev_pay::sdk,
         crate::routes::dev_pay::notify,
         crate::routes::dev_pay::refund,
+        crate::routes::dev_pay::outage,
         crate::routes::dev_pay::security_events,
         crate::routes::dev_pay::keys,
     ),

@@ -3,6 +3,7 @@
 //! signed notifications, delivered when a test chooses, or forged and altered on request.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use rand::Rng;
@@ -179,6 +180,8 @@ pub struct DevGateway {
     prepays: Mutex<HashMap<String, (String, u64)>>,
     /// Payments taken, by order number.
     trades: Mutex<HashMap<String, Trade>>,
+    /// WeChat Pay's API refuses prepay orders, as in an outage.
+    down: AtomicBool,
 }
 
 fn digits(count: usize) -> String {
@@ -189,11 +192,19 @@ fn digits(count: usize) -> String {
 }
 
 impl DevGateway {
-    /// WeChat Pay's prepay order (`/v3/pay/transactions/app`): an id for the app's request.
-    pub fn prepay(&self, order_number: &str, amount_fen: u64) -> String {
+    /// WeChat Pay's prepay order (`/v3/pay/transactions/app`): an id for the app's request;
+    /// none while the API is down.
+    pub fn prepay(&self, order_number: &str, amount_fen: u64) -> Option<String> {
+        if self.down.load(Ordering::SeqCst) {
+            return None;
+        }
         let id = format!("wx{}", digits(30));
         lock(&self.prepays).insert(id.clone(), (order_number.to_owned(), amount_fen));
-        id
+        Some(id)
+    }
+
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
     }
 
     /// The gateway's app taking a pay request: the merchant's signature checked as the

@@ -182,7 +182,9 @@ impl Payments {
                     tracing::warn!(%why, order = order.number, "no prepay id from WeChat Pay");
                     ApiError::PaymentGatewayUnavailable
                 }),
-            (None, Some(dev)) => Ok(dev.prepay(order.number, order.amount_fen)),
+            (None, Some(dev)) => dev
+                .prepay(order.number, order.amount_fen)
+                .ok_or(ApiError::PaymentGatewayUnavailable),
             (None, None) => Err(ApiError::PaymentMethodUnavailable),
         }
     }

@@ -1,9 +1,11 @@
 //! `/dev/pay/*` (dev mode only): the dev gateways' side. The "SDK" that completes, cancels or
 //! fails a pay request and sends the gateway's notification when the test chooses; a
-//! notification sent late, forged or altered; a refund; the refused notifications.
+//! notification sent late, forged or altered; a refund; WeChat Pay's API down; the refused
+//! notifications.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -173,6 +175,37 @@ pub async fn refund(
     tx.commit()?;
     tracing::info!(order = %order.number, "order refunded");
     Ok(Json(order))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Outage {
+    /// true: WeChat Pay's API refuses prepay orders until this is set false again.
+    down: bool,
+}
+
+#[utoipa::path(
+    post,
+    path = "/dev/pay/outage",
+    operation_id = "devPayOutage",
+    tag = "dev",
+    summary = "Dev gateways: WeChat Pay's API down or up",
+    description = "While down, ordering with WeChat Pay answers 502 `payment_gateway_unavailable` and makes no order, as when production's prepay request to WeChat Pay fails. Alipay's pay request is signed by the server alone and is not affected. Dev mode only (`--dev`): without it this route does not exist and answers 404 `not_found`.",
+    request_body(content = Outage),
+    responses(
+        (status = 204, description = "Set."),
+        (status = 404, description = "`not_found`: Not in dev mode.", body = crate::error::ErrorBody),
+        (status = 422, description = "`invalid_request`: A field is missing or has the wrong type.", body = crate::error::ErrorBody)
+    )
+)]
+pub async fn outage(
+    State(state): State<Shared>,
+    body: Result<ApiJson<Outage>, ApiError>,
+) -> Result<StatusCode, ApiError> {
+    let dev = state.payments.dev()?;
+    let ApiJson(body) = body?;
+    dev.set_down(body.down);
+    tracing::info!(down = body.down, "dev WeChat Pay API");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize, ToSchema)]

@@ -10,7 +10,7 @@ use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
 use serde_json::{Value, json};
 
-use crate::common::{PHONE, TestServer, access, assert_error, unix_now};
+use crate::common::{PHONE, TestServer, access, assert_error, count_rows, unix_now};
 
 const DAY: i64 = 86_400;
 
@@ -403,6 +403,42 @@ async fn a_retried_order_request_makes_one_order() {
         .expect(Method::GET, "/v1/orders", &token, None, StatusCode::OK)
         .await;
     assert_eq!(orders["orders"].as_array().unwrap().len(), 1);
+}
+
+/// WeChat Pay's API down: ordering with it is refused as the gateway's failure and makes no
+/// order; Alipay still takes orders; back up, WeChat Pay does too.
+#[tokio::test]
+async fn an_outage_at_wechat_pay_refuses_its_orders_and_makes_none() {
+    let server = TestServer::dev();
+    let token = access(&server.login(PHONE).await);
+    let outage = |down: bool| {
+        server.call(
+            Method::POST,
+            "/dev/pay/outage",
+            None,
+            Some(json!({ "down": down })),
+        )
+    };
+    assert_eq!(outage(true).await.status(), StatusCode::NO_CONTENT);
+    let refused = server
+        .call(
+            Method::POST,
+            "/v1/orders",
+            Some(&token),
+            Some(json!({ "product_id": "case_pack", "method": "wechat_pay" })),
+        )
+        .await;
+    assert_error(
+        refused,
+        StatusCode::BAD_GATEWAY,
+        "payment_gateway_unavailable",
+    )
+    .await;
+    assert_eq!(count_rows(&server, "pay_orders"), 0);
+    order(&server, &token, "case_pack", "alipay").await;
+    assert_eq!(outage(false).await.status(), StatusCode::NO_CONTENT);
+    order(&server, &token, "case_pack", "wechat_pay").await;
+    assert_eq!(count_rows(&server, "pay_orders"), 2);
 }
 
 #[tokio::test]

@@ -144,7 +144,7 @@ final class ErrorTests: XCTestCase {
     func testPurchaseErrors() {
         let samples: [PurchaseError] = [
             .NotLoggedIn, .SessionExpired, .ReauthRequired, .UnknownProduct, .MethodUnavailable, .OrderNotFound,
-            .AlreadyInProgress, .PaymentAppFailed(detail: "支付宝未安装 💳"), .Network(problem: .offline),
+            .GatewayUnavailable, .AlreadyInProgress, .PaymentAppFailed(detail: "支付宝未安装 💳"), .Network(problem: .offline),
             .Storage(detail: "订单表缺失"),
         ]
         assertEveryCase(

@@ -293,7 +293,7 @@ class ErrorLiftingTest {
     @Test
     fun `every PurchaseError case lifts to its PurchaseException`() =
         assertEveryCaseLifts<PurchaseException>(
-            rustCases = 10,
+            rustCases = 11,
             throwBack = ::testingThrowPurchaseError,
             cases = listOf(
                 PurchaseException.NotLoggedIn(),
@@ -301,6 +301,7 @@ class ErrorLiftingTest {
                 PurchaseException.ReauthRequired(),
                 PurchaseException.UnknownProduct(),
                 PurchaseException.MethodUnavailable(),
+                PurchaseException.GatewayUnavailable(),
                 PurchaseException.OrderNotFound(),
                 PurchaseException.AlreadyInProgress(),
                 PurchaseException.PaymentAppFailed(EMOJI),
