@@ -41,6 +41,8 @@ dependencies {
     implementation(libs.androidx.core)
     implementation(libs.zxing.core)
     implementation(libs.wechat.opensdk)
+    // AlipayPay compiles against it; an app paying with Alipay adds it (and its manifest) itself.
+    compileOnly(libs.alipay.sdk)
 
     // The JVM's JNA, for the unit tests that load the host library.
     testImplementation(libs.jna)
