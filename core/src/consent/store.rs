@@ -39,10 +39,13 @@ pub(crate) const SCHEMA: Schema = Schema {
         },
         // A decision's own id: decisions are in seconds, and a grant, a withdrawal and a grant
         // again within one second are three decisions, not a repeat. What is not synced yet
-        // gets one now; what was synced before is known by its fields.
+        // gets one now; what was synced before is known by its fields. `listed`: the place in
+        // the account's history the last sync saw it at, which orders decisions of one second
+        // the same way on every device.
         Migration {
             version: 2,
             sql: "ALTER TABLE purpose_consents ADD COLUMN record_id TEXT;
+                  ALTER TABLE purpose_consents ADD COLUMN listed INTEGER;
                   UPDATE purpose_consents SET record_id = lower(hex(randomblob(16)))
                   WHERE synced = 0;
                   CREATE UNIQUE INDEX purpose_consents_by_record
@@ -155,8 +158,11 @@ pub(crate) fn latest_decision(
 ) -> Result<Option<Decision>, StoreError> {
     Ok(conn
         .query_row(
+            // Within a second: what the server has not listed yet was decided here after the
+            // last sync; the rest in the server's order.
             "SELECT record_id, purpose, granted, policy_version, decided_at FROM purpose_consents
-             WHERE purpose = ?1 ORDER BY decided_at DESC, id DESC LIMIT 1",
+             WHERE purpose = ?1
+             ORDER BY decided_at DESC, listed IS NULL DESC, listed DESC, id DESC LIMIT 1",
             [purpose.key()],
             |r| decision_at(r, 0),
         )
@@ -194,25 +200,30 @@ pub(crate) fn decisions_synced(conn: &Connection, ids: &[i64]) -> Result<(), Sto
     Ok(())
 }
 
-/// Adds a decision made on another device, unless this one already has it: the same id, or
-/// for a decision without one, the same fields.
-pub(crate) fn merge_decision(conn: &Connection, decision: &Decision) -> Result<bool, StoreError> {
-    let known: i64 = match &decision.record_id {
-        Some(id) => conn.query_row(
-            "SELECT count(*) FROM purpose_consents WHERE record_id = ?1",
-            [id],
-            |r| r.get(0),
+/// Takes a decision of the account's history at its place `listed`: notes the place on the
+/// row this device has (the same id, or for a decision without one, the same fields), or adds
+/// the decision, made on another device. True when it was added.
+pub(crate) fn merge_decision(
+    conn: &Connection,
+    decision: &Decision,
+    listed: i64,
+) -> Result<bool, StoreError> {
+    let known = match &decision.record_id {
+        Some(id) => conn.execute(
+            "UPDATE purpose_consents SET listed = ?2 WHERE record_id = ?1",
+            params![id, listed],
         )?,
-        None => conn.query_row(
-            "SELECT count(*) FROM purpose_consents WHERE purpose = ?1 AND granted = ?2
-                 AND policy_version = ?3 AND decided_at = ?4",
+        None => conn.execute(
+            "UPDATE purpose_consents SET listed = ?5
+             WHERE id = (SELECT id FROM purpose_consents WHERE purpose = ?1 AND granted = ?2
+                             AND policy_version = ?3 AND decided_at = ?4 LIMIT 1)",
             params![
                 decision.purpose,
                 decision.granted,
                 decision.policy_version,
-                decision.decided_at
+                decision.decided_at,
+                listed
             ],
-            |r| r.get(0),
         )?,
     };
     if known > 0 {
@@ -220,14 +231,15 @@ pub(crate) fn merge_decision(conn: &Connection, decision: &Decision) -> Result<b
     }
     conn.execute(
         "INSERT INTO purpose_consents
-             (record_id, purpose, granted, policy_version, decided_at, synced)
-         VALUES (?1, ?2, ?3, ?4, ?5, 1)",
+             (record_id, purpose, granted, policy_version, decided_at, synced, listed)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
         params![
             decision.record_id,
             decision.purpose,
             decision.granted,
             decision.policy_version,
-            decision.decided_at
+            decision.decided_at,
+            listed
         ],
     )?;
     Ok(true)
@@ -274,6 +286,38 @@ mod tests {
     use super::*;
     use crate::store::apply_migrations;
 
+    fn decision(id: &str, granted: bool) -> Decision {
+        Decision {
+            record_id: Some(id.repeat(32)),
+            purpose: "personalisation".into(),
+            granted,
+            policy_version: "v1".into(),
+            decided_at: 10,
+        }
+    }
+
+    /// Two devices deciding within one second: each has its own decision first, the other's
+    /// merged after; both end with the one the account's history lists last.
+    #[test]
+    fn decisions_of_one_second_on_two_devices_end_the_same_on_both() {
+        let history = [decision("a", false), decision("b", true)];
+        for own in &history {
+            let mut conn = Connection::open_in_memory().unwrap();
+            apply_migrations(&mut conn, &[&SCHEMA]).unwrap();
+            record_decision(&conn, own).unwrap();
+            for (listed, remote) in (0i64..).zip(&history) {
+                merge_decision(&conn, remote, listed).unwrap();
+            }
+            let latest = latest_decision(&conn, ConsentPurpose::Personalisation).unwrap();
+            assert_eq!(latest.as_ref(), Some(&history[1]), "own: {own:?}");
+            // Decided here after that sync, in the same second: this one is the latest.
+            let after = decision("c", false);
+            record_decision(&conn, &after).unwrap();
+            let latest = latest_decision(&conn, ConsentPurpose::Personalisation).unwrap();
+            assert_eq!(latest, Some(after));
+        }
+    }
+
     #[test]
     fn decisions_not_yet_synced_get_an_id_when_ids_arrive() {
         let mut conn = Connection::open_in_memory().unwrap();
@@ -308,14 +352,15 @@ mod tests {
             policy_version: "v1".into(),
             decided_at: 10,
         };
-        assert!(!merge_decision(&conn, &synced).unwrap());
+        assert!(!merge_decision(&conn, &synced, 0).unwrap());
         assert!(
             merge_decision(
                 &conn,
                 &Decision {
                     record_id: Some("0f".repeat(16)),
                     ..synced
-                }
+                },
+                1
             )
             .unwrap()
         );

@@ -105,7 +105,7 @@ impl ConsentArea {
             .await?
             .json()?;
         let conn = app.conn();
-        for record in remote.records {
+        for (listed, record) in (0i64..).zip(remote.records) {
             // Only optional purposes travel; the policy is accepted on each device.
             if ConsentPurpose::from_key(&record.purpose)
                 .is_none_or(|p| p == ConsentPurpose::PrivacyPolicy)
@@ -119,7 +119,7 @@ impl ConsentArea {
                 policy_version: record.policy_version,
                 decided_at: record.decided_at,
             };
-            if store::merge_decision(&conn, &decision)? {
+            if store::merge_decision(&conn, &decision, listed)? {
                 report.decisions_restored += 1;
             }
         }

@@ -283,6 +283,44 @@ async fn the_last_of_several_decisions_in_one_second_is_the_one_another_device_g
     assert!(!personalisation(&first).await);
 }
 
+/// Two devices of one account deciding within one second: once both have synced they agree,
+/// on the decision the account's history lists last.
+#[tokio::test]
+async fn two_devices_deciding_within_one_second_agree_once_synced() {
+    let h = Harness::start();
+    let phone = "13800138069";
+    let clock = Arc::new(TestClock::at(1_800_000_000));
+    let first = h.consented_client_on("phone-a", clock.clone()).await;
+    let second = h.consented_client_on("phone-b", clock.clone()).await;
+    h.login(&first, phone).await;
+    h.advance_clock(61).await;
+    h.login(&second, phone).await;
+    first
+        .consent()
+        .grant(ConsentPurpose::Personalisation)
+        .await
+        .unwrap();
+    first.consent().sync().await.unwrap();
+    second
+        .consent()
+        .withdraw(ConsentPurpose::Personalisation)
+        .await
+        .unwrap();
+    second.consent().sync().await.unwrap();
+    first.consent().sync().await.unwrap();
+    for client in [&first, &second] {
+        let personalisation = client
+            .consent()
+            .purposes()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.purpose == ConsentPurpose::Personalisation)
+            .unwrap();
+        assert!(!personalisation.granted, "the withdrawal was the last");
+    }
+}
+
 #[tokio::test]
 async fn a_withdrawal_made_logged_out_is_delivered_after_login() {
     let h = Harness::start();
