@@ -11,9 +11,9 @@ use crate::common::images::{PLANTED, camera_jpeg, contains};
 use crate::common::proxy::Fault;
 use crate::common::{Harness, NoProgress};
 use medcircle_core::{
-    CancelToken, Client, DeviceVersions, Feature, FeedbackForm, HelpError, LedgerFilter,
-    Permission, PermissionDecision, PermissionProvider, PermissionStatus, ProviderError,
-    TicketStatus,
+    CancelToken, Client, DeviceVersions, Feature, FeedbackForm, HelpClient, HelpError,
+    LedgerFilter, Permission, PermissionDecision, PermissionProvider, PermissionStatus,
+    ProviderError, Ticket, TicketStatus,
 };
 
 /// The OS answering every permission dialog with `answer`.
@@ -52,6 +52,15 @@ fn form(text: &str) -> FeedbackForm {
         text: text.into(),
         ..FeedbackForm::default()
     }
+}
+
+/// Sends text feedback and returns the ticket the server made of it.
+async fn sent_ticket(help: &HelpClient, text: &str) -> Ticket {
+    help.send_feedback(form(text), Arc::new(NoProgress), CancelToken::new())
+        .await
+        .unwrap()
+        .ticket
+        .unwrap()
 }
 
 #[tokio::test]
@@ -270,16 +279,7 @@ async fn replies_raise_the_unread_count_and_reading_clears_it() {
     let help = client.help();
     let mut updates = help.ticket_updates();
     assert_eq!(updates.next().await.unwrap().unread, 0);
-    let ticket = help
-        .send_feedback(
-            form("收不到验证码"),
-            Arc::new(NoProgress),
-            CancelToken::new(),
-        )
-        .await
-        .unwrap()
-        .ticket
-        .unwrap();
+    let ticket = sent_ticket(&help, "收不到验证码").await;
     h.reply_to_ticket(&ticket.id, "请检查信号后重试").await;
     let refreshed = help.refresh_tickets().await.unwrap();
     assert_eq!(refreshed.unread, 1);
@@ -376,21 +376,10 @@ async fn tickets_sent_within_a_second_keep_the_order_they_were_sent_in() {
     let help = client.help();
     let mut sent = Vec::new();
     for n in 0..8 {
-        let ticket = help
-            .send_feedback(
-                form(&format!("第{n}条反馈")),
-                Arc::new(NoProgress),
-                CancelToken::new(),
-            )
-            .await
-            .unwrap()
-            .ticket
-            .unwrap();
+        let ticket = sent_ticket(&help, &format!("第{n}条反馈")).await;
         sent.insert(0, ticket.id);
     }
-    let ids = |tickets: Vec<medcircle_core::Ticket>| {
-        tickets.into_iter().map(|t| t.id).collect::<Vec<_>>()
-    };
+    let ids = |tickets: Vec<Ticket>| tickets.into_iter().map(|t| t.id).collect::<Vec<_>>();
     assert_eq!(ids(help.tickets().await.unwrap().tickets), sent);
     assert_eq!(ids(help.refresh_tickets().await.unwrap().tickets), sent);
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use medcircle_core::{
     Client, LedgerFilter, OrderStatus, PayRequest, PaymentMethod, PaymentOutcome, PaymentProvider,
-    ProviderError, PurchaseError, SdkResult,
+    ProviderError, Purchase, PurchaseError, PurchasesClient, SdkResult,
 };
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -74,6 +74,19 @@ impl PaymentProvider for DevSdk {
             },
         })
     }
+}
+
+/// Buys `product` by `method` through the dev gateway's SDK doing `result`, the gateway
+/// notifying the server at once.
+async fn buy(
+    h: &Harness,
+    shop: &PurchasesClient,
+    product: &str,
+    method: PaymentMethod,
+    result: &'static str,
+) -> Result<Purchase, PurchaseError> {
+    shop.buy(product.into(), method, DevSdk::new(h, result, "now"))
+        .await
 }
 
 async fn logged_in(h: &Harness, name: &str) -> Client {
@@ -145,12 +158,7 @@ async fn either_gateway_pays_and_the_account_gets_what_it_bought() {
     let mut entitlements = shop.entitlement_updates();
     assert_eq!(entitlements.next().await.unwrap().membership_until, None);
 
-    let bought = shop
-        .buy(
-            "member_month".into(),
-            PaymentMethod::Alipay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
+    let bought = buy(&h, &shop, "member_month", PaymentMethod::Alipay, "succeed")
         .await
         .unwrap();
     assert_eq!(bought.sdk, PaymentOutcome::Succeeded);
@@ -160,12 +168,7 @@ async fn either_gateway_pays_and_the_account_gets_what_it_bought() {
     let until = entitlements.next().await.unwrap().membership_until.unwrap();
     assert_eq!(until, bought.order.paid_at.unwrap() + 31 * 86_400);
 
-    let good = shop
-        .buy(
-            "case_pack".into(),
-            PaymentMethod::WechatPay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
+    let good = buy(&h, &shop, "case_pack", PaymentMethod::WechatPay, "succeed")
         .await
         .unwrap();
     assert_eq!(good.order.status, OrderStatus::Paid);
@@ -246,12 +249,7 @@ async fn any_confirmation_limit_the_app_sets_is_taken() {
     let client = logged_in(&h, "app").await;
     let shop = client.purchases();
     shop.set_confirmation_limit_ms(u64::MAX);
-    let bought = shop
-        .buy(
-            "member_month".into(),
-            PaymentMethod::Alipay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
+    let bought = buy(&h, &shop, "member_month", PaymentMethod::Alipay, "succeed")
         .await
         .unwrap();
     assert_eq!(bought.order.status, OrderStatus::Paid);
@@ -495,14 +493,15 @@ async fn a_refund_ends_the_membership() {
     let h = Harness::start();
     let client = logged_in(&h, "app").await;
     let shop = client.purchases();
-    let bought = shop
-        .buy(
-            "member_month".into(),
-            PaymentMethod::WechatPay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
-        .await
-        .unwrap();
+    let bought = buy(
+        &h,
+        &shop,
+        "member_month",
+        PaymentMethod::WechatPay,
+        "succeed",
+    )
+    .await
+    .unwrap();
     assert!(
         shop.entitlements()
             .await
@@ -530,22 +529,10 @@ async fn an_amount_over_the_threshold_needs_a_step_up() {
     let client = logged_in(&h, "app").await;
     let shop = client.purchases();
     h.advance_clock(301).await;
-    let refused = shop
-        .buy(
-            "ecg_course".into(),
-            PaymentMethod::Alipay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
-        .await;
+    let refused = buy(&h, &shop, "ecg_course", PaymentMethod::Alipay, "succeed").await;
     assert_eq!(refused, Err(PurchaseError::ReauthRequired));
     assert!(shop.orders().await.unwrap().is_empty());
-    let unknown = shop
-        .buy(
-            "gold_bar".into(),
-            PaymentMethod::Alipay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
-        .await;
+    let unknown = buy(&h, &shop, "gold_bar", PaymentMethod::Alipay, "succeed").await;
     assert_eq!(unknown, Err(PurchaseError::UnknownProduct));
     assert!(shop.orders().await.unwrap().is_empty());
     client
@@ -559,12 +546,7 @@ async fn an_amount_over_the_threshold_needs_a_step_up() {
         .reauthenticate(PHONE.into(), code)
         .await
         .unwrap();
-    let bought = shop
-        .buy(
-            "ecg_course".into(),
-            PaymentMethod::Alipay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
+    let bought = buy(&h, &shop, "ecg_course", PaymentMethod::Alipay, "succeed")
         .await
         .unwrap();
     assert_eq!(bought.order.status, OrderStatus::Paid);
@@ -575,26 +557,26 @@ async fn an_amount_over_the_threshold_needs_a_step_up() {
 async fn logged_out_nothing_is_ordered_and_the_history_reads_offline() {
     let mut h = Harness::start();
     let client = h.consented_client("app").await;
-    let refused = client
-        .purchases()
-        .buy(
-            "member_month".into(),
-            PaymentMethod::Alipay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
-        .await;
+    let refused = buy(
+        &h,
+        &client.purchases(),
+        "member_month",
+        PaymentMethod::Alipay,
+        "succeed",
+    )
+    .await;
     assert_eq!(refused, Err(PurchaseError::NotLoggedIn));
     assert_eq!(orders_made(&h).await, 0);
     h.login(&client, PHONE).await;
-    let bought = client
-        .purchases()
-        .buy(
-            "case_pack".into(),
-            PaymentMethod::Alipay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
-        .await
-        .unwrap();
+    let bought = buy(
+        &h,
+        &client.purchases(),
+        "case_pack",
+        PaymentMethod::Alipay,
+        "succeed",
+    )
+    .await
+    .unwrap();
     client.close(2_000).await;
     drop(client);
     h.stop_server();
@@ -635,15 +617,15 @@ async fn orders_made_within_a_second_keep_the_servers_order_here_and_elsewhere()
     let client = logged_in(&h, "app").await;
     let mut made = Vec::new();
     for _ in 0..10 {
-        let cancelled = client
-            .purchases()
-            .buy(
-                "case_pack".into(),
-                PaymentMethod::WechatPay,
-                DevSdk::new(&h, "cancel", "now"),
-            )
-            .await
-            .unwrap();
+        let cancelled = buy(
+            &h,
+            &client.purchases(),
+            "case_pack",
+            PaymentMethod::WechatPay,
+            "cancel",
+        )
+        .await
+        .unwrap();
         made.insert(0, cancelled.order.number);
     }
     let numbers = |orders: Vec<medcircle_core::Order>| {
@@ -671,31 +653,15 @@ async fn an_outage_at_the_gateway_is_its_own_error_and_orders_nothing() {
     let client = logged_in(&h, "app").await;
     let shop = client.purchases();
     dev_post(&h, "/dev/pay/outage", json!({ "down": true })).await;
-    let refused = shop
-        .buy(
-            "case_pack".into(),
-            PaymentMethod::WechatPay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
-        .await;
+    let refused = buy(&h, &shop, "case_pack", PaymentMethod::WechatPay, "succeed").await;
     assert_eq!(refused, Err(PurchaseError::GatewayUnavailable));
     assert!(shop.orders().await.unwrap().is_empty());
-    let by_alipay = shop
-        .buy(
-            "case_pack".into(),
-            PaymentMethod::Alipay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
+    let by_alipay = buy(&h, &shop, "case_pack", PaymentMethod::Alipay, "succeed")
         .await
         .unwrap();
     assert_eq!(by_alipay.order.status, OrderStatus::Paid);
     dev_post(&h, "/dev/pay/outage", json!({ "down": false })).await;
-    let by_wechat = shop
-        .buy(
-            "case_pack".into(),
-            PaymentMethod::WechatPay,
-            DevSdk::new(&h, "succeed", "now"),
-        )
+    let by_wechat = buy(&h, &shop, "case_pack", PaymentMethod::WechatPay, "succeed")
         .await
         .unwrap();
     assert_eq!(by_wechat.order.status, OrderStatus::Paid);

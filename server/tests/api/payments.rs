@@ -14,16 +14,28 @@ use crate::common::{PHONE, TestServer, access, assert_error, count_rows, unix_no
 
 const DAY: i64 = 86_400;
 
-async fn order(server: &TestServer, token: &str, product: &str, method: &str) -> Value {
+/// Orders `product`; the answer as it comes.
+async fn try_order(
+    server: &TestServer,
+    token: Option<&str>,
+    product: &str,
+    method: &str,
+) -> reqwest::Response {
     server
-        .expect(
+        .call(
             Method::POST,
             "/v1/orders",
             token,
             Some(json!({ "product_id": product, "method": method })),
-            StatusCode::CREATED,
         )
         .await
+}
+
+/// Orders `product`: the created order and its pay request.
+async fn order(server: &TestServer, token: &str, product: &str, method: &str) -> Value {
+    let response = try_order(server, Some(token), product, method).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.unwrap()
 }
 
 async fn sdk(server: &TestServer, created: &Value, result: &str, notify: &str) -> Value {
@@ -420,14 +432,7 @@ async fn an_outage_at_wechat_pay_refuses_its_orders_and_makes_none() {
         )
     };
     assert_eq!(outage(true).await.status(), StatusCode::NO_CONTENT);
-    let refused = server
-        .call(
-            Method::POST,
-            "/v1/orders",
-            Some(&token),
-            Some(json!({ "product_id": "case_pack", "method": "wechat_pay" })),
-        )
-        .await;
+    let refused = try_order(&server, Some(&token), "case_pack", "wechat_pay").await;
     assert_error(
         refused,
         StatusCode::BAD_GATEWAY,
@@ -513,14 +518,7 @@ async fn an_amount_over_the_threshold_needs_a_recent_login() {
     let refreshed: Value = server.refresh(refresh).await.json().await.unwrap();
     let token_after = access(&refreshed);
     assert_ne!(token, token_after);
-    let response = server
-        .call(
-            Method::POST,
-            "/v1/orders",
-            Some(&token_after),
-            Some(json!({ "product_id": "ecg_course", "method": "alipay" })),
-        )
-        .await;
+    let response = try_order(&server, Some(&token_after), "ecg_course", "alipay").await;
     assert_error(response, StatusCode::FORBIDDEN, "reauth_required").await;
     // Below the threshold the same session may buy.
     order(&server, &token_after, "case_pack", "alipay").await;
@@ -531,24 +529,10 @@ async fn an_amount_over_the_threshold_needs_a_recent_login() {
 #[tokio::test]
 async fn ordering_needs_a_session_and_a_known_product() {
     let server = TestServer::dev();
-    let response = server
-        .call(
-            Method::POST,
-            "/v1/orders",
-            None,
-            Some(json!({ "product_id": "member_month", "method": "alipay" })),
-        )
-        .await;
+    let response = try_order(&server, None, "member_month", "alipay").await;
     assert_error(response, StatusCode::UNAUTHORIZED, "invalid_token").await;
     let token = access(&server.login(PHONE).await);
-    let response = server
-        .call(
-            Method::POST,
-            "/v1/orders",
-            Some(&token),
-            Some(json!({ "product_id": "gold_bar", "method": "alipay" })),
-        )
-        .await;
+    let response = try_order(&server, Some(&token), "gold_bar", "alipay").await;
     assert_error(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -857,14 +841,7 @@ async fn a_configured_wechat_pay_merchant_asks_wechat_pay_for_the_prepay_order()
 
     // An answer not signed by the platform key is no prepay id: no order.
     api.forge.store(true, std::sync::atomic::Ordering::SeqCst);
-    let response = server
-        .call(
-            Method::POST,
-            "/v1/orders",
-            Some(&token),
-            Some(json!({ "product_id": "case_pack", "method": "wechat_pay" })),
-        )
-        .await;
+    let response = try_order(&server, Some(&token), "case_pack", "wechat_pay").await;
     assert_error(
         response,
         StatusCode::BAD_GATEWAY,
