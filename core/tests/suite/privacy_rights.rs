@@ -12,6 +12,19 @@ use medcircle_core::{
 };
 use serde_json::Value;
 
+/// Whether `purpose` is granted on `client` now.
+async fn granted(client: &Client, purpose: ConsentPurpose) -> bool {
+    client
+        .consent()
+        .purposes()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.purpose == purpose)
+        .unwrap()
+        .granted
+}
+
 async fn dev_events(h: &Harness) -> Vec<Value> {
     let body: Value = reqwest::get(format!("{}/dev/events", h.url))
         .await
@@ -260,27 +273,14 @@ async fn the_last_of_several_decisions_in_one_second_is_the_one_another_device_g
     let second = h.consented_client("phone-b").await;
     h.advance_clock(61).await;
     h.login(&second, phone).await;
-    let personalisation = |client: &Client| {
-        let consent = client.consent();
-        async move {
-            consent
-                .purposes()
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|p| p.purpose == ConsentPurpose::Personalisation)
-                .unwrap()
-                .granted
-        }
-    };
     assert!(
-        !personalisation(&second).await,
+        !granted(&second, ConsentPurpose::Personalisation).await,
         "withdrawn, as on the first"
     );
     assert_eq!(second.consent().sync().await.unwrap().decisions_restored, 0);
     // Back on the first device, its own decisions come back as known, not as new ones.
     assert_eq!(first.consent().sync().await.unwrap().decisions_restored, 0);
-    assert!(!personalisation(&first).await);
+    assert!(!granted(&first, ConsentPurpose::Personalisation).await);
 }
 
 /// Two devices of one account deciding within one second: once both have synced they agree,
@@ -309,15 +309,10 @@ async fn two_devices_deciding_within_one_second_agree_once_synced() {
     second.consent().sync().await.unwrap();
     first.consent().sync().await.unwrap();
     for client in [&first, &second] {
-        let personalisation = client
-            .consent()
-            .purposes()
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|p| p.purpose == ConsentPurpose::Personalisation)
-            .unwrap();
-        assert!(!personalisation.granted, "the withdrawal was the last");
+        assert!(
+            !granted(client, ConsentPurpose::Personalisation).await,
+            "the withdrawal was the last"
+        );
     }
 }
 
