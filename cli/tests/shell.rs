@@ -71,6 +71,14 @@ fn json_lines(output: &Output) -> Vec<Value> {
         .collect()
 }
 
+/// The error a failed `--json` command printed.
+fn error_of(output: &Output) -> String {
+    json_lines(output)[0]["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error in {output:?}"))
+        .to_owned()
+}
+
 #[test]
 fn demo_walks_the_whole_journey() {
     let output = medcircle(&["demo", "--json"]);
@@ -155,12 +163,7 @@ fn commands_keep_state_between_invocations() {
 
     let wrong = run(&["login", "sms", "13800138020", "--code", "12x"]);
     assert!(!wrong.status.success());
-    assert!(
-        json_lines(&wrong)[0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("6 digits")
-    );
+    assert!(error_of(&wrong).contains("6 digits"));
 
     let insecure = medcircle(&[
         "--server",
@@ -171,12 +174,7 @@ fn commands_keep_state_between_invocations() {
         "whoami",
     ]);
     assert!(!insecure.status.success());
-    assert!(
-        json_lines(&insecure)[0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("--dev")
-    );
+    assert!(error_of(&insecure).contains("--dev"));
 }
 
 /// `login sms PHONE` without `--code`: the shell texts a code and prompts; the test reads the
@@ -253,12 +251,7 @@ async fn sms_login_prompts_for_the_code_and_the_session_persists() {
     assert_eq!(json_lines(&logout)[0]["revoked_on_server"], true);
     let after = run(&["whoami"]);
     assert!(!after.status.success());
-    assert!(
-        json_lines(&after)[0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("not logged in")
-    );
+    assert!(error_of(&after).contains("not logged in"));
 }
 
 #[test]
@@ -393,12 +386,7 @@ async fn export_interests_and_account_deletion_from_the_terminal() {
 
     let refused = run(&["delete-account"]);
     assert!(!refused.status.success());
-    assert!(
-        json_lines(&refused)[0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("--yes")
-    );
+    assert!(error_of(&refused).contains("--yes"));
     assert!(run(&["delete-account", "--yes"]).status.success());
     let shown = json_lines(&run(&["consent", "show"]))[0].clone();
     assert!(
@@ -490,12 +478,7 @@ fn scan_to_login_between_two_terminals() {
 
     let hostile = run(&["scan", "https://evil.example/web-login?id=wl_x&v=1"]);
     assert!(!hostile.status.success());
-    assert!(
-        json_lines(&hostile)[0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("not a MedCircle login code")
-    );
+    assert!(error_of(&hostile).contains("not a MedCircle login code"));
 }
 
 #[test]
@@ -908,10 +891,7 @@ async fn the_shell_trusts_a_qa_server_through_its_ca_file() {
 
     let refused = run(&base, &["policy", "show"]);
     assert!(!refused.status.success());
-    let error = json_lines(&refused)[0]["error"]
-        .as_str()
-        .unwrap()
-        .to_lowercase();
+    let error = error_of(&refused).to_lowercase();
     assert!(
         error.contains("secure") || error.contains("certificate"),
         "{error}"
@@ -919,7 +899,7 @@ async fn the_shell_trusts_a_qa_server_through_its_ca_file() {
 
     let bad = run(&base, &["--ca", "/nonexistent/ca.pem", "policy", "show"]);
     assert!(!bad.status.success());
-    let error = json_lines(&bad)[0]["error"].as_str().unwrap().to_owned();
+    let error = error_of(&bad);
     assert!(error.contains("/nonexistent/ca.pem"), "{error}");
 }
 
@@ -954,12 +934,7 @@ async fn third_party_login_with_a_provider_from_the_command_line() {
     assert!(run(&["consent", "accept"]).status.success());
     let unknown = run(&["login", "oauth", "acme", "--bind"]);
     assert!(!unknown.status.success());
-    assert!(
-        json_lines(&unknown)[0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("acme")
-    );
+    assert!(error_of(&unknown).contains("acme"));
 
     let browser = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap()])
@@ -1064,7 +1039,7 @@ fn wechat_login_from_the_terminal() {
 
     let denied = run(&["login", "wechat", "--deny", "--bind"]);
     assert!(!denied.status.success());
-    let error = json_lines(&denied)[0]["error"].as_str().unwrap().to_owned();
+    let error = error_of(&denied);
     assert!(error.contains("ERR_AUTH_DENIED"), "{error}");
 
     let bound = run(&["login", "wechat", "--as", "doctor-li", "--bind"]);
@@ -1198,12 +1173,7 @@ async fn the_wheat_grain_mall_from_the_terminal() {
         "幸福里七弄十九号",
     ]);
     assert!(!refused.status.success());
-    assert!(
-        json_lines(&refused)[0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("Phone")
-    );
+    assert!(error_of(&refused).contains("Phone"));
     let added = json_lines(&run(&[
         "address",
         "add",

@@ -78,6 +78,8 @@ pub(crate) fn convert<E: AreaError>(failure: Failure) -> E {
             }
             NetError::Refused { status, error } => E::refused(status, &error)
                 .unwrap_or_else(|| E::network(NetError::Refused { status, error }.into())),
+            NetError::Server { status, error } => E::refused(status, &error)
+                .unwrap_or_else(|| E::network(NetError::Server { status, error }.into())),
             other => E::network(other.into()),
         },
     }

@@ -168,8 +168,10 @@ pub(crate) enum NetError {
     Unauthorized { code: ApiCode },
     #[error("refused: {status} {}", error.code)]
     Refused { status: u16, error: ApiError },
+    /// A 5xx. Its body may name what failed behind the server (a payment gateway), for the
+    /// area to name in turn.
     #[error("server error {status}")]
-    Server { status: u16 },
+    Server { status: u16, error: ApiError },
     #[error("malformed response: {0}")]
     Malformed(String),
     #[error("response larger than {0} bytes")]
@@ -215,7 +217,7 @@ impl NetError {
     pub(crate) fn is_transient(&self) -> bool {
         match self {
             NetError::Offline(_) | NetError::Timeout => true,
-            NetError::Server { status } => matches!(status, 500 | 502 | 503 | 504),
+            NetError::Server { status, .. } => matches!(status, 500 | 502 | 503 | 504),
             _ => false,
         }
     }
@@ -247,7 +249,7 @@ impl From<NetError> for NetworkProblem {
         match error {
             NetError::Offline(_) => NetworkProblem::Offline,
             NetError::Timeout => NetworkProblem::Timeout,
-            NetError::Server { status } => NetworkProblem::ServerUnavailable { status },
+            NetError::Server { status, .. } => NetworkProblem::ServerUnavailable { status },
             NetError::Malformed(detail) => NetworkProblem::MalformedResponse { detail },
             NetError::TooLarge(limit) => NetworkProblem::ResponseTooLarge {
                 limit_bytes: limit as u64,

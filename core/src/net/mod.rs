@@ -353,11 +353,10 @@ fn error_from_status(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Ne
             }
         }
         StatusCode::UNAUTHORIZED => NetError::Unauthorized { code: api.code },
-        // A payment gateway's outage is the server's answer, not the server failing: the
-        // purchases area names it, and retrying at once would not help.
-        s if s.is_server_error() && api.code != ApiCode::PaymentGatewayUnavailable => {
-            NetError::Server { status: s.as_u16() }
-        }
+        s if s.is_server_error() => NetError::Server {
+            status: s.as_u16(),
+            error: api,
+        },
         s => NetError::Refused {
             status: s.as_u16(),
             error: api,

@@ -31,36 +31,20 @@ pub fn address(name: &str, phone: &str, street: &str) -> NewAddress {
     }
 }
 
-async fn dev_post(h: &Harness, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}{path}", h.url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.unwrap()
-}
-
 /// Plays the operator: an item with this price, stock and limit; its id.
 pub async fn add_item(h: &Harness, price: i64, stock: i64, limit: i64) -> String {
-    let item = dev_post(
-        h,
-        "/dev/mall/items",
-        json!({ "title": "测试商品", "price": price, "stock": stock,
+    let item = h
+        .dev_post(
+            "/dev/mall/items",
+            json!({ "title": "测试商品", "price": price, "stock": stock,
                 "per_user_limit": limit, "supplier": "测试供应商" }),
-    )
-    .await;
+        )
+        .await;
     item["id"].as_str().unwrap().to_string()
 }
 
 pub async fn grant(h: &Harness, user_id: &str, amount: i64) {
-    dev_post(
-        h,
+    h.dev_post(
         "/dev/points/grant",
         json!({ "user_id": user_id, "amount": amount }),
     )
@@ -68,8 +52,7 @@ pub async fn grant(h: &Harness, user_id: &str, amount: i64) {
 }
 
 pub async fn ship(h: &Harness, redemption_id: &str) {
-    dev_post(
-        h,
+    h.dev_post(
         &format!("/dev/mall/redemptions/{redemption_id}/ship"),
         json!({ "carrier": "顺丰速运", "tracking_number": "SF1234567890" }),
     )
@@ -145,7 +128,7 @@ async fn posts_comments_and_certification_earn_within_their_daily_caps() {
 
     let mut posts = Vec::new();
     for n in 0..4 {
-        let posted = dev_post_as(&h, &author, &format!("查房记录 {n}")).await;
+        let posted = published(&author, &format!("查房记录 {n}")).await;
         posts.push(posted);
     }
     // Twelve comments from another account, one from the author on their own post.
@@ -180,7 +163,7 @@ async fn posts_comments_and_certification_earn_within_their_daily_caps() {
 }
 
 /// Publishes through the feed (the outbox sends it now); the post's server id.
-async fn dev_post_as(_h: &Harness, client: &Client, text: &str) -> String {
+async fn published(client: &Client, text: &str) -> String {
     let item = client
         .feed()
         .publish(
@@ -444,8 +427,7 @@ async fn cancelling_refunds_until_shipped_and_shipping_discloses_the_address() {
     assert_eq!(order.status, RedemptionStatus::Shipped);
     assert_eq!(order.carrier.as_deref(), Some("顺丰速运"));
     assert_eq!(order.tracking_number.as_deref(), Some("SF1234567890"));
-    dev_post(
-        &h,
+    h.dev_post(
         &format!("/dev/mall/redemptions/{}/deliver", shipped.id),
         json!({}),
     )

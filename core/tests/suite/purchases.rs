@@ -76,17 +76,14 @@ impl PaymentProvider for DevSdk {
     }
 }
 
-/// Buys `product` by `method` through the dev gateway's SDK doing `result`, the gateway
-/// notifying the server at once.
+/// Buys `product` by `method`, paying with `sdk`.
 async fn buy(
-    h: &Harness,
     shop: &PurchasesClient,
     product: &str,
     method: PaymentMethod,
-    result: &'static str,
+    sdk: Arc<DevSdk>,
 ) -> Result<Purchase, PurchaseError> {
-    shop.buy(product.into(), method, DevSdk::new(h, result, "now"))
-        .await
+    shop.buy(product.into(), method, sdk).await
 }
 
 async fn logged_in(h: &Harness, name: &str) -> Client {
@@ -95,25 +92,8 @@ async fn logged_in(h: &Harness, name: &str) -> Client {
     client
 }
 
-async fn dev_post(h: &Harness, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}{path}", h.url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    // A dev switch answers 204, with no body.
-    response.json().await.unwrap_or(Value::Null)
-}
-
 async fn notify(h: &Harness, number: &str, tamper: &str) -> Value {
-    dev_post(
-        h,
+    h.dev_post(
         "/dev/pay/notify",
         json!({ "order_number": number, "tamper": tamper }),
     )
@@ -158,9 +138,14 @@ async fn either_gateway_pays_and_the_account_gets_what_it_bought() {
     let mut entitlements = shop.entitlement_updates();
     assert_eq!(entitlements.next().await.unwrap().membership_until, None);
 
-    let bought = buy(&h, &shop, "member_month", PaymentMethod::Alipay, "succeed")
-        .await
-        .unwrap();
+    let bought = buy(
+        &shop,
+        "member_month",
+        PaymentMethod::Alipay,
+        DevSdk::new(&h, "succeed", "now"),
+    )
+    .await
+    .unwrap();
     assert_eq!(bought.sdk, PaymentOutcome::Succeeded);
     assert_eq!(bought.order.status, OrderStatus::Paid);
     assert!(!bought.still_confirming);
@@ -168,9 +153,14 @@ async fn either_gateway_pays_and_the_account_gets_what_it_bought() {
     let until = entitlements.next().await.unwrap().membership_until.unwrap();
     assert_eq!(until, bought.order.paid_at.unwrap() + 31 * 86_400);
 
-    let good = buy(&h, &shop, "case_pack", PaymentMethod::WechatPay, "succeed")
-        .await
-        .unwrap();
+    let good = buy(
+        &shop,
+        "case_pack",
+        PaymentMethod::WechatPay,
+        DevSdk::new(&h, "succeed", "now"),
+    )
+    .await
+    .unwrap();
     assert_eq!(good.order.status, OrderStatus::Paid);
     assert_eq!(good.order.method, PaymentMethod::WechatPay);
     let owned = shop.entitlements().await.unwrap();
@@ -225,14 +215,14 @@ async fn a_cancelled_or_failed_payment_gives_nothing() {
             OrderStatus::Failed,
         ),
     ] {
-        let bought = shop
-            .buy(
-                "member_month".into(),
-                method,
-                DevSdk::new(&h, result, "now"),
-            )
-            .await
-            .unwrap();
+        let bought = buy(
+            &shop,
+            "member_month",
+            method,
+            DevSdk::new(&h, result, "now"),
+        )
+        .await
+        .unwrap();
         assert_eq!(bought.sdk, outcome);
         assert_eq!(bought.order.status, status);
         assert!(!bought.still_confirming);
@@ -249,9 +239,14 @@ async fn any_confirmation_limit_the_app_sets_is_taken() {
     let client = logged_in(&h, "app").await;
     let shop = client.purchases();
     shop.set_confirmation_limit_ms(u64::MAX);
-    let bought = buy(&h, &shop, "member_month", PaymentMethod::Alipay, "succeed")
-        .await
-        .unwrap();
+    let bought = buy(
+        &shop,
+        "member_month",
+        PaymentMethod::Alipay,
+        DevSdk::new(&h, "succeed", "now"),
+    )
+    .await
+    .unwrap();
     assert_eq!(bought.order.status, OrderStatus::Paid);
     assert!(!bought.still_confirming);
 }
@@ -262,14 +257,14 @@ async fn sdk_success_without_a_notification_is_still_confirming_until_it_arrives
     let client = logged_in(&h, "app").await;
     let shop = client.purchases();
     shop.set_confirmation_limit_ms(1_500);
-    let bought = shop
-        .buy(
-            "member_month".into(),
-            PaymentMethod::WechatPay,
-            DevSdk::new(&h, "succeed", "held"),
-        )
-        .await
-        .unwrap();
+    let bought = buy(
+        &shop,
+        "member_month",
+        PaymentMethod::WechatPay,
+        DevSdk::new(&h, "succeed", "held"),
+    )
+    .await
+    .unwrap();
     assert_eq!(bought.sdk, PaymentOutcome::Succeeded);
     assert!(bought.still_confirming);
     assert_eq!(bought.order.status, OrderStatus::Paying);
@@ -305,14 +300,14 @@ async fn a_notification_before_the_sdk_returns_and_its_repeat_are_recorded_once(
     let h = Harness::start();
     let client = logged_in(&h, "app").await;
     let shop = client.purchases();
-    let bought = shop
-        .buy(
-            "case_pack".into(),
-            PaymentMethod::Alipay,
-            DevSdk::new(&h, "succeed", "twice"),
-        )
-        .await
-        .unwrap();
+    let bought = buy(
+        &shop,
+        "case_pack",
+        PaymentMethod::Alipay,
+        DevSdk::new(&h, "succeed", "twice"),
+    )
+    .await
+    .unwrap();
     assert_eq!(bought.order.status, OrderStatus::Paid);
     assert_eq!(
         notify(&h, &bought.order.number, "none").await["accepted"],
@@ -330,14 +325,14 @@ async fn forged_altered_and_mismatched_notifications_leave_the_order_unpaid() {
     let shop = client.purchases();
     shop.set_confirmation_limit_ms(300);
     for method in [PaymentMethod::Alipay, PaymentMethod::WechatPay] {
-        let bought = shop
-            .buy(
-                "member_month".into(),
-                method,
-                DevSdk::new(&h, "succeed", "held"),
-            )
-            .await
-            .unwrap();
+        let bought = buy(
+            &shop,
+            "member_month",
+            method,
+            DevSdk::new(&h, "succeed", "held"),
+        )
+        .await
+        .unwrap();
         assert!(bought.still_confirming);
         for tamper in ["forge", "alter", "wrong_amount", "wrong_merchant"] {
             assert_eq!(
@@ -370,18 +365,13 @@ async fn a_double_tap_makes_one_order() {
     });
     let first = {
         let (shop, sdk) = (shop.clone(), sdk.clone());
-        tokio::spawn(async move {
-            shop.buy("member_month".into(), PaymentMethod::Alipay, sdk)
-                .await
-        })
+        tokio::spawn(async move { buy(&shop, "member_month", PaymentMethod::Alipay, sdk).await })
     };
     // The first purchase is in the payment app when the second tap arrives.
     while orders_made(&h).await == 0 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let second = shop
-        .buy("member_month".into(), PaymentMethod::Alipay, sdk.clone())
-        .await;
+    let second = buy(&shop, "member_month", PaymentMethod::Alipay, sdk.clone()).await;
     assert_eq!(second, Err(PurchaseError::AlreadyInProgress));
     release.notify_one();
     let first = first.await.unwrap().unwrap();
@@ -401,7 +391,7 @@ async fn an_order_paid_while_the_app_was_killed_resolves_at_the_next_start() {
         hang: Some(Arc::new(Notify::new())),
     });
     let shop = client.purchases();
-    let purchase = shop.buy("member_year".into(), PaymentMethod::Alipay, killed);
+    let purchase = buy(&shop, "member_year", PaymentMethod::Alipay, killed);
     assert!(
         tokio::time::timeout(Duration::from_secs(2), purchase)
             .await
@@ -467,14 +457,14 @@ async fn an_unpaid_order_closes_after_its_time_limit() {
     let client = logged_in(&h, "app").await;
     let shop = client.purchases();
     shop.set_confirmation_limit_ms(300);
-    let bought = shop
-        .buy(
-            "case_pack".into(),
-            PaymentMethod::Alipay,
-            DevSdk::new(&h, "processing", "held"),
-        )
-        .await
-        .unwrap();
+    let bought = buy(
+        &shop,
+        "case_pack",
+        PaymentMethod::Alipay,
+        DevSdk::new(&h, "processing", "held"),
+    )
+    .await
+    .unwrap();
     assert_eq!(bought.sdk, PaymentOutcome::Processing);
     assert!(bought.still_confirming);
     h.advance_clock(901).await;
@@ -494,11 +484,10 @@ async fn a_refund_ends_the_membership() {
     let client = logged_in(&h, "app").await;
     let shop = client.purchases();
     let bought = buy(
-        &h,
         &shop,
         "member_month",
         PaymentMethod::WechatPay,
-        "succeed",
+        DevSdk::new(&h, "succeed", "now"),
     )
     .await
     .unwrap();
@@ -509,8 +498,7 @@ async fn a_refund_ends_the_membership() {
             .membership_until
             .is_some()
     );
-    dev_post(
-        &h,
+    h.dev_post(
         "/dev/pay/refund",
         json!({ "order_number": bought.order.number }),
     )
@@ -529,10 +517,22 @@ async fn an_amount_over_the_threshold_needs_a_step_up() {
     let client = logged_in(&h, "app").await;
     let shop = client.purchases();
     h.advance_clock(301).await;
-    let refused = buy(&h, &shop, "ecg_course", PaymentMethod::Alipay, "succeed").await;
+    let refused = buy(
+        &shop,
+        "ecg_course",
+        PaymentMethod::Alipay,
+        DevSdk::new(&h, "succeed", "now"),
+    )
+    .await;
     assert_eq!(refused, Err(PurchaseError::ReauthRequired));
     assert!(shop.orders().await.unwrap().is_empty());
-    let unknown = buy(&h, &shop, "gold_bar", PaymentMethod::Alipay, "succeed").await;
+    let unknown = buy(
+        &shop,
+        "gold_bar",
+        PaymentMethod::Alipay,
+        DevSdk::new(&h, "succeed", "now"),
+    )
+    .await;
     assert_eq!(unknown, Err(PurchaseError::UnknownProduct));
     assert!(shop.orders().await.unwrap().is_empty());
     client
@@ -546,9 +546,14 @@ async fn an_amount_over_the_threshold_needs_a_step_up() {
         .reauthenticate(PHONE.into(), code)
         .await
         .unwrap();
-    let bought = buy(&h, &shop, "ecg_course", PaymentMethod::Alipay, "succeed")
-        .await
-        .unwrap();
+    let bought = buy(
+        &shop,
+        "ecg_course",
+        PaymentMethod::Alipay,
+        DevSdk::new(&h, "succeed", "now"),
+    )
+    .await
+    .unwrap();
     assert_eq!(bought.order.status, OrderStatus::Paid);
     assert_eq!(bought.order.amount_fen, 19_900);
 }
@@ -558,22 +563,20 @@ async fn logged_out_nothing_is_ordered_and_the_history_reads_offline() {
     let mut h = Harness::start();
     let client = h.consented_client("app").await;
     let refused = buy(
-        &h,
         &client.purchases(),
         "member_month",
         PaymentMethod::Alipay,
-        "succeed",
+        DevSdk::new(&h, "succeed", "now"),
     )
     .await;
     assert_eq!(refused, Err(PurchaseError::NotLoggedIn));
     assert_eq!(orders_made(&h).await, 0);
     h.login(&client, PHONE).await;
     let bought = buy(
-        &h,
         &client.purchases(),
         "case_pack",
         PaymentMethod::Alipay,
-        "succeed",
+        DevSdk::new(&h, "succeed", "now"),
     )
     .await
     .unwrap();
@@ -618,11 +621,10 @@ async fn orders_made_within_a_second_keep_the_servers_order_here_and_elsewhere()
     let mut made = Vec::new();
     for _ in 0..10 {
         let cancelled = buy(
-            &h,
             &client.purchases(),
             "case_pack",
             PaymentMethod::WechatPay,
-            "cancel",
+            DevSdk::new(&h, "cancel", "now"),
         )
         .await
         .unwrap();
@@ -652,18 +654,35 @@ async fn an_outage_at_the_gateway_is_its_own_error_and_orders_nothing() {
     let h = Harness::start();
     let client = logged_in(&h, "app").await;
     let shop = client.purchases();
-    dev_post(&h, "/dev/pay/outage", json!({ "down": true })).await;
-    let refused = buy(&h, &shop, "case_pack", PaymentMethod::WechatPay, "succeed").await;
+    h.dev_post("/dev/pay/outage", json!({ "down": true })).await;
+    let refused = buy(
+        &shop,
+        "case_pack",
+        PaymentMethod::WechatPay,
+        DevSdk::new(&h, "succeed", "now"),
+    )
+    .await;
     assert_eq!(refused, Err(PurchaseError::GatewayUnavailable));
     assert!(shop.orders().await.unwrap().is_empty());
-    let by_alipay = buy(&h, &shop, "case_pack", PaymentMethod::Alipay, "succeed")
-        .await
-        .unwrap();
+    let by_alipay = buy(
+        &shop,
+        "case_pack",
+        PaymentMethod::Alipay,
+        DevSdk::new(&h, "succeed", "now"),
+    )
+    .await
+    .unwrap();
     assert_eq!(by_alipay.order.status, OrderStatus::Paid);
-    dev_post(&h, "/dev/pay/outage", json!({ "down": false })).await;
-    let by_wechat = buy(&h, &shop, "case_pack", PaymentMethod::WechatPay, "succeed")
-        .await
-        .unwrap();
+    h.dev_post("/dev/pay/outage", json!({ "down": false }))
+        .await;
+    let by_wechat = buy(
+        &shop,
+        "case_pack",
+        PaymentMethod::WechatPay,
+        DevSdk::new(&h, "succeed", "now"),
+    )
+    .await
+    .unwrap();
     assert_eq!(by_wechat.order.status, OrderStatus::Paid);
     assert_eq!(orders_made(&h).await, 3);
     assert_eq!(shop.refresh_orders().await.unwrap().len(), 2);

@@ -5,6 +5,8 @@
 pub mod fields;
 mod shared;
 
+pub(crate) use shared::{IDEMPOTENCY_KEY, INVALID_TOKEN};
+
 use utoipa::OpenApi;
 
 use shared::Shared;

@@ -19,6 +19,12 @@ pub struct Shared;
 /// The tag of the operations that exist only with `--dev`.
 pub const DEV_TAG: &str = "dev";
 
+/// The 401 of every operation that takes a bearer token.
+pub const INVALID_TOKEN: &str = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.";
+
+/// The `Idempotency-Key` header of every operation that acts once per key.
+pub const IDEMPOTENCY_KEY: &str = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.";
+
 impl Modify for Shared {
     fn modify(&self, openapi: &mut OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);

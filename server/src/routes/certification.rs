@@ -48,7 +48,7 @@ pub struct PhotoQuery {
     responses(
         (status = 201, description = "The stored photo.", body = crate::certification::Photo),
         (status = 400, description = "`invalid_kind`: `kind` is missing or not physician or practising. `invalid_image`: The bytes are not an image of the declared type, it has no header with a non-zero width and height, or it cannot be read to its end (so its metadata cannot be taken out). `photo_too_large_dimensions`: The image header states a width or height over 4096 pixels (max_photo_dimension in GET /v1/limits).", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 413, description = "`too_large`: The body is over 5 MiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_image`: `Content-Type` is not `image/jpeg` or `image/png`.", body = crate::error::ErrorBody),
         (status = 429, description = "`rate_limited`: Over the budget: 10 certificate photo uploads per user in 24 h. retry_after_s (and the Retry-After header) say when to try again.", body = crate::error::ErrorBody, headers(("Retry-After" = u32, description = "Seconds until the request may succeed (same as retry_after_s).")))
@@ -123,7 +123,7 @@ pub struct SubmitRequest {
     responses(
         (status = 200, description = "Submitted: the new status.", body = crate::certification::Status),
         (status = 400, description = "`malformed_json`: The body is not valid JSON. `invalid_id_number`: Not 18 characters, a wrong check character or a birth date that does not exist. `photos_required`: `photo_ids` is empty, names a photo that is not the caller's, or none of kind physician.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 409, description = "`already_certified`: The certification was approved; it cannot be resubmitted.", body = crate::error::ErrorBody),
         (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
@@ -194,7 +194,7 @@ fn dedup_in_order(ids: &mut Vec<String>) {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The status.", body = crate::certification::Status),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn get(
@@ -225,7 +225,7 @@ pub struct IdNumberBody {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The number.", body = IdNumberBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 403, description = "`reauth_required`: The session's login (or latest step-up) is more than 300 s old: step up with POST /v1/auth/reauth/sms/send and /verify, then retry. A refresh does not count as a login.", body = crate::error::ErrorBody),
         (status = 404, description = "`not_found`: Nothing was submitted.", body = crate::error::ErrorBody)
     )

@@ -50,7 +50,7 @@ pub struct History {
     responses(
         (status = 200, description = "Stored.", body = PutResponse),
         (status = 400, description = "`malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
         (status = 422, description = "`invalid_request`: A field is missing or has the wrong type; records is empty or holds more than 100; a purpose is not one of the six purposes; a policy_version is empty or longer than 64 characters; a record_id is not 32 lowercase hexadecimal digits.", body = crate::error::ErrorBody)
@@ -89,7 +89,7 @@ pub async fn put(
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The history.", body = History),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn get(

@@ -59,7 +59,7 @@ pub struct Requests {
     responses(
         (status = 202, description = "Accepted.", body = Accepted),
         (status = 400, description = "`malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
         (status = 422, description = "`invalid_request`: A field is missing or has the wrong type; purpose is not one of the six purposes; request_id is not 1-64 characters of [A-Za-z0-9_-]; pseudonyms are sent with another purpose than browsing_records, are more than 50, or one is not 16-64 characters of [A-Za-z0-9_-].", body = crate::error::ErrorBody)
@@ -128,7 +128,7 @@ pub async fn create(
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The requests.", body = Requests),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn list(

@@ -51,7 +51,7 @@ pub struct Departments {
     ),
     responses(
         (status = 200, description = "The matching units.", body = Units),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 422, description = "`invalid_request`: `q` is longer than 64 characters, or `limit` is not an integer from 1 to 50.", body = crate::error::ErrorBody)
     )
 )]
@@ -89,7 +89,7 @@ pub async fn units(
     ),
     responses(
         (status = 200, description = "The unit's departments.", body = Departments),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`not_found`: No unit has this id.", body = crate::error::ErrorBody)
     )
 )]

@@ -112,13 +112,13 @@ pub async fn article(
     description = "The body is the image itself, `image/jpeg` or `image/png` as `Content-Type` says, up to 5 MiB. Checked and stripped of its metadata as POST /v1/photos does; it belongs to the caller until POST /v1/help/feedback uses it.",
     security(("bearerAuth" = [])),
     params(
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = crate::openapi::IDEMPOTENCY_KEY, pattern = "^[A-Za-z0-9_-]{1,64}$")
     ),
     request_body(content((String = "image/jpeg"), (String = "image/png"))),
     responses(
         (status = 201, description = "The stored photo.", body = crate::help::photos::HelpPhoto, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
         (status = 400, description = "`invalid_image`: The bytes are not an image of the declared type, its header is truncated, or it cannot be read to its end. `photo_too_large_dimensions`: Width or height is over 4096. `invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 413, description = "`too_large`: The body is over 5 MiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_image`: `Content-Type` is not `image/jpeg` or `image/png`.", body = crate::error::ErrorBody),
         (status = 422, description = "`idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body.", body = crate::error::ErrorBody),
@@ -157,13 +157,13 @@ pub async fn upload_photo(
     description = "Feedback becomes a ticket: text (1 to 2000 visible characters), up to 4 of the caller's unused photos (POST /v1/help/photos), an optional mainland mobile number to be called back on (kept sealed, shown masked), and the app and OS version only when the user agreed to attach them.",
     security(("bearerAuth" = [])),
     params(
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = crate::openapi::IDEMPOTENCY_KEY, pattern = "^[A-Za-z0-9_-]{1,64}$")
     ),
     request_body(content = NewFeedback),
     responses(
         (status = 201, description = "The ticket, as GET /v1/help/tickets lists it.", body = Ticket, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
         (status = 400, description = "`invalid_text`: The text is blank, longer than 2000 characters or holds invisible characters. `invalid_photo`: A photo id is unknown, another user's, already used, or repeated. `too_many_photos`: More than 4 photos. `invalid_phone`: The contact is not a mainland mobile number. `invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`. `malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
         (status = 422, description = "`invalid_request`: A field is missing, unknown or has the wrong type, or a version is longer than 32 characters or holds invisible characters. `idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body.", body = crate::error::ErrorBody)
@@ -204,7 +204,7 @@ pub struct TicketList {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The tickets.", body = TicketList),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn list_tickets(
@@ -236,7 +236,7 @@ pub async fn list_tickets(
     params(("id" = String, Path, pattern = "^ht_[0-9a-f]{16}$")),
     responses(
         (status = 204, description = "Marked."),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`ticket_not_found`: The caller has no ticket with this id.", body = crate::error::ErrorBody)
     )
 )]

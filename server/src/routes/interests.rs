@@ -29,7 +29,7 @@ pub struct Tags {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The tags.", body = Tags),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn list(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<Tags>, ApiError> {
@@ -52,7 +52,7 @@ pub async fn list(State(state): State<Shared>, headers: HeaderMap) -> Result<Jso
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`not_found`: The user has no tag with this id (another user's tag included).", body = crate::error::ErrorBody)
     )
 )]
@@ -82,7 +82,7 @@ pub async fn delete_one(
     security(("bearerAuth" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn delete_all(

@@ -68,7 +68,7 @@ pub struct NewRedemption {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The balance and its history.", body = Points),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn points(
@@ -97,7 +97,7 @@ pub async fn points(
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "Whether it earned, and the balance.", body = CheckIn),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn check_in(request: Mutation) -> Result<Reply, ApiError> {
@@ -128,7 +128,7 @@ pub async fn check_in(request: Mutation) -> Result<Reply, ApiError> {
     responses(
         (status = 200, description = "One page of goods.", body = Page<Item>),
         (status = 400, description = "`invalid_cursor`: The cursor is not one this server gave.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 422, description = "`invalid_request`: `limit` is not a whole number from 1 to 50.", body = crate::error::ErrorBody)
     )
 )]
@@ -154,7 +154,7 @@ pub async fn items(
     params(("id" = String, Path, description = "An item id from the catalogue.")),
     responses(
         (status = 200, description = "The item.", body = Item),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`item_not_found`: No item has this id.", body = crate::error::ErrorBody)
     )
 )]
@@ -181,7 +181,7 @@ pub async fn item(
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The addresses.", body = AddressList),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn addresses(
@@ -204,13 +204,13 @@ pub async fn addresses(
     description = "Adds a delivery address, checked with the rules the app applies: the recipient's name (1 to 20), province, city and district (1 to 20 each) and street (1 to 120) are each one line of visible characters without control, bidirectional or invisible formatting characters or blanks at either end; the phone a mainland mobile number. The first address, or one sent with `is_default`, becomes the default. Kept sealed; answered masked.",
     security(("bearerAuth" = [])),
     params(
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = crate::openapi::IDEMPOTENCY_KEY, pattern = "^[A-Za-z0-9_-]{1,64}$")
     ),
     request_body(content = Details),
     responses(
         (status = 201, description = "The address, masked.", body = Address),
         (status = 400, description = "`invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`. `malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
         (status = 422, description = "`address_invalid`: A part of the address is refused; `field` names it. `idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body. `invalid_request`: A field is missing or of the wrong type.", body = crate::error::ErrorBody)
     )
@@ -242,7 +242,7 @@ pub async fn add_address(
     params(("id" = String, Path, description = "An address id from `GET /v1/me/addresses`.")),
     responses(
         (status = 200, description = "The address book afterwards.", body = AddressList),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`address_not_found`: The caller has no address with this id.", body = crate::error::ErrorBody)
     )
 )]
@@ -274,7 +274,7 @@ pub async fn set_default_address(
     params(("id" = String, Path, description = "An address id from `GET /v1/me/addresses`.")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`address_not_found`: The caller has no address with this id.", body = crate::error::ErrorBody)
     )
 )]
@@ -302,7 +302,7 @@ pub async fn delete_address(
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The redemptions.", body = RedemptionList),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn redemptions(
@@ -325,13 +325,13 @@ pub async fn redemptions(
     description = "Redeems one item to one of the caller's addresses: in one transaction the points are debited, the stock goes down by one and the redemption is placed. Send an Idempotency-Key: a repeat, or a retry after a lost answer, gets the same redemption and spends nothing more. When several race for the last item one wins and the others get `out_of_stock`.",
     security(("bearerAuth" = [])),
     params(
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = crate::openapi::IDEMPOTENCY_KEY, pattern = "^[A-Za-z0-9_-]{1,64}$")
     ),
     request_body(content = NewRedemption),
     responses(
         (status = 201, description = "The redemption, placed.", body = Redemption, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
         (status = 400, description = "`invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`. `malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`address_not_found`: The caller has no address with this id. `item_not_found`: No item has this id.", body = crate::error::ErrorBody),
         (status = 409, description = "`out_of_stock`: None is left. `limit_reached`: The caller has redeemed as many of this item as one account may (cancelled ones do not count). `insufficient_points`: The balance is below the price.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
@@ -363,7 +363,7 @@ pub async fn redeem(
     params(("id" = String, Path, description = "A redemption id from `GET /v1/me/redemptions`.")),
     responses(
         (status = 200, description = "The redemption, cancelled.", body = Redemption),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`redemption_not_found`: The caller has no redemption with this id.", body = crate::error::ErrorBody),
         (status = 409, description = "`not_cancellable`: It has shipped (or was delivered).", body = crate::error::ErrorBody)
     )

@@ -24,8 +24,6 @@ use crate::payments::{GatewayPayment, PayMethod, PayRequest, Refusal, alipay};
 use crate::pool;
 use crate::routes::session::caller;
 
-const INVALID_TOKEN: &str = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.";
-
 #[derive(Serialize, ToSchema)]
 pub struct Catalogue {
     products: Vec<Product>,
@@ -92,7 +90,7 @@ pub struct Created {
     responses(
         (status = 201, description = "The order and its pay request.", body = Created, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key; absent otherwise."))),
         (status = 400, description = "`invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`. `malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
-        (status = 401, description = INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 403, description = "`reauth_required`: The amount is above the step-up threshold and the session's login (or latest step-up) is more than 300 s old: step up, then retry.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
         (status = 502, description = "`payment_gateway_unavailable`: WeChat Pay's prepay order failed (unreachable, refused, or an answer not signed by its platform key): retry later.", body = crate::error::ErrorBody),
@@ -182,7 +180,7 @@ pub struct OrderList {
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The orders.", body = OrderList),
-        (status = 401, description = INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn list(
@@ -209,7 +207,7 @@ pub async fn list(
     params(("number" = String, Path, description = "The order number.")),
     responses(
         (status = 200, description = "The order.", body = Order),
-        (status = 401, description = INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`order_not_found`: No order of this account has this number.", body = crate::error::ErrorBody)
     )
 )]
@@ -246,7 +244,7 @@ pub struct SdkResultReport {
     responses(
         (status = 200, description = "The order after the report.", body = Order),
         (status = 400, description = "`malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
-        (status = 401, description = INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`order_not_found`: No order of this account has this number.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
         (status = 422, description = "`invalid_request`: A field is missing or has the wrong type.", body = crate::error::ErrorBody)
@@ -285,7 +283,7 @@ pub async fn report(
     security(("bearerAuth" = [])),
     responses(
         (status = 200, description = "The entitlements.", body = Entitlements),
-        (status = 401, description = INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`.")))
     )
 )]
 pub async fn entitlements(

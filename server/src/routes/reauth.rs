@@ -46,7 +46,7 @@ pub struct SendRequest {
     responses(
         (status = 200, description = "Code sent.", body = crate::routes::sms::SendResponse),
         (status = 400, description = "`malformed_json`: The body is not valid JSON. `invalid_phone`: The phone is not a mainland mobile number (^1[3-9]\\d{9}$; send it without +86). `invalid_challenge`: The challenge solution is wrong, expired (300 s), already used, or for another phone.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 403, description = "`phone_mismatch`: The phone is a valid number but not the logged-in account's phone.", body = crate::error::ErrorBody),
         (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
@@ -105,7 +105,7 @@ pub struct VerifyResponse {
     responses(
         (status = 200, description = "Stepped up.", body = VerifyResponse),
         (status = 400, description = "`malformed_json`: The body is not valid JSON. `invalid_phone`: The phone is not a mainland mobile number (^1[3-9]\\d{9}$; send it without +86).", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 403, description = "`phone_mismatch`: The phone is a valid number but not the logged-in account's phone.", body = crate::error::ErrorBody),
         (status = 410, description = "`code_expired`: No outstanding code for this phone: never sent, expired (300 s) or already used.", body = crate::error::ErrorBody),
         (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),

@@ -21,7 +21,7 @@ use crate::routes::session::caller;
     responses(
         (status = 204, description = "Stored."),
         (status = 400, description = "`malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
         (status = 422, description = "`invalid_request`: A field is missing or has the wrong type; model or carrier is not 1-64 characters; os_version or app_version is not 1-32 characters; os is not android, ios, linux or other; network_type is not wifi, cellular, ethernet, none or unknown; install_id is not 1-64 characters of [A-Za-z0-9_-].", body = crate::error::ErrorBody)

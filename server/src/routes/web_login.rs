@@ -333,7 +333,7 @@ fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     ),
     responses(
         (status = 200, description = "The request.", body = crate::web_logins::WebLogin),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`not_found`: No such web login request, or another account scanned it.", body = crate::error::ErrorBody),
         (status = 409, description = "`web_login_used`: The request was already confirmed or declined (each request is single use).", body = crate::error::ErrorBody),
         (status = 410, description = "`web_login_expired`: The request is past its 120 s lifetime (server clock); the browser must start a new one.", body = crate::error::ErrorBody)
@@ -370,7 +370,7 @@ pub async fn details(
     ),
     responses(
         (status = 200, description = "Confirmed.", body = Decision),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 403, description = "`reauth_required`: The session's login (or latest step-up) is more than 300 s old: step up with POST /v1/auth/reauth/sms/send and /verify, then retry. A refresh does not count as a login.", body = crate::error::ErrorBody),
         (status = 404, description = "`not_found`: No such web login request, or another account scanned it.", body = crate::error::ErrorBody),
         (status = 409, description = "`web_login_used`: The request was already confirmed or declined (each request is single use).", body = crate::error::ErrorBody),
@@ -399,7 +399,7 @@ pub async fn confirm(
     ),
     responses(
         (status = 200, description = "Declined.", body = Decision),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`not_found`: No such web login request, or another account scanned it.", body = crate::error::ErrorBody),
         (status = 409, description = "`web_login_used`: The request was already confirmed or declined (each request is single use).", body = crate::error::ErrorBody),
         (status = 410, description = "`web_login_expired`: The request is past its 120 s lifetime (server clock); the browser must start a new one.", body = crate::error::ErrorBody)

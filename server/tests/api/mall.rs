@@ -15,6 +15,19 @@ fn address(street: &str) -> Value {
             "city": "北京市", "district": "东城区", "street": street })
 }
 
+/// Adds the planted address to the caller's book; the answer, masked.
+async fn add_address(server: &TestServer, token: &str) -> Value {
+    server
+        .expect(
+            Method::POST,
+            "/v1/me/addresses",
+            token,
+            Some(address(STREET)),
+            StatusCode::CREATED,
+        )
+        .await
+}
+
 async fn shopper(server: &TestServer, phone: &str, points: i64) -> (String, String) {
     let session = server.login(phone).await;
     let user = session["user"]["id"].as_str().unwrap().to_owned();
@@ -79,15 +92,7 @@ async fn addresses_are_checked_by_the_shared_rules_and_kept_sealed() {
         .await;
         assert_eq!(error["field"], field);
     }
-    let added = server
-        .expect(
-            Method::POST,
-            "/v1/me/addresses",
-            &token,
-            Some(address(STREET)),
-            StatusCode::CREATED,
-        )
-        .await;
+    let added = add_address(&server, &token).await;
     assert_eq!(added["recipient_name"], "欧***");
     assert_eq!(added["phone"], "139****5678");
     assert_eq!(added["is_default"], true);
@@ -100,15 +105,7 @@ async fn addresses_are_checked_by_the_shared_rules_and_kept_sealed() {
 async fn one_redemption_per_key_and_never_beyond_the_stock() {
     let server = TestServer::dev();
     let (token, _) = shopper(&server, "13800138202", 10_000).await;
-    let address = server
-        .expect(
-            Method::POST,
-            "/v1/me/addresses",
-            &token,
-            Some(address(STREET)),
-            StatusCode::CREATED,
-        )
-        .await;
+    let address = add_address(&server, &token).await;
     let stocked = item(&server, 5).await;
     let body = json!({ "item_id": stocked, "address_id": address["id"] });
     let first = redeem(&server, &token, "same-key", &body).await;
@@ -173,15 +170,7 @@ async fn one_redemption_per_key_and_never_beyond_the_stock() {
 async fn the_mall_goes_with_the_account() {
     let server = TestServer::dev();
     let (token, _) = shopper(&server, "13800138203", 1_000).await;
-    let address = server
-        .expect(
-            Method::POST,
-            "/v1/me/addresses",
-            &token,
-            Some(address(STREET)),
-            StatusCode::CREATED,
-        )
-        .await;
+    let address = add_address(&server, &token).await;
     let stocked = item(&server, 5).await;
     server
         .expect(

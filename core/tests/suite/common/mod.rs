@@ -120,6 +120,23 @@ impl Harness {
             .unwrap()
     }
 
+    /// Posts `body` to a dev endpoint, which must succeed; its answer (null when it has none).
+    pub async fn dev_post(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
     async fn get_json(&self, path: &str) -> Value {
         self.http
             .get(format!("{}{path}", self.url))
@@ -149,19 +166,16 @@ impl Harness {
 
     /// Publishes a new policy version on the dev server (the built-in text plus one section).
     pub async fn publish_policy(&self, version: &str, changes: &[&str], purposes: &[&str]) {
-        let response = self
-            .http
-            .post(format!("{}/dev/policy/publish", self.url))
-            .json(&serde_json::json!({
+        self.dev_post(
+            "/dev/policy/publish",
+            serde_json::json!({
                 "version": version,
                 "changes": changes,
                 "purposes": purposes,
                 "section": { "id": "update", "title": "Update", "text": changes.join(" ") },
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{}", response.status());
+            }),
+        )
+        .await;
     }
 
     /// Plays the browser: starts a web login; returns (id, QR payload, poll token).
@@ -188,40 +202,31 @@ impl Harness {
 
     /// Plays the operator: publishes a security notice to `user_id`, or to everyone.
     pub async fn publish_notice(&self, user_id: Option<&str>, kind: &str, title: &str) {
-        let response = self
-            .http
-            .post(format!("{}/dev/notices", self.url))
-            .json(&serde_json::json!({
+        self.dev_post(
+            "/dev/notices",
+            serde_json::json!({
                 "user_id": user_id, "kind": kind, "title": title,
                 "body": "What happened and what it means.", "action": "What to do.",
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{}", response.status());
+            }),
+        )
+        .await;
     }
 
     /// Sets (or with `None` lifts) the lowest app version the server serves.
     pub async fn set_minimum_version(&self, version: Option<&str>) {
-        let response = self
-            .http
-            .post(format!("{}/dev/minimum-version", self.url))
-            .json(&serde_json::json!({ "version": version }))
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{}", response.status());
+        self.dev_post(
+            "/dev/minimum-version",
+            serde_json::json!({ "version": version }),
+        )
+        .await;
     }
 
     pub async fn advance_clock(&self, seconds: u64) {
-        let response = self
-            .http
-            .post(format!("{}/dev/clock/advance", self.url))
-            .json(&serde_json::json!({ "seconds": seconds }))
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
+        self.dev_post(
+            "/dev/clock/advance",
+            serde_json::json!({ "seconds": seconds }),
+        )
+        .await;
     }
 
     /// Every feedback ticket as the server keeps it (contact in clear, versions, photos).
@@ -234,14 +239,11 @@ impl Harness {
 
     /// Plays the support team replying to a ticket.
     pub async fn reply_to_ticket(&self, id: &str, body: &str) {
-        let response = self
-            .http
-            .post(format!("{}/dev/help/tickets/{id}/replies", self.url))
-            .json(&serde_json::json!({ "body": body }))
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
+        self.dev_post(
+            &format!("/dev/help/tickets/{id}/replies"),
+            serde_json::json!({ "body": body }),
+        )
+        .await;
     }
 
     /// Every API request the server received, as (method, path).

@@ -35,7 +35,7 @@ use super::{Mutation, PageQuery, bad_query, canonical, id};
     responses(
         (status = 200, description = "A page of comments.", body = crate::feed::pages::Page<crate::feed::comments::Comment>),
         (status = 400, description = "`invalid_cursor`: The cursor is not one this server gave.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`post_not_found`: No post has this id, or it was deleted.", body = crate::error::ErrorBody),
         (status = 422, description = "`invalid_request`: A query parameter has the wrong type (`limit` not a number, `personalised` not `true` or `false`).", body = crate::error::ErrorBody)
     )
@@ -75,13 +75,13 @@ pub struct NewComment {
     security(("bearerAuth" = [])),
     params(
         ("id" = String, Path, pattern = "^p_[0-9a-f]{16}$"),
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = crate::openapi::IDEMPOTENCY_KEY, pattern = "^[A-Za-z0-9_-]{1,64}$")
     ),
     request_body(content = NewComment),
     responses(
         (status = 201, description = "The new comment.", body = crate::feed::comments::Comment, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
         (status = 400, description = "`invalid_text`: The text is blank or longer than 500 characters. `invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`. `malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`post_not_found`: No post has this id, or it was deleted.", body = crate::error::ErrorBody),
         (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
@@ -118,12 +118,12 @@ pub async fn create(
     security(("bearerAuth" = [])),
     params(
         ("id" = String, Path, pattern = "^c_[0-9a-f]{16}$"),
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = crate::openapi::IDEMPOTENCY_KEY, pattern = "^[A-Za-z0-9_-]{1,64}$")
     ),
     responses(
         (status = 204, description = "Deleted.", headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
         (status = 400, description = "`invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 403, description = "`not_author`: The comment is another user's.", body = crate::error::ErrorBody),
         (status = 404, description = "`comment_not_found`: No comment has this id, or it (or its post) was deleted.", body = crate::error::ErrorBody),
         (status = 422, description = "`idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body.", body = crate::error::ErrorBody)

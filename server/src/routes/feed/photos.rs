@@ -26,13 +26,13 @@ use super::{Mutation, id};
     description = "The body is the image itself, `image/jpeg` or `image/png` as `Content-Type` says, up to 5 MiB (this route's own body limit, instead of 64 KiB). The server checks the bytes are of that type and reads the size from the PNG IHDR or JPEG frame header; width and height are at most 4096. It keeps and serves the photo without its metadata (as POST /v1/me/certification/photos does). The photo belongs to the caller and to no post until POST /v1/posts uses it.",
     security(("bearerAuth" = [])),
     params(
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = crate::openapi::IDEMPOTENCY_KEY, pattern = "^[A-Za-z0-9_-]{1,64}$")
     ),
     request_body(content((String = "image/jpeg"), (String = "image/png"))),
     responses(
         (status = 201, description = "The stored photo.", body = crate::feed::photos::PhotoRef, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
         (status = 400, description = "`invalid_image`: The bytes are not an image of the declared type, its header is truncated, or it cannot be read to its end. `photo_too_large_dimensions`: Width or height is over 4096. `invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 413, description = "`too_large`: The body is over 5 MiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_image`: `Content-Type` is not `image/jpeg` or `image/png`.", body = crate::error::ErrorBody),
         (status = 422, description = "`idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body.", body = crate::error::ErrorBody),
@@ -74,7 +74,7 @@ pub async fn upload(
     ),
     responses(
         (status = 200, description = "The image.", content((String = "image/jpeg"), (String = "image/png"))),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`photo_not_found`: No photo has this id, its post was deleted, or it is another user's unused upload.", body = crate::error::ErrorBody)
     )
 )]

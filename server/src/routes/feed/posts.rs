@@ -63,7 +63,7 @@ struct FeedPage {
         (status = 200, description = "A page of posts.", body = FeedPage, headers(("ETag" = inline(crate::openapi::fields::FeedEtag), description = "Only on the first page (no cursor): a strong validator of this body."), ("Cache-Control" = inline(crate::openapi::fields::PrivateNoCache), description = "Always `private, no-cache`: revalidate with If-None-Match."))),
         (status = 304, description = "The first page has not changed since the ETag sent in `If-None-Match`. Empty body; carries `ETag` and `Cache-Control` again.", headers(("ETag" = String), ("Cache-Control" = inline(crate::openapi::fields::PrivateNoCache)))),
         (status = 400, description = "`invalid_cursor`: The cursor is not one this server gave.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 422, description = "`invalid_request`: A query parameter has the wrong type (`limit` not a number, `personalised` not `true` or `false`).", body = crate::error::ErrorBody)
     )
 )]
@@ -158,7 +158,7 @@ pub async fn limits() -> Json<Limits> {
     ),
     responses(
         (status = 200, description = "The post.", body = crate::feed::posts::Post),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 404, description = "`post_not_found`: No post has this id, or it was deleted.", body = crate::error::ErrorBody)
     )
 )]
@@ -199,13 +199,13 @@ pub struct NewPost {
     description = "Publishes a post with text and up to 9 of the caller's uploaded photos (POST /v1/photos), in the order given. The text is 1 to 2000 characters (characters, not bytes), and may be empty when there are photos. A photo can be used by one post only.",
     security(("bearerAuth" = [])),
     params(
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = crate::openapi::IDEMPOTENCY_KEY, pattern = "^[A-Za-z0-9_-]{1,64}$")
     ),
     request_body(content = NewPost),
     responses(
         (status = 201, description = "The new post, as GET /v1/posts/{id} shows it.", body = crate::feed::posts::Post, headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
         (status = 400, description = "`invalid_text`: The text is blank (without photos) or longer than 2000 characters. `invalid_photo`: A photo id is unknown, another user's, already in a post, or repeated. `too_many_photos`: More than 9 photos. `invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`. `malformed_json`: The body is not valid JSON.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 413, description = "`body_too_large`: The body is larger than 64 KiB.", body = crate::error::ErrorBody),
         (status = 415, description = "`unsupported_media_type`: The Content-Type is missing or not application/json.", body = crate::error::ErrorBody),
         (status = 422, description = "`idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body.", body = crate::error::ErrorBody)
@@ -243,12 +243,12 @@ pub async fn create(
     security(("bearerAuth" = [])),
     params(
         ("id" = String, Path, pattern = "^p_[0-9a-f]{16}$"),
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Makes the request safe to retry: the first successful answer for this key (per user) is kept 24 h, and a repeat with the same method, path and body gets it again, with `Idempotent-Replay: true`, without acting twice. Failed requests keep nothing.", pattern = "^[A-Za-z0-9_-]{1,64}$")
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = crate::openapi::IDEMPOTENCY_KEY, pattern = "^[A-Za-z0-9_-]{1,64}$")
     ),
     responses(
         (status = 204, description = "Deleted.", headers(("Idempotent-Replay" = inline(crate::openapi::fields::IdempotentReplay), description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise."))),
         (status = 400, description = "`invalid_idempotency_key`: The Idempotency-Key header is not 1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 403, description = "`not_author`: The post is another user's.", body = crate::error::ErrorBody),
         (status = 404, description = "`post_not_found`: No post has this id, or it was deleted.", body = crate::error::ErrorBody),
         (status = 422, description = "`idempotency_key_reused`: This Idempotency-Key was already used, within 24 h, for a request with another method, path or body.", body = crate::error::ErrorBody)

@@ -44,7 +44,7 @@ pub struct SearchQuery {
     responses(
         (status = 200, description = "A page of posts.", body = crate::feed::pages::Page<crate::feed::posts::Post>),
         (status = 400, description = "`invalid_query`: `q` is missing, blank, or longer than 100 characters. `invalid_cursor`: The cursor is not one this server gave.", body = crate::error::ErrorBody),
-        (status = 401, description = "`invalid_token`: The bearer or refresh token is missing, unknown, revoked or (refresh) expired, or a rotated refresh token was replayed (which revokes its whole session family). `token_expired`: The access token is past its 900 s lifetime: refresh it.", body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
+        (status = 401, description = crate::openapi::INVALID_TOKEN, body = crate::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Always `Bearer`."))),
         (status = 422, description = "`invalid_request`: A query parameter has the wrong type (`limit` not a number, `personalised` not `true` or `false`).", body = crate::error::ErrorBody)
     )
 )]

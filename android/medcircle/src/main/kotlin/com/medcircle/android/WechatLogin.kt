@@ -12,7 +12,6 @@ import com.tencent.mm.opensdk.modelbase.BaseResp
 import com.tencent.mm.opensdk.modelmsg.SendAuth
 import com.tencent.mm.opensdk.openapi.IWXAPI
 import com.tencent.mm.opensdk.openapi.IWXAPIEventHandler
-import com.tencent.mm.opensdk.openapi.WXAPIFactory
 import kotlinx.coroutines.CompletableDeferred
 import java.util.concurrent.ConcurrentHashMap
 
@@ -28,7 +27,7 @@ class WechatLogin(private val api: IWXAPI) : ProviderSdk, IWXAPIEventHandler {
     private val waiting = ConcurrentHashMap<String, CompletableDeferred<SendAuth.Resp>>()
 
     override suspend fun authorize(scope: String, state: String): SdkAuthorization {
-        if (!api.isWXAppInstalled) throw ProviderException.Failed(NOT_INSTALLED)
+        if (!api.isWXAppInstalled) throw ProviderException.Failed(WECHAT_NOT_INSTALLED)
         val answer = CompletableDeferred<SendAuth.Resp>()
         waiting[state] = answer
         try {
@@ -62,14 +61,8 @@ class WechatLogin(private val api: IWXAPI) : ProviderSdk, IWXAPIEventHandler {
     }
 
     companion object {
-        internal const val NOT_INSTALLED = "WeChat is not installed"
-
-        /** The SDK's API for the app's WeChat app id, registered with WeChat. */
-        fun create(context: Context, appId: String): WechatLogin {
-            val api = WXAPIFactory.createWXAPI(context.applicationContext, appId, true)
-            api.registerApp(appId)
-            return WechatLogin(api)
-        }
+        /** For the app's WeChat app id, registered with WeChat. */
+        fun create(context: Context, appId: String): WechatLogin = WechatLogin(registeredWechatApi(context, appId))
 
         /** What WeChat answered, as the core takes it. */
         internal fun authorization(response: SendAuth.Resp): SdkAuthorization = when (response.errCode) {

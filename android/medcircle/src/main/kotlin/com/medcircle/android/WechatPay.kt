@@ -14,7 +14,6 @@ import com.tencent.mm.opensdk.modelpay.PayReq
 import com.tencent.mm.opensdk.modelpay.PayResp
 import com.tencent.mm.opensdk.openapi.IWXAPI
 import com.tencent.mm.opensdk.openapi.IWXAPIEventHandler
-import com.tencent.mm.opensdk.openapi.WXAPIFactory
 import kotlinx.coroutines.CompletableDeferred
 import java.util.concurrent.ConcurrentHashMap
 
@@ -32,7 +31,7 @@ class WechatPay(private val api: IWXAPI) : PaymentProvider, IWXAPIEventHandler {
     override suspend fun pay(request: PayRequest): SdkResult {
         val params = (request as? PayRequest.WechatPay)?.params
             ?: throw ProviderException.Failed("not a WeChat Pay request")
-        if (!api.isWXAppInstalled) throw ProviderException.Failed(NOT_INSTALLED)
+        if (!api.isWXAppInstalled) throw ProviderException.Failed(WECHAT_NOT_INSTALLED)
         val answer = CompletableDeferred<PayResp>()
         waiting[params.prepayId] = answer
         try {
@@ -70,14 +69,8 @@ class WechatPay(private val api: IWXAPI) : PaymentProvider, IWXAPIEventHandler {
     }
 
     companion object {
-        internal const val NOT_INSTALLED = "WeChat is not installed"
-
-        /** The SDK's API for the app's WeChat app id, registered with WeChat. */
-        fun create(context: Context, appId: String): WechatPay {
-            val api = WXAPIFactory.createWXAPI(context.applicationContext, appId, true)
-            api.registerApp(appId)
-            return WechatPay(api)
-        }
+        /** For the app's WeChat app id, registered with WeChat. */
+        fun create(context: Context, appId: String): WechatPay = WechatPay(registeredWechatApi(context, appId))
     }
 }
 

@@ -60,7 +60,7 @@ class WechatLoginTest {
     fun not_installed_fails_before_sending() = runBlocking {
         val wechat = ScriptedWechat(installed = false)
         val failure = failure { attached(wechat).authorize("snsapi_userinfo", "state-3") }
-        assertEquals(WechatLogin.NOT_INSTALLED, failure.detail)
+        assertEquals(WECHAT_NOT_INSTALLED, failure.detail)
         assertEquals(emptyList<SendAuth.Req>(), wechat.sent)
     }
 

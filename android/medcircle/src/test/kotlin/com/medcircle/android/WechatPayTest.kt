@@ -59,7 +59,7 @@ class WechatPayTest {
     @Test
     fun not_installed_or_not_taken_fails_and_an_alipay_request_is_not_wechats() = runBlocking {
         val absent = ScriptedWechat(installed = false)
-        assertEquals(WechatPay.NOT_INSTALLED, failure { attached(absent).pay(PayRequest.WechatPay(params)) }.detail)
+        assertEquals(WECHAT_NOT_INSTALLED, failure { attached(absent).pay(PayRequest.WechatPay(params)) }.detail)
         assertEquals(emptyList<PayReq>(), absent.sent)
         val refusing = ScriptedWechat(takes = false)
         assertTrue(failure { attached(refusing).pay(PayRequest.WechatPay(params)) }.detail.contains("did not take"))

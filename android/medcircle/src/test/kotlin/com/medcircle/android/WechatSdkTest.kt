@@ -24,7 +24,7 @@ class WechatSdkTest {
             login.authorize("snsapi_userinfo", "state-1")
             fail("WeChat is not installed here")
         } catch (failure: ProviderException.Failed) {
-            assertEquals(WechatLogin.NOT_INSTALLED, failure.detail)
+            assertEquals(WECHAT_NOT_INSTALLED, failure.detail)
         }
     }
 
